@@ -1,0 +1,16 @@
+// Blocking constants of the packed GEMM, shared by the kernels and (through workFloats) the host.
+
+/** Micro-kernel tile: 4 rows × 8 columns (two f32x4 per row). */
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+/** Rows of A packed at once: MC×KC_MAX floats = 128 KiB, stays in the 1 MiB L2 while reused. */
+export const MC: i32 = 128;
+/** Columns of B packed at once: KC_MAX×NC floats = 1 MiB, streamed from L2/L3 once per MC rows. */
+export const NC: i32 = 1024;
+/** Largest k block: one B micro-panel, KC_MAX×NR floats = 8 KiB, stays in L1 across the MC rows. */
+export const KC_MAX: i32 = 256;
+
+/** Floats of scratch one thread's gemmPacked needs: packed A block, packed B block, edge tile. */
+export function workFloats(): i32 {
+  return MC * KC_MAX + KC_MAX * NC + MR * NR;
+}

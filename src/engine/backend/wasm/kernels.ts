@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The exports of dist/kernels.wasm (assembly/index.ts). Pointers are byte offsets. */
+export interface KernelExports {
+  workFloats(): number;
+  kBlock(k: number): number;
+  gemmPacked(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, beta: number,
+    c: number, i0: number, i1: number, j0: number, j1: number, work: number): void;
+  gemmSmall(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, beta: number,
+    c: number): void;
+  addRowVector(rows: number, cols: number, x: number, bias: number, out: number): void;
+  sumRows(rows: number, cols: number, x: number, out: number): void;
+  activationForward(kind: number, n: number, z: number, a: number, alpha: number): void;
+  activationBackward(kind: number, n: number, z: number, a: number, dA: number, dZ: number, alpha: number): void;
+  mul(n: number, x: number, y: number, out: number): void;
+  axpy(n: number, alpha: number, x: number, y: number): void;
+  axpySign(n: number, alpha: number, x: number, y: number): void;
+  sumSquares(n: number, x: number): number;
+  sumAbs(n: number, x: number): number;
+  expArray(n: number, x: number, out: number): void;
+  batchNormTrainForward(rows: number, cols: number, z: number, gamma: number, beta: number, epsilon: number,
+    mean: number, variance: number, invStd: number, zHat: number, out: number): void;
+  batchNormBackward(rows: number, cols: number, dOut: number, zHat: number, gamma: number, invStd: number,
+    dGamma: number, dBeta: number, dz: number): void;
+  batchNormInferForward(rows: number, cols: number, z: number, gamma: number, beta: number, runningMean: number,
+    runningVar: number, epsilon: number, out: number): void;
+  /** oneMinus* are 1 − β computed in f64 by the host (see assembly/optim.ts). */
+  momentumUpdate(n: number, w: number, g: number, v: number, lr: number, beta: number, oneMinusBeta: number): void;
+  rmspropUpdate(n: number, w: number, g: number, s: number, lr: number, beta2: number, oneMinusBeta2: number,
+    epsilon: number): void;
+  adamUpdate(n: number, w: number, g: number, m: number, v: number, lr: number, beta1: number, oneMinusBeta1: number,
+    beta2: number, oneMinusBeta2: number, epsilon: number, invBc1: number, invBc2: number): void;
+}
+
+export const KERNELS_FILE = 'kernels.wasm';
+export const WORKER_FILE = 'kernel-worker.js';
+
+/**
+ * Finds a build artefact: next to the running bundle (dist/engine.js, dist/cli.js, dist/extension.js
+ * all live in dist/), or, when running from sources (tsx), in the nearest `dist/` walking up from this
+ * file. Returns undefined when there is none.
+ */
+export function findArtefact(name: string, from: string = __dirname): string | undefined {
+  let dir = from;
+  for (;;) {
+    const here = path.join(dir, name);
+    if (existsSync(here)) return here;
+    const inDist = path.join(dir, 'dist', name);
+    if (existsSync(inDist)) return inDist;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+let cached: { file: string; module: WebAssembly.Module } | undefined;
+
+/** Compiles kernels.wasm once per process (synchronous: Node allows it for any module size). */
+export function kernelModule(file?: string): WebAssembly.Module {
+  const f = file ?? findArtefact(KERNELS_FILE);
+  if (f === undefined) {
+    throw new Error(`WasmBackend: ${KERNELS_FILE} not found next to ${__dirname} or in a dist/ above it ` +
+      '(run `npm run build`)');
+  }
+  if (cached?.file !== f) cached = { file: f, module: new WebAssembly.Module(readFileSync(f)) };
+  return cached.module;
+}
+
+// (module (func (result v128) (v128.const i32x4 0 0 0 0))): valid only where the engine has SIMD.
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0x0b,
+]);
+
+/**
+ * True where this JavaScript engine runs the kernels: WebAssembly 128-bit SIMD and shared memory
+ * (the backend's memory is always shared so that growing it never detaches earlier views).
+ * Does not look for kernels.wasm; createWasmBackend throws a clear error when that is missing.
+ */
+export function wasmSimdAvailable(): boolean {
+  try {
+    if (typeof WebAssembly !== 'object' || typeof SharedArrayBuffer !== 'function') return false;
+    if (!WebAssembly.validate(SIMD_PROBE)) return false;
+    const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return m.buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}

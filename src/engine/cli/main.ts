@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+/**
+ * `gradient-lab train|gradcheck|demo <file.nn.json>`: the engine without VS Code. Human output by
+ * default, `--json` for machines (one event per line). User errors (config, data) print where
+ * they are and exit 2 without a stack trace; engine bugs exit 1.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { EngineEvent } from '../../shared/protocol';
+import { loadExperiment } from '../config/validate';
+import { createRunSetup } from '../train/setup';
+import { checkGradients } from '../train/check-gradients';
+import { describeError, startSession } from '../run/session';
+import { HumanReporter, printGradCheck } from './report';
+import { repoExamplesDir } from './examples';
+
+const USAGE = `Usage:
+  gradient-lab train <file.nn.json> [--out DIR | --runs DIR] [--epochs N] [--overfit-batch] [--json] [--quiet]
+  gradient-lab gradcheck <file.nn.json> [--json]
+  gradient-lab demo [--runs DIR]
+
+  train       trains the experiment and writes a run folder (default .gradient-lab/runs/ next to the file)
+  gradcheck   compares backprop with finite differences in float64 on the initial weights;
+              exit code 3 when a tensor's difference is ≥ 1e-3 (almost certainly a bug)
+  demo        trains examples/moons.nn.json and examples/digits.softmax.nn.json`;
+
+export class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: {
+      out: { type: 'string' }, runs: { type: 'string' }, epochs: { type: 'string' }, json: { type: 'boolean' },
+      quiet: { type: 'boolean' }, 'overfit-batch': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, file] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
+  if (epochs !== undefined && !(Number.isInteger(epochs) && epochs > 0)) throw new UsageError('--epochs must be a positive integer');
+
+  switch (command) {
+    case 'train':
+      if (!file) throw new UsageError('train needs an experiment file');
+      return train(file, { out: values.out, runs: values.runs, epochs, json: !!values.json, quiet: !!values.quiet, overfit: !!values['overfit-batch'] });
+    case 'gradcheck':
+      if (!file) throw new UsageError('gradcheck needs an experiment file');
+      return gradcheck(file, !!values.json);
+    case 'demo': {
+      const examples = repoExamplesDir();
+      const runs = values.runs ?? path.join(os.tmpdir(), 'gradient-lab-demo', 'runs');
+      for (const example of ['moons.nn.json', 'digits.softmax.nn.json']) {
+        const code = await train(path.join(examples, example), { runs, json: false, quiet: false, overfit: false });
+        if (code !== 0) return code;
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+interface TrainFlags { out?: string; runs?: string; epochs?: number; json: boolean; quiet: boolean; overfit: boolean }
+
+async function train(file: string, flags: TrainFlags): Promise<number> {
+  const reporter = flags.json ? null : new HumanReporter(flags.quiet);
+  const sink = { emit: (e: EngineEvent): void => (flags.json ? console.log(JSON.stringify(e)) : reporter!.onEvent(e)) };
+  const session = await startSession({
+    configPath: file, runDir: flags.out ? path.resolve(flags.out) : undefined, runsDir: flags.runs,
+    mode: flags.overfit ? 'overfitBatch' : 'train', flushMs: 200,
+    override: (c) => { if (flags.epochs) c.training.epochs = flags.epochs; },
+  }, sink);
+  // Ctrl-C stops cleanly: checkpoint, summary and model are written before exit.
+  let interrupted = 0;
+  const onSigint = (): void => {
+    if (++interrupted > 1) process.exit(130);
+    session.trainer.command({ type: 'stop' });
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const summary = await session.trainer.run();
+    reporter?.finish(summary, session.folder.dir);
+    return summary.state === 'finished' || summary.state === 'stopped' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+    session.folder.close();
+    session.setup.backend.dispose();
+  }
+}
+
+async function gradcheck(file: string, json: boolean): Promise<number> {
+  const config = loadExperiment(file);
+  const setup = await createRunSetup(config, { configPath: file });
+  const report = checkGradients(setup, 'gc-cli', 0);
+  setup.backend.dispose();
+  if (json) console.log(JSON.stringify(report));
+  else printGradCheck(report);
+  return report.tensors.some((t) => t.band === 'bug') ? 3 : 0;
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
+  if (e instanceof UsageError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    console.error(`gradient-lab: ${(e as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const info = describeError(e);
+  if (info.code === 'engine') {
+    console.error(`gradient-lab: internal error: ${info.message}`);
+    process.exitCode = 1;
+  } else {
+    console.error(`gradient-lab: ${info.message}`);
+    process.exitCode = 2;
+  }
+});

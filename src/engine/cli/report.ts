@@ -1,0 +1,110 @@
+import { SingleBar, Presets } from 'cli-progress';
+import type { EngineEvent, GradCheckReport, RunInfo, RunSummary } from '../../shared/protocol';
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(2)}%`);
+const num = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : Number.isFinite(x) ? x.toPrecision(4) : String(x));
+
+/** Human output for `gradient-lab train`: a progress bar plus the messages that matter. */
+export class HumanReporter {
+  private bar: SingleBar | null = null;
+  private info: RunInfo | null = null;
+  private lastCost = NaN;
+  private devError: number | null = null;
+
+  constructor(private readonly quiet: boolean) {}
+
+  private errorText(x: number | null): string {
+    return this.info?.task === 'regression' ? `RMSE ${num(x)}` : pct(x);
+  }
+
+  /** Prints a message above the progress bar, which then redraws below it. */
+  private line(text: string): void {
+    if (this.bar && process.stdout.isTTY) {
+      process.stdout.write(`\r\x1b[K${text}\n`);
+      this.bar.render();
+    } else {
+      console.log(text);
+    }
+  }
+
+  private startBar(info: RunInfo, at: number): void {
+    if (this.quiet) return;
+    this.bar = new SingleBar({
+      format: ' {bar} {percentage}% | epoch {epoch}/{epochs} | cost {cost} | dev {dev} | {eta_formatted} left',
+      hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000, etaBuffer: 200,
+    }, Presets.shades_classic);
+    const total = info.mode === 'overfitBatch' ? info.config.training.epochs : info.config.training.epochs * info.iterationsPerEpoch;
+    this.bar.start(total, at, { epoch: 0, epochs: info.config.training.epochs, cost: '—', dev: '—' });
+  }
+
+  onEvent(e: EngineEvent): void {
+    switch (e.type) {
+      case 'runInfo': {
+        const i = e.info;
+        this.info = i;
+        console.log(`${i.name}: ${i.task}, ${i.features} features${i.classes.length ? `, ${i.classes.length} classes` : ''}; `
+          + `train/dev/test ${i.counts.train}/${i.counts.dev}/${i.counts.test}; ${i.parameters} parameters; `
+          + `${i.backend} backend (${i.dtype}, ${i.threads} thread${i.threads > 1 ? 's' : ''})`);
+        console.log(`run folder: ${i.runDir}`);
+        this.startBar(i, i.resumedFrom?.iteration ?? 0);
+        break;
+      }
+      case 'metrics':
+        this.lastCost = e.costs[e.costs.length - 1];
+        this.bar?.update(e.firstIteration + e.costs.length - 1, { cost: num(this.lastCost), epoch: e.epoch });
+        break;
+      case 'epoch':
+        this.devError = e.summary.devError;
+        this.bar?.update(e.summary.iteration, { epoch: e.summary.epoch, dev: this.errorText(this.devError) });
+        break;
+      case 'flag':
+        if (e.flag.severity !== 'info' || !this.quiet) this.line(`${e.flag.severity === 'info' ? 'ℹ' : '⚠'} ${e.flag.message}`);
+        break;
+      case 'learningRate':
+        if (e.source === 'user') this.line(`learning rate ${num(e.from)} → ${num(e.to)} at iteration ${e.iteration}`);
+        break;
+      case 'error':
+        this.line(`error: ${e.error.message}`);
+        break;
+      case 'log':
+        if (!this.quiet) this.line(e.message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  finish(summary: RunSummary, runDir: string): void {
+    this.bar?.stop();
+    this.bar = null;
+    const f = summary.final;
+    console.log(`${summary.state}${summary.reason ? ` (${summary.reason})` : ''} after ${summary.epochs} epochs, ${summary.iterations} iterations, ${summary.seconds.toFixed(1)} s`);
+    if (f) {
+      console.log(`train cost ${num(f.trainCost)}  train error ${this.errorText(f.trainError)}`
+        + (f.devError !== null ? `  dev cost ${num(f.devCost)}  dev error ${this.errorText(f.devError)}` : ''));
+    }
+    if (summary.best) console.log(`best ${summary.best.monitor} ${num(summary.best.value)} at epoch ${summary.best.epoch}${summary.best.restored ? ' (restored)' : ''}`);
+    console.log(`run folder: ${runDir}`);
+  }
+}
+
+const BAND_TEXT: Record<GradCheckReport['band'], string> = {
+  correct: 'correct (< 1e-7)', lookCloser: 'look closer (< 1e-5)', suspicious: 'suspicious (< 1e-3)', bug: 'BUG (≥ 1e-3)',
+};
+
+export function printGradCheck(r: GradCheckReport): void {
+  console.log(`Gradient check (float64, ε = ${r.epsilon}, batch of ${r.batchSize}, L2 ${r.regularization.l2}, L1 ${r.regularization.l1})`);
+  const rows = r.tensors.map((t) => [t.layer, t.tensor, `${t.shape[0]}×${t.shape[1]}`, t.difference.toExponential(2), BAND_TEXT[t.band],
+    t.checked < t.total ? `${t.checked} of ${t.total}` : `all ${t.total}`]);
+  const head = ['layer', 'tensor', 'shape', 'difference', 'verdict', 'entries'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const fmt = (row: string[]): string => row.map((c, i) => c.padEnd(widths[i])).join('  ');
+  console.log(fmt(head));
+  for (const row of rows) console.log(fmt(row));
+  for (const t of r.tensors.filter((x) => x.band === 'bug' || x.band === 'suspicious')) {
+    console.log(`worst entries of ${t.layer} ${t.tensor}:`);
+    for (const w of t.worst) console.log(`  [${w.index.join(', ')}] backprop ${w.analytic.toExponential(4)}  numeric ${w.numeric.toExponential(4)}`);
+  }
+  console.log(`overall difference ${r.difference.toExponential(2)}: ${BAND_TEXT[r.band]}`);
+  for (const n of r.notes) console.log(`note: ${n}`);
+}

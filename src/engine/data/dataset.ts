@@ -1,0 +1,23 @@
+/** The in-memory form of every data set the engine trains on. */
+export type Task = 'binary' | 'multiclass' | 'regression';
+
+export interface Dataset {
+  /** Where it came from, for messages: 'moons', 'digits', 'data/train.csv'. */
+  name: string;
+  task: Task;
+  /** m samples. */
+  count: number;
+  /** n features per sample. */
+  features: number;
+  /** m×n row-major. */
+  x: Float64Array;
+  /** Classification: the class index of each sample (length m). Regression: m×targets row-major. */
+  y: Float64Array;
+  /** 1 for classification; the number of target columns for regression. */
+  targets: number;
+  /** Class names by index (classification); empty for regression. */
+  classes: string[];
+  featureNames?: string[];
+  /** Set for image data (e.g. [8, 8] for digits, [28, 28] for MNIST): enables shift/rotate augmentation. */
+  imageShape?: [number, number];
+}

@@ -1,0 +1,126 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Dataset } from './dataset';
+import { DataError } from './errors';
+import { classificationTask } from './task';
+
+/** IDX magic numbers: two zero bytes, the type (0x08 = uint8), the number of dimensions. */
+const IMAGES_MAGIC = 0x00000803;
+const LABELS_MAGIC = 0x00000801;
+
+export interface IdxOptions {
+  /** Paths to show in errors and in the data set's name. */
+  displayImages?: string;
+  displayLabels?: string;
+}
+
+/**
+ * MNIST-format images (uint8 n×rows×cols) and labels (uint8 n), each optionally gzipped (detected
+ * by the gzip magic bytes, not the file name). Pixels are scaled to [0, 1]. Labels that are all
+ * digits 0..9 give classes '0'..'9' with label = index, so sets loaded separately (train, test)
+ * agree even when one lacks a digit; other labels give their distinct values in numeric order.
+ */
+export function loadIdx(imagesPath: string, labelsPath: string, options: IdxOptions = {}): Dataset {
+  const imagesName = options.displayImages ?? imagesPath;
+  const labelsName = options.displayLabels ?? labelsPath;
+  const images = readIdx(imagesPath, imagesName, IMAGES_MAGIC, 'images');
+  const labels = readIdx(labelsPath, labelsName, LABELS_MAGIC, 'labels');
+  const [count, rows, cols] = images.dims;
+  if (labels.dims[0] !== count) {
+    throw new DataError(labelsName, `holds ${labels.dims[0]} labels but ${imagesName} holds ${count} images`);
+  }
+  const features = rows * cols;
+  const x = new Float64Array(count * features);
+  for (let i = 0; i < x.length; i++) x[i] = images.data[i] / 255;
+  const distinct = [...new Set(labels.data)].sort((a, b) => a - b);
+  const digits = distinct.every((v) => v <= 9);
+  const classValues = digits ? Array.from({ length: 10 }, (_, d) => d) : distinct;
+  const index = new Map(classValues.map((v, i) => [v, i]));
+  const y = new Float64Array(count);
+  for (let i = 0; i < count; i++) y[i] = index.get(labels.data[i]) ?? 0;
+  return {
+    name: imagesName,
+    task: classificationTask(classValues.length),
+    count,
+    features,
+    x,
+    y,
+    targets: 1,
+    classes: classValues.map(String),
+    imageShape: [rows, cols],
+  };
+}
+
+interface IdxArray {
+  dims: number[];
+  data: Uint8Array;
+}
+
+function readIdx(path: string, shown: string, magic: number, what: 'images' | 'labels'): IdxArray {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`;
+    throw new DataError(shown, `${why} (looked at ${resolve(path)})`);
+  }
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (e) {
+      throw new DataError(shown, `damaged gzip data: ${(e as Error).message}`);
+    }
+  }
+  if (bytes.length < 4) throw new DataError(shown, `truncated: ${bytes.length} bytes, too short for an IDX header`);
+  const found = bytes.readUInt32BE(0);
+  if (found !== magic) {
+    const other = what === 'images' ? 'labels' : 'images';
+    const swapped = found === (what === 'images' ? LABELS_MAGIC : IMAGES_MAGIC) ? ` (this looks like an IDX ${other} file: swapped paths?)` : '';
+    throw new DataError(shown, `not an IDX ${what} file: magic number ${hex(found)}, expected ${hex(magic)}${swapped}`);
+  }
+  const rank = magic & 0xff;
+  const headerBytes = 4 + 4 * rank;
+  if (bytes.length < headerBytes) throw new DataError(shown, `truncated: ${bytes.length} bytes, the header alone needs ${headerBytes}`);
+  const dims = Array.from({ length: rank }, (_, d) => bytes.readUInt32BE(4 + 4 * d));
+  const size = dims.reduce((a, b) => a * b, 1);
+  const available = bytes.length - headerBytes;
+  if (available < size) {
+    throw new DataError(shown, `truncated: the header promises ${dims.join('×')} = ${size} bytes of ${what}, the file has ${available}`);
+  }
+  return { dims, data: bytes.subarray(headerBytes, headerBytes + size) };
+}
+
+function hex(v: number): string {
+  return `0x${v.toString(16).padStart(8, '0')}`;
+}
+
+export interface IdxContent {
+  /** n×rows×cols uint8 pixels, row-major. */
+  images: Uint8Array;
+  labels: Uint8Array;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Writes an IDX image file and label file (gzipped when the path ends in .gz). Counts come from
+ * the arrays' lengths and are not checked against each other, so tests can write mismatched pairs.
+ */
+export function writeIdx(imagesPath: string, labelsPath: string, content: IdxContent): void {
+  const { images, labels, rows, cols } = content;
+  if (rows <= 0 || cols <= 0 || images.length % (rows * cols) !== 0) {
+    throw new RangeError(`writeIdx: ${images.length} pixels is not a whole number of ${rows}×${cols} images`);
+  }
+  writeIdxFile(imagesPath, IMAGES_MAGIC, [images.length / (rows * cols), rows, cols], images);
+  writeIdxFile(labelsPath, LABELS_MAGIC, [labels.length], labels);
+}
+
+function writeIdxFile(path: string, magic: number, dims: number[], data: Uint8Array): void {
+  const header = Buffer.alloc(4 + 4 * dims.length);
+  header.writeUInt32BE(magic, 0);
+  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  const bytes = Buffer.concat([header, data]);
+  writeFileSync(path, path.endsWith('.gz') ? gzipSync(bytes) : bytes);
+}

@@ -1,0 +1,23 @@
+/** The engine's data module: sources (generated, built-in, CSV, IDX), splits, normalisation, augmentation. */
+export type { Dataset, Task } from './dataset';
+export { DataError } from './errors';
+export { DEFAULT_NOISE, DEFAULT_SAMPLES, GENERATED_KINDS, generateDataset } from './generators';
+export type { GenerateOptions, GeneratedKind } from './generators';
+export { BREAST_CANCER_FEATURES, BUILTIN_NAMES, builtinDataDir, loadBuiltin } from './builtin';
+export type { BuiltinName } from './builtin';
+export { MAX_AUTO_CLASSES, detectHeader, loadCsv, parseCsv } from './csv';
+export type { CsvOptions } from './csv';
+export { loadIdx, writeIdx } from './idx';
+export type { IdxContent, IdxOptions } from './idx';
+export { splitDataset, splitSizes } from './split';
+export type { SplitOptions, SplitRatios, Splits } from './split';
+export { subset } from './subset';
+export { P_THRESHOLD, TV_THRESHOLD, compareLabelDistributions, labelDistribution } from './distribution';
+export type { LabelDistribution } from './distribution';
+export { alignClasses } from './classes';
+export { applyZScore, fitZScore, normalizeRows } from './normalize';
+export type { ZScoreStats } from './normalize';
+export { augmentBatch, transformImage } from './augment';
+export type { AugmentSpec } from './augment';
+export { chiSquareSurvival } from './chi-square';
+export { classificationTask } from './task';

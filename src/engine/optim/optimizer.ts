@@ -1,0 +1,66 @@
+import type { Backend, FloatArray } from '../backend/backend';
+import type { Param } from '../model/layers/layer';
+
+/** Serialisable optimizer state for checkpoints: the step count and each slot per parameter. */
+export interface OptimizerState {
+  type: string;
+  step: number;
+  slots: Record<string, number[][]>;
+}
+
+/**
+ * Updates parameters in place from their gradients. One class per rule, each with its own
+ * slots, so a rule's math reads in one place and its test compares three steps to numpy.
+ */
+export abstract class Optimizer {
+  abstract readonly type: string;
+  protected step = 0;
+  protected readonly slots = new Map<string, FloatArray[]>();
+
+  constructor(protected readonly backend: Backend, private readonly slotNames: readonly string[]) {}
+
+  /** Applies one update with learning rate `lr` to every parameter. */
+  update(params: Param[], lr: number): void {
+    this.step++;
+    params.forEach((p, i) => this.apply(p, i, lr));
+  }
+
+  protected abstract apply(param: Param, index: number, lr: number): void;
+
+  /** The slot arrays of parameter `index`, allocated (zeroed) on first use. */
+  protected slotsFor(index: number, length: number): FloatArray[] {
+    return this.slotNames.map((name) => {
+      const key = `${name}:${index}`;
+      let s = this.slots.get(key);
+      if (!s) {
+        s = [this.backend.alloc(length)];
+        this.slots.set(key, s);
+      }
+      return s[0];
+    });
+  }
+
+  exportState(): OptimizerState {
+    const slots: Record<string, number[][]> = {};
+    for (const name of this.slotNames) slots[name] = [];
+    for (const [key, [arr]] of this.slots) {
+      const [name, index] = key.split(':');
+      slots[name][Number(index)] = Array.from(arr);
+    }
+    return { type: this.type, step: this.step, slots };
+  }
+
+  importState(state: OptimizerState): void {
+    if (state.type !== this.type) throw new Error(`checkpoint optimizer is ${state.type}, config says ${this.type}`);
+    this.step = state.step;
+    this.slots.clear();
+    for (const name of this.slotNames) {
+      (state.slots[name] ?? []).forEach((values, index) => {
+        if (!values) return;
+        const arr = this.backend.alloc(values.length);
+        arr.set(values);
+        this.slots.set(`${name}:${index}`, [arr]);
+      });
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The engine as a child process: `child_process.fork(dist/engine.js)` from the extension host.
+ * Commands arrive over Node IPC, events go back the same way (every message carries the
+ * protocol version). The run folder is written here, so a host that dies loses nothing.
+ * Fork with `serialization: 'advanced'` so NaN/Infinity survive the channel.
+ */
+import { PROTOCOL_VERSION, validateCommand, type EngineCommand, type EngineEvent } from '../../shared/protocol';
+import { describeError, resumeSession, startSession, type Session } from '../run/session';
+
+let session: Session | null = null;
+let starting = false;
+
+function send(event: EngineEvent): void {
+  if (process.send && process.connected) process.send({ v: PROTOCOL_VERSION, ...event });
+}
+
+const ipcSink = { emit: send };
+
+async function run(start: Promise<Session>): Promise<void> {
+  starting = true;
+  try {
+    session = await start;
+  } catch (e) {
+    const error = describeError(e);
+    send({ type: 'error', error, fatal: true });
+    exit(error.code === 'engine' ? 1 : 2);
+    return;
+  } finally {
+    starting = false;
+  }
+  try {
+    const summary = await session.trainer.run();
+    session.folder.close();
+    exit(summary.state === 'finished' || summary.state === 'stopped' ? 0 : 1);
+  } catch (e) {
+    // Keep what can be kept: a checkpoint of the last good state, then report.
+    try {
+      session.trainer.command({ type: 'checkpoint' });
+    } catch { /* the report below matters more */ }
+    send({ type: 'error', error: describeError(e), fatal: true });
+    exit(1);
+  }
+}
+
+function exit(code: number): void {
+  // Let queued IPC messages drain before leaving.
+  setTimeout(() => process.exit(code), 50);
+}
+
+function handle(command: EngineCommand): void {
+  switch (command.type) {
+    case 'start':
+      if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'a run is already active in this engine' } });
+      void run(startSession(command, ipcSink));
+      return;
+    case 'resumeFromCheckpoint':
+      if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'a run is already active in this engine' } });
+      void run(resumeSession(command.runDir, ipcSink, { paused: command.paused, flushMs: command.flushMs }));
+      return;
+    case 'shutdown':
+      if (session) session.trainer.command({ type: 'stop' });
+      else exit(0);
+      return;
+    default:
+      if (!session) return send({ type: 'error', fatal: false, error: { code: 'usage', message: `no active run for "${command.type}"` } });
+      session.trainer.command(command);
+  }
+}
+
+process.on('message', (msg: unknown) => {
+  const checked = validateCommand(msg);
+  if (!checked.ok) {
+    send({ type: 'log', level: 'warning', message: `ignored a malformed command: ${checked.reason}` });
+    return;
+  }
+  handle(checked.command);
+});
+
+// The host went away (window closed, host crashed): stop cleanly so the files are complete.
+process.on('disconnect', () => {
+  if (session) session.trainer.command({ type: 'stop' });
+  else process.exit(0);
+});
+
+send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, pid: process.pid });

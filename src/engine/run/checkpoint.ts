@@ -1,0 +1,35 @@
+import type { OptimizerState } from '../optim/optimizer';
+import type { RngState } from '../util/rng';
+import type { EarlyStoppingState } from '../train/early-stopping';
+
+type ModelState = { params: { name: string; block: number; shape: readonly [number, number]; data: number[] }[]; running: number[][] };
+
+/**
+ * Everything needed to continue a run exactly where it was: parameters and batch-norm running
+ * statistics, optimizer slots and step, RNG streams, position inside the epoch (with its
+ * permutation), the learning rate in force, early-stopping state and the sealed-test look count.
+ */
+export interface Checkpoint {
+  format: 'gradient-lab-checkpoint';
+  version: 1;
+  name: string;
+  iteration: number;
+  epoch: number;
+  batchInEpoch: number;
+  permutation: number[] | null;
+  model: ModelState;
+  optimizer: OptimizerState;
+  rng: { shuffle: RngState; dropout: RngState; augment: RngState };
+  learningRate: { base: number; current: number };
+  earlyStopping: EarlyStoppingState;
+  best: ModelState | null;
+  testLooks: number;
+  gradChecks: number;
+  savedAt: string;
+}
+
+export function isCheckpoint(value: unknown): value is Checkpoint {
+  const c = value as Partial<Checkpoint> | null;
+  return typeof c === 'object' && c !== null && c.format === 'gradient-lab-checkpoint' && c.version === 1
+    && typeof c.iteration === 'number' && typeof c.model === 'object';
+}

@@ -1,0 +1,126 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ExperimentConfig } from '../../shared/config';
+import type { EngineErrorInfo, EngineEvent } from '../../shared/protocol';
+import { ConfigError } from '../config/errors';
+import { locate } from '../config/jsonLocations';
+import { loadExperiment, resolveConfig } from '../config/validate';
+import { DataError } from '../data/errors';
+import { createRunSetup, runInfo, type RunSetup } from '../train/setup';
+import { Trainer, type EventSink } from '../train/trainer';
+import { createRunDir, RunFolder } from './run-folder';
+
+export interface StartOptions {
+  configPath?: string;
+  /** An already parsed config (JSON value); validated here like a file. */
+  config?: unknown;
+  runsDir?: string;
+  /** Use exactly this folder (created if missing). */
+  runDir?: string;
+  mode?: 'train' | 'overfitBatch';
+  paused?: boolean;
+  flushMs?: number;
+  /** Overrides applied after validation (CLI flags such as --epochs). */
+  override?: (config: ExperimentConfig) => void;
+}
+
+export interface Session {
+  setup: RunSetup;
+  trainer: Trainer;
+  folder: RunFolder;
+}
+
+/** Fans events out to several sinks (the run folder first, so files lead what the host shows). */
+export class Tee implements EventSink {
+  constructor(private readonly sinks: EventSink[]) {}
+
+  emit(event: EngineEvent): void {
+    for (const s of this.sinks) s.emit(event);
+  }
+}
+
+export function defaultRunsDir(configPath?: string): string {
+  return path.join(configPath ? path.dirname(path.resolve(configPath)) : process.cwd(), '.gradient-lab', 'runs');
+}
+
+/** Validates the experiment, prepares data and model, creates the run folder and the trainer. */
+export async function startSession(options: StartOptions, sink: EventSink): Promise<Session> {
+  const config = options.config !== undefined
+    ? resolveConfig(options.config, options.configPath)
+    : loadExperiment(requirePath(options.configPath));
+  options.override?.(config);
+  const setup = await withLocations(options.configPath, () => createRunSetup(config, { configPath: options.configPath, mode: options.mode }));
+  const dir = options.runDir ?? createRunDir(options.runsDir ?? defaultRunsDir(options.configPath), config.name);
+  fs.mkdirSync(dir, { recursive: true });
+  const folder = new RunFolder(dir);
+  folder.writeJson('config.json', { ...config, configPath: options.configPath ? path.resolve(options.configPath) : undefined });
+  const info = runInfo(setup, path.basename(dir), dir);
+  folder.writeJson('run.json', info);
+  const tee = new Tee([folder, sink]);
+  tee.emit({ type: 'runInfo', info });
+  for (const message of setup.data.warnings) {
+    tee.emit({ type: 'flag', flag: { kind: 'distributionMismatch', severity: 'warning', message, iteration: 0 } });
+  }
+  const trainer = new Trainer(setup, tee, folder, { flushMs: options.flushMs ?? 100, paused: options.paused ?? false });
+  return { setup, trainer, folder };
+}
+
+/** Rebuilds a run from its folder and continues from `checkpoints/latest.json`. */
+export async function resumeSession(runDir: string, sink: EventSink, options: { paused?: boolean; flushMs?: number } = {}): Promise<Session> {
+  const saved = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const configPath = typeof saved.configPath === 'string' ? saved.configPath : undefined;
+  delete saved.configPath;
+  const config = resolveConfig(saved, path.join(runDir, 'config.json'));
+  const checkpoint = RunFolder.readCheckpoint(runDir);
+  const previous = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { mode?: 'train' | 'overfitBatch' };
+  const setup = await createRunSetup(config, { configPath, mode: previous.mode ?? 'train' });
+  RunFolder.truncateMetrics(runDir, checkpoint.iteration, checkpoint.epoch);
+  const folder = new RunFolder(runDir);
+  const info = runInfo(setup, path.basename(runDir), runDir, { iteration: checkpoint.iteration, epoch: checkpoint.epoch });
+  folder.writeJson('run.json', info);
+  const tee = new Tee([folder, sink]);
+  tee.emit({ type: 'runInfo', info });
+  tee.emit({ type: 'log', level: 'info', message: `Resumed from the checkpoint at iteration ${checkpoint.iteration} (epoch ${checkpoint.epoch}).` });
+  const trainer = new Trainer(setup, tee, folder, { flushMs: options.flushMs ?? 100, paused: options.paused ?? false, checkpoint });
+  return { setup, trainer, folder };
+}
+
+/**
+ * Config problems found after validation (e.g. a sigmoid output on 10 classes) know only their
+ * JSON path: add the line and column from the file so the editor can underline them.
+ */
+async function withLocations<T>(configPath: string | undefined, build: () => Promise<T>): Promise<T> {
+  try {
+    return await build();
+  } catch (e) {
+    if (!(e instanceof ConfigError) || !configPath || e.issues.every((i) => i.line !== undefined)) throw e;
+    let text: string;
+    try {
+      text = fs.readFileSync(configPath, 'utf8');
+    } catch {
+      throw e;
+    }
+    throw new ConfigError(e.issues.map((i) => (i.line !== undefined ? i : { ...i, ...locate(text, i.path) })), configPath);
+  }
+}
+
+function requirePath(p: string | undefined): string {
+  if (!p) throw new ConfigError([{ path: '', message: 'no experiment file or config given', kind: 'semantic' }]);
+  return p;
+}
+
+/** User errors (config, data) carry their location; anything else is an engine bug. */
+export function describeError(e: unknown): EngineErrorInfo {
+  if (e instanceof ConfigError) {
+    const first = e.issues[0];
+    return { code: 'config', message: e.message, file: e.file, line: first?.line, column: first?.column, path: first?.path, issues: e.issues };
+  }
+  if (e instanceof DataError) {
+    return { code: 'data', message: e.message, file: e.file, line: e.line, column: e.column };
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')) {
+    return { code: 'io', message: err.message, file: err.path };
+  }
+  return { code: 'engine', message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) };
+}

@@ -1,0 +1,81 @@
+import * as path from 'node:path';
+import type { DataConfig, DataSource, ExperimentConfig } from '../../shared/config';
+import {
+  alignClasses, applyZScore, compareLabelDistributions, generateDataset, loadBuiltin, loadCsv, loadIdx, splitDataset,
+  type Dataset, type ZScoreStats,
+} from '../data';
+import { DataError } from '../data/errors';
+import { GENERATED_KINDS, type GeneratedKind } from '../data/generators';
+import { fitZScore } from '../data/normalize';
+import { Rng } from '../util/rng';
+
+export interface PreparedData {
+  train: Dataset;
+  dev: Dataset;
+  test: Dataset;
+  /** Train split before normalisation (decision-boundary maps draw in the user's coordinates). */
+  rawTrain: Dataset;
+  normalization: ZScoreStats | null;
+  warnings: string[];
+}
+
+/** Loads one source; relative paths resolve against the experiment file's folder. */
+export function loadSource(source: DataSource, data: DataConfig, seed: number, baseDir: string): Dataset {
+  if (typeof source === 'string') {
+    if ((GENERATED_KINDS as readonly string[]).includes(source)) {
+      return generateDataset(source as GeneratedKind, { samples: data.samples, noise: data.noise, seed });
+    }
+    if (source === 'digits' || source === 'breast-cancer') return loadBuiltin(source);
+    throw new DataError(source, 'is not a built-in data set');
+  }
+  if ('csv' in source) {
+    return loadCsv(path.resolve(baseDir, source.csv), {
+      label: source.label, header: source.header, task: source.task, displayPath: source.csv,
+    });
+  }
+  return loadIdx(path.resolve(baseDir, source.idx.images), path.resolve(baseDir, source.idx.labels));
+}
+
+/**
+ * Source → train/dev/test → z-score fitted on train only. With separate dev/test sources, the main
+ * source is split between the remaining parts only (e.g. all of it to train).
+ */
+export function prepareData(config: ExperimentConfig, baseDir: string): PreparedData {
+  const d = config.data;
+  const splitRng = new Rng(config.seed ^ 0x5eed);
+  const main = loadSource(d.source, d, config.seed, baseDir);
+  const warnings: string[] = [];
+  const ratios = {
+    train: d.split.train + (d.dev ? d.split.dev : 0) + (d.test ? d.split.test : 0),
+    dev: d.dev ? 0 : d.split.dev,
+    test: d.test ? 0 : d.split.test,
+  };
+  const parts = splitDataset(main, ratios, splitRng, { stratify: d.split.stratify });
+  const separate = (src: DataSource | undefined, fallback: Dataset, seedOffset: number): Dataset => {
+    if (!src) return fallback;
+    const ds = loadSource(src, d, config.seed + seedOffset, baseDir);
+    return main.task === 'regression' ? ds : alignClasses(ds, main.classes);
+  };
+  const rawTrain = parts.train;
+  let dev = separate(d.dev, parts.dev, 1);
+  let test = separate(d.test, parts.test, 2);
+  for (const [name, ds] of [['dev', dev], ['test', test]] as const) {
+    if (ds.count > 0 && ds.features !== rawTrain.features) {
+      throw new DataError(ds.name, `has ${ds.features} features but the training data has ${rawTrain.features}`);
+    }
+    if (name === 'dev' && ds.count === 0) warnings.push('No dev set: the bias/variance verdict and early stopping on dev need one.');
+  }
+  if (dev.count > 0 && test.count > 0) {
+    const mismatch = compareLabelDistributions(dev, test);
+    if (mismatch) warnings.push(`Dev and test label distributions differ: ${mismatch} Dev and test should come from the same distribution.`);
+  }
+  let train = rawTrain;
+  let normalization: ZScoreStats | null = null;
+  if (d.normalize === 'zscore') {
+    normalization = fitZScore(rawTrain);
+    train = applyZScore(rawTrain, normalization);
+    dev = applyZScore(dev, normalization);
+    test = applyZScore(test, normalization);
+  }
+  return { train, dev, test, rawTrain, normalization, warnings };
+}

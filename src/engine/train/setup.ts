@@ -1,0 +1,188 @@
+import * as path from 'node:path';
+import type { ExperimentConfig } from '../../shared/config';
+import type { RunInfo, Snapshot } from '../../shared/protocol';
+import { createBackend, TsBackend, type Backend } from '../backend';
+import type { Dataset } from '../data';
+import { subset } from '../data/subset';
+import { INFERENCE } from '../model/layers/layer';
+import type { LossKind } from '../model/losses';
+import { Network, type NetworkSpec } from '../model/network';
+import { createOptimizer, type Optimizer } from '../optim';
+import { Rng } from '../util/rng';
+import { BatchGatherer } from './batches';
+import { prepareData, type PreparedData } from './prepare-data';
+import { ConfigError } from '../config/errors';
+
+export interface RunSetup {
+  config: ExperimentConfig;
+  configPath?: string;
+  mode: 'train' | 'overfitBatch';
+  backend: Backend;
+  data: PreparedData;
+  spec: NetworkSpec;
+  net: Network;
+  optimizer: Optimizer;
+  batchSize: number;
+  rngs: { shuffle: Rng; dropout: Rng; augment: Rng };
+  trainGatherer: BatchGatherer;
+  devGatherer: BatchGatherer | null;
+  testGatherer: BatchGatherer | null;
+  /** The fixed batch of "overfit one batch" mode. */
+  overfitBatch: Dataset | null;
+  boundaryMap: (() => Snapshot['boundary']) | null;
+  modelFile: () => unknown;
+}
+
+/** Rows evaluated per forward pass; bounds buffer memory independently of the data set size. */
+const EVAL_CHUNK = 512;
+
+/** Output layer and loss from the task: binary → sigmoid+BCE, multiclass → softmax+CE, regression → linear+MSE. */
+export function outputFor(config: ExperimentConfig, train: Dataset): { loss: LossKind; outputs: number } {
+  const out = config.model.output;
+  const classes = train.classes.length;
+  if (train.task === 'regression') {
+    if (out !== 'auto' && out !== 'linear') {
+      throw new ConfigError([{ path: '/model/output', message: `"${out}" needs class labels, but the data has regression targets; use "linear" or "auto"`, kind: 'semantic' }]);
+    }
+    return { loss: 'mse', outputs: train.targets };
+  }
+  if (out === 'linear') {
+    throw new ConfigError([{ path: '/model/output', message: 'a linear output (MSE) needs regression targets, but the data has class labels; use "auto"', kind: 'semantic' }]);
+  }
+  if (out === 'sigmoid' && classes > 2) {
+    throw new ConfigError([{ path: '/model/output', message: `sigmoid handles 2 classes, the data has ${classes}; use "softmax" or "auto"`, kind: 'semantic' }]);
+  }
+  if (out === 'softmax' || (out === 'auto' && classes > 2)) return { loss: 'softmaxCe', outputs: classes };
+  return { loss: 'sigmoidBce', outputs: 1 };
+}
+
+export function networkSpec(config: ExperimentConfig, train: Dataset): NetworkSpec {
+  const { loss, outputs } = outputFor(config, train);
+  const m = config.model;
+  return {
+    inputs: train.features, hidden: m.hidden, outputs, loss,
+    leakyReluSlope: m.leakyReluSlope, batchNormMomentum: m.batchNormMomentum, batchNormEpsilon: m.batchNormEpsilon,
+  };
+}
+
+export async function createRunSetup(config: ExperimentConfig, options: { configPath?: string; mode?: 'train' | 'overfitBatch'; backend?: Backend } = {}): Promise<RunSetup> {
+  const baseDir = options.configPath ? path.dirname(path.resolve(options.configPath)) : process.cwd();
+  const data = prepareData(config, baseDir);
+  const t = config.training;
+  const backend = options.backend ?? await createBackend({ prefer: t.backend, dtype: t.dtype, threads: t.threads });
+  const mode = options.mode ?? 'train';
+  const batchSize = t.batchSize <= 0 || t.batchSize >= data.train.count ? data.train.count : t.batchSize;
+  const root = new Rng(config.seed);
+  const rngs = { init: root.fork(), shuffle: root.fork(), dropout: root.fork(), augment: root.fork() };
+  const spec = networkSpec(config, data.train);
+  const capacity = Math.max(batchSize, Math.min(EVAL_CHUNK, Math.max(data.train.count, data.dev.count, data.test.count)));
+  const net = new Network(backend, spec, capacity, rngs.dropout);
+  net.initialize(config.model.init, config.model.initScale, rngs.init);
+  const optimizer = createOptimizer(backend, t.optimizer);
+  const gatherer = (ds: Dataset): BatchGatherer | null => (ds.count > 0 ? new BatchGatherer(backend, ds, capacity) : null);
+  const overfitBatch = mode === 'overfitBatch' ? subset(data.train, Int32Array.from({ length: batchSize }, (_, i) => i)) : null;
+  const setup: RunSetup = {
+    config, configPath: options.configPath, mode, backend, data, spec, net, optimizer, batchSize,
+    rngs: { shuffle: rngs.shuffle, dropout: rngs.dropout, augment: rngs.augment },
+    trainGatherer: new BatchGatherer(backend, data.train, capacity),
+    devGatherer: gatherer(data.dev), testGatherer: gatherer(data.test), overfitBatch,
+    boundaryMap: null,
+    modelFile: () => modelFile(setup),
+  };
+  if (data.train.features === 2 && data.train.task !== 'regression') setup.boundaryMap = boundaryMapper(setup);
+  return setup;
+}
+
+/** A float64 TypeScript copy of the run's network, for gradient checks on the current weights. */
+export function float64Copy(setup: RunSetup): { net: Network; gatherer: (ds: Dataset, rows: number) => BatchGatherer } {
+  const backend = new TsBackend('float64');
+  const gcBatch = setup.config.diagnostics.gradientCheck.batchSize;
+  const capacity = Math.max(1, gcBatch > 0 ? Math.min(gcBatch, setup.data.train.count) : setup.data.train.count);
+  const net = new Network(backend, setup.spec, capacity, new Rng(0));
+  return { net, gatherer: (ds, rows) => new BatchGatherer(backend, ds, rows) };
+}
+
+export function runInfo(setup: RunSetup, runId: string, runDir: string, resumedFrom?: RunInfo['resumedFrom']): RunInfo {
+  const { data, config, backend } = setup;
+  return {
+    runId, runDir, name: config.name, configPath: setup.configPath, config, backend: backend.name, threads: backend.threads,
+    dtype: backend.dtype, task: data.train.task, classes: data.train.classes, features: data.train.features,
+    counts: { train: data.train.count, dev: data.dev.count, test: data.test.count },
+    parameters: setup.net.parameterCount(),
+    layers: setup.net.blocks.map((b, i) => {
+      const h = config.model.hidden[i];
+      return { label: b.label, units: b.dense.outFeatures, activation: h?.activation ?? setup.spec.loss,
+        batchNorm: h?.batchNorm ?? false, keepProb: h?.keepProb ?? 1 };
+    }),
+    iterationsPerEpoch: setup.mode === 'overfitBatch' ? 1 : Math.ceil(data.train.count / setup.batchSize),
+    mode: setup.mode, startedAt: new Date().toISOString(), resumedFrom,
+  };
+}
+
+/** The trained model as plain JSON: enough for another tool to run inference. */
+function modelFile(setup: RunSetup): unknown {
+  const { net, config, data, spec } = setup;
+  return {
+    format: 'gradient-lab-model', version: 1, name: config.name,
+    inputs: spec.inputs, outputs: spec.outputs, loss: spec.loss, task: data.train.task, classes: data.train.classes,
+    featureNames: data.train.featureNames, normalization: data.normalization,
+    layers: config.model.hidden.map((h) => ({ units: h.units, activation: h.activation, batchNorm: h.batchNorm, keepProb: h.keepProb })),
+    batchNorm: { momentum: spec.batchNormMomentum, epsilon: spec.batchNormEpsilon }, leakyReluSlope: spec.leakyReluSlope,
+    ...net.exportState(),
+  };
+}
+
+const GRID = 40;
+
+/**
+ * P(class 1) or the predicted class on a GRID×GRID lattice over the raw training data's range.
+ * The lattice and its buffers are built once; each snapshot is one inference pass over it.
+ */
+function boundaryMapper(setup: RunSetup): () => Snapshot['boundary'] {
+  const { data, net, trainGatherer } = setup;
+  const raw = data.rawTrain;
+  let xMin = Infinity, xMax = -Infinity, yMin = Infinity, yMax = -Infinity;
+  for (let i = 0; i < raw.count; i++) {
+    xMin = Math.min(xMin, raw.x[2 * i]); xMax = Math.max(xMax, raw.x[2 * i]);
+    yMin = Math.min(yMin, raw.x[2 * i + 1]); yMax = Math.max(yMax, raw.x[2 * i + 1]);
+  }
+  const padX = (xMax - xMin) * 0.05 || 1;
+  const padY = (yMax - yMin) * 0.05 || 1;
+  xMin -= padX; xMax += padX; yMin -= padY; yMax += padY;
+  const norm = data.normalization;
+  const grid: Dataset = {
+    name: 'grid', task: raw.task, count: GRID * GRID, features: 2, targets: 1, classes: raw.classes,
+    x: new Float64Array(GRID * GRID * 2), y: new Float64Array(GRID * GRID),
+  };
+  for (let r = 0; r < GRID; r++) {
+    for (let c = 0; c < GRID; c++) {
+      const k = r * GRID + c;
+      const px = xMin + ((c + 0.5) / GRID) * (xMax - xMin);
+      const py = yMax - ((r + 0.5) / GRID) * (yMax - yMin);
+      grid.x[2 * k] = norm ? (px - norm.mean[0]) / norm.std[0] : px;
+      grid.x[2 * k + 1] = norm ? (py - norm.mean[1]) / norm.std[1] : py;
+    }
+  }
+  const gatherer = new BatchGatherer(setup.backend, grid, trainGatherer.capacity);
+  const binary = setup.spec.loss === 'sigmoidBce';
+  const step = Math.max(1, Math.floor(raw.count / 400));
+  const points: { x: number; y: number; label: number }[] = [];
+  for (let i = 0; i < raw.count; i += step) points.push({ x: raw.x[2 * i], y: raw.x[2 * i + 1], label: raw.y[i] });
+  return () => {
+  const values: number[] = [];
+  const probs: number[] = [];
+  for (let start = 0; start < grid.count; start += gatherer.capacity) {
+    const rows = Math.min(gatherer.capacity, grid.count - start);
+    const logits = net.forward(gatherer.range(start, rows).x, rows, INFERENCE);
+    for (let i = 0; i < rows; i++) {
+      if (binary) {
+        net.loss.probabilities(logits, i, probs);
+        values.push(Number(probs[0].toFixed(4)));
+      } else {
+        values.push(net.loss.predictClass(logits, i));
+      }
+    }
+  }
+  return { xMin, xMax, yMin, yMax, resolution: GRID, values, kind: binary ? 'probability' : 'class', points };
+  };
+}

@@ -1,0 +1,467 @@
+import type { EngineEvent, EpochSummary, RunState, RunSummary, Snapshot } from '../../shared/protocol';
+import { augmentBatch } from '../data/augment';
+import { LayerStatsRecorder } from '../diagnostics/layer-stats';
+import { locateNonFinite } from '../diagnostics/nonfinite';
+import { biasVarianceVerdict } from '../diagnostics/verdict';
+import type { ForwardMode } from '../model/layers/layer';
+import { LearningRate } from '../optim/schedules';
+import type { Checkpoint } from '../run/checkpoint';
+import type { Batch } from './batches';
+import { EarlyStopping } from './early-stopping';
+import { evaluate } from './evaluate';
+import type { RunSetup } from './setup';
+import { checkGradients } from './check-gradients';
+
+export interface EventSink {
+  emit(event: EngineEvent): void;
+}
+
+/** Where a run keeps its files; null for in-memory runs (tests, benchmarks). */
+export interface RunStore {
+  saveCheckpoint(name: 'latest' | 'best', checkpoint: Checkpoint): string;
+  saveGradientCheck(report: { id: string }): void;
+  saveModel(model: unknown): void;
+}
+
+type Command =
+  | { type: 'pause' } | { type: 'resume' } | { type: 'step'; iterations: number } | { type: 'stop' }
+  | { type: 'setLearningRate'; value: number } | { type: 'gradientCheck'; requestId?: string }
+  | { type: 'evaluateTest' } | { type: 'checkpoint' };
+
+const TRAIN_MODE: ForwardMode = { training: true, dropout: true, updateRunningStats: true };
+/** How long the loop computes before it yields to the event loop (IPC, timers). */
+const YIELD_MS = 15;
+
+/**
+ * The training loop. Reads top to bottom: for each epoch, shuffle; for each mini-batch, wait at
+ * the gate (pause/step/stop and other commands run there, between iterations), forward, backward,
+ * check for NaN/Inf, update; then evaluate, diagnose, early-stop, checkpoint.
+ */
+export class Trainer {
+  private readonly commands: Command[] = [];
+  private wake: (() => void) | null = null;
+  private paused: boolean;
+  private stepCredits = 0;
+  private stopRequested = false;
+  private state: RunState = 'starting';
+  private stateReason: string | undefined;
+
+  private iteration = 0;
+  /** Completed epochs. */
+  private epoch = 0;
+  private batchInEpoch = 0;
+  private permutation: Int32Array | null = null;
+  private readonly lr: LearningRate;
+  private currentLr = 0;
+  private readonly earlyStopping: EarlyStopping;
+  private bestState: ReturnType<RunSetup['net']['exportState']> | null = null;
+  private testLooks = 0;
+  private gradChecks = 0;
+  private lastEpoch: EpochSummary | null = null;
+  private readonly stats: LayerStatsRecorder;
+  private pendingCosts: number[] = [];
+  private pendingFirst = 1;
+  private lastFlush = 0;
+  private lastYield = 0;
+  private readonly started = Date.now();
+  private epochStarted = Date.now();
+
+  constructor(private readonly setup: RunSetup, private readonly sink: EventSink, private readonly store: RunStore | null,
+    private readonly options: { flushMs: number; paused: boolean; checkpoint?: Checkpoint }) {
+    const t = setup.config.training;
+    this.lr = new LearningRate(t.optimizer.learningRate, t.lrDecay);
+    this.earlyStopping = new EarlyStopping(t.earlyStopping);
+    this.stats = new LayerStatsRecorder(setup.backend, setup.net);
+    this.paused = options.paused;
+    if (options.checkpoint) this.restore(options.checkpoint);
+  }
+
+  /** Queues a command; it runs between two iterations (or at once while paused). */
+  command(c: Command): void {
+    this.commands.push(c);
+    this.wake?.();
+  }
+
+  async run(): Promise<RunSummary> {
+    const { config, net, data } = this.setup;
+    const t = config.training;
+    this.setState(this.paused ? 'paused' : 'running');
+    if (this.iteration === 0) this.initialCostCheck();
+
+    const overfit = this.setup.mode === 'overfitBatch';
+    const trainSet = overfit ? this.setup.overfitBatch! : data.train;
+    const batchSize = this.setup.batchSize;
+    const batchesPerEpoch = Math.ceil(trainSet.count / batchSize);
+
+    training: while (this.epoch < t.epochs) {
+      this.updateLearningRate();
+      if (this.batchInEpoch === 0 || !this.permutation) {
+        this.permutation = overfit ? identity(trainSet.count) : this.setup.rngs.shuffle.permutation(trainSet.count);
+      }
+      while (this.batchInEpoch < batchesPerEpoch) {
+        if (!(await this.gate())) break training;
+        const start = this.batchInEpoch * batchSize;
+        const rows = Math.min(batchSize, trainSet.count - start);
+        const batch = this.setup.trainGatherer.gather(this.permutation, start, rows);
+        if (!overfit) this.augment(batch);
+        if (!this.trainStep(batch)) continue; // diverged: paused at the gate, same batch again
+        this.batchInEpoch++;
+      }
+      this.batchInEpoch = 0;
+      this.epoch++;
+      const stop = this.endOfEpoch();
+      if (stop) break;
+      if (overfit && this.overfitDone()) break;
+    }
+
+    return this.finish(net);
+  }
+
+  // ───────────── one iteration ─────────────
+
+  /** Returns false when the step produced NaN/Inf (no update applied, run paused). */
+  private trainStep(batch: Batch): boolean {
+    const { net, config, optimizer } = this.setup;
+    const reg = this.setup.mode === 'overfitBatch' ? { l2: 0, l1: 0 } : config.training.regularization;
+    const mode = this.setup.mode === 'overfitBatch' ? { ...TRAIN_MODE, dropout: false } : TRAIN_MODE;
+    const { cost } = net.costAndGradients(batch.x, batch.y, batch.rows, mode, reg, true);
+    if (!Number.isFinite(cost) || !this.gradientsFinite()) {
+      this.diverged(batch, cost);
+      return false;
+    }
+    this.iteration++;
+    const sample = config.diagnostics.layerStatsEvery > 0 && this.iteration % config.diagnostics.layerStatsEvery === 0;
+    if (sample) this.stats.before();
+    optimizer.update(net.params(), this.currentLr);
+    if (sample) {
+      const layers = this.stats.after();
+      this.sink.emit({ type: 'layerStats', iteration: this.iteration, layers });
+      for (const flag of this.stats.flags(layers, this.iteration)) this.sink.emit({ type: 'flag', flag });
+    }
+    this.recordCost(cost);
+    if (this.stepCredits > 0) this.stepCredits--;
+    return true;
+  }
+
+  private gradientsFinite(): boolean {
+    let sum = 0;
+    for (const p of this.setup.net.params()) sum += this.setup.backend.sumSquares(p.grad.length, p.grad);
+    return Number.isFinite(sum);
+  }
+
+  private diverged(batch: Batch, cost: number): void {
+    const site = locateNonFinite(this.setup.net, batch.x, batch.y, batch.rows, TRAIN_MODE);
+    const where = site ? `${site.tensor} of ${site.layer} (${site.stage} pass)` : 'the cost';
+    const iteration = this.iteration + 1;
+    this.flushCosts();
+    this.sink.emit({ type: 'flag', flag: {
+      kind: 'nonFinite', severity: 'error', iteration, layer: site?.layer, tensor: site?.tensor,
+      message: `${Number.isNaN(cost) ? 'NaN' : 'Inf'} appeared at iteration ${iteration} in ${where}; the update was not applied and the run paused. Lower the learning rate and resume.`,
+    } });
+    this.paused = true;
+    this.stepCredits = 0;
+    this.setState('diverged', `non-finite values in ${where}`);
+  }
+
+  private augment(batch: Batch): void {
+    const a = this.setup.config.data.augment;
+    if (a.jitter === 0 && a.shift === 0 && a.rotate === 0) return;
+    augmentBatch(batch.x, batch.rows, this.setup.data.train.features, a, this.setup.rngs.augment,
+      this.setup.data.train.imageShape);
+  }
+
+  // ───────────── pause / step / commands ─────────────
+
+  /** Runs queued commands; waits while paused. Returns false when the run must stop. */
+  private async gate(): Promise<boolean> {
+    for (;;) {
+      this.runCommands();
+      if (this.stopRequested) return false;
+      if (!this.paused || this.stepCredits > 0) break;
+      if (this.state !== 'paused' && this.state !== 'diverged') this.setState('paused');
+      this.flushCosts();
+      await new Promise<void>((resolve) => { this.wake = resolve; });
+      this.wake = null;
+    }
+    if (this.state !== 'running' && !this.paused) this.setState('running');
+    const now = Date.now();
+    if (now - this.lastFlush >= this.options.flushMs) this.flushCosts();
+    if (now - this.lastYield >= YIELD_MS) {
+      // Let IPC messages and timers in; setImmediate costs microseconds.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.lastYield = Date.now();
+      this.runCommands();
+      if (this.stopRequested) return false;
+      if (this.paused && this.stepCredits === 0) return this.gate();
+    }
+    return true;
+  }
+
+  private runCommands(): void {
+    while (this.commands.length > 0) {
+      const c = this.commands.shift()!;
+      switch (c.type) {
+        case 'pause':
+          this.paused = true;
+          this.stepCredits = 0;
+          this.saveCheckpoint();
+          break;
+        case 'resume':
+          this.paused = false;
+          break;
+        case 'step':
+          this.paused = true;
+          this.stepCredits += c.iterations;
+          break;
+        case 'stop':
+          this.stopRequested = true;
+          break;
+        case 'setLearningRate':
+          this.setLearningRate(c.value);
+          break;
+        case 'gradientCheck':
+          this.runGradientCheck(c.requestId);
+          break;
+        case 'evaluateTest':
+          this.evaluateTest();
+          break;
+        case 'checkpoint':
+          this.saveCheckpoint();
+          break;
+      }
+    }
+  }
+
+  private setState(state: RunState, reason?: string): void {
+    this.state = state;
+    this.stateReason = reason;
+    this.sink.emit({ type: 'state', state, iteration: this.iteration, epoch: this.epoch, reason });
+  }
+
+  // ───────────── learning rate ─────────────
+
+  private updateLearningRate(): void {
+    const next = this.lr.at(this.epoch);
+    if (next !== this.currentLr && this.currentLr !== 0) {
+      this.flushCosts();
+      this.sink.emit({ type: 'learningRate', iteration: this.iteration, epoch: this.epoch, from: this.currentLr, to: next, source: 'schedule' });
+    }
+    this.currentLr = next;
+  }
+
+  private setLearningRate(value: number): void {
+    this.flushCosts();
+    const from = this.currentLr;
+    this.lr.override(value, this.epoch);
+    this.currentLr = this.lr.at(this.epoch);
+    this.sink.emit({ type: 'learningRate', iteration: this.iteration, epoch: this.epoch, from, to: this.currentLr, source: 'user' });
+  }
+
+  // ───────────── metrics ─────────────
+
+  private recordCost(cost: number): void {
+    if (this.pendingCosts.length === 0) this.pendingFirst = this.iteration;
+    this.pendingCosts.push(cost);
+  }
+
+  private flushCosts(): void {
+    this.lastFlush = Date.now();
+    if (this.pendingCosts.length === 0) return;
+    this.sink.emit({ type: 'metrics', firstIteration: this.pendingFirst, costs: this.pendingCosts, learningRate: this.currentLr, epoch: this.epoch });
+    this.pendingCosts = [];
+  }
+
+  private initialCostCheck(): void {
+    const { data, net, trainGatherer, config } = this.setup;
+    if (data.train.task === 'regression') return;
+    const classes = Math.max(2, data.train.classes.length);
+    const expected = Math.log(classes); // −log(1/C): a network that knows nothing predicts 1/C for each class
+    const rows = Math.min(trainGatherer.capacity, data.train.count);
+    const batch = trainGatherer.range(0, rows);
+    const cost = net.loss.forward(net.forward(batch.x, rows, { training: true, dropout: false, updateRunningStats: false }), rows, batch.y, false).cost;
+    const off = !(Math.abs(cost - expected) <= 0.5 * expected);
+    const message = `Initial cost ${fmt(cost)} vs −log(1/${classes}) = ${fmt(expected)} expected for a small random init`
+      + (off ? (config.model.init === 'random' && config.model.initScale > 1
+        ? ': far off, as expected for large initial weights (they saturate the output and slow learning).'
+        : ': far off — check the initialisation scale and the labels.') : ': as expected.');
+    this.sink.emit({ type: 'flag', flag: { kind: 'initialCost', severity: off ? 'warning' : 'info', message, iteration: 0 } });
+  }
+
+  // ───────────── end of epoch ─────────────
+
+  /** Evaluates, reports, early-stops and checkpoints. Returns true when training should stop. */
+  private endOfEpoch(): boolean {
+    const { net, data, config } = this.setup;
+    this.flushCosts();
+    const overfit = this.setup.mode === 'overfitBatch';
+    const train = evaluate(net, overfit ? this.setup.overfitBatch! : data.train, this.setup.trainGatherer);
+    const dev = !overfit && data.dev.count > 0 ? evaluate(net, data.dev, this.setup.devGatherer!) : null;
+    const summary: EpochSummary = {
+      epoch: this.epoch, iteration: this.iteration, trainCost: train.cost, trainError: train.error,
+      devCost: dev?.cost ?? null, devError: dev?.error ?? null, learningRate: this.currentLr,
+      seconds: (Date.now() - this.epochStarted) / 1000,
+    };
+    this.epochStarted = Date.now();
+    this.lastEpoch = summary;
+    this.sink.emit({ type: 'epoch', summary });
+    if (dev && data.train.task !== 'regression') {
+      this.sink.emit({ type: 'verdict', verdict: biasVarianceVerdict(this.epoch, config.diagnostics.humanLevelError, train.error, dev.error) });
+    }
+
+    let stop = false;
+    if (!overfit) {
+      const es = this.earlyStopping.observe(summary);
+      if (es.improved && config.training.earlyStopping.enabled) {
+        this.bestState = net.exportState();
+        if (config.training.earlyStopping.restoreBest) this.store?.saveCheckpoint('best', this.checkpoint());
+      }
+      if (es.stop) {
+        stop = true;
+        this.sink.emit({ type: 'flag', flag: { kind: 'earlyStop', severity: 'info', iteration: this.iteration,
+          message: `Early stopping: ${config.training.earlyStopping.monitor} did not improve by more than ${config.training.earlyStopping.minDelta} for ${config.training.earlyStopping.patience} epochs (best at epoch ${this.earlyStopping.state.bestEpoch}).` } });
+        this.stateReason = 'early stopping';
+      }
+    }
+    const every = config.training.checkpointEvery;
+    if (every > 0 && this.epoch % every === 0) this.saveCheckpoint();
+    const snapEvery = config.diagnostics.snapshotEvery;
+    if (snapEvery > 0 && (this.epoch % snapEvery === 0 || this.epoch === config.training.epochs || stop)) this.emitSnapshot();
+    return stop;
+  }
+
+  private overfitDone(): boolean {
+    const e = this.lastEpoch;
+    return e !== null && e.trainError === 0 && e.trainCost < 0.01;
+  }
+
+  private emitSnapshot(): void {
+    const snapshot: Snapshot = { epoch: this.epoch };
+    const boundary = this.setup.boundaryMap?.();
+    if (boundary) snapshot.boundary = boundary;
+    const { data, net } = this.setup;
+    const eval_ = data.dev.count > 0 ? data.dev : data.train;
+    if (eval_.task !== 'regression') {
+      const gatherer = data.dev.count > 0 ? this.setup.devGatherer! : this.setup.trainGatherer;
+      const { predictions } = evaluate(net, eval_, gatherer, true);
+      const c = eval_.classes.length;
+      const matrix = Array.from({ length: c }, () => new Array<number>(c).fill(0));
+      for (let i = 0; i < eval_.count; i++) matrix[eval_.y[i]][predictions![i]]++;
+      snapshot.confusion = { classes: eval_.classes, matrix };
+    }
+    this.sink.emit({ type: 'snapshot', snapshot });
+  }
+
+  // ───────────── gradient check and the sealed test set ─────────────
+
+  private runGradientCheck(requestId?: string): void {
+    this.flushCosts();
+    const id = `gc-${String(++this.gradChecks).padStart(3, '0')}-it${this.iteration}`;
+    const report = checkGradients(this.setup, id, this.iteration);
+    this.store?.saveGradientCheck(report);
+    this.sink.emit({ type: 'gradientCheck', report, requestId });
+  }
+
+  private evaluateTest(): void {
+    const { data, net } = this.setup;
+    if (data.test.count === 0) {
+      this.sink.emit({ type: 'error', fatal: false, error: { code: 'usage', message: 'This run has no test set (split.test is 0 and no test source).' } });
+      return;
+    }
+    const result = evaluate(net, data.test, this.setup.testGatherer!);
+    this.testLooks++;
+    this.sink.emit({ type: 'testResult', iteration: this.iteration, cost: result.cost, error: result.error, looks: this.testLooks });
+  }
+
+  // ───────────── checkpoints ─────────────
+
+  checkpoint(): Checkpoint {
+    const { net, optimizer, rngs, config } = this.setup;
+    return {
+      format: 'gradient-lab-checkpoint', version: 1, name: config.name,
+      iteration: this.iteration, epoch: this.epoch, batchInEpoch: this.batchInEpoch,
+      permutation: this.batchInEpoch > 0 && this.permutation ? Array.from(this.permutation) : null,
+      model: net.exportState(), optimizer: optimizer.exportState(),
+      rng: { shuffle: rngs.shuffle.state(), dropout: rngs.dropout.state(), augment: rngs.augment.state() },
+      learningRate: { base: this.lr.baseRate, current: this.currentLr },
+      earlyStopping: this.earlyStopping.state, best: this.bestState, testLooks: this.testLooks, gradChecks: this.gradChecks,
+      savedAt: new Date().toISOString(),
+    };
+  }
+
+  private saveCheckpoint(): void {
+    if (!this.store) return;
+    this.flushCosts();
+    const path = this.store.saveCheckpoint('latest', this.checkpoint());
+    this.sink.emit({ type: 'checkpoint', iteration: this.iteration, epoch: this.epoch, path });
+  }
+
+  private restore(c: Checkpoint): void {
+    const { net, optimizer, rngs } = this.setup;
+    net.importState(c.model);
+    optimizer.importState(c.optimizer);
+    rngs.shuffle.restore(c.rng.shuffle);
+    rngs.dropout.restore(c.rng.dropout);
+    rngs.augment.restore(c.rng.augment);
+    this.iteration = c.iteration;
+    this.epoch = c.epoch;
+    this.batchInEpoch = c.batchInEpoch;
+    this.permutation = c.permutation ? Int32Array.from(c.permutation) : null;
+    this.lr.override(c.learningRate.current, c.epoch);
+    this.currentLr = c.learningRate.current;
+    this.earlyStopping.state = { ...c.earlyStopping };
+    this.bestState = c.best;
+    this.testLooks = c.testLooks;
+    this.gradChecks = c.gradChecks;
+  }
+
+  // ───────────── the end ─────────────
+
+  private finish(net: RunSetup['net']): RunSummary {
+    this.flushCosts();
+    const es = this.setup.config.training.earlyStopping;
+    let restored = false;
+    if (es.enabled && es.restoreBest && this.bestState) {
+      net.importState(this.bestState);
+      restored = true;
+      this.sink.emit({ type: 'log', level: 'info', message: `Restored the parameters of epoch ${this.earlyStopping.state.bestEpoch} (best ${es.monitor}).` });
+    }
+    let final = this.lastEpoch;
+    if (restored || final === null || final.iteration !== this.iteration) final = this.finalEvaluation();
+    const state: RunState = this.stopRequested ? 'stopped' : 'finished';
+    let reason = this.stateReason ?? (this.stopRequested ? 'stopped by the user' : undefined);
+    if (this.setup.mode === 'overfitBatch') {
+      reason = this.overfitDone()
+        ? `overfit one batch: 0 errors and cost ${fmt(final.trainCost)} on the batch at iteration ${this.iteration} — the model and pipeline can learn`
+        : `could not overfit one batch in ${this.iteration} iterations (error ${fmt(final.trainError)}, cost ${fmt(final.trainCost)}): check labels, learning rate and capacity`;
+    }
+    this.saveCheckpoint();
+    this.store?.saveModel(this.setup.modelFile());
+    const best = this.earlyStopping.state.best === null ? null : {
+      epoch: this.earlyStopping.state.bestEpoch, value: this.earlyStopping.state.best, monitor: es.monitor, restored,
+    };
+    const summary: RunSummary = {
+      state, reason, epochs: this.epoch, iterations: this.iteration, final, best, testLooks: this.testLooks,
+      seconds: (Date.now() - this.started) / 1000, backend: this.setup.backend.name, threads: this.setup.backend.threads,
+    };
+    this.setState(state, reason);
+    this.sink.emit({ type: 'summary', summary });
+    return summary;
+  }
+
+  private finalEvaluation(): EpochSummary {
+    const { net, data } = this.setup;
+    const overfit = this.setup.mode === 'overfitBatch';
+    const train = evaluate(net, overfit ? this.setup.overfitBatch! : data.train, this.setup.trainGatherer);
+    const dev = !overfit && data.dev.count > 0 ? evaluate(net, data.dev, this.setup.devGatherer!) : null;
+    return { epoch: this.epoch, iteration: this.iteration, trainCost: train.cost, trainError: train.error,
+      devCost: dev?.cost ?? null, devError: dev?.error ?? null, learningRate: this.currentLr, seconds: 0 };
+  }
+}
+
+function identity(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toPrecision(4) : String(x);
+}

@@ -1,0 +1,556 @@
+/**
+ * Every Gradient Lab command, and what webview messages ask for. Commands invoked from the tree or
+ * inline menus get the Run as argument; from the status bar a run id; from a CodeLens the Uri of the
+ * experiment; from the palette nothing (the active run, or a picker).
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { GradCheckReport, RunState } from '../shared/protocol';
+import { toCsv } from '../shared/series';
+import type { WebviewToHost } from '../shared/webview-protocol';
+import type { EngineDiagnostics } from './diagnostics';
+import { describeRun, formatNumber, parsePositive, runLabel, STATE_ICONS } from './runs/format';
+import { Run, type RunManager } from './runs/run-manager';
+import { rememberSmoothing } from './settings';
+import { listTemplates, uniqueFile, type Template } from './templates';
+import type { ComparePanels } from './ui/compare';
+import type { DashboardManager } from './ui/dashboard';
+import type { WebviewKind } from './ui/html';
+import type { WebviewActions } from './ui/webviews';
+
+export const COMMANDS = [
+  'gradientLab.newExperiment',
+  'gradientLab.openExample',
+  'gradientLab.startTraining',
+  'gradientLab.pause',
+  'gradientLab.resume',
+  'gradientLab.step',
+  'gradientLab.stop',
+  'gradientLab.setLearningRate',
+  'gradientLab.runGradientCheck',
+  'gradientLab.evaluateTest',
+  'gradientLab.overfitOneBatch',
+  'gradientLab.openDashboard',
+  'gradientLab.compareRuns',
+  'gradientLab.exportMetrics',
+  'gradientLab.revealRunFolder',
+  'gradientLab.resumeFromCheckpoint',
+  'gradientLab.refreshRuns',
+] as const;
+
+export type CommandId = (typeof COMMANDS)[number];
+
+export interface CommandDeps {
+  context: vscode.ExtensionContext;
+  runs: RunManager;
+  dashboards: DashboardManager;
+  compare: ComparePanels;
+  diagnostics: EngineDiagnostics;
+  log: vscode.LogOutputChannel;
+}
+
+const EXPERIMENT_GLOB = '**/*.nn.json';
+const EXCLUDE_GLOB = '{**/node_modules/**,**/.gradient-lab/**,**/.git/**}';
+
+const RESTRICTED_MESSAGE = 'Gradient Lab: training is disabled in Restricted Mode. Training runs the experiment: it reads the data files '
+  + 'the experiment names and writes run folders into the workspace. Trust this workspace to enable it.';
+
+const canPause = (r: Run): boolean => r.live && (r.state === 'running' || r.state === 'starting');
+const canResume = (r: Run): boolean => r.live && (r.state === 'paused' || r.state === 'diverged');
+const isLive = (r: Run): boolean => r.live;
+const isReal = (r: Run): boolean => !r.id.startsWith('pending-');
+
+export class Commands implements WebviewActions {
+  private gradCheckCounter = 0;
+
+  constructor(private readonly d: CommandDeps) {}
+
+  register(): vscode.Disposable[] {
+    const reg = (id: CommandId, fn: (...args: unknown[]) => unknown): vscode.Disposable =>
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          this.d.log.error(`${id} failed: ${err instanceof Error ? err.stack ?? message : message}`);
+          void vscode.window.showErrorMessage(`Gradient Lab: ${message}`);
+          return undefined;
+        }
+      });
+    return [
+      reg('gradientLab.newExperiment', () => this.newExperiment()),
+      reg('gradientLab.openExample', () => this.openExample()),
+      reg('gradientLab.startTraining', (arg) => this.startTraining(arg, 'train')),
+      reg('gradientLab.overfitOneBatch', (arg) => this.startTraining(arg, 'overfitBatch')),
+      reg('gradientLab.pause', (arg) => this.control(arg, 'pause')),
+      reg('gradientLab.resume', (arg) => this.control(arg, 'resume')),
+      reg('gradientLab.step', (arg, n) => this.step(arg, typeof n === 'number' ? n : undefined)),
+      reg('gradientLab.stop', (arg) => this.stop(arg)),
+      reg('gradientLab.setLearningRate', (arg, value) => this.setLearningRate(arg, typeof value === 'number' ? value : undefined)),
+      reg('gradientLab.runGradientCheck', (arg) => this.gradientCheck(arg)),
+      reg('gradientLab.evaluateTest', (arg, confirmed) => this.evaluateTest(arg, confirmed === true)),
+      reg('gradientLab.openDashboard', (arg) => this.openDashboard(arg)),
+      reg('gradientLab.compareRuns', (arg, selected) => this.compareRuns(arg, selected)),
+      reg('gradientLab.exportMetrics', (arg, target) => this.exportMetrics(arg, target instanceof vscode.Uri ? target : undefined)),
+      reg('gradientLab.revealRunFolder', (arg) => this.revealRunFolder(arg)),
+      reg('gradientLab.resumeFromCheckpoint', (arg) => this.resumeFromCheckpoint(arg)),
+      reg('gradientLab.refreshRuns', () => this.d.runs.refresh()),
+    ];
+  }
+
+  // ───────────────────────── helpers ─────────────────────────
+
+  private requireTrust(): boolean {
+    if (vscode.workspace.isTrusted) return true;
+    void vscode.window.showWarningMessage(RESTRICTED_MESSAGE, 'Manage Workspace Trust').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+    return false;
+  }
+
+  /** A Run from a command argument: the Run itself (tree), a run id (status bar, tests), or the live run of a config Uri. */
+  private runFrom(arg: unknown): Run | undefined {
+    if (arg instanceof Run) return this.d.runs.list().includes(arg) ? arg : undefined;
+    if (typeof arg === 'string') return this.d.runs.get(arg);
+    if (arg instanceof vscode.Uri) {
+      return this.d.runs.list().find((r) => r.live && r.configPath && path.resolve(r.configPath) === path.resolve(arg.fsPath));
+    }
+    return undefined;
+  }
+
+  /** The run a command acts on: its argument, else the active run, else the only candidate, else a picker. */
+  private async pickRun(arg: unknown, filter: (r: Run) => boolean, what: string): Promise<Run | undefined> {
+    const direct = this.runFrom(arg);
+    if (direct) {
+      if (filter(direct)) return direct;
+      void vscode.window.showInformationMessage(`Gradient Lab: ${runLabel(direct.view)} is ${direct.live ? direct.state : `${direct.state} (not running)`}; cannot ${what}.`);
+      return undefined;
+    }
+    if (arg !== undefined && !(arg instanceof vscode.Uri) && typeof arg !== 'object') return undefined;
+    const active = this.d.dashboards.activeRun() ?? this.d.runs.activeRun;
+    if (active && filter(active) && isReal(active)) return active;
+    const candidates = this.d.runs.list().filter((r) => filter(r) && isReal(r));
+    if (candidates.length === 1) return candidates[0];
+    if (candidates.length === 0) {
+      void vscode.window.showInformationMessage(`Gradient Lab: no run to ${what}.`);
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(candidates.map((r) => this.runItem(r)), { placeHolder: `Run to ${what}`, matchOnDescription: true });
+    return picked?.run;
+  }
+
+  private runItem(r: Run): vscode.QuickPickItem & { run: Run } {
+    return {
+      label: `${stateIcon(r.state)} ${runLabel(r.view)}`,
+      description: `${r.state}${r.live ? ' · live' : ''} · ${describeRun(r.view)}`,
+      detail: r.id,
+      run: r,
+    };
+  }
+
+  /** The experiment to train: a Uri argument, a run's config, the active *.nn.json editor, or a picker. */
+  private async experimentUri(arg: unknown): Promise<vscode.Uri | undefined> {
+    if (arg instanceof vscode.Uri) return arg;
+    if (arg instanceof Run && arg.configPath) return vscode.Uri.file(arg.configPath);
+    const editor = vscode.window.activeTextEditor;
+    if (editor && editor.document.uri.path.endsWith('.nn.json')) return editor.document.uri;
+    const files = await vscode.workspace.findFiles(EXPERIMENT_GLOB, EXCLUDE_GLOB, 500);
+    if (files.length === 1) return files[0];
+    if (files.length === 0) {
+      const choice = await vscode.window.showInformationMessage('Gradient Lab: no experiment (*.nn.json) in this workspace.', 'New Experiment');
+      if (choice) await this.newExperiment();
+      return undefined;
+    }
+    files.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+    const picked = await vscode.window.showQuickPick(
+      files.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(u, true), uri: u })),
+      { placeHolder: 'Experiment to train', matchOnDescription: true },
+    );
+    return picked?.uri;
+  }
+
+  private async saveIfDirty(uri: vscode.Uri): Promise<void> {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (doc?.isDirty) await doc.save();
+  }
+
+  // ───────────────────────── experiments ─────────────────────────
+
+  private async pickTemplate(placeHolder: string): Promise<Template | undefined> {
+    const templates = await listTemplates(path.join(this.d.context.extensionPath, 'examples'));
+    if (!templates.length) {
+      void vscode.window.showErrorMessage('Gradient Lab: no templates found in the extension (examples/ is missing).');
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(
+      templates.map((t) => ({ label: t.name, description: t.relative, detail: t.description, template: t })),
+      { placeHolder, matchOnDescription: true, matchOnDetail: true },
+    );
+    return picked?.template;
+  }
+
+  private targetFolder(): vscode.Uri | undefined {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const owner = active ? vscode.workspace.getWorkspaceFolder(active) : undefined;
+    return (owner ?? folders[0])?.uri;
+  }
+
+  /** Copies a template into the workspace under a name the user picks, and opens it. */
+  async newExperiment(templateRelative?: string, fileName?: string): Promise<string | undefined> {
+    const template = templateRelative
+      ? (await listTemplates(path.join(this.d.context.extensionPath, 'examples'))).find((t) => t.relative === templateRelative)
+      : await this.pickTemplate('Template for the new experiment');
+    if (!template) return undefined;
+    const folder = this.targetFolder();
+    let target: string | undefined;
+    if (folder && folder.scheme === 'file') {
+      const suggestion = path.basename(await uniqueFile(folder.fsPath, path.basename(template.file)));
+      const name = fileName ?? await vscode.window.showInputBox({
+        title: 'New Experiment',
+        prompt: `File name in ${path.basename(folder.fsPath)}`,
+        value: suggestion,
+        valueSelection: [0, suggestion.length - '.nn.json'.length],
+        validateInput: async (v) => {
+          if (!/^[\w.\- /]+\.nn\.json$/.test(v) || v.includes('..')) return 'A relative file name ending in .nn.json';
+          try {
+            await fs.access(path.join(folder.fsPath, v));
+            return 'That file exists already';
+          } catch {
+            return undefined;
+          }
+        },
+      });
+      if (!name) return undefined;
+      target = path.join(folder.fsPath, name);
+    } else {
+      const uri = await vscode.window.showSaveDialog({ filters: { 'Experiment': ['nn.json'] }, saveLabel: 'Create Experiment' });
+      target = uri?.fsPath;
+    }
+    if (!target) return undefined;
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.copyFile(template.file, target);
+    await vscode.window.showTextDocument(vscode.Uri.file(target));
+    return target;
+  }
+
+  /** Opens an example: a copy in the workspace (so it can be edited and trained), or the bundled file without one. */
+  async openExample(): Promise<string | undefined> {
+    const template = await this.pickTemplate('Example to open');
+    if (!template) return undefined;
+    const folder = this.targetFolder();
+    let target = template.file;
+    if (folder && folder.scheme === 'file') {
+      target = await uniqueFile(folder.fsPath, path.basename(template.file));
+      await fs.copyFile(template.file, target);
+    }
+    await vscode.window.showTextDocument(vscode.Uri.file(target));
+    return target;
+  }
+
+  // ───────────────────────── training ─────────────────────────
+
+  /** Starts training; resolves with the run id once the engine announced the run (undefined on failure). */
+  async startTraining(arg: unknown, mode: 'train' | 'overfitBatch', options: { paused?: boolean; openDashboard?: boolean } = {}): Promise<string | undefined> {
+    if (!this.requireTrust()) return undefined;
+    const uri = await this.experimentUri(arg);
+    if (!uri) return undefined;
+    if (uri.scheme !== 'file') {
+      void vscode.window.showErrorMessage('Gradient Lab: the experiment must be a file on disk (save it first).');
+      return undefined;
+    }
+    await this.saveIfDirty(uri);
+    this.d.diagnostics.clear(uri.fsPath);
+    const run = this.d.runs.start({ configPath: uri.fsPath, mode, paused: options.paused });
+    this.d.log.info(`starting ${mode === 'overfitBatch' ? 'overfit-one-batch ' : ''}training of ${uri.fsPath}`);
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `Gradient Lab: starting ${path.basename(uri.fsPath)}…` },
+        () => run.ready,
+      );
+    } catch {
+      return undefined; // the engine error handler has shown the problem
+    }
+    if (options.openDashboard !== false) await this.d.dashboards.open(run, { preserveFocus: true, column: vscode.ViewColumn.Beside });
+    return run.id;
+  }
+
+  private async control(arg: unknown, command: 'pause' | 'resume'): Promise<boolean> {
+    if (!this.requireTrust()) return false;
+    const run = await this.pickRun(arg, command === 'pause' ? canPause : canResume, command);
+    if (!run) return false;
+    return this.d.runs.send(run, { type: command });
+  }
+
+  private async step(arg: unknown, n?: number): Promise<boolean> {
+    if (!this.requireTrust()) return false;
+    const run = await this.pickRun(arg, isLive, 'step');
+    if (!run) return false;
+    let iterations = n;
+    if (iterations === undefined) {
+      const input = await vscode.window.showInputBox({
+        title: 'Step', prompt: 'Iterations to run, then pause', value: '1',
+        validateInput: (v) => (/^\s*[1-9]\d*\s*$/.test(v) && Number(v) <= 1_000_000 ? undefined : 'A positive whole number'),
+      });
+      if (input === undefined) return false;
+      iterations = Number(input);
+    }
+    if (!Number.isInteger(iterations) || iterations < 1) throw new Error('step needs a positive whole number of iterations');
+    return this.d.runs.send(run, { type: 'step', iterations });
+  }
+
+  private async stop(arg: unknown): Promise<boolean> {
+    const run = await this.pickRun(arg, isLive, 'stop');
+    if (!run) return false;
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Gradient Lab: stopping ${runLabel(run.view)}…` }, () => this.d.runs.stop(run));
+    return true;
+  }
+
+  private currentLearningRate(run: Run): number | undefined {
+    const lr = run.view.learningRates[run.view.learningRates.length - 1];
+    return lr ? lr[1] : undefined;
+  }
+
+  private async setLearningRate(arg: unknown, value?: number): Promise<boolean> {
+    if (!this.requireTrust()) return false;
+    const run = await this.pickRun(arg, isLive, 'set the learning rate of');
+    if (!run) return false;
+    let rate = value;
+    if (rate === undefined) {
+      const current = this.currentLearningRate(run);
+      const input = await vscode.window.showInputBox({
+        title: `Set Learning Rate — ${runLabel(run.view)}`,
+        prompt: `New learning rate α (now ${current !== undefined ? formatNumber(current) : 'unknown'}); applies from the next iteration`,
+        value: current !== undefined ? String(current) : '',
+        validateInput: (v) => (parsePositive(v) === undefined ? 'A positive number, e.g. 0.01 or 3e-4' : undefined),
+      });
+      if (input === undefined) return false;
+      rate = parsePositive(input);
+    }
+    if (rate === undefined || !(rate > 0) || !Number.isFinite(rate)) throw new Error('the learning rate must be a positive number');
+    return this.d.runs.send(run, { type: 'setLearningRate', value: rate });
+  }
+
+  /** Gradient check of a live run; for an experiment file without one, starts it paused and checks at iteration 0. */
+  private async gradientCheck(arg: unknown): Promise<string | undefined> {
+    if (!this.requireTrust()) return undefined;
+    let run = this.runFrom(arg);
+    if (!run) {
+      if (arg instanceof vscode.Uri || (arg === undefined && this.d.runs.liveRuns().length === 0)) {
+        const id = await this.startTraining(arg, 'train', { paused: true });
+        run = id ? this.d.runs.get(id) : undefined;
+      } else {
+        run = await this.pickRun(undefined, isLive, 'gradient-check');
+      }
+    }
+    if (!run) return undefined;
+    if (!run.live) {
+      void vscode.window.showInformationMessage(`Gradient Lab: ${runLabel(run.view)} is not running; resume it or start a new run to check its gradients.`);
+      return undefined;
+    }
+    const requestId = `host-${Date.now().toString(36)}-${++this.gradCheckCounter}`;
+    const target = run;
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Gradient check of ${runLabel(run.view)}…`, cancellable: false },
+      () => new Promise<GradCheckReport | undefined>((resolve) => {
+        const sub = this.d.runs.onEvent(({ run: r, event }) => {
+          if (r === target && event.type === 'gradientCheck' && (event.requestId === requestId || event.requestId === undefined)) {
+            done(event.report);
+          }
+        });
+        const ended = this.d.runs.onRunEnded((r) => {
+          if (r === target) done(undefined);
+        });
+        const timer = setTimeout(() => done(undefined), 300_000);
+        const done = (value: typeof report): void => {
+          clearTimeout(timer);
+          sub.dispose();
+          ended.dispose();
+          resolve(value);
+        };
+        if (!this.d.runs.send(target, { type: 'gradientCheck', requestId })) done(undefined);
+      }),
+    );
+    if (!report) {
+      void vscode.window.showWarningMessage('Gradient Lab: the gradient check did not report (the run ended or the engine is busy).');
+      return undefined;
+    }
+    const verdict = { correct: 'backprop looks correct', lookCloser: 'look closer', suspicious: 'suspicious', bug: 'likely a bug in backprop' }[report.band];
+    const text = `Gradient check: difference ${report.difference.toExponential(2)} — ${verdict}.`;
+    const show = report.band === 'correct' || report.band === 'lookCloser' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    void show(`Gradient Lab: ${text}`, 'Open Dashboard').then((c) => {
+      if (c) void this.d.dashboards.open(target);
+    });
+    return report.id;
+  }
+
+  private async evaluateTest(arg: unknown, confirmed: boolean): Promise<boolean> {
+    if (!this.requireTrust()) return false;
+    const run = await this.pickRun(arg, isLive, 'evaluate on the test set');
+    if (!run) return false;
+    const looks = run.view.tests.length ? run.view.tests[run.view.tests.length - 1].looks : run.view.summary?.testLooks ?? 0;
+    if (!confirmed) {
+      const button = `Evaluate (look #${looks + 1})`;
+      const answer = await vscode.window.showWarningMessage(
+        'Evaluate on the test set?',
+        {
+          modal: true,
+          detail: 'The test set is sealed: it is kept apart so that its error is an unbiased estimate of how the model '
+            + 'does on new data. Every look is counted and shown next to the result. If you change the model or its '
+            + 'hyperparameters after looking, you are tuning on the test set and its error stops being unbiased — use '
+            + `the dev set for decisions. Looks so far: ${looks}.`,
+        },
+        button,
+      );
+      if (answer !== button) return false;
+    }
+    return this.d.runs.send(run, { type: 'evaluateTest' });
+  }
+
+  private async resumeFromCheckpoint(arg: unknown): Promise<string | undefined> {
+    if (!this.requireTrust()) return undefined;
+    const run = await this.pickRun(arg, (r) => !r.live && r.resumable, 'resume from its checkpoint');
+    if (!run) return undefined;
+    this.d.diagnostics.clear(run.configPath);
+    await this.d.runs.resumeFromCheckpoint(run);
+    try {
+      await run.ready;
+    } catch {
+      return undefined;
+    }
+    await this.d.dashboards.open(run, { preserveFocus: true, column: vscode.ViewColumn.Beside });
+    return run.id;
+  }
+
+  // ───────────────────────── runs ─────────────────────────
+
+  private async openDashboard(arg: unknown): Promise<boolean> {
+    const run = await this.pickRun(arg, isReal, 'show');
+    if (!run) return false;
+    this.d.runs.setActive(run);
+    await this.d.dashboards.open(run, { preserveFocus: arg instanceof Run });
+    return true;
+  }
+
+  private async compareRuns(arg: unknown, selected: unknown): Promise<boolean> {
+    const all = this.d.runs.list().filter(isReal);
+    let runs: Run[] | undefined;
+    if (Array.isArray(selected) && selected.length > 1 && selected.every((s) => s instanceof Run)) {
+      runs = selected as Run[]; // several rows selected in the tree
+    } else if (Array.isArray(arg) && arg.every((s) => typeof s === 'string')) {
+      runs = (arg as string[]).map((id) => this.d.runs.get(id)).filter((r): r is Run => r !== undefined);
+    } else {
+      if (all.length < 2) {
+        void vscode.window.showInformationMessage('Gradient Lab: Compare Runs needs at least two runs.');
+        return false;
+      }
+      const preselected = new Set<Run>([this.runFrom(arg), this.d.runs.activeRun].filter((r): r is Run => r !== undefined));
+      const picked = await vscode.window.showQuickPick(
+        all.map((r) => ({ ...this.runItem(r), picked: preselected.has(r) })),
+        { canPickMany: true, placeHolder: 'Runs to overlay (cost and error curves)', matchOnDescription: true },
+      );
+      runs = picked?.map((p) => p.run);
+    }
+    if (!runs || runs.length === 0) return false;
+    await this.d.compare.open(runs);
+    return true;
+  }
+
+  private async exportMetrics(arg: unknown, target?: vscode.Uri): Promise<string | undefined> {
+    const run = await this.pickRun(arg, isReal, 'export');
+    if (!run) return undefined;
+    const view = await this.d.runs.load(run);
+    const uri = target ?? await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(run.runDir || this.defaultDir(), `${run.id}-metrics.csv`)),
+      filters: { 'CSV': ['csv'] },
+      saveLabel: 'Export Metrics',
+      title: `Export metrics of ${runLabel(view)}`,
+    });
+    if (!uri) return undefined;
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(toCsv(view), 'utf8'));
+    this.d.log.info(`exported metrics of ${run.id} to ${uri.fsPath}`);
+    if (!target) {
+      void vscode.window.showInformationMessage(`Gradient Lab: metrics exported to ${path.basename(uri.fsPath)}.`, 'Open').then((c) => {
+        if (c) void vscode.window.showTextDocument(uri);
+      });
+    }
+    return uri.fsPath;
+  }
+
+  private defaultDir(): string {
+    return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? this.d.context.globalStorageUri.fsPath;
+  }
+
+  private async revealRunFolder(arg: unknown): Promise<boolean> {
+    const run = await this.pickRun(arg, (r) => isReal(r) && !!r.runDir, 'reveal');
+    if (!run) return false;
+    const uri = vscode.Uri.file(run.runDir);
+    // With a remote (SSH, containers, code-server) the OS file manager is on the wrong machine.
+    if (vscode.env.remoteName && vscode.workspace.getWorkspaceFolder(uri)) {
+      await vscode.commands.executeCommand('revealInExplorer', uri);
+    } else if (vscode.env.remoteName) {
+      await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
+    } else {
+      await vscode.commands.executeCommand('revealFileInOS', uri);
+    }
+    return true;
+  }
+
+  // ───────────────────────── webview messages ─────────────────────────
+
+  async handle(msg: WebviewToHost, run: Run | undefined, source: WebviewKind): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+      case 'rendered':
+        return;
+      case 'setSmoothing':
+        await rememberSmoothing(this.d.context, msg.value);
+        return;
+      case 'savePng':
+        await this.savePng(run, msg.chart, msg.dataUrl);
+        return;
+      case 'exportCsv':
+        if (run) await this.exportMetrics(run);
+        return;
+      case 'setLearningRate':
+        if (run) await this.setLearningRate(run, msg.value);
+        return;
+      case 'control':
+        if (!run) {
+          this.d.log.warn(`${source} webview asked for ${msg.command} without a run; ignored`);
+          return;
+        }
+        switch (msg.command) {
+          case 'pause': await this.control(run, 'pause'); return;
+          case 'resume': await this.control(run, 'resume'); return;
+          case 'step': await this.step(run, 1); return;
+          case 'stop': await this.stop(run); return;
+          case 'gradientCheck': await this.gradientCheck(run); return;
+          case 'evaluateTest': await this.evaluateTest(run, false); return;
+        }
+    }
+  }
+
+  private async savePng(run: Run | undefined, chart: string, dataUrl: string): Promise<void> {
+    const base = run?.runDir || this.defaultDir();
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(base, `${run ? `${run.id}-` : ''}${chart}.png`)),
+      filters: { 'PNG image': ['png'] },
+      saveLabel: 'Save Chart',
+    });
+    if (!uri) return;
+    const bytes = Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64');
+    // A PNG starts with its 8-byte signature; anything else is not what the webview claimed.
+    if (bytes.length < 8 || bytes.readUInt32BE(0) !== 0x89504e47) {
+      this.d.log.warn(`savePng: ${chart} is not a PNG; not written`);
+      return;
+    }
+    await vscode.workspace.fs.writeFile(uri, bytes);
+    this.d.log.info(`saved chart ${chart} to ${uri.fsPath}`);
+  }
+}
+
+function stateIcon(state: RunState): string {
+  return `$(${STATE_ICONS[state]})`;
+}

@@ -1,0 +1,226 @@
+/**
+ * Gradient Lab's extension host entry: wires the run manager (engine child processes), the Runs
+ * tree, the live side view, dashboards, status bar, CodeLens, diagnostics and commands. Everything
+ * is a disposable of the extension context; deactivate stops (and if need be kills) every engine.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Commands, COMMANDS } from './commands';
+import { EngineDiagnostics } from './diagnostics';
+import { EngineProcess } from './runs/engine-process';
+import { runLabel } from './runs/format';
+import { RunManager, type Run } from './runs/run-manager';
+import { readSettings, resolveRunsFolder, SECTION, viewSettings } from './settings';
+import { ExperimentCodeLensProvider } from './ui/codelens';
+import { COMPARE_VIEW_TYPE, ComparePanels } from './ui/compare';
+import { DASHBOARD_VIEW_TYPE, DashboardManager } from './ui/dashboard';
+import { LIVE_VIEW_ID, LiveViewProvider } from './ui/live-view';
+import { RUNS_VIEW_ID, RunsTreeProvider } from './ui/runs-tree';
+import { RunStatusBar } from './ui/status-bar';
+import { WebviewHub, type WebviewEnv } from './ui/webviews';
+
+/** What `activate` returns: a small surface for the integration tests (and other extensions). */
+export interface GradientLabApi {
+  runs: RunManager;
+  runsFolder(): string;
+  enginePath: string;
+  commands: readonly string[];
+  dashboard(runId: string): ReturnType<DashboardManager['stats']>;
+  diagnostics(uri: vscode.Uri): readonly vscode.Diagnostic[];
+  statusBarText(): string | undefined;
+}
+
+let manager: RunManager | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<GradientLabApi> {
+  const log = vscode.window.createOutputChannel('Gradient Lab', { log: true });
+  context.subscriptions.push(log);
+  const enginePath = path.join(context.extensionPath, 'dist', 'engine.js');
+
+  const runs = new RunManager({
+    runsDir: () => resolveRunsFolder(context),
+    spawn: () => {
+      const threads = readSettings().threads;
+      const engine = new EngineProcess({
+        enginePath,
+        cwd: vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? vscode.workspace.workspaceFolders[0].uri.fsPath : undefined,
+        env: threads > 0 ? { GRADIENT_LAB_THREADS: String(threads) } : {},
+        log: (m) => log.warn(m),
+      });
+      log.info(`forked engine ${engine.pid ?? '?'} (${process.execPath} ${enginePath})`);
+      return engine;
+    },
+    log: (m) => log.info(m),
+  });
+  manager = runs;
+
+  const diagnostics = new EngineDiagnostics();
+  const hub = new WebviewHub(runs);
+  // `actions` is filled in below; webviews only call it after activation finished.
+  const env: WebviewEnv = {
+    extensionUri: context.extensionUri,
+    runs,
+    log,
+    settings: () => viewSettings(context),
+    refreshRate: () => readSettings().refreshRate,
+    actions: { handle: async () => undefined },
+  };
+  const dashboards = new DashboardManager(env, hub, context.workspaceState);
+  const compare = new ComparePanels(env, hub);
+  const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log });
+  env.actions = commands;
+
+  const tree = new RunsTreeProvider(runs);
+  const treeView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: false, canSelectMany: true });
+  const live = new LiveViewProvider(env, hub);
+  const statusBar = new RunStatusBar(runs);
+  const codeLens = new ExperimentCodeLensProvider();
+
+  context.subscriptions.push(
+    diagnostics, hub, dashboards, compare, tree, treeView, live, statusBar, codeLens,
+    ...commands.register(),
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compare),
+    vscode.window.registerWebviewViewProvider(LIVE_VIEW_ID, live),
+    vscode.languages.registerCodeLensProvider({ pattern: '**/*.nn.json' }, codeLens),
+    treeView.onDidChangeSelection((e) => {
+      if (e.selection.length === 1) runs.setActive(e.selection[0]);
+    }),
+    runs.onDidChangeActive((run) => {
+      if (run && treeView.visible && !treeView.selection.includes(run) && !run.id.startsWith('pending-')) {
+        treeView.reveal(run, { select: true, focus: false }).then(undefined, () => undefined);
+      }
+    }),
+  );
+
+  // ── engine errors → diagnostics + a notification; crashes → an offer to resume ──
+  context.subscriptions.push(
+    runs.onEngineError(async ({ error, configPath, run }) => {
+      if (error.code === 'config' || error.code === 'data' || error.code === 'io') {
+        const uri = await diagnostics.report(error, configPath);
+        const first = error.message.split('\n')[0];
+        const where = error.line ? ` (line ${error.line})` : '';
+        const choice = await vscode.window.showErrorMessage(`Gradient Lab: ${first}${where}`, ...(uri ? ['Open Experiment'] : []), 'Show Log');
+        if (choice === 'Open Experiment' && uri) {
+          const d = diagnostics.get(uri)[0];
+          await vscode.window.showTextDocument(uri, { selection: d?.range });
+        } else if (choice === 'Show Log') {
+          log.show(true);
+        }
+      } else if (error.code === 'engine') {
+        log.error(`[${run.id}] engine error: ${error.message}`);
+        const choice = await vscode.window.showErrorMessage(`Gradient Lab: engine error in ${runLabel(run.view)}: ${error.message.split('\n')[0]}`, 'Show Log');
+        if (choice) log.show(true);
+      } else {
+        log.warn(`[${run.id}] ${error.code}: ${error.message}`);
+        void vscode.window.showWarningMessage(`Gradient Lab: ${error.message}`);
+      }
+    }),
+    runs.onRunEnded(async (run: Run) => {
+      const outcome = run.outcome;
+      if (!outcome?.crashed) return;
+      if (!runs.list().includes(run)) {
+        // Never started; a config/data error was already reported, anything else is shown here.
+        if (!run.view.errors.length) void vscode.window.showErrorMessage(`Gradient Lab: the engine failed to start: ${outcome.reason ?? 'unknown reason'}`, 'Show Log').then((c) => c && log.show(true));
+        return;
+      }
+      const actions = run.resumable ? ['Resume From Checkpoint', 'Show Log'] : ['Show Log'];
+      const choice = await vscode.window.showWarningMessage(`Gradient Lab: ${runLabel(run.view)} crashed — ${outcome.reason ?? 'unknown reason'}. Its files are kept.`, ...actions);
+      if (choice === 'Resume From Checkpoint') await vscode.commands.executeCommand('gradientLab.resumeFromCheckpoint', run);
+      else if (choice === 'Show Log') log.show(true);
+    }),
+  );
+
+  // ── context keys for `when`/`enablement` clauses ──
+  const contextKeys = new Map<string, unknown>();
+  const setKey = (key: string, value: unknown): void => {
+    if (contextKeys.get(key) === value) return;
+    contextKeys.set(key, value);
+    void vscode.commands.executeCommand('setContext', key, value);
+  };
+  const updateContext = (): void => {
+    const list = runs.list();
+    const active = runs.activeRun;
+    setKey('gradientLab.hasRuns', list.some((r) => !r.id.startsWith('pending-')));
+    setKey('gradientLab.hasLiveRuns', list.some((r) => r.live));
+    setKey('gradientLab.hasResumableRuns', list.some((r) => r.resumable && !r.live));
+    setKey('gradientLab.hasActiveRun', active !== undefined);
+    setKey('gradientLab.activeRunState', active?.state ?? '');
+    setKey('gradientLab.activeRunLive', active?.live ?? false);
+    setKey('gradientLab.activeRunResumable', !!active && active.resumable && !active.live);
+  };
+  let contextTimer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleContext = (): void => {
+    if (contextTimer) return;
+    contextTimer = setTimeout(() => {
+      contextTimer = undefined;
+      updateContext();
+    }, 100);
+  };
+  context.subscriptions.push(
+    runs.onDidChangeRuns(updateContext),
+    runs.onDidChangeActive(updateContext),
+    runs.onEvent(({ event }) => {
+      if (event.type === 'state' || event.type === 'runInfo') scheduleContext();
+    }),
+    runs.onRunEnded(updateContext),
+    { dispose: () => contextTimer && clearTimeout(contextTimer) },
+  );
+  updateContext();
+
+  // ── settings, runs folder watching ──
+  let watcher: vscode.FileSystemWatcher | undefined;
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleRefresh = (): void => {
+    if (refreshTimer) clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => void runs.refresh().catch((e: unknown) => log.warn(`refresh failed: ${String(e)}`)), 300);
+  };
+  const watchRunsFolder = (): void => {
+    watcher?.dispose();
+    const folder = resolveRunsFolder(context);
+    watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '*/{run.json,summary.json}'));
+    watcher.onDidCreate(scheduleRefresh);
+    watcher.onDidDelete(scheduleRefresh);
+    watcher.onDidChange(scheduleRefresh);
+  };
+  watchRunsFolder();
+  context.subscriptions.push(
+    { dispose: () => { watcher?.dispose(); if (refreshTimer) clearTimeout(refreshTimer); } },
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.runsFolder`)) {
+        watchRunsFolder();
+        void runs.reset();
+      }
+      if (e.affectsConfiguration(`${SECTION}.refreshRate`)) hub.setRate(readSettings().refreshRate);
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      watchRunsFolder();
+      void runs.reset();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(updateContext),
+  );
+
+  // Last resort if the host process itself goes away without deactivate: no orphan engines.
+  const killAll = (): void => runs.killAll();
+  process.once('exit', killAll);
+  context.subscriptions.push({ dispose: () => process.removeListener('exit', killAll) });
+
+  await runs.refresh().catch((e: unknown) => log.warn(`could not read the runs folder: ${String(e)}`));
+  log.info(`activated (runs folder ${resolveRunsFolder(context)}, engine ${enginePath}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web UI' : 'desktop UI'}${vscode.env.remoteName ? `, remote ${vscode.env.remoteName}` : ''})`);
+
+  return {
+    runs,
+    runsFolder: () => resolveRunsFolder(context),
+    enginePath,
+    commands: COMMANDS,
+    dashboard: (runId) => dashboards.stats(runId),
+    diagnostics: (uri) => diagnostics.get(uri),
+    statusBarText: () => statusBar.text,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  const m = manager;
+  manager = undefined;
+  if (m) await m.dispose(3000);
+}

@@ -1,0 +1,55 @@
+/** CodeLens at the top of every *.nn.json: "▶ Train", "✓ Gradient check" (and later "Search"). */
+import * as vscode from 'vscode';
+
+interface LensSpec {
+  title: string;
+  command: string;
+  tooltip: string;
+  /** Shown only when this returns true for the document text. */
+  when?: (text: string) => boolean;
+}
+
+/** True when the experiment has a top-level "search" block (for the hyperparameter-search lens). */
+export function hasSearchBlock(text: string): boolean {
+  try {
+    const json = JSON.parse(text) as unknown;
+    return typeof json === 'object' && json !== null && typeof (json as Record<string, unknown>).search === 'object';
+  } catch {
+    return /"search"\s*:\s*\{/.test(text);
+  }
+}
+
+const LENSES: LensSpec[] = [
+  { title: '▶ Train', command: 'gradientLab.startTraining', tooltip: 'Train this experiment and open its dashboard' },
+  { title: '✓ Gradient check', command: 'gradientLab.runGradientCheck', tooltip: 'Start paused and compare backprop with numerical gradients' },
+  // The search issue adds: { title: '⚲ Search', command: 'gradientLab.startSearch', tooltip: 'Hyperparameter search', when: hasSearchBlock },
+];
+
+export class ExperimentCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private readonly sub = vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire());
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    const range = new vscode.Range(0, 0, 0, 0);
+    if (!vscode.workspace.isTrusted) {
+      return [new vscode.CodeLens(range, {
+        title: '$(shield) Training is disabled in Restricted Mode',
+        tooltip: 'Training runs the experiment (reads the data files it names, writes run folders). Trust this workspace to enable it.',
+        command: 'workbench.trust.manage',
+      })];
+    }
+    const text = document.getText();
+    return LENSES.filter((l) => !l.when || l.when(text)).map((l) => new vscode.CodeLens(range, {
+      title: l.title,
+      tooltip: l.tooltip,
+      command: l.command,
+      arguments: [document.uri],
+    }));
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The experiment file (`*.nn.json`) after validation and defaults. The JSON Schema in
+ * `schema/nn.schema.json` is the source of truth; these types mirror it and a test keeps them in
+ * step (every schema default round-trips through `resolveConfig`).
+ */
+export type GeneratedSource = 'moons' | 'circles' | 'spiral' | 'xor' | 'gaussian' | 'flower';
+export type BuiltinSource = 'digits' | 'breast-cancer';
+
+export interface CsvSource {
+  csv: string;
+  /** Label column: name (with a header) or index (negative counts from the end). Default: last. */
+  label?: string | number;
+  header?: boolean | 'auto';
+  task?: 'classification' | 'regression' | 'auto';
+}
+
+export interface IdxSource {
+  idx: { images: string; labels: string };
+}
+
+export type DataSource = GeneratedSource | BuiltinSource | CsvSource | IdxSource;
+
+export interface SplitConfig {
+  train: number;
+  dev: number;
+  test: number;
+  stratify: boolean;
+}
+
+export interface AugmentConfig {
+  jitter: number;
+  shift: number;
+  rotate: number;
+}
+
+export interface DataConfig {
+  source: DataSource;
+  /** Samples for generated sets. */
+  samples: number;
+  /** Noise for generated sets (standard deviation). */
+  noise: number;
+  split: SplitConfig;
+  /** Separate sources for dev/test; when given, `split` divides only the remaining parts. */
+  dev?: DataSource;
+  test?: DataSource;
+  normalize: 'zscore' | 'none';
+  augment: AugmentConfig;
+}
+
+export type Activation = 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'linear';
+export type OutputKind = 'auto' | 'sigmoid' | 'softmax' | 'linear';
+export type InitKind = 'zeros' | 'random' | 'xavier' | 'he';
+
+export interface HiddenLayerConfig {
+  units: number;
+  activation: Activation;
+  keepProb: number;
+  batchNorm: boolean;
+}
+
+export interface ModelConfig {
+  hidden: HiddenLayerConfig[];
+  output: OutputKind;
+  init: InitKind;
+  initScale: number;
+  leakyReluSlope: number;
+  batchNormMomentum: number;
+  batchNormEpsilon: number;
+}
+
+export type OptimizerConfig =
+  | { type: 'gd'; learningRate: number }
+  | { type: 'momentum'; learningRate: number; beta: number }
+  | { type: 'rmsprop'; learningRate: number; beta2: number; epsilon: number }
+  | { type: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number };
+
+export type LrDecayConfig =
+  | { type: 'none' }
+  | { type: 'inverseTime'; rate: number; every: number }
+  | { type: 'exponential'; rate: number }
+  | { type: 'sqrt'; k: number }
+  | { type: 'step'; rate: number; every: number };
+
+export type MonitorKind = 'devLoss' | 'devError' | 'trainLoss';
+
+export interface EarlyStoppingConfig {
+  enabled: boolean;
+  monitor: MonitorKind;
+  patience: number;
+  minDelta: number;
+  restoreBest: boolean;
+}
+
+export interface TrainingConfig {
+  epochs: number;
+  /** 0 or ≥ train size means full-batch gradient descent; 1 is SGD. */
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  lrDecay: LrDecayConfig;
+  regularization: { l2: number; l1: number };
+  earlyStopping: EarlyStoppingConfig;
+  dtype: 'float32' | 'float64';
+  backend: 'auto' | 'wasm' | 'ts';
+  threads: number;
+  checkpointEvery: number;
+}
+
+export interface DiagnosticsConfig {
+  humanLevelError: number;
+  layerStatsEvery: number;
+  gradientCheck: { epsilon: number; maxEntriesPerTensor: number; batchSize: number };
+  /** Epochs between decision-boundary/confusion-matrix snapshots (0 = off). */
+  snapshotEvery: number;
+}
+
+export interface ExperimentConfig {
+  name: string;
+  seed: number;
+  data: DataConfig;
+  model: ModelConfig;
+  training: TrainingConfig;
+  diagnostics: DiagnosticsConfig;
+  /** Hyperparameter search block; validated by the schema, used by `gradient-lab search`. */
+  search?: SearchConfig;
+}
+
+export type SearchDistribution =
+  | { log: [number, number] }
+  | { oneMinusLog: [number, number] }
+  | { uniform: [number, number] }
+  | { int: [number, number] }
+  | { choice: (number | string | boolean)[] };
+
+export interface SearchConfig {
+  space: Record<string, SearchDistribution>;
+  trials: number;
+  parallel: number;
+  metric: 'devError' | 'devLoss' | 'trainError' | 'trainLoss';
+  mode: 'min' | 'max';
+  epochsPerTrial?: number;
+  rounds: number;
+  keepTop: number;
+  seed?: number;
+  earlyTermination: { type: 'none' | 'median'; graceEpochs: number };
+}

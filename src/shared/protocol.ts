@@ -1,0 +1,208 @@
+/**
+ * Messages between the extension host and the engine child process (Node IPC), also read by the
+ * CLI and replayed from run folders. One definition per message; the direction is in the name
+ * of the union it belongs to. Bump PROTOCOL_VERSION on any incompatible change.
+ */
+import type { ExperimentConfig } from './config';
+
+export const PROTOCOL_VERSION = 1;
+
+export type RunState = 'starting' | 'running' | 'paused' | 'finished' | 'stopped' | 'crashed' | 'diverged';
+
+/** Whole-run facts, sent once after the data and model are built. */
+export interface RunInfo {
+  runId: string;
+  runDir: string;
+  name: string;
+  configPath?: string;
+  config: ExperimentConfig;
+  backend: string;
+  threads: number;
+  dtype: string;
+  task: 'binary' | 'multiclass' | 'regression';
+  classes: string[];
+  features: number;
+  counts: { train: number; dev: number; test: number };
+  parameters: number;
+  layers: { label: string; units: number; activation: string; batchNorm: boolean; keepProb: number }[];
+  iterationsPerEpoch: number;
+  mode: 'train' | 'overfitBatch';
+  startedAt: string;
+  resumedFrom?: { iteration: number; epoch: number };
+}
+
+export interface EpochSummary {
+  epoch: number;
+  iteration: number;
+  trainCost: number;
+  trainError: number;
+  devCost: number | null;
+  devError: number | null;
+  learningRate: number;
+  seconds: number;
+}
+
+export interface LayerStat {
+  layer: string;
+  /** ‖dW‖₂ (Frobenius). */
+  gradNorm: number;
+  weightNorm: number;
+  /** ‖ΔW‖/‖W‖ of the update just applied; healthy runs sit near 1e-3. */
+  updateRatio: number;
+  meanAbsGrad: number;
+  activationMean: number;
+  activationStd: number;
+  /** Fraction of tanh/sigmoid units in their flat region. */
+  saturated: number;
+  /** Fraction of ReLU units that output 0 for every sample of the batch. */
+  deadRelu: number;
+}
+
+export type FlagKind = 'vanishing' | 'exploding' | 'nonFinite' | 'initialCost' | 'distributionMismatch' | 'earlyStop';
+
+export interface Flag {
+  kind: FlagKind;
+  severity: 'info' | 'warning' | 'error';
+  message: string;
+  iteration: number;
+  layer?: string;
+  tensor?: string;
+}
+
+export type GradBand = 'correct' | 'lookCloser' | 'suspicious' | 'bug';
+
+export interface GradCheckTensor {
+  layer: string;
+  tensor: string;
+  shape: [number, number];
+  /** ‖g − g̃‖ / (‖g‖ + ‖g̃‖) over the checked entries. */
+  difference: number;
+  band: GradBand;
+  checked: number;
+  total: number;
+  worst: { index: [number, number]; analytic: number; numeric: number; difference: number }[];
+}
+
+export interface GradCheckReport {
+  id: string;
+  iteration: number;
+  epsilon: number;
+  batchSize: number;
+  difference: number;
+  band: GradBand;
+  tensors: GradCheckTensor[];
+  notes: string[];
+  dtype: 'float64';
+  regularization: { l2: number; l1: number };
+  seconds: number;
+}
+
+export interface Verdict {
+  epoch: number;
+  humanLevelError: number;
+  trainError: number;
+  devError: number;
+  avoidableBias: number;
+  variance: number;
+  diagnosis: 'highBias' | 'highVariance' | 'highBiasAndVariance' | 'fine';
+  remedies: string[];
+}
+
+export interface Snapshot {
+  epoch: number;
+  /** For 2-D inputs: a grid of P(class 1) (binary) or predicted class (multiclass), row-major. */
+  boundary?: {
+    xMin: number; xMax: number; yMin: number; yMax: number;
+    resolution: number; values: number[]; kind: 'probability' | 'class';
+    points: { x: number; y: number; label: number }[];
+  };
+  /** Dev-set confusion matrix, rows = true class, cols = predicted. */
+  confusion?: { classes: string[]; matrix: number[][] };
+}
+
+export interface EngineErrorInfo {
+  message: string;
+  /** 'config' | 'data' | 'engine' … user errors are config/data and carry a location. */
+  code: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  path?: string;
+  issues?: { path: string; message: string; line?: number; column?: number }[];
+}
+
+// ───────────────────────── host → engine ─────────────────────────
+export type EngineCommand =
+  | { type: 'start'; configPath?: string; config?: unknown; runsDir?: string; runDir?: string;
+    mode?: 'train' | 'overfitBatch'; paused?: boolean; flushMs?: number }
+  | { type: 'resumeFromCheckpoint'; runDir: string; paused?: boolean; flushMs?: number }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'step'; iterations: number }
+  | { type: 'stop' }
+  | { type: 'setLearningRate'; value: number }
+  | { type: 'gradientCheck'; requestId?: string }
+  | { type: 'evaluateTest' }
+  | { type: 'checkpoint' }
+  | { type: 'shutdown' };
+
+// ───────────────────────── engine → host ─────────────────────────
+export type EngineEvent =
+  | { type: 'hello'; protocolVersion: number; pid: number }
+  | { type: 'runInfo'; info: RunInfo }
+  | { type: 'state'; state: RunState; iteration: number; epoch: number; reason?: string }
+  /** Iteration costs batched: cost[k] belongs to iteration firstIteration + k. */
+  | { type: 'metrics'; firstIteration: number; costs: number[]; learningRate: number; epoch: number }
+  | { type: 'epoch'; summary: EpochSummary }
+  | { type: 'layerStats'; iteration: number; layers: LayerStat[] }
+  | { type: 'flag'; flag: Flag }
+  | { type: 'learningRate'; iteration: number; epoch: number; from: number; to: number; source: 'user' | 'schedule' }
+  | { type: 'gradientCheck'; report: GradCheckReport; requestId?: string }
+  | { type: 'verdict'; verdict: Verdict }
+  | { type: 'testResult'; iteration: number; cost: number; error: number; looks: number }
+  | { type: 'snapshot'; snapshot: Snapshot }
+  | { type: 'checkpoint'; iteration: number; epoch: number; path: string }
+  | { type: 'log'; level: 'info' | 'warning'; message: string }
+  | { type: 'error'; error: EngineErrorInfo; fatal: boolean }
+  | { type: 'summary'; summary: RunSummary };
+
+export interface RunSummary {
+  state: RunState;
+  reason?: string;
+  epochs: number;
+  iterations: number;
+  final: EpochSummary | null;
+  best: { epoch: number; value: number; monitor: string; restored: boolean } | null;
+  testLooks: number;
+  seconds: number;
+  backend: string;
+  threads: number;
+}
+
+/** Envelope on the wire: every message carries the protocol version. */
+export type Wire<T> = T & { v: number };
+
+const COMMAND_TYPES = new Set<EngineCommand['type']>([
+  'start', 'resumeFromCheckpoint', 'pause', 'resume', 'step', 'stop', 'setLearningRate', 'gradientCheck',
+  'evaluateTest', 'checkpoint', 'shutdown',
+]);
+
+/** Structural check of an incoming command; returns a reason when it must be rejected. */
+export function validateCommand(msg: unknown): { ok: true; command: EngineCommand } | { ok: false; reason: string } {
+  if (typeof msg !== 'object' || msg === null) return { ok: false, reason: 'not an object' };
+  const m = msg as Record<string, unknown>;
+  if (m.v !== PROTOCOL_VERSION) return { ok: false, reason: `protocol version ${String(m.v)} ≠ ${PROTOCOL_VERSION}` };
+  if (typeof m.type !== 'string' || !COMMAND_TYPES.has(m.type as EngineCommand['type'])) {
+    return { ok: false, reason: `unknown command ${String(m.type)}` };
+  }
+  if (m.type === 'step' && !(Number.isInteger(m.iterations) && (m.iterations as number) > 0)) {
+    return { ok: false, reason: 'step needs a positive integer "iterations"' };
+  }
+  if (m.type === 'setLearningRate' && !(typeof m.value === 'number' && Number.isFinite(m.value) && m.value > 0)) {
+    return { ok: false, reason: 'setLearningRate needs a positive finite "value"' };
+  }
+  if (m.type === 'resumeFromCheckpoint' && typeof m.runDir !== 'string') {
+    return { ok: false, reason: 'resumeFromCheckpoint needs "runDir"' };
+  }
+  return { ok: true, command: m as unknown as EngineCommand };
+}

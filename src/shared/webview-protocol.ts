@@ -1,0 +1,105 @@
+/**
+ * Messages between the extension host and its webviews (dashboard panel, side-panel view,
+ * compare panel). The webview imports only this file and ./run-view, ./protocol (types).
+ */
+import type { EngineEvent } from './protocol';
+import type { RunView } from './run-view';
+
+export interface ViewSettings {
+  smoothing: number;
+  maxPoints: number;
+}
+
+// ───────────────────────── host → webview ─────────────────────────
+export type HostToWebview =
+  /** The whole run, sent on `ready` (a new or reopened webview) and when the shown run changes. */
+  | { type: 'snapshot'; view: RunView; settings: ViewSettings; compact: boolean }
+  /** Events since the last post, throttled to ≤ 10 posts per second. */
+  | { type: 'events'; runId: string; events: EngineEvent[] }
+  /** Compare panel: several finished or live runs overlaid. */
+  | { type: 'compare'; views: RunView[]; settings: ViewSettings }
+  | { type: 'empty'; message: string };
+
+export type ControlCommand = 'pause' | 'resume' | 'step' | 'stop' | 'gradientCheck' | 'evaluateTest';
+
+// ───────────────────────── webview → host ─────────────────────────
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'control'; command: ControlCommand }
+  | { type: 'setLearningRate'; value: number }
+  | { type: 'exportCsv' }
+  | { type: 'savePng'; chart: string; dataUrl: string }
+  | { type: 'setSmoothing'; value: number }
+  /** The webview's own view of what it shows, for tests: epoch, last cost, points drawn. */
+  | { type: 'rendered'; runId: string; epoch: number; iteration: number; points: number };
+
+const CONTROL = new Set<ControlCommand>(['pause', 'resume', 'step', 'stop', 'gradientCheck', 'evaluateTest']);
+
+/** Every message from a webview is untrusted input: returns null for anything malformed. */
+export function parseWebviewMessage(msg: unknown): WebviewToHost | null {
+  if (typeof msg !== 'object' || msg === null) return null;
+  const m = msg as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+    case 'exportCsv':
+      return { type: m.type };
+    case 'control':
+      return typeof m.command === 'string' && CONTROL.has(m.command as ControlCommand)
+        ? { type: 'control', command: m.command as ControlCommand } : null;
+    case 'setLearningRate':
+      return typeof m.value === 'number' && Number.isFinite(m.value) && m.value > 0
+        ? { type: 'setLearningRate', value: m.value } : null;
+    case 'setSmoothing':
+      return typeof m.value === 'number' && m.value >= 0 && m.value < 1 ? { type: 'setSmoothing', value: m.value } : null;
+    case 'savePng':
+      return typeof m.chart === 'string' && /^[\w-]{1,64}$/.test(m.chart) && typeof m.dataUrl === 'string'
+        && m.dataUrl.startsWith('data:image/png;base64,') && m.dataUrl.length < 20_000_000
+        ? { type: 'savePng', chart: m.chart, dataUrl: m.dataUrl } : null;
+    case 'rendered':
+      return typeof m.runId === 'string' && typeof m.epoch === 'number' && typeof m.iteration === 'number'
+        && typeof m.points === 'number'
+        ? { type: 'rendered', runId: m.runId, epoch: m.epoch, iteration: m.iteration, points: m.points } : null;
+    default:
+      return null;
+  }
+}
+
+// ───────────────────────── NaN / ±Infinity across postMessage ─────────────────────────
+/**
+ * `Webview.postMessage` sends JSON, which turns NaN and ±Infinity into `null`; the product shows
+ * non-finite values rather than losing them. The host posts `encodeNonFinite(message)` and the
+ * webview reads `decodeNonFinite(event.data)`: each non-finite number travels as `{ $nf: … }`.
+ * Both copy; neither touches the value it is given. (A plain `null` still reads as NaN in charts.)
+ */
+export interface NonFiniteToken { $nf: 'NaN' | 'Infinity' | '-Infinity' }
+
+export function encodeNonFinite(value: unknown): unknown {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return value;
+    return { $nf: Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity' } satisfies NonFiniteToken;
+  }
+  if (Array.isArray(value)) return value.map(encodeNonFinite);
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = encodeNonFinite(v);
+    return out;
+  }
+  return value;
+}
+
+export function decodeNonFinite(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decodeNonFinite);
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value);
+    if (entries.length === 1 && entries[0][0] === '$nf') {
+      const t = entries[0][1];
+      if (t === 'NaN') return Number.NaN;
+      if (t === 'Infinity') return Infinity;
+      if (t === '-Infinity') return -Infinity;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of entries) out[k] = decodeNonFinite(v);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,246 @@
+/**
+ * The training loop in process: determinism, early stopping with restore-best, divergence,
+ * overfit-one-batch, the sealed test set, gradient checks that leave the run untouched, and
+ * checkpoint/resume continuing the same curves.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { EngineEvent } from '../../src/shared/protocol';
+import { startSession, resumeSession } from '../../src/engine/run/session';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'gl-trainer-'));
+}
+
+class Recorder {
+  events: EngineEvent[] = [];
+  emit = (e: EngineEvent): void => {
+    this.events.push(e);
+  };
+  of<T extends EngineEvent['type']>(type: T): Extract<EngineEvent, { type: T }>[] {
+    return this.events.filter((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
+  }
+}
+
+function experiment(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'moons-test', seed: 3,
+    data: { source: 'moons', samples: 300, noise: 0.2 },
+    model: { hidden: [{ units: 8 }, { units: 8, activation: 'tanh', keepProb: 0.9 }] },
+    training: { epochs: 6, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, backend: 'ts' },
+    ...overrides,
+  };
+}
+
+async function train(json: Record<string, unknown>, onEvent?: (e: EngineEvent, session: Awaited<ReturnType<typeof startSession>>) => void) {
+  const dir = tempDir();
+  const rec = new Recorder();
+  let session: Awaited<ReturnType<typeof startSession>> | null = null;
+  session = await startSession({ config: json, runDir: dir }, { emit: (e) => { rec.emit(e); if (session) onEvent?.(e, session); } });
+  const summary = await session.trainer.run();
+  session.folder.close();
+  return { dir, rec, summary, session };
+}
+
+const read = (dir: string, file: string): string => fs.readFileSync(path.join(dir, file), 'utf8');
+
+describe('trainer', function () {
+  this.timeout(60000);
+
+  it('the same file twice gives identical metric files (TypeScript backend)', async () => {
+    const a = await train(experiment());
+    const b = await train(experiment());
+    assert.ok(read(a.dir, 'metrics.jsonl').length > 1000);
+    assert.equal(read(a.dir, 'metrics.jsonl'), read(b.dir, 'metrics.jsonl'));
+    assert.equal(read(a.dir, 'model.json'), read(b.dir, 'model.json'));
+  });
+
+  it('the same file twice gives identical metric files (WebAssembly backend, 1 thread)', async function () {
+    const json = experiment({ training: { epochs: 4, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, backend: 'wasm', threads: 1 } });
+    let a;
+    try {
+      a = await train(json);
+    } catch (e) {
+      if (/not available/.test(String(e))) this.skip();
+      throw e;
+    }
+    const b = await train(json);
+    assert.equal(a.summary.backend, 'wasm-simd');
+    assert.equal(read(a.dir, 'metrics.jsonl'), read(b.dir, 'metrics.jsonl'));
+  });
+
+  it('records cost per iteration, epoch summaries, layer stats and the run folder files', async () => {
+    const { dir, rec, summary } = await train(experiment({ diagnostics: { layerStatsEvery: 5 } }));
+    assert.equal(summary.state, 'finished');
+    const iterations = rec.of('metrics').flatMap((m) => m.costs).length;
+    assert.equal(iterations, summary.iterations);
+    assert.equal(rec.of('epoch').length, 6);
+    const stats = rec.of('layerStats');
+    assert.equal(stats.length, Math.floor(summary.iterations / 5));
+    assert.deepEqual(stats[0].layers.map((l) => l.layer), ['hidden 1', 'hidden 2', 'output']);
+    for (const l of stats[0].layers) {
+      assert.ok(l.gradNorm > 0 && l.weightNorm > 0 && l.updateRatio > 0 && l.meanAbsGrad > 0);
+    }
+    assert.ok(stats[0].layers[1].activationStd > 0);
+    for (const f of ['config.json', 'run.json', 'metrics.jsonl', 'events.jsonl', 'checkpoints/latest.json', 'model.json', 'summary.json']) {
+      assert.ok(fs.existsSync(path.join(dir, f)), f);
+    }
+    const lines = read(dir, 'metrics.jsonl').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; iteration?: number });
+    const iters = lines.filter((l) => l.kind === 'iter').map((l) => l.iteration);
+    assert.deepEqual(iters, Array.from({ length: summary.iterations }, (_, i) => i + 1));
+    const initial = rec.of('flag').find((f) => f.flag.kind === 'initialCost')!;
+    assert.match(initial.flag.message, /−log\(1\/2\)/);
+    assert.ok(rec.of('verdict').length === 6);
+    assert.ok(rec.of('snapshot').some((s) => s.snapshot.boundary && s.snapshot.confusion));
+  });
+
+  it('early stopping stops after `patience` epochs without improvement and restores the best parameters', async () => {
+    const { dir, rec, summary } = await train(experiment({
+      data: { source: 'moons', samples: 80, noise: 0.4 },
+      model: { hidden: [{ units: 64 }, { units: 64 }] },
+      training: { epochs: 400, batchSize: 0, optimizer: { type: 'adam', learningRate: 0.02 }, backend: 'ts',
+        earlyStopping: { enabled: true, monitor: 'devLoss', patience: 5, minDelta: 0, restoreBest: true } },
+    }));
+    assert.ok(summary.epochs < 400, 'stopped early');
+    assert.ok(summary.best && summary.best.restored);
+    assert.equal(summary.epochs, summary.best!.epoch + 5, 'stops exactly patience epochs after the best');
+    const epochs = rec.of('epoch').map((e) => e.summary);
+    const bestDev = Math.min(...epochs.map((e) => e.devCost!));
+    assert.equal(summary.best!.value, bestDev);
+    assert.ok(Math.abs(summary.final!.devCost! - bestDev) < 1e-6, 'final metrics are those of the restored parameters');
+    const best = JSON.parse(read(dir, 'checkpoints/best.json')) as { model: { params: { data: number[] }[] } };
+    const model = JSON.parse(read(dir, 'model.json')) as { params: { data: number[] }[] };
+    assert.deepEqual(model.params.map((p) => p.data), best.model.params.map((p) => p.data));
+    assert.ok(rec.of('flag').some((f) => f.flag.kind === 'earlyStop'));
+  });
+
+  it('restore-best also applies when the user stops the run', async () => {
+    let stopped = false;
+    const { summary } = await train(experiment({
+      training: { epochs: 400, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.02 }, backend: 'ts',
+        earlyStopping: { enabled: true, monitor: 'devLoss', patience: 1000, restoreBest: true } },
+    }), (e, s) => {
+      if (e.type === 'epoch' && e.summary.epoch === 8 && !stopped) {
+        stopped = true;
+        s.trainer.command({ type: 'stop' });
+      }
+    });
+    assert.equal(summary.state, 'stopped');
+    assert.ok(summary.best?.restored);
+  });
+
+  it('NaN/Inf pauses the run as diverged and says where it started; the update is not applied', async () => {
+    const rec = new Recorder();
+    const dir = tempDir();
+    const session = await startSession({
+      config: experiment({ model: { hidden: [{ units: 8 }] }, training: { epochs: 50, batchSize: 32, optimizer: { type: 'gd', learningRate: 1e12 }, backend: 'ts' } }),
+      runDir: dir,
+    }, rec);
+    const done = session.trainer.run();
+    for (let i = 0; i < 200 && !rec.of('state').some((s) => s.state === 'diverged'); i++) await new Promise((r) => setTimeout(r, 10));
+    const state = rec.of('state').find((s) => s.state === 'diverged');
+    assert.ok(state, 'run marked diverged');
+    const flag = rec.of('flag').find((f) => f.flag.kind === 'nonFinite')!;
+    assert.ok(flag.flag.layer && flag.flag.tensor, 'names a layer and a tensor');
+    assert.match(flag.flag.message, /iteration \d+/);
+    const params = session.setup.net.params();
+    assert.ok(params.every((p) => Array.from(p.value).every(Number.isFinite)), 'weights stay finite');
+    session.trainer.command({ type: 'stop' });
+    const summary = await done;
+    session.folder.close();
+    assert.equal(summary.state, 'stopped');
+    assert.ok(fs.existsSync(path.join(dir, 'summary.json')));
+  });
+
+  it('overfit-one-batch mode drives the batch to zero errors', async () => {
+    const rec = new Recorder();
+    const session = await startSession({
+      config: experiment({ training: { epochs: 2000, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, backend: 'ts' } }),
+      runDir: tempDir(), mode: 'overfitBatch',
+    }, rec);
+    const summary = await session.trainer.run();
+    session.folder.close();
+    assert.match(summary.reason ?? '', /overfit one batch: 0 errors/);
+    assert.equal(summary.final!.trainError, 0);
+    assert.ok(summary.iterations < 2000);
+  });
+
+  it('the test set is sealed: evaluated only on request, and every look is counted', async () => {
+    let looks = 0;
+    const { rec } = await train(experiment(), (e, s) => {
+      if (e.type === 'epoch' && e.summary.epoch >= 4 && looks < 2) {
+        looks++;
+        s.trainer.command({ type: 'evaluateTest' });
+      }
+    });
+    const tests = rec.of('testResult');
+    assert.deepEqual(tests.map((t) => t.looks), [1, 2]);
+    assert.ok(tests[0].error >= 0 && tests[0].error <= 1);
+    const { rec: unsealed } = await train(experiment());
+    assert.equal(unsealed.of('testResult').length, 0, 'never evaluated unless asked');
+  });
+
+  it('a gradient check mid-run reports < 1e-7 and does not change the run', async () => {
+    const plain = await train(experiment());
+    let asked = false;
+    const checked = await train(experiment(), (e, s) => {
+      if (e.type === 'epoch' && e.summary.epoch === 2 && !asked) {
+        asked = true;
+        s.trainer.command({ type: 'gradientCheck', requestId: 'r1' });
+      }
+    });
+    const report = checked.rec.of('gradientCheck')[0];
+    assert.equal(report.requestId, 'r1');
+    assert.ok(report.report.iteration > 0);
+    assert.ok(report.report.difference < 1e-6, `difference ${report.report.difference}`);
+    assert.ok(report.report.notes.some((n) => /Dropout/.test(n)));
+    assert.ok(fs.existsSync(path.join(checked.dir, 'gradchecks', `${report.report.id}.json`)));
+    assert.equal(read(checked.dir, 'metrics.jsonl'), read(plain.dir, 'metrics.jsonl'));
+  });
+
+  it('setLearningRate is recorded and used from the next iteration; the schedule continues from it', async () => {
+    let changed = false;
+    const { rec } = await train(experiment({
+      training: { epochs: 6, batchSize: 32, optimizer: { type: 'gd', learningRate: 0.1 }, lrDecay: { type: 'inverseTime', rate: 1, every: 1 }, backend: 'ts' },
+    }), (e, s) => {
+      if (e.type === 'epoch' && e.summary.epoch === 2 && !changed) {
+        changed = true;
+        s.trainer.command({ type: 'setLearningRate', value: 0.5 });
+      }
+    });
+    const user = rec.of('learningRate').find((l) => l.source === 'user')!;
+    assert.equal(user.to, 0.5);
+    const epochs = rec.of('epoch').map((e) => e.summary);
+    // Epoch index 2 (the third epoch) runs at 0.5; then inverseTime continues: 0.5·(1+2)/(1+3).
+    assert.equal(epochs[2].learningRate, 0.5);
+    assert.ok(Math.abs(epochs[3].learningRate - 0.5 * 3 / 4) < 1e-12);
+  });
+
+  it('resuming from a checkpoint continues the same curve, bit for bit', async () => {
+    const json = experiment({ training: { epochs: 6, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, backend: 'ts', checkpointEvery: 1 } });
+    const full = await train(json);
+    // Interrupt after epoch 3: stop the session by abandoning it right after its checkpoint.
+    const dir = tempDir();
+    const rec = new Recorder();
+    const first = await startSession({ config: json, runDir: dir }, rec);
+    const partial = first.trainer.run();
+    first.trainer.command({ type: 'pause' });
+    await new Promise((r) => setTimeout(r, 20));
+    // Step to the middle of epoch 4 then "crash": keep the files, drop the process state.
+    first.trainer.command({ type: 'step', iterations: 3 * 8 + 4 });
+    for (let i = 0; i < 500 && rec.of('metrics').flatMap((m) => m.costs).length < 28; i++) await new Promise((r) => setTimeout(r, 5));
+    const cp = JSON.parse(read(dir, 'checkpoints/latest.json')) as { iteration: number };
+    assert.equal(cp.iteration, 24, 'checkpoint at the end of epoch 3 (8 iterations per epoch)');
+    first.folder.close();
+    // Append a torn line as a crash would leave it.
+    fs.appendFileSync(path.join(dir, 'metrics.jsonl'), '{"kind":"iter","iterat');
+    void partial;
+    const resumed = await resumeSession(dir, new Recorder());
+    const summary = await resumed.trainer.run();
+    resumed.folder.close();
+    assert.equal(summary.iterations, full.summary.iterations);
+    assert.equal(read(dir, 'metrics.jsonl'), read(full.dir, 'metrics.jsonl'));
+  });
+});

@@ -1,0 +1,52 @@
+import { KERNELS_FILE, findArtefact, wasmSimdAvailable } from '../../../src/engine/backend/wasm/kernels';
+import { WasmBackend } from '../../../src/engine/backend/wasm/wasm-backend';
+import { Rng } from '../../../src/engine/util/rng';
+
+/** Why the WASM tests cannot run here, or undefined when they can. */
+export function wasmSkipReason(): string | undefined {
+  if (!wasmSimdAvailable()) return 'this Node lacks WebAssembly SIMD or shared memory';
+  if (findArtefact(KERNELS_FILE, __dirname) === undefined) {
+    return `dist/${KERNELS_FILE} not built (run \`npm run build\` or \`node scripts/build-wasm.mjs\`)`;
+  }
+  return undefined;
+}
+
+/** Skips the enclosing suite (from a mocha `before`) with a visible reason when WASM can't run. */
+export function skipWithoutWasm(ctx: Mocha.Context): void {
+  const why = wasmSkipReason();
+  if (why !== undefined) {
+    console.warn(`    (skipping WebAssembly backend tests: ${why})`);
+    ctx.skip();
+  }
+}
+
+/** Backends for 1 and 2 threads, created once per suite. */
+export async function makeBackends(): Promise<WasmBackend[]> {
+  return [await WasmBackend.create({ threads: 1 }), await WasmBackend.create({ threads: 2 })];
+}
+
+export function fillUniform(x: Float32Array, rng: Rng, lo = -1, hi = 1): Float32Array {
+  for (let i = 0; i < x.length; i++) x[i] = rng.range(lo, hi);
+  return x;
+}
+
+/** max |got − ref| / max |ref| over the first n entries (the ∞-norm relative error). */
+export function relErr(got: ArrayLike<number>, ref: ArrayLike<number>, n = ref.length): number {
+  let d = 0;
+  let r = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(got[i]) !== Number.isNaN(ref[i])) return Infinity;
+    if (Number.isNaN(ref[i])) continue;
+    d = Math.max(d, Math.abs(got[i] - ref[i]));
+    r = Math.max(r, Math.abs(ref[i]));
+  }
+  return r === 0 ? d : d / r;
+}
+
+export function sameBits(x: Float32Array, y: Float32Array): boolean {
+  const a = new Uint32Array(x.buffer, x.byteOffset, x.length);
+  const b = new Uint32Array(y.buffer, y.byteOffset, y.length);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

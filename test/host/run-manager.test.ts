@@ -1,0 +1,306 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Emitter } from '../../src/extension/runs/emitter';
+import { EngineProcess, type EngineExit, type EngineHandle } from '../../src/extension/runs/engine-process';
+import { RunManager, type Run } from '../../src/extension/runs/run-manager';
+import type { EngineCommand, EngineEvent } from '../../src/shared/protocol';
+import { runInfo, summary, tempDir, writeRunFolder } from './helpers';
+
+/** An in-memory engine: the test plays the engine's part. */
+class FakeEngine implements EngineHandle {
+  static count = 0;
+  readonly pid = 1000 + FakeEngine.count++;
+  exited = false;
+  sent: EngineCommand[] = [];
+  killed: string[] = [];
+  private readonly events = new Emitter<EngineEvent>();
+  private readonly exits = new Emitter<EngineExit>();
+  private readonly stderr = new Emitter<string>();
+  send(command: EngineCommand): boolean {
+    this.sent.push(command);
+    return !this.exited;
+  }
+  onEvent = this.events.event;
+  onExit = this.exits.event;
+  onStderr = this.stderr.event;
+  kill(signal = 'SIGKILL'): void {
+    this.killed.push(signal);
+    this.exit(null, signal);
+  }
+  emit(e: EngineEvent): void {
+    this.events.fire(e);
+  }
+  writeStderr(t: string): void {
+    this.stderr.fire(t);
+  }
+  exit(code: number | null, signal: string | null = null): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.exits.fire({ code, signal });
+  }
+}
+
+const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('host: RunManager (fake engine)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let engines: FakeEngine[];
+  let runs: RunManager;
+  beforeEach(() => {
+    tmp = tempDir();
+    engines = [];
+    runs = new RunManager({ runsDir: () => tmp.dir, spawn: () => { const e = new FakeEngine(); engines.push(e); return e; }, stopTimeoutMs: 200 });
+  });
+  afterEach(async () => {
+    await runs.dispose(100);
+    tmp.cleanup();
+  });
+
+  it('queues the start command until hello, re-keys the run on runInfo and folds events', async () => {
+    const changes: number[] = [];
+    runs.onDidChangeRuns(() => changes.push(runs.list().length));
+    const seen: string[] = [];
+    runs.onEvent(({ event }) => seen.push(event.type));
+    const run = runs.start({ configPath: '/ws/moons.nn.json' });
+    assert.match(run.id, /^pending-/);
+    assert.equal(runs.activeRun, run);
+    const e = engines[0];
+    assert.deepEqual(e.sent, []);
+    e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
+    assert.deepEqual(e.sent, [{ type: 'start', configPath: '/ws/moons.nn.json', runsDir: tmp.dir, mode: 'train', paused: undefined }]);
+    const dir = path.join(tmp.dir, '20260101-000000-moons');
+    e.emit({ type: 'runInfo', info: runInfo('20260101-000000-moons', dir) });
+    await run.ready;
+    assert.equal(run.id, '20260101-000000-moons');
+    assert.equal(runs.get('20260101-000000-moons'), run);
+    e.emit({ type: 'state', state: 'running', iteration: 0, epoch: 0 });
+    e.emit({ type: 'metrics', firstIteration: 1, costs: [0.7, 0.6], learningRate: 0.1, epoch: 1 });
+    assert.equal(run.state, 'running');
+    assert.deepEqual(run.view.costs, [0.7, 0.6]);
+    assert.deepEqual(seen, ['runInfo', 'state', 'metrics']);
+    assert.ok(runs.send(run, { type: 'pause' }));
+    assert.deepEqual(e.sent.at(-1), { type: 'pause' });
+    assert.ok(changes.length >= 2);
+  });
+
+  it('a process that dies before runInfo drops the placeholder and reports the engine error', async () => {
+    const errors: string[] = [];
+    runs.onEngineError(({ error, configPath }) => errors.push(`${error.code}:${error.line}:${configPath}`));
+    const run = runs.start({ configPath: '/ws/bad.nn.json' });
+    const e = engines[0];
+    e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
+    e.emit({ type: 'error', fatal: true, error: { code: 'config', message: 'learningRate must be > 0', line: 5, column: 3 } });
+    e.exit(2);
+    await assert.rejects(run.ready, /learningRate must be > 0/);
+    assert.deepEqual(errors, ['config:5:/ws/bad.nn.json']);
+    assert.equal(runs.list().length, 0);
+    assert.equal(runs.activeRun, undefined);
+  });
+
+  it('SIGKILL marks a live run crashed with the reason; it becomes resumable when a checkpoint exists', async () => {
+    const dir = writeRunFolder(tmp.dir, '20260101-000000-moons', { iterations: 8 });
+    const run = runs.start({ configPath: '/ws/moons.nn.json' });
+    const e = engines[0];
+    e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
+    e.emit({ type: 'runInfo', info: runInfo('20260101-000000-moons', dir) });
+    e.emit({ type: 'state', state: 'running', iteration: 8, epoch: 2 });
+    const ended = new Promise<Run>((r) => runs.onRunEnded(r));
+    e.exit(null, 'SIGKILL');
+    const r = await ended;
+    assert.equal(r, run);
+    assert.equal(run.live, false);
+    assert.equal(run.state, 'crashed');
+    assert.match(run.view.stateReason ?? '', /SIGKILL/);
+    assert.equal(run.outcome?.crashed, true);
+    assert.equal(run.resumable, true);
+
+    // Resume: a fresh engine gets resumeFromCheckpoint with the same folder; the run object stays.
+    await runs.resumeFromCheckpoint(run);
+    const e2 = engines[1];
+    assert.equal(run.live, true);
+    assert.equal(run.state, 'starting');
+    e2.emit({ type: 'hello', protocolVersion: 1, pid: e2.pid });
+    assert.deepEqual(e2.sent, [{ type: 'resumeFromCheckpoint', runDir: dir, paused: undefined }]);
+    e2.emit({ type: 'runInfo', info: runInfo('20260101-000000-moons', dir, { resumedFrom: { iteration: 8, epoch: 2 } }) });
+    e2.emit({ type: 'metrics', firstIteration: 9, costs: [0.05], learningRate: 0.1, epoch: 3 });
+    console.log(JSON.stringify({it: run.view.iteration, first: run.view.firstIteration, costs: run.view.costs, loaded: run.loaded}));
+    assert.equal(run.view.iteration, 9);
+    assert.equal(run.view.costs.length, 9);
+    assert.equal(runs.list().filter((x) => x.runDir === dir).length, 1);
+  });
+
+  it('Stop sends stop and waits; a clean exit after the summary is "stopped", not a crash', async () => {
+    const run = runs.start({ configPath: '/ws/a.nn.json' });
+    const e = engines[0];
+    e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
+    e.emit({ type: 'runInfo', info: runInfo('r', path.join(tmp.dir, 'r')) });
+    const stopped = runs.stop(run);
+    assert.deepEqual(e.sent.at(-1), { type: 'stop' });
+    e.emit({ type: 'summary', summary: summary('stopped', 4) });
+    e.exit(0);
+    await stopped;
+    assert.equal(run.state, 'stopped');
+    assert.equal(run.outcome?.crashed, false);
+  });
+
+  it('Stop kills an engine that does not exit in time (no orphan)', async () => {
+    const run = runs.start({ configPath: '/ws/a.nn.json' });
+    const e = engines[0];
+    e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
+    e.emit({ type: 'runInfo', info: runInfo('r', path.join(tmp.dir, 'r')) });
+    const t0 = Date.now();
+    await runs.stop(run, 150);
+    assert.ok(Date.now() - t0 >= 140);
+    assert.deepEqual(e.killed, ['SIGKILL']);
+    assert.equal(run.state, 'stopped');
+    assert.match(run.view.stateReason ?? '', /did not exit/);
+  });
+
+  it('refresh discovers past runs (cheap header for finished, replay for interrupted) and drops vanished ones', async () => {
+    writeRunFolder(tmp.dir, '20260101-000000-done', { iterations: 8, summary: summary('finished', 8, { final: { epoch: 2, iteration: 8, trainCost: 0.2, trainError: 0.1, devCost: 0.3, devError: 0.15, learningRate: 0.1, seconds: 1 } }) });
+    writeRunFolder(tmp.dir, '20260102-000000-cut', { iterations: 6 });
+    await runs.refresh();
+    const [cut, done] = runs.list();
+    assert.equal(cut.id, '20260102-000000-cut');
+    assert.equal(cut.state, 'crashed');
+    assert.equal(cut.loaded, true);
+    assert.equal(cut.resumable, true);
+    assert.equal(done.state, 'finished');
+    assert.equal(done.loaded, false);
+    assert.equal(done.resumable, false);
+    assert.equal(done.view.summary?.final?.devError, 0.15);
+    const full = await runs.load(done);
+    assert.equal(full.costs.length, 8);
+    assert.equal(done.loaded, true);
+    // Idempotent.
+    await runs.refresh();
+    assert.equal(runs.list().length, 2);
+  });
+
+  it('dispose stops every live engine, and kills those that hang', async () => {
+    const a = runs.start({ configPath: '/ws/a.nn.json' });
+    const e = engines[0];
+    e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
+    e.emit({ type: 'runInfo', info: runInfo('a', path.join(tmp.dir, 'a')) });
+    await runs.dispose(100);
+    assert.ok(e.sent.some((c) => c.type === 'stop'));
+    assert.deepEqual(e.killed, ['SIGKILL']);
+    assert.equal(a.live, false);
+    assert.equal(a.state, 'stopped');
+  });
+});
+
+describe('host: EngineProcess + RunManager with a real child process', function () {
+  this.timeout(20000);
+  const fakeEngine = path.join(__dirname, 'fixtures', 'fake-engine.js');
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => { tmp = tempDir(); });
+  afterEach(() => tmp.cleanup());
+
+  const manager = (mode: string, stopTimeoutMs = 5000): RunManager => new RunManager({
+    runsDir: () => tmp.dir,
+    spawn: () => new EngineProcess({ enginePath: fakeEngine, env: { FAKE_ENGINE_MODE: mode } }),
+    stopTimeoutMs,
+  });
+
+  const alive = (pid: number | undefined): boolean => {
+    if (!pid) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('forks, talks the protocol (pause, step, learning rate), and stops cleanly', async () => {
+    const runs = manager('normal');
+    const run = runs.start({ configPath: '/ws/x.nn.json' });
+    await run.ready;
+    const pid = run.engine?.pid;
+    assert.ok(alive(pid));
+    await tick(60);
+    assert.ok(run.view.costs.length > 0, 'metrics arrive');
+    runs.send(run, { type: 'pause' });
+    await tick(50);
+    assert.equal(run.state, 'paused');
+    const n = run.view.costs.length;
+    await tick(100);
+    assert.equal(run.view.costs.length, n, 'no iterations while paused');
+    runs.send(run, { type: 'step', iterations: 3 });
+    runs.send(run, { type: 'setLearningRate', value: 0.05 });
+    await tick(50);
+    assert.equal(run.view.costs.length, n + 3);
+    assert.equal(run.view.learningRateChanges.at(-1)?.to, 0.05);
+    await runs.stop(run);
+    assert.equal(run.state, 'stopped');
+    assert.equal(run.outcome?.crashed, false);
+    assert.ok(!alive(pid));
+    await runs.dispose();
+  });
+
+  it('a real SIGKILL is classified as a crash', async () => {
+    const runs = manager('normal');
+    const run = runs.start({ configPath: '/ws/x.nn.json' });
+    await run.ready;
+    await runs.kill(run, 'SIGKILL');
+    assert.equal(run.state, 'crashed');
+    assert.match(run.view.stateReason ?? '', /SIGKILL/);
+    await runs.dispose();
+  });
+
+  it('a non-zero exit is a crash; a config error before runInfo rejects ready', async () => {
+    const crashing = manager('crash');
+    const run = crashing.start({ configPath: '/ws/x.nn.json' });
+    await run.ready;
+    await new Promise<void>((r) => crashing.onRunEnded(() => r()));
+    assert.equal(run.state, 'crashed');
+    assert.match(run.view.stateReason ?? '', /code 3/);
+    await crashing.dispose();
+
+    const bad = manager('badConfig');
+    const errs: number[] = [];
+    bad.onEngineError(({ error }) => errs.push(error.line ?? -1));
+    const b = bad.start({ configPath: '/ws/x.nn.json' });
+    await assert.rejects(b.ready, /bad learningRate/);
+    assert.deepEqual(errs, [3]);
+    assert.equal(bad.list().length, 0);
+    await bad.dispose();
+  });
+
+  it('a hanging engine is killed 5 s… (here 300 ms) after Stop; dispose leaves no process behind', async () => {
+    const runs = manager('hang', 300);
+    const run = runs.start({ configPath: '/ws/x.nn.json' });
+    await run.ready;
+    const pid = run.engine?.pid;
+    await runs.stop(run);
+    assert.equal(run.state, 'stopped');
+    assert.ok(!alive(pid));
+
+    const other = runs.start({ configPath: '/ws/y.nn.json' });
+    await other.ready;
+    const pid2 = other.engine?.pid;
+    await runs.dispose(300);
+    assert.ok(!alive(pid2), 'no orphan after dispose');
+  });
+
+  it('resumes a crashed run from its checkpoint', async () => {
+    const dir = writeRunFolder(tmp.dir, 'fake-run', { iterations: 5 });
+    writeFileSync(path.join(dir, 'checkpoints', 'latest.json'), '{}');
+    const runs = manager('normal');
+    await runs.refresh();
+    const run = runs.get('fake-run');
+    assert.ok(run && run.resumable && run.state === 'crashed');
+    await runs.resumeFromCheckpoint(run, { paused: true });
+    await run.ready;
+    await tick(30);
+    assert.equal(run.state, 'paused');
+    assert.equal(run.view.info?.resumedFrom?.iteration, 5);
+    runs.send(run, { type: 'step', iterations: 2 });
+    await tick(50);
+    assert.equal(run.view.iteration, 7, 'the iteration count continues');
+    assert.ok(existsSync(path.join(dir, 'metrics.jsonl')));
+    await runs.dispose();
+  });
+});

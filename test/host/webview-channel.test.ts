@@ -1,0 +1,117 @@
+import * as assert from 'node:assert/strict';
+import { WebviewChannel } from '../../src/extension/runs/webview-channel';
+import type { EngineEvent } from '../../src/shared/protocol';
+import { applyEvent, emptyRunView, type RunView } from '../../src/shared/run-view';
+import { decodeNonFinite, type HostToWebview } from '../../src/shared/webview-protocol';
+import { FakeClock, runInfo } from './helpers';
+
+/** What the webview does with what it receives (the same fold as the host). */
+class FakeWebview {
+  view: RunView | null = null;
+  posts = 0;
+  receive(raw: unknown): void {
+    // Through JSON, as VS Code's postMessage does.
+    const msg = decodeNonFinite(JSON.parse(JSON.stringify(raw))) as HostToWebview;
+    this.posts++;
+    if (msg.type === 'snapshot') this.view = msg.view;
+    else if (msg.type === 'events') {
+      assert.ok(this.view, 'events before a snapshot');
+      assert.equal(msg.runId, this.view.runId);
+      for (const e of msg.events) applyEvent(this.view, e);
+    }
+  }
+}
+
+function* trainingEvents(runDir: string): Generator<EngineEvent> {
+  yield { type: 'runInfo', info: runInfo('r1', runDir) };
+  yield { type: 'state', state: 'running', iteration: 0, epoch: 0 };
+  let it = 0;
+  for (let epoch = 1; epoch <= 30; epoch++) {
+    for (let b = 0; b < 4; b++) {
+      const costs = [1 / (it + 1), 1 / (it + 2), epoch === 17 && b === 2 ? Number.NaN : 1 / (it + 3)];
+      yield { type: 'metrics', firstIteration: it + 1, costs, learningRate: epoch > 10 ? 0.01 : 0.1, epoch };
+      it += 3;
+    }
+    yield { type: 'epoch', summary: { epoch, iteration: it, trainCost: 1 / it, trainError: 0.1, devCost: 1 / it, devError: 0.2, learningRate: 0.1, seconds: 0.1 } };
+    yield { type: 'layerStats', iteration: it, layers: [{ layer: 'L1', gradNorm: epoch === 20 ? Number.POSITIVE_INFINITY : 0.1, weightNorm: 1, updateRatio: 1e-3, meanAbsGrad: 0.1, activationMean: 0, activationStd: 1, saturated: 0, deadRelu: 0 }] };
+    if (epoch === 10) yield { type: 'learningRate', iteration: it, epoch, from: 0.1, to: 0.01, source: 'user' };
+    if (epoch === 25) yield { type: 'state', state: 'paused', iteration: it, epoch };
+  }
+  yield { type: 'summary', summary: { state: 'finished', epochs: 30, iterations: it, final: null, best: null, testLooks: 0, seconds: 3, backend: 'ts', threads: 1 } };
+}
+
+describe('host: snapshot then deltas (WebviewChannel)', () => {
+  it('snapshot + throttled deltas equal the host view, also when the webview reloads mid-run', () => {
+    const clock = new FakeClock();
+    const host = emptyRunView('r1', '/runs/r1');
+    const web = new FakeWebview();
+    const channel = new WebviewChannel({
+      post: (m) => web.receive(m),
+      snapshot: () => ({ type: 'snapshot', view: host, settings: { smoothing: 0.6, maxPoints: 2000 }, compact: false }),
+      accepts: (id) => id === host.runId,
+      ratePerSecond: 10,
+      clock,
+    });
+    let n = 0;
+    for (const e of trainingEvents('/runs/r1')) {
+      applyEvent(host, e);
+      channel.event(host.runId, e);
+      n++;
+      if (n === 5) channel.onReady(); // the dashboard opens after the run started
+      if (n === 60) channel.reset(); // hidden: document discarded
+      if (n === 80) channel.onReady(); // shown again
+      clock.advance(7);
+    }
+    clock.advance(1000);
+    assert.ok(web.view);
+    // Deep equality with NaN/Infinity preserved (assert.deepEqual treats NaN as equal to NaN).
+    assert.deepEqual(web.view, host);
+    assert.ok(Number.isNaN(web.view.costs.find((c) => Number.isNaN(c)) ?? 0));
+    assert.equal(channel.stats.snapshots, 2);
+    // ≤ 10 posts/s: the whole run took n·7 ms.
+    const seconds = (n * 7 + 1000) / 1000;
+    assert.ok(channel.stats.eventPosts <= Math.ceil(seconds * 10) + 2, `${channel.stats.eventPosts} posts in ${seconds} s`);
+  });
+
+  it('posts nothing before ready, and ignores other runs', () => {
+    const clock = new FakeClock();
+    const posted: unknown[] = [];
+    const channel = new WebviewChannel({
+      post: (m) => posted.push(m),
+      snapshot: () => ({ type: 'empty', message: 'none' }),
+      accepts: (id) => id === 'mine',
+      ratePerSecond: 10,
+      clock,
+    });
+    channel.event('mine', { type: 'state', state: 'running', iteration: 1, epoch: 1 });
+    clock.advance(500);
+    assert.equal(posted.length, 0);
+    channel.onReady();
+    channel.event('other', { type: 'state', state: 'running', iteration: 1, epoch: 1 });
+    clock.advance(500);
+    assert.deepEqual(posted, [{ type: 'empty', message: 'none' }]);
+    channel.retarget();
+    assert.equal(posted.length, 2);
+  });
+
+  it('groups the events of several runs into one message per run (compare panel)', () => {
+    const clock = new FakeClock();
+    const posted: HostToWebview[] = [];
+    const channel = new WebviewChannel({
+      post: (m) => posted.push(m as HostToWebview),
+      snapshot: () => ({ type: 'compare', views: [], settings: { smoothing: 0, maxPoints: 10 } }),
+      accepts: () => true,
+      ratePerSecond: 10,
+      clock,
+    });
+    channel.onReady();
+    channel.event('a', { type: 'state', state: 'running', iteration: 0, epoch: 0 }); // leading edge
+    for (let i = 1; i <= 3; i++) {
+      channel.event('a', { type: 'state', state: 'running', iteration: i, epoch: 0 });
+      channel.event('b', { type: 'state', state: 'running', iteration: i, epoch: 0 });
+    }
+    clock.advance(100);
+    const events = posted.filter((m): m is Extract<HostToWebview, { type: 'events' }> => m.type === 'events');
+    assert.deepEqual(events.map((m) => [m.runId, m.events.length]), [['a', 1], ['a', 3], ['b', 3]]);
+  });
+});

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { applyEvent, emptyRunView } from '../../src/shared/run-view';
+import type { RunView } from '../../src/shared/run-view';
+import type { EngineEvent } from '../../src/shared/protocol';
+import { sampleRunEvents } from '../../scripts/webview-dev/sample-run';
+import { decodeNonFinite, encodeNonFinite } from '../../src/shared/webview-protocol';
+
+/** What crosses postMessage: a structured clone (JSON is close enough for these plain objects, bar NaN). */
+function clone(view: RunView): RunView {
+  return structuredClone(view);
+}
+
+function fold(events: readonly EngineEvent[], view = emptyRunView('', '')): RunView {
+  for (const e of events) applyEvent(view, e);
+  return view;
+}
+
+describe('webview/applyEvent folding', () => {
+  const events = sampleRunEvents();
+
+  it('snapshot + deltas gives the same view as all events, wherever the snapshot is cut', () => {
+    const all = fold(events);
+    for (const cut of [0, 1, 3, 57, Math.floor(events.length / 2), events.length - 2, events.length]) {
+      const snapshot = clone(fold(events.slice(0, cut)));
+      const view = fold(events.slice(cut), snapshot);
+      assert.deepEqual(view, all, `cut at ${cut}`);
+    }
+  });
+
+  it('deltas delivered in several posts give the same view as one post', () => {
+    const all = fold(events);
+    const view = emptyRunView('', '');
+    for (let i = 0; i < events.length; i += 37) fold(events.slice(i, i + 37), view);
+    assert.deepEqual(view, all);
+  });
+
+  it('a resumed run that re-sends metrics from its checkpoint does not zig-zag', () => {
+    const view = fold([
+      { type: 'metrics', firstIteration: 1, costs: [5, 4, 3, 2], learningRate: 0.1, epoch: 1 },
+      { type: 'metrics', firstIteration: 3, costs: [3.5, 2.5, 1.5], learningRate: 0.1, epoch: 1 },
+    ]);
+    assert.deepEqual(view.costs, [5, 4, 3.5, 2.5, 1.5]);
+    assert.equal(view.iteration, 5);
+  });
+
+  it('keeps the NaN cost, the manual LR changes and the last state', () => {
+    const view = fold(events);
+    assert.ok(view.costs.some((c) => Number.isNaN(c)));
+    assert.deepEqual(view.learningRateChanges.map((c) => [c.iteration, c.to]), [[1350, 0.003], [3150, 0.001]]);
+    assert.equal(view.state, 'finished');
+    assert.equal(view.tests.length, 2);
+    assert.equal(view.gradientChecks[0].band, 'bug');
+  });
+});
+
+describe('webview/NaN across postMessage', () => {
+  it('encodeNonFinite + JSON + decodeNonFinite keeps NaN and ±Infinity', () => {
+    const view = fold(sampleRunEvents());
+    view.costs.push(Infinity, -Infinity);
+    const wire = JSON.parse(JSON.stringify(encodeNonFinite({ type: 'snapshot', view }))) as unknown;
+    const back = decodeNonFinite(wire) as { type: string; view: RunView };
+    assert.deepEqual(back.view, view);
+    assert.equal(view.costs[view.costs.length - 1], -Infinity, 'the original is untouched');
+    assert.deepEqual(decodeNonFinite({ a: [1, { $nf: 'NaN' }, null] }), { a: [1, Number.NaN, null] });
+  });
+});

@@ -1,0 +1,94 @@
+/** Compare panel: smoothed cost and train/dev error of several runs overlaid, one colour per run. */
+import type { RunView } from '../../src/shared/run-view';
+import { debiasedEwa, decimateIndices, errorSeries, formatError, formatNumber } from '../../src/shared/series';
+import type { Theme } from '../theme';
+import type { EdgeMarker } from './setup';
+import { StreamChart } from './base';
+import { baseOptions } from './setup';
+import type { LineOptions } from './setup';
+import { tailKey, toPoints } from './common';
+
+function runsKey(views: readonly RunView[]): string {
+  return views.map((v) => `${v.runId}:${tailKey(v.costs)}:${v.epochs.length}`).join(',');
+}
+
+export class CompareCostChart extends StreamChart {
+  private logScale = false;
+
+  constructor(canvas: HTMLCanvasElement, theme: Theme) {
+    super(canvas, theme);
+    this.restyle();
+  }
+
+  protected options(): LineOptions {
+    return baseOptions(this.theme, { type: 'linear', title: 'iteration', integer: true },
+      { type: this.logScale ? 'logarithmic' : 'linear', title: 'cost (smoothed)', format: (v) => formatNumber(v) }, false);
+  }
+
+  protected colorDatasets(): void {
+    this.chart.data.datasets.forEach((d, i) => {
+      d.borderColor = d.backgroundColor = this.theme.palette[i % this.theme.palette.length];
+      d.borderWidth = 2 * this.theme.lineScale;
+    });
+  }
+
+  update(views: readonly RunView[], beta: number, logScale: boolean, maxPoints: number): boolean {
+    if (logScale !== this.logScale) {
+      this.logScale = logScale;
+      this.restyle();
+    }
+    return this.redrawIf(`${runsKey(views)}|${beta}|${logScale}|${maxPoints}`, () => {
+      const ds = this.ensureDatasets(views.length, () => ({ label: '', data: [] }));
+      const markers: EdgeMarker[] = [];
+      views.forEach((v, i) => {
+        const xs = v.costs.map((_, k) => v.firstIteration + k);
+        const p = toPoints(xs, debiasedEwa(v.costs, beta), maxPoints, this.theme.red, decimateIndices(v.costs, maxPoints));
+        ds[i].label = v.info?.name ?? v.runId;
+        ds[i].data = p.points;
+        markers.push(...p.markers);
+      });
+      this.annotations.markers = markers;
+    });
+  }
+}
+
+export class CompareErrorChart extends StreamChart {
+  private regression = false;
+
+  constructor(canvas: HTMLCanvasElement, theme: Theme) {
+    super(canvas, theme);
+    this.restyle();
+  }
+
+  protected options(): LineOptions {
+    return baseOptions(this.theme, { type: 'linear', title: 'epoch', integer: true },
+      { type: 'linear', title: this.regression ? 'RMSE' : 'error', format: (v) => formatError(v, this.regression) }, false);
+  }
+
+  protected colorDatasets(): void {
+    this.chart.data.datasets.forEach((d, i) => {
+      d.borderColor = d.backgroundColor = this.theme.palette[Math.floor(i / 2) % this.theme.palette.length];
+      d.borderWidth = (i % 2 ? 2 : 1.5) * this.theme.lineScale;
+      d.borderDash = i % 2 ? [] : [5, 4];
+    });
+  }
+
+  update(views: readonly RunView[]): boolean {
+    const regression = views.length > 0 && views.every((v) => v.info?.task === 'regression');
+    if (regression !== this.regression) {
+      this.regression = regression;
+      this.restyle();
+    }
+    return this.redrawIf(runsKey(views), () => {
+      const ds = this.ensureDatasets(2 * views.length, () => ({ label: '', data: [] }));
+      views.forEach((v, i) => {
+        const s = errorSeries(v.epochs);
+        const name = v.info?.name ?? v.runId;
+        ds[2 * i].label = `${name} · train`;
+        ds[2 * i].data = toPoints(s.xs, s.train, 100_000, this.theme.red).points;
+        ds[2 * i + 1].label = `${name} · dev`;
+        ds[2 * i + 1].data = toPoints(s.xs, s.dev, 100_000, this.theme.red).points;
+      });
+    });
+  }
+}

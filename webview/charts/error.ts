@@ -1,0 +1,74 @@
+/** Train/dev error per epoch; test-set points once evaluated, labelled with their look count. */
+import type { RunView } from '../../src/shared/run-view';
+import { epochOfIteration, errorSeries, formatError } from '../../src/shared/series';
+import type { Theme } from '../theme';
+import { StreamChart } from './base';
+import { baseOptions } from './setup';
+import type { LineOptions, XY } from './setup';
+import { toPoints } from './common';
+
+export class ErrorChart extends StreamChart {
+  private regression = false;
+
+  constructor(canvas: HTMLCanvasElement, theme: Theme, private readonly compact = false) {
+    super(canvas, theme);
+    this.ensureDatasets(3, (i) => ({ label: ['train', 'dev', 'test'][i], data: [] }));
+    this.restyle();
+  }
+
+  protected options(): LineOptions {
+    const o = baseOptions(this.theme,
+      { type: 'linear', title: this.compact ? '' : 'epoch', integer: true },
+      { type: 'linear', title: this.compact ? '' : this.regression ? 'RMSE' : 'error', format: (v) => formatError(v, this.regression) },
+      true);
+    if (o.plugins?.legend?.labels) o.plugins.legend.labels.filter = (item, data) => (data.datasets[item.datasetIndex ?? 0]?.data.length ?? 0) > 0;
+    return o;
+  }
+
+  protected colorDatasets(): void {
+    const [train, dev, test] = this.chart.data.datasets;
+    if (!train || !dev || !test) return;
+    const w = this.theme.lineScale;
+    train.borderColor = train.backgroundColor = this.theme.blue;
+    train.borderWidth = 2 * w;
+    dev.borderColor = dev.backgroundColor = this.theme.orange;
+    dev.borderWidth = 2 * w;
+    test.borderColor = this.theme.fg;
+    test.backgroundColor = this.theme.purple;
+    test.showLine = false;
+    test.pointStyle = 'rectRot';
+    test.pointRadius = 6;
+    test.pointHoverRadius = 7;
+    test.pointBorderWidth = 1;
+  }
+
+  update(view: RunView): boolean {
+    const regression = view.info?.task === 'regression';
+    if (regression !== this.regression) {
+      this.regression = regression;
+      this.restyle();
+    }
+    const last = view.epochs[view.epochs.length - 1];
+    const key = `${view.runId}|${view.epochs.length}|${last?.epoch}|${last?.devError}|${view.tests.length}`;
+    return this.redrawIf(key, () => {
+      const s = errorSeries(view.epochs);
+      const [train, dev, test] = this.chart.data.datasets;
+      // Few points (one per epoch) and markers matter: draw every epoch, points visible when sparse.
+      train.data = toPoints(s.xs, s.train, 100_000, this.theme.red).points;
+      dev.data = toPoints(s.xs, s.dev, 100_000, this.theme.red).points;
+      const sparse = s.xs.length <= 40 && !this.compact;
+      train.pointRadius = dev.pointRadius = sparse ? 2 : 0;
+      const ipe = view.info?.iterationsPerEpoch ?? 0;
+      const pts: XY[] = view.tests.map((t) => ({
+        x: ipe > 0 ? t.iteration / ipe : epochOfIteration(view, t.iteration) ?? view.epoch,
+        y: t.error,
+      }));
+      test.data = pts;
+      const looks = view.tests.length ? view.tests[view.tests.length - 1].looks : 0;
+      test.label = looks ? `test (look ${looks})` : 'test';
+      this.annotations.pointLabels = this.compact ? [] : view.tests.map((t, i) => ({
+        x: pts[i].x, y: pts[i].y, text: `look ${t.looks}`, color: this.theme.purple,
+      }));
+    });
+  }
+}

@@ -1,0 +1,66 @@
+/** Tiny DOM helpers: no innerHTML, no inline style attributes (the CSP forbids them). */
+
+export type Child = Node | string | number | null | undefined | false;
+
+export interface Props {
+  id?: string;
+  cls?: string;
+  text?: string;
+  title?: string;
+  attrs?: Record<string, string | number | boolean | undefined>;
+}
+
+function apply(node: Element, props: Props, children: Child[]): void {
+  if (props.id) node.id = props.id;
+  if (props.cls) node.setAttribute('class', props.cls);
+  if (props.title) node.setAttribute('title', props.title);
+  if (props.attrs) {
+    for (const [k, v] of Object.entries(props.attrs)) {
+      if (v === undefined || v === false) continue;
+      node.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  if (props.text !== undefined) node.textContent = props.text;
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(typeof c === 'number' ? String(c) : c);
+  }
+}
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  apply(node, props, children);
+  return node;
+}
+
+/** A custom element (e.g. a webview-ui-toolkit `vscode-button`). */
+export function ce(tag: string, props: Props = {}, ...children: Child[]): HTMLElement {
+  const node = document.createElement(tag);
+  apply(node, props, children);
+  return node;
+}
+
+export function clear(node: Element): void {
+  while (node.firstChild) node.removeChild(node.firstChild);
+}
+
+/** Replaces the children of `node` only when `key` changed since the last call (cheap re-renders). */
+export function renderIfChanged(node: HTMLElement, key: string, build: () => Child[]): boolean {
+  if (node.dataset.renderKey === key) return false;
+  node.dataset.renderKey = key;
+  clear(node);
+  for (const c of build()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(typeof c === 'number' ? String(c) : c);
+  }
+  return true;
+}
+
+export function setText(node: Element | null, text: string): void {
+  if (node && node.textContent !== text) node.textContent = text;
+}
+
+export function setEnabled(node: HTMLElement, enabled: boolean): void {
+  if (enabled) node.removeAttribute('disabled');
+  else node.setAttribute('disabled', '');
+}

@@ -1,0 +1,192 @@
+/**
+ * Webview entry (bundled to dist/webview.js). `<body data-view="dashboard|sidebar|compare">` picks
+ * the layout. On load it posts `ready`; the host answers with a `snapshot` (or `compare`), then
+ * `events` deltas, folded with the same `applyEvent` the host uses. Renders are coalesced into one
+ * per animation frame; after a render, `rendered` is posted at most every 500 ms (tests wait on it).
+ */
+import { applyEvent } from '../src/shared/run-view';
+import { decodeNonFinite } from '../src/shared/webview-protocol';
+import type { HostToWebview } from '../src/shared/webview-protocol';
+import { registerCharts, applyThemeDefaults } from './charts/setup';
+import { h } from './dom';
+import { readTheme, watchTheme } from './theme';
+import { registerToolkit } from './toolkit';
+import { loadUiState, post, saveUiState } from './vscode';
+import { mountCompare } from './views/compare';
+import { mountDashboard, mountSidebar } from './views/dashboard';
+import type { Hooks, Model, Mounted } from './views/types';
+
+type Layout = 'dashboard' | 'sidebar' | 'compare';
+
+const DEFAULT_SETTINGS = { smoothing: 0.6, maxPoints: 2000 };
+const RENDERED_EVERY_MS = 500;
+
+function start(): void {
+  registerToolkit();
+  registerCharts();
+  let theme = readTheme();
+  applyThemeDefaults(theme);
+
+  const app = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
+  const requested = document.body.dataset.view;
+  const pageLayout: Layout = requested === 'sidebar' || requested === 'compare' ? requested : 'dashboard';
+  const ui = loadUiState();
+  const model: Model = {
+    view: null,
+    compare: [],
+    settings: { ...DEFAULT_SETTINGS },
+    beta: ui.beta ?? DEFAULT_SETTINGS.smoothing,
+    logScale: ui.logScale ?? false,
+  };
+  let betaChosen = ui.beta !== undefined;
+  let mounted: Mounted | null = null;
+  let mountedLayout: Layout | null = null;
+
+  const persist = (): void => saveUiState({ beta: betaChosen ? model.beta : undefined, logScale: model.logScale });
+
+  const hooks: Hooks = {
+    setBeta(beta, done) {
+      model.beta = beta;
+      betaChosen = true;
+      persist();
+      schedule();
+      if (done) post({ type: 'setSmoothing', value: beta });
+    },
+    setLog(log) {
+      model.logScale = log;
+      persist();
+      schedule();
+    },
+    savePng(chart, dataUrl) {
+      post({ type: 'savePng', chart, dataUrl });
+    },
+    exportCsv() {
+      post({ type: 'exportCsv' });
+    },
+  };
+
+  const showMessage = (text: string, id = 'empty'): void => {
+    mounted = null;
+    mountedLayout = null;
+    app.replaceChildren(h('div', { id, cls: 'empty-state' }, h('p', { text })));
+  };
+
+  const mount = (layout: Layout): Mounted => {
+    if (mounted && mountedLayout === layout) return mounted;
+    app.replaceChildren();
+    app.dataset.layout = layout;
+    document.body.dataset.layout = layout;
+    mounted = layout === 'compare' ? mountCompare(app, theme, hooks, model)
+      : layout === 'sidebar' ? mountSidebar(app, theme, hooks)
+        : mountDashboard(app, theme, hooks, model);
+    mountedLayout = layout;
+    return mounted;
+  };
+
+  // ── rendering, coalesced ──
+  let scheduled = false;
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    const run = (): void => {
+      if (!scheduled) return;
+      scheduled = false;
+      render();
+    };
+    requestAnimationFrame(run);
+    // Hidden webviews get no animation frames: still keep the state (and `rendered`) current.
+    setTimeout(run, 250);
+  };
+
+  let lastRenderedAt = -Infinity;
+  let renderedTimer: ReturnType<typeof setTimeout> | null = null;
+  let pendingRendered: { runId: string; epoch: number; iteration: number; points: number } | null = null;
+  const flushRendered = (): void => {
+    renderedTimer = null;
+    if (!pendingRendered) return;
+    lastRenderedAt = performance.now();
+    post({ type: 'rendered', ...pendingRendered });
+    pendingRendered = null;
+  };
+  const postRendered = (r: { runId: string; epoch: number; iteration: number; points: number }): void => {
+    pendingRendered = r;
+    const wait = lastRenderedAt + RENDERED_EVERY_MS - performance.now();
+    if (wait <= 0) flushRendered();
+    else renderedTimer ??= setTimeout(flushRendered, wait);
+  };
+
+  const render = (): void => {
+    if (!mounted) return;
+    let points = 0;
+    try {
+      points = mounted.render(model);
+    } catch (e) {
+      console.error('[gradient-lab] render failed', e);
+      return;
+    }
+    const v = mountedLayout === 'compare' ? null : model.view;
+    const runId = v ? v.runId : 'compare';
+    const epoch = v ? v.epoch : Math.max(0, ...model.compare.map((c) => c.epoch));
+    const iteration = v ? v.iteration : Math.max(0, ...model.compare.map((c) => c.iteration));
+    for (const el of [document.body, app]) {
+      el.dataset.runId = runId;
+      el.dataset.epoch = String(epoch);
+      el.dataset.iteration = String(iteration);
+      el.dataset.state = v ? v.state : '';
+      el.dataset.points = String(points);
+    }
+    postRendered({ runId, epoch, iteration, points });
+  };
+
+  const applySettings = (s: { smoothing: number; maxPoints: number } | undefined): void => {
+    if (!s) return;
+    const maxPoints = Number.isFinite(s.maxPoints) && s.maxPoints >= 10 ? Math.floor(s.maxPoints) : DEFAULT_SETTINGS.maxPoints;
+    model.settings = { smoothing: s.smoothing, maxPoints };
+    if (!betaChosen && Number.isFinite(s.smoothing) && s.smoothing >= 0 && s.smoothing < 1) model.beta = s.smoothing;
+  };
+
+  const onMessage = (msg: HostToWebview): void => {
+    switch (msg.type) {
+      case 'snapshot':
+        applySettings(msg.settings);
+        model.view = msg.view;
+        mount(pageLayout === 'compare' ? 'compare' : msg.compact || pageLayout === 'sidebar' ? 'sidebar' : 'dashboard');
+        break;
+      case 'events': {
+        const v = model.view;
+        if (!v || (v.runId && msg.runId !== v.runId)) return; // deltas of another run: the host sends a snapshot first
+        for (const e of msg.events) applyEvent(v, e);
+        break;
+      }
+      case 'compare':
+        applySettings(msg.settings);
+        model.compare = msg.views;
+        mount('compare');
+        break;
+      case 'empty':
+        model.view = null;
+        showMessage(msg.message);
+        return;
+    }
+    schedule();
+  };
+
+  window.addEventListener('message', (event: MessageEvent) => {
+    const data = decodeNonFinite(event.data);
+    if (typeof data !== 'object' || data === null || typeof (data as { type?: unknown }).type !== 'string') return;
+    onMessage(data as HostToWebview);
+  });
+
+  watchTheme(() => {
+    theme = readTheme();
+    applyThemeDefaults(theme);
+    mounted?.setTheme(theme);
+    schedule();
+  });
+
+  showMessage(pageLayout === 'compare' ? 'Waiting for runs to compare…' : 'Waiting for the run…', 'loading');
+  post({ type: 'ready' });
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+else start();

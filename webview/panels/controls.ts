@@ -1,0 +1,136 @@
+/** Run controls: pause/resume (one shown at a time), step, stop, learning rate, gradient check, test. */
+import type { RunState } from '../../src/shared/protocol';
+import type { RunView } from '../../src/shared/run-view';
+import { learningRateAt, formatNumber } from '../../src/shared/series';
+import type { ControlCommand } from '../../src/shared/webview-protocol';
+import { ce, h, setEnabled, setText } from '../dom';
+import { icon } from '../icons';
+import type { IconName } from '../icons';
+import { post } from '../vscode';
+
+const LIVE: readonly RunState[] = ['starting', 'running', 'paused'];
+
+/** Parses the learning-rate box: a positive finite number (1e-3, 0.001, .001 …), else null. */
+export function parseLearningRate(text: string): number | null {
+  const t = text.trim();
+  if (!/^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return null;
+  const v = Number(t);
+  return Number.isFinite(v) && v > 0 ? v : null;
+}
+
+function button(id: string, label: string, iconName: IconName | null, title: string, appearance = 'secondary'): HTMLElement {
+  const b = ce('vscode-button', { id, title, attrs: { appearance, 'aria-label': title } });
+  if (iconName) {
+    const i = icon(iconName);
+    i.setAttribute('slot', 'start');
+    b.append(i);
+  }
+  if (label) b.append(label);
+  return b;
+}
+
+function onActivate(el: HTMLElement, fn: () => void): void {
+  el.addEventListener('click', () => {
+    if (!el.hasAttribute('disabled')) fn();
+  });
+}
+
+export class Controls {
+  readonly root: HTMLElement;
+  private readonly pause: HTMLElement;
+  private readonly resume: HTMLElement;
+  private readonly step: HTMLElement;
+  private readonly stop: HTMLElement;
+  private readonly lrInput: HTMLInputElement;
+  private readonly setLr: HTMLElement;
+  private readonly lrError: HTMLElement;
+  private readonly gradCheck: HTMLElement | null;
+  private readonly test: HTMLElement | null;
+  private state: RunState | null = null;
+
+  constructor(compact: boolean, exportButtons: HTMLElement[] = []) {
+    const c = (command: ControlCommand) => () => post({ type: 'control', command });
+    this.pause = button('btn-pause', compact ? '' : 'Pause', 'pause', 'Pause training', compact ? 'icon' : 'primary');
+    this.resume = button('btn-resume', compact ? '' : 'Resume', 'play', 'Resume training', compact ? 'icon' : 'primary');
+    this.step = button('btn-step', compact ? '' : 'Step', 'step', 'Run a few iterations, then pause again', compact ? 'icon' : 'secondary');
+    this.stop = button('btn-stop', compact ? '' : 'Stop', 'stop', 'Stop the run (it keeps its checkpoint)', compact ? 'icon' : 'secondary');
+    onActivate(this.pause, c('pause'));
+    onActivate(this.resume, c('resume'));
+    onActivate(this.step, c('step'));
+    onActivate(this.stop, c('stop'));
+    this.lrInput = h('input', { id: 'lr-input', cls: 'gl-input', attrs: {
+      type: 'text', inputmode: 'decimal', spellcheck: 'false', autocomplete: 'off', placeholder: 'learning rate',
+      'aria-label': 'New learning rate', size: 9,
+    } });
+    this.setLr = button('btn-set-lr', 'Set', null, 'Set the learning rate (the schedule continues from it)', 'secondary');
+    this.lrError = h('span', { id: 'lr-error', cls: 'lr-error', attrs: { role: 'alert', 'aria-live': 'polite' } });
+    const submit = (): void => {
+      if (this.setLr.hasAttribute('disabled')) return;
+      const v = parseLearningRate(this.lrInput.value);
+      if (v === null) {
+        this.lrInput.setAttribute('aria-invalid', 'true');
+        setText(this.lrError, 'Enter a positive number, e.g. 0.001 or 3e-4');
+        return;
+      }
+      this.lrInput.removeAttribute('aria-invalid');
+      setText(this.lrError, '');
+      post({ type: 'setLearningRate', value: v });
+    };
+    onActivate(this.setLr, submit);
+    this.lrInput.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') submit();
+    });
+    this.lrInput.addEventListener('input', () => {
+      if (this.lrInput.hasAttribute('aria-invalid') && parseLearningRate(this.lrInput.value) !== null) {
+        this.lrInput.removeAttribute('aria-invalid');
+        setText(this.lrError, '');
+      }
+    });
+    if (compact) {
+      this.gradCheck = null;
+      this.test = null;
+      this.root = h('div', { cls: 'controls compact', attrs: { role: 'toolbar', 'aria-label': 'Run controls' } },
+        this.pause, this.resume, this.step, this.stop);
+      return;
+    }
+    this.gradCheck = button('btn-gradcheck', 'Gradient check', 'beaker', 'Check backprop against numerical gradients (float64, dropout off)');
+    this.test = button('btn-test', 'Evaluate test', 'test', 'Evaluate on the sealed test set (each look is counted)');
+    onActivate(this.gradCheck, c('gradientCheck'));
+    onActivate(this.test, c('evaluateTest'));
+    const sep = (): HTMLElement => h('span', { cls: 'toolbar-sep', attrs: { 'aria-hidden': 'true' } });
+    this.root = h('div', { cls: 'controls', attrs: { role: 'toolbar', 'aria-label': 'Run controls' } },
+      h('div', { cls: 'group' }, this.pause, this.resume, this.step, this.stop),
+      sep(),
+      h('div', { cls: 'group lr-group' }, h('label', { cls: 'lr-label', text: 'LR', attrs: { for: 'lr-input' } }), this.lrInput, this.setLr, this.lrError),
+      sep(),
+      h('div', { cls: 'group' }, this.gradCheck, this.test),
+      h('div', { cls: 'spacer' }),
+      h('div', { cls: 'group' }, ...exportButtons));
+  }
+
+  update(view: RunView | null): void {
+    const state = view?.state ?? null;
+    const live = state !== null && LIVE.includes(state);
+    if (state !== this.state) {
+      this.state = state;
+      const paused = state === 'paused';
+      this.pause.hidden = paused;
+      this.resume.hidden = !paused;
+      setEnabled(this.pause, state === 'running' || state === 'starting');
+      setEnabled(this.resume, paused);
+      setEnabled(this.step, paused);
+      setEnabled(this.stop, live);
+      setEnabled(this.setLr, live);
+      if (live) this.lrInput.removeAttribute('disabled');
+      else this.lrInput.setAttribute('disabled', '');
+      // A gradient check or a test-set look also makes sense on a finished run, as long as the
+      // host still has its engine; the host answers with an error message when it has not.
+      if (this.gradCheck) setEnabled(this.gradCheck, state !== null && state !== 'crashed');
+      if (this.test) setEnabled(this.test, state !== null && state !== 'crashed');
+    }
+    if (view && document.activeElement !== this.lrInput && !this.lrInput.value) {
+      const lr = learningRateAt(view, view.iteration);
+      this.lrInput.placeholder = lr === null ? 'learning rate' : formatNumber(lr, 3);
+    }
+  }
+}

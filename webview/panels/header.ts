@@ -1,0 +1,116 @@
+/** Run header: name, state badge, epoch/iteration/cost, backend; errors banner and flags list. */
+import type { Flag, RunState } from '../../src/shared/protocol';
+import type { RunView } from '../../src/shared/run-view';
+import { formatNumber, lastFinite, learningRateAt } from '../../src/shared/series';
+import { h, renderIfChanged, setText } from '../dom';
+import { icon } from '../icons';
+
+const STATE_LABEL: Record<RunState, string> = {
+  starting: 'Starting', running: 'Running', paused: 'Paused', finished: 'Finished', stopped: 'Stopped',
+  crashed: 'Crashed', diverged: 'Diverged',
+};
+
+export class Header {
+  readonly root: HTMLElement;
+  private readonly name = h('h1', { id: 'run-name', cls: 'run-name' });
+  private readonly state = h('span', { id: 'state', cls: 'state-badge', attrs: { role: 'status' } });
+  private readonly epoch = h('span', { id: 'epoch', cls: 'num' });
+  private readonly epochs = h('span', { id: 'epochs', cls: 'num muted' });
+  private readonly iteration = h('span', { id: 'iteration', cls: 'num' });
+  private readonly cost = h('span', { id: 'cost', cls: 'num' });
+  private readonly lr = h('span', { id: 'lr', cls: 'num' });
+  private readonly meta = h('div', { id: 'run-meta', cls: 'run-meta' });
+  private readonly reason = h('div', { id: 'state-reason', cls: 'state-reason' });
+
+  constructor(private readonly compact: boolean) {
+    const stat = (label: string, ...value: HTMLElement[]): HTMLElement =>
+      h('div', { cls: 'stat' }, h('span', { cls: 'stat-label', text: label }), h('span', { cls: 'stat-value' }, ...value));
+    const stats = compact
+      ? h('div', { cls: 'stats' }, stat('Epoch', this.epoch, this.epochs), stat('Cost', this.cost))
+      : h('div', { cls: 'stats' }, stat('Epoch', this.epoch, this.epochs), stat('Iteration', this.iteration),
+        stat('Cost', this.cost), stat('Learning rate', this.lr));
+    this.root = h('header', { cls: compact ? 'run-header compact' : 'run-header' },
+      h('div', { cls: 'title-row' }, this.name, this.state),
+      compact ? null : this.meta,
+      stats,
+      this.reason);
+  }
+
+  update(view: RunView): void {
+    setText(this.name, view.info?.name ?? (view.runId || 'Run'));
+    this.name.title = view.runDir;
+    setText(this.state, STATE_LABEL[view.state] ?? view.state);
+    this.state.dataset.state = view.state;
+    setText(this.epoch, String(view.epoch));
+    const total = view.info?.config?.training?.epochs;
+    setText(this.epochs, typeof total === 'number' ? ` / ${total}` : '');
+    setText(this.iteration, String(view.iteration));
+    setText(this.cost, formatNumber(lastFinite(view.costs), 4));
+    setText(this.lr, formatNumber(learningRateAt(view, view.iteration), 3));
+    const showReason = view.stateReason && view.state !== 'running';
+    setText(this.reason, showReason ? view.stateReason ?? '' : '');
+    this.reason.hidden = !showReason;
+    if (!this.compact && view.info) {
+      const i = view.info;
+      renderIfChanged(this.meta, `${i.runId}|${i.backend}|${i.threads}`, () => [
+        chip(`${i.task}${i.classes.length > 2 ? ` · ${i.classes.length} classes` : ''}`),
+        chip(`${i.counts.train}/${i.counts.dev}/${i.counts.test} train/dev/test`),
+        chip(`${[i.features, ...i.layers.map((l) => l.units)].join('→')} · ${i.parameters.toLocaleString('en-US')} params`),
+        chip(`${i.backend}${i.threads > 1 ? ` ×${i.threads}` : ''} · ${i.dtype}`, 'backend'),
+        i.mode === 'overfitBatch' ? chip('overfit one batch') : null,
+      ]);
+    }
+  }
+}
+
+function chip(text: string, id?: string): HTMLElement {
+  return h('span', { cls: 'chip', text, id });
+}
+
+/** Engine errors (and a crashed/diverged state) shown prominently at the top. */
+export class ErrorBanner {
+  readonly root = h('div', { id: 'errors', cls: 'error-banner', attrs: { role: 'alert' } });
+
+  update(view: RunView): void {
+    const bad = view.state === 'crashed' || view.state === 'diverged';
+    const items = view.errors.map((e) => ({ text: e.message, fatal: e.fatal }));
+    if (bad && view.stateReason && !items.some((e) => e.text === view.stateReason)) {
+      items.unshift({ text: `${view.state === 'crashed' ? 'Crashed' : 'Diverged'}: ${view.stateReason}`, fatal: true });
+    }
+    this.root.hidden = items.length === 0;
+    renderIfChanged(this.root, JSON.stringify(items), () => items.slice(-5).map((e) =>
+      h('div', { cls: e.fatal ? 'error-item fatal' : 'error-item' }, icon('error', 'icon sev-error'), h('span', { text: e.text }))));
+  }
+}
+
+const FLAG_LABEL: Record<Flag['kind'], string> = {
+  vanishing: 'Vanishing gradients', exploding: 'Exploding gradients', nonFinite: 'NaN / Inf',
+  initialCost: 'Initial cost', distributionMismatch: 'Dev/test mismatch', earlyStop: 'Early stopping',
+};
+
+/** Diagnostic flags, newest first, with severity icons. */
+export class FlagList {
+  readonly root = h('div', { id: 'flags', cls: 'flags' });
+  constructor(readonly countBadge: HTMLElement | null = null) {}
+
+  update(view: RunView): void {
+    const flags = view.flags;
+    if (this.countBadge) setText(this.countBadge, String(flags.length));
+    renderIfChanged(this.root, `${view.runId}|${flags.length}`, () => {
+      if (!flags.length) return [h('p', { cls: 'empty', text: 'No flags: gradients, costs and data look healthy so far.' })];
+      const list = h('ul', { cls: 'flag-list' });
+      const shown = flags.slice(-50).reverse();
+      for (const f of shown) {
+        list.append(h('li', { cls: `flag sev-${f.severity}`, attrs: { 'data-kind': f.kind } },
+          icon(f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'info', `icon sev-${f.severity}`),
+          h('div', { cls: 'flag-body' },
+            h('div', { cls: 'flag-title' },
+              h('strong', { text: FLAG_LABEL[f.kind] ?? f.kind }),
+              h('span', { cls: 'muted', text: ` · iteration ${f.iteration}${f.layer ? ` · ${f.layer}` : ''}${f.tensor ? ` ${f.tensor}` : ''}` })),
+            h('div', { cls: 'flag-message', text: f.message }))));
+      }
+      const more = flags.length - shown.length;
+      return [list, more > 0 ? h('p', { cls: 'muted', text: `… and ${more} earlier` }) : null];
+    });
+  }
+}

@@ -1,0 +1,128 @@
+/** The dashboard panel (and, compact, the side-panel view) of one run. */
+import { ce, h, setText } from '../dom';
+import { icon } from '../icons';
+import type { Theme } from '../theme';
+import { CostChart } from '../charts/cost';
+import { ErrorChart } from '../charts/error';
+import { LayerChart } from '../charts/layers';
+import { LrChart } from '../charts/lr';
+import { Controls } from '../panels/controls';
+import { ErrorBanner, FlagList, Header } from '../panels/header';
+import { GradCheckPanel } from '../panels/gradcheck';
+import { VerdictPanel } from '../panels/verdict';
+import { BoundaryPanel, ConfusionPanel } from '../panels/boundary';
+import { card, chartBox, pngButton } from './card';
+import { smoothingControls } from './smoothing';
+import type { SmoothingControls } from './smoothing';
+import type { Hooks, Model, Mounted } from './types';
+import type { StreamChart } from '../charts/base';
+
+export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, model: Model): Mounted {
+  const header = new Header(false);
+  const csv = ce('vscode-button', { id: 'btn-export-csv', title: 'Export all metrics as CSV', attrs: { appearance: 'secondary' } }, icon('save'), 'Export CSV');
+  csv.firstElementChild?.setAttribute('slot', 'start');
+  csv.addEventListener('click', () => hooks.exportCsv());
+  const controls = new Controls(false, [csv]);
+  const banner = new ErrorBanner();
+
+  const cost = chartBox('chart-cost', 'Cost per iteration', 'chart-box tall');
+  const err = chartBox('chart-error', 'Train, dev and test error per epoch');
+  const grad = chartBox('chart-grad', 'Gradient norm per layer');
+  const ratio = chartBox('chart-ratio', 'Update to weight ratio per layer');
+  const lr = chartBox('chart-lr', 'Learning rate');
+  const costChart = new CostChart(cost.canvas, theme);
+  const errChart = new ErrorChart(err.canvas, theme);
+  const gradChart = new LayerChart(grad.canvas, theme, 'gradNorm');
+  const ratioChart = new LayerChart(ratio.canvas, theme, 'updateRatio');
+  const lrChart = new LrChart(lr.canvas, theme);
+  const charts: StreamChart[] = [costChart, errChart, gradChart, ratioChart, lrChart];
+  const gradcheck = new GradCheckPanel();
+  const verdict = new VerdictPanel();
+  const boundary = new BoundaryPanel(theme);
+  const confusion = new ConfusionPanel(theme);
+  const flagCount = ce('vscode-badge', { id: 'flag-count', text: '0' });
+  const flags = new FlagList(flagCount);
+  const smoothing: SmoothingControls = smoothingControls(model.beta, model.logScale, hooks.setBeta, hooks.setLog);
+  const png = (id: string, label: string, c: { toPng(): string }): HTMLElement => pngButton(id, label, () => c.toPng(), hooks.savePng);
+  const nonFinite = h('span', { id: 'cost-nonfinite', cls: 'nonfinite-note' });
+
+  app.append(
+    header.root,
+    controls.root,
+    banner.root,
+    h('main', { cls: 'grid' },
+      card({ id: 'cost', title: 'Cost', subtitle: 'per iteration · raw and smoothed', cls: 'span-2',
+        tools: [smoothing.root, png('cost', 'cost', costChart)], body: [cost.box, nonFinite] }),
+      card({ id: 'error', title: 'Error', subtitle: 'per epoch', tools: [png('error', 'error', errChart)], body: [err.box] }),
+      card({ id: 'grad', title: 'Gradient norm ‖dW‖', subtitle: 'per layer · log', tools: [png('grad', 'gradient norm', gradChart)], body: [grad.box] }),
+      card({ id: 'ratio', title: 'Update / weight', subtitle: '‖ΔW‖ / ‖W‖ · log', tools: [png('ratio', 'update ratio', ratioChart)], body: [ratio.box] }),
+      card({ id: 'lr', title: 'Learning rate', subtitle: 'manual changes marked', tools: [png('lr', 'learning rate', lrChart)], body: [lr.box] }),
+      card({ id: 'gradcheck', title: 'Gradient check', subtitle: 'analytic vs numerical', cls: 'span-2', body: [gradcheck.root] }),
+      card({ id: 'verdict', title: 'Bias / variance', body: [verdict.root] }),
+      card({ id: 'boundary', title: 'Decision boundary', tools: [png('boundary', 'decision boundary', boundary)], body: [boundary.root] }),
+      card({ id: 'confusion', title: 'Confusion matrix', body: [confusion.root] }),
+      card({ id: 'flags', title: 'Flags', tools: [flagCount], body: [flags.root] })));
+
+  return {
+    render(m: Model): number {
+      const v = m.view;
+      controls.update(v);
+      if (!v) return 0;
+      header.update(v);
+      banner.update(v);
+      smoothing.setBeta(m.beta);
+      smoothing.setLog(m.logScale);
+      costChart.update(v, { beta: m.beta, logScale: m.logScale, maxPoints: m.settings.maxPoints });
+      const bad = v.costs.reduce((a, c) => a + (Number.isFinite(c) ? 0 : 1), 0);
+      setText(nonFinite, bad ? `▲ ${bad} non-finite cost${bad > 1 ? 's' : ''} (marked on the top edge)` : '');
+      errChart.update(v);
+      gradChart.update(v, m.settings.maxPoints);
+      ratioChart.update(v, m.settings.maxPoints);
+      lrChart.update(v, m.settings.maxPoints);
+      gradcheck.update(v);
+      verdict.update(v);
+      boundary.update(v);
+      confusion.update(v);
+      flags.update(v);
+      return costChart.points;
+    },
+    setTheme(t: Theme): void {
+      for (const c of charts) c.setTheme(t);
+      boundary.setTheme(t);
+      confusion.setTheme(t);
+    },
+  };
+}
+
+export function mountSidebar(app: HTMLElement, theme: Theme, _hooks: Hooks): Mounted {
+  const header = new Header(true);
+  const controls = new Controls(true);
+  const banner = new ErrorBanner();
+  const cost = chartBox('chart-cost', 'Cost per iteration', 'chart-box compact');
+  const err = chartBox('chart-error', 'Error per epoch', 'chart-box compact');
+  const costChart = new CostChart(cost.canvas, theme, true);
+  const errChart = new ErrorChart(err.canvas, theme, true);
+  app.append(
+    header.root,
+    controls.root,
+    banner.root,
+    h('div', { cls: 'side-charts' },
+      h('h2', { cls: 'side-title', text: 'Cost' }), cost.box,
+      h('h2', { cls: 'side-title', text: 'Error' }), err.box));
+  return {
+    render(m: Model): number {
+      const v = m.view;
+      controls.update(v);
+      if (!v) return 0;
+      header.update(v);
+      banner.update(v);
+      costChart.update(v, { beta: m.beta, logScale: m.logScale, maxPoints: Math.min(m.settings.maxPoints, 600) });
+      errChart.update(v);
+      return costChart.points;
+    },
+    setTheme(t: Theme): void {
+      costChart.setTheme(t);
+      errChart.setTheme(t);
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { RunView } from '../../src/shared/run-view';
+import type { ViewSettings } from '../../src/shared/webview-protocol';
+import type { Theme } from '../theme';
+
+/** What a view draws from: the run(s) from the host, settings, and the UI state the user chose. */
+export interface Model {
+  view: RunView | null;
+  compare: RunView[];
+  settings: ViewSettings;
+  beta: number;
+  logScale: boolean;
+}
+
+export interface Mounted {
+  /** Draws the model; returns the number of cost points drawn (for the `rendered` message). */
+  render(model: Model): number;
+  setTheme(theme: Theme): void;
+}
+
+export interface Hooks {
+  setBeta(beta: number, done: boolean): void;
+  setLog(log: boolean): void;
+  savePng(chart: string, dataUrl: string): void;
+  exportCsv(): void;
+}

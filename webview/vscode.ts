@@ -1,0 +1,51 @@
+/**
+ * The webview side of the VS Code API: `acquireVsCodeApi()` may be called once per page. Outside
+ * VS Code (a plain browser, the dev page without its stub) a no-op stand-in keeps the UI working.
+ */
+import type { WebviewToHost } from '../src/shared/webview-protocol';
+
+/** UI state kept across reloads and hidden/shown cycles (never run data: that comes from the host). */
+export interface UiState {
+  /** Smoothing β of the cost chart; undefined = the host's `settings.smoothing`. */
+  beta?: number;
+  logScale?: boolean;
+}
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+type WithApi = typeof globalThis & { acquireVsCodeApi?: () => VsCodeApi };
+
+function acquire(): VsCodeApi {
+  const g = globalThis as WithApi;
+  if (typeof g.acquireVsCodeApi === 'function') return g.acquireVsCodeApi();
+  let state: unknown;
+  return {
+    postMessage: (m) => console.debug('[gradient-lab] postMessage (no host)', m),
+    getState: () => state,
+    setState: (s) => { state = s; },
+  };
+}
+
+const api = acquire();
+
+export function post(message: WebviewToHost): void {
+  api.postMessage(message);
+}
+
+export function loadUiState(): UiState {
+  const s = api.getState();
+  if (typeof s !== 'object' || s === null) return {};
+  const o = s as Record<string, unknown>;
+  const out: UiState = {};
+  if (typeof o.beta === 'number' && o.beta >= 0 && o.beta < 1) out.beta = o.beta;
+  if (typeof o.logScale === 'boolean') out.logScale = o.logScale;
+  return out;
+}
+
+export function saveUiState(state: UiState): void {
+  api.setState(state);
+}
