@@ -2,6 +2,7 @@
 // the engine never imports `vscode` or host/webview code; the webview never imports engine or host.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', 'assembly/**', 'test-results/**', '.cache/**', 'scripts/vscode-test/selftest/**'] },
@@ -15,34 +16,37 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', Buffer: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', performance: 'readonly', fetch: 'readonly', document: 'readonly', window: 'readonly' } },
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['src/engine/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['vscode'], message: 'The engine runs as a plain child process and CLI: no vscode.' },
-        { group: ['**/extension/**', '**/webview/**'], message: 'The engine must not depend on host or webview code.' },
-      ] }],
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'The engine runs as a plain child process and CLI: no vscode.' }],
+        patterns: [{ group: ['**/extension/**', '**/webview/**'], message: 'The engine must not depend on host or webview code.' }],
+      }],
     },
   },
   {
     files: ['webview/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['vscode'], message: 'Webviews cannot import vscode.' },
-        { group: ['**/engine/**', '**/extension/**'], message: 'The webview shares only src/shared with the host and engine.' },
-      ] }],
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'Webviews cannot import vscode.' }],
+        patterns: [{ group: ['**/engine/**', '**/extension/**'], message: 'The webview shares only src/shared with the host and engine.' }],
+      }],
     },
   },
   {
     files: ['src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['vscode', 'node:*', 'fs', 'path', 'child_process'], message: 'Shared code runs in the engine, the host and the webview.' },
-        { group: ['**/engine/**', '**/extension/**', '**/webview/**'], message: 'Shared code depends on nothing else.' },
-      ] }],
+      'no-restricted-imports': ['error', {
+        paths: ['vscode', 'fs', 'path', 'child_process', 'os'].map((name) => ({ name, message: 'Shared code runs in the engine, the host and the webview.' })),
+        patterns: [
+          { group: ['node:*'], message: 'Shared code runs in the engine, the host and the webview.' },
+          { group: ['**/engine/**', '**/extension/**', '**/webview/**'], message: 'Shared code depends on nothing else.' },
+        ],
+      }],
     },
   },
 );

@@ -197,14 +197,53 @@ function packB(b: usize, transB: i32, n: i32, k: i32, p0: i32, kc: i32, j0: i32,
 }
 
 /**
- * The packed path over the sub-block C[i0:i1, j0:j1] (one thread's share).
- * work: this thread's scratch, MC·KC_MAX + KC_MAX·NC + MR·NR floats (see layout.ts).
+ * C[ic:ic+mc, jc:jc+nc] (+)= packed A rows (panels of MR, kc each) · packed B columns (panels of NR).
+ * The B micro-panel (kc×NR ≤ 8 KiB) stays in L1 across the mc/MR micro-kernel calls of one jr.
+ */
+function macroTile(kc: i32, ap: usize, bp: usize, mc: i32, nc: i32, c: usize, n: i32, acc: i32, tile: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = min(NR, nc - jr);
+    const b = bp + off(jr * kc);
+    for (let ir = 0; ir < mc; ir += MR) {
+      const rows = min(MR, mc - ir);
+      const a = ap + off(ir * kc);
+      const cp = c + off(ir * n + jr);
+      if (rows == MR && cols == NR) {
+        micro4x8(kc, a, b, cp, n, acc);
+      } else {
+        // Edge tile: compute the full 4×8 into scratch, then add or copy the valid part.
+        micro4x8(kc, a, b, tile, NR, 0);
+        for (let r = 0; r < rows; r++) {
+          const crow = cp + off(r * n);
+          const trow = tile + off(r * NR);
+          for (let q = 0; q < cols; q++) {
+            const t = load<f32>(trow + off(q));
+            store<f32>(crow + off(q), acc ? load<f32>(crow + off(q)) + t : t);
+          }
+        }
+      }
+    }
+  }
+}
+
+@inline function roundUp(x: i32, m: i32): i32 {
+  return ((x + m - 1) / m) * m;
+}
+
+/** k = 0: C = beta·C over rows [i0, i1) × columns [j0, j1). */
+function scaleEmpty(n: i32, beta: i32, c: usize, i0: i32, i1: i32, j0: i32, j1: i32): void {
+  if (!beta) for (let i = i0; i < i1; i++) memory.fill(c + off(i * n + j0), 0, off(j1 - j0));
+}
+
+/**
+ * One thread computing C[i0:i1, j0:j1] alone: packs its own A and B blocks.
+ * work: this thread's scratch, workFloats() floats (see layout.ts).
  */
 export function gemmPacked(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, beta: i32,
   c: usize, i0: i32, i1: i32, j0: i32, j1: i32, work: usize): void {
   if (i1 <= i0 || j1 <= j0) return;
   if (k == 0) {
-    if (!beta) for (let i = i0; i < i1; i++) memory.fill(c + off(i * n + j0), 0, off(j1 - j0));
+    scaleEmpty(n, beta, c, i0, i1, j0, j1);
     return;
   }
   const packedA = work;
@@ -220,29 +259,85 @@ export function gemmPacked(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: 
       for (let ic = i0; ic < i1; ic += MC) {
         const mc = min(MC, i1 - ic);
         packA(a, transA, m, k, ic, mc, pc, kc, packedA);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const cols = min(NR, nc - jr);
-          const bp = packedB + off(jr * kc);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const rows = min(MR, mc - ir);
-            const ap = packedA + off(ir * kc);
-            const cp = c + off((ic + ir) * n + jc + jr);
-            if (rows == MR && cols == NR) {
-              micro4x8(kc, ap, bp, cp, n, acc);
-            } else {
-              // Edge tile: compute the full 4×8 into scratch, then add or copy the valid part.
-              micro4x8(kc, ap, bp, tile, NR, 0);
-              for (let r = 0; r < rows; r++) {
-                const crow = cp + off(r * n);
-                const trow = tile + off(r * NR);
-                for (let q = 0; q < cols; q++) {
-                  const t = load<f32>(trow + off(q));
-                  store<f32>(crow + off(q), acc ? load<f32>(crow + off(q)) + t : t);
-                }
-              }
-            }
-          }
-        }
+        macroTile(kc, packedA, packedB, mc, nc, c + off(ic * n + jc), n, acc, tile);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Threaded path. One operand is packed whole, once, into shared memory; threads then claim chunks
+// of the other dimension and pack only their own part of the other operand. Splitting columns
+// shares packed A (m·k floats) and splitting rows shares packed B (k·n): the host picks the smaller.
+// Whole-operand layout: k block by k block (block at pc starts at pc·mPad floats), each block the
+// MR-row (or NR-column) panels of packA/packB.
+// ---------------------------------------------------------------------------------------------
+
+/** Floats packAll/packBAll write for an m×k A (n×k B with NR): padded rows × k. */
+export function packedFloats(rowsOrCols: i32, k: i32, unit: i32): i32 {
+  return roundUp(rowsOrCols, unit) * k;
+}
+
+export function packAAll(transA: i32, m: i32, k: i32, a: usize, dst: usize): void {
+  const kb = kBlock(k);
+  const mPad = roundUp(m, MR);
+  for (let pc = 0; pc < k; pc += kb) packA(a, transA, m, k, 0, m, pc, min(kb, k - pc), dst + off(pc * mPad));
+}
+
+export function packBAll(transB: i32, n: i32, k: i32, b: usize, dst: usize): void {
+  const kb = kBlock(k);
+  const nPad = roundUp(n, NR);
+  for (let pc = 0; pc < k; pc += kb) packB(b, transB, n, k, pc, min(kb, k - pc), 0, n, dst + off(pc * nPad));
+}
+
+/** Columns [j0, j1) of C with A already packed whole at pa (packAAll). */
+export function gemmColumns(transB: i32, m: i32, n: i32, k: i32, pa: usize, b: usize, beta: i32, c: usize,
+  j0: i32, j1: i32, work: usize): void {
+  if (j1 <= j0) return;
+  if (k == 0) {
+    scaleEmpty(n, beta, c, 0, m, j0, j1);
+    return;
+  }
+  const packedB = work + off(MC * KC_MAX);
+  const tile = packedB + off(KC_MAX * NC);
+  const kb = kBlock(k);
+  const mPad = roundUp(m, MR);
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
+    for (let pc = 0; pc < k; pc += kb) {
+      const kc = min(kb, k - pc);
+      const acc = pc > 0 || beta != 0 ? 1 : 0;
+      packB(b, transB, n, k, pc, kc, jc, nc, packedB);
+      const block = pa + off(pc * mPad);
+      for (let ic = 0; ic < m; ic += MC) {
+        macroTile(kc, block + off(ic * kc), packedB, min(MC, m - ic), nc, c + off(ic * n + jc), n, acc, tile);
+      }
+    }
+  }
+}
+
+/** Rows [i0, i1) of C with B already packed whole at pb (packBAll). */
+export function gemmRows(transA: i32, m: i32, n: i32, k: i32, a: usize, pb: usize, beta: i32, c: usize,
+  i0: i32, i1: i32, work: usize): void {
+  if (i1 <= i0) return;
+  if (k == 0) {
+    scaleEmpty(n, beta, c, i0, i1, 0, n);
+    return;
+  }
+  const packedA = work;
+  const tile = work + off(MC * KC_MAX + KC_MAX * NC);
+  const kb = kBlock(k);
+  const nPad = roundUp(n, NR);
+  for (let pc = 0; pc < k; pc += kb) {
+    const kc = min(kb, k - pc);
+    const acc = pc > 0 || beta != 0 ? 1 : 0;
+    const block = pb + off(pc * nPad);
+    for (let ic = i0; ic < i1; ic += MC) {
+      const mc = min(MC, i1 - ic);
+      packA(a, transA, m, k, ic, mc, pc, kc, packedA);
+      // NC columns at a time: the packed A block stays in L2 while B panels stream past it.
+      for (let jc = 0; jc < n; jc += NC) {
+        macroTile(kc, packedA, block + off(jc * kc), mc, min(NC, n - jc), c + off(ic * n + jc), n, acc, tile);
       }
     }
   }

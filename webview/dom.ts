@@ -33,11 +33,17 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
   return node;
 }
 
-/** A custom element (e.g. a webview-ui-toolkit `vscode-button`). */
-export function ce(tag: string, props: Props = {}, ...children: Child[]): HTMLElement {
-  const node = document.createElement(tag);
-  apply(node, props, children);
-  return node;
+export type ButtonLook = 'primary' | 'secondary' | 'icon';
+
+/**
+ * A VS Code-looking button (styled from the --vscode-button-* variables in dashboard.css). Native
+ * <button>s rather than webview-ui-toolkit elements: the toolkit's FAST runtime injects a <style>
+ * element and a style="" attribute on load, which the strict CSP refuses.
+ */
+export function button(look: ButtonLook, props: Props = {}, ...children: Child[]): HTMLButtonElement {
+  const b = h('button', { ...props, cls: `gl-btn ${look}${props.cls ? ` ${props.cls}` : ''}` }, ...children);
+  b.type = 'button';
+  return b;
 }
 
 export function clear(node: Element): void {

@@ -10,7 +10,6 @@ import type { HostToWebview } from '../src/shared/webview-protocol';
 import { registerCharts, applyThemeDefaults } from './charts/setup';
 import { h } from './dom';
 import { readTheme, watchTheme } from './theme';
-import { registerToolkit } from './toolkit';
 import { loadUiState, post, saveUiState } from './vscode';
 import { mountCompare } from './views/compare';
 import { mountDashboard, mountSidebar } from './views/dashboard';
@@ -22,7 +21,6 @@ const DEFAULT_SETTINGS = { smoothing: 0.6, maxPoints: 2000 };
 const RENDERED_EVERY_MS = 500;
 
 function start(): void {
-  registerToolkit();
   registerCharts();
   let theme = readTheme();
   applyThemeDefaults(theme);

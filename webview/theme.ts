@@ -10,6 +10,8 @@ export interface Theme {
   fg: string;
   muted: string;
   bg: string;
+  /** Card background (what charts are drawn on). */
+  surface: string;
   grid: string;
   border: string;
   fontFamily: string;
@@ -86,6 +88,7 @@ export function readTheme(): Theme {
     fg,
     muted: cssVar(style, '--vscode-descriptionForeground', withAlpha(fg, 0.7)),
     bg,
+    surface: cssVar(style, '--gl-card-bg', bg),
     grid: hc ? withAlpha(fg, 0.35) : withAlpha(cssVar(style, '--vscode-panel-border', fg), light ? 0.9 : 0.6),
     border,
     fontFamily: cssVar(style, '--vscode-font-family', 'system-ui, sans-serif'),

@@ -147,7 +147,7 @@ export function sampleRunEvents(opts: SampleOptions = {}): EngineEvent[] {
     runDir: `/work/.gradient-lab/runs/${runId}`,
     name,
     configPath: `/work/examples/${name}.nn.json`,
-    config: { name, seed } as ExperimentConfig,
+    config: { name, seed, training: { epochs } } as unknown as ExperimentConfig,
     backend: 'wasm',
     threads: 4,
     dtype: 'float32',
@@ -253,8 +253,8 @@ export function sampleRunEvents(opts: SampleOptions = {}): EngineEvent[] {
         ],
       } });
       if (epoch % 5 === 0 || epoch === 1) ev.push({ type: 'snapshot', snapshot: boundarySnapshot(epoch, p, r) });
-      if (epoch === 20 || (epoch === epochs && lastEpoch === epochs)) {
-        const looks = epoch === 20 ? 1 : 2;
+      if (epoch === 12 || epoch === 25) {
+        const looks = epoch === 12 ? 1 : 2;
         ev.push({ type: 'testResult', iteration: i, cost: trainCost * 1.3, error: devError + 0.006, looks });
       }
       if (epoch % 10 === 0) ev.push({ type: 'checkpoint', iteration: i, epoch, path: `${info.runDir}/checkpoint.json` });

@@ -468,7 +468,7 @@ export class Commands implements WebviewActions {
       title: `Export metrics of ${runLabel(view)}`,
     });
     if (!uri) return undefined;
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(toCsv(view), 'utf8'));
+    await writeFile(uri, Buffer.from(toCsv(view), 'utf8'));
     this.d.log.info(`exported metrics of ${run.id} to ${uri.fsPath}`);
     if (!target) {
       void vscode.window.showInformationMessage(`Gradient Lab: metrics exported to ${path.basename(uri.fsPath)}.`, 'Open').then((c) => {
@@ -546,9 +546,15 @@ export class Commands implements WebviewActions {
       this.d.log.warn(`savePng: ${chart} is not a PNG; not written`);
       return;
     }
-    await vscode.workspace.fs.writeFile(uri, bytes);
+    await writeFile(uri, bytes);
     this.d.log.info(`saved chart ${chart} to ${uri.fsPath}`);
   }
+}
+
+/** Local files directly (the extension runs next to the workspace); other schemes through VS Code. */
+async function writeFile(uri: vscode.Uri, bytes: Uint8Array): Promise<void> {
+  if (uri.scheme === 'file') await fs.writeFile(uri.fsPath, bytes);
+  else await vscode.workspace.fs.writeFile(uri, bytes);
 }
 
 function stateIcon(state: RunState): string {

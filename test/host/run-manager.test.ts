@@ -104,7 +104,9 @@ describe('host: RunManager (fake engine)', () => {
     const e = engines[0];
     e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
     e.emit({ type: 'runInfo', info: runInfo('20260101-000000-moons', dir) });
-    e.emit({ type: 'state', state: 'running', iteration: 8, epoch: 2 });
+    e.emit({ type: 'state', state: 'running', iteration: 0, epoch: 0 });
+    // Ten iterations trained, the last checkpoint is at 8: the resumed engine continues from 9.
+    e.emit({ type: 'metrics', firstIteration: 1, costs: [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1], learningRate: 0.1, epoch: 3 });
     const ended = new Promise<Run>((r) => runs.onRunEnded(r));
     e.exit(null, 'SIGKILL');
     const r = await ended;
@@ -124,9 +126,9 @@ describe('host: RunManager (fake engine)', () => {
     assert.deepEqual(e2.sent, [{ type: 'resumeFromCheckpoint', runDir: dir, paused: undefined }]);
     e2.emit({ type: 'runInfo', info: runInfo('20260101-000000-moons', dir, { resumedFrom: { iteration: 8, epoch: 2 } }) });
     e2.emit({ type: 'metrics', firstIteration: 9, costs: [0.05], learningRate: 0.1, epoch: 3 });
-    console.log(JSON.stringify({it: run.view.iteration, first: run.view.firstIteration, costs: run.view.costs, loaded: run.loaded}));
     assert.equal(run.view.iteration, 9);
-    assert.equal(run.view.costs.length, 9);
+    assert.equal(run.view.costs.length, 9, 'iterations 9 and 10 of the crashed engine are replaced, no zig-zag');
+    assert.equal(run.view.costs[8], 0.05);
     assert.equal(runs.list().filter((x) => x.runDir === dir).length, 1);
   });
 

@@ -32,7 +32,7 @@ export abstract class StreamChart {
   protected restyle(): void {
     this.chart.options = this.options();
     this.annotations.font = themeFont(this.theme);
-    this.annotations.background = this.theme.bg;
+    this.annotations.background = this.theme.surface;
     this.colorDatasets();
     this.chart.update('none');
   }
@@ -57,7 +57,7 @@ export abstract class StreamChart {
 
   /** The chart as a PNG on the theme's background (a bare canvas export would be transparent). */
   toPng(): string {
-    return canvasToPng(this.canvas, this.theme.bg);
+    return canvasToPng(this.canvas, this.theme.surface);
   }
 
   destroy(): void {

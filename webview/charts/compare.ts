@@ -21,7 +21,7 @@ export class CompareCostChart extends StreamChart {
   }
 
   protected options(): LineOptions {
-    return baseOptions(this.theme, { type: 'linear', title: 'iteration', integer: true },
+    return baseOptions(this.theme, { type: 'linear', title: 'iteration', integer: true, tight: true, min: 0 },
       { type: this.logScale ? 'logarithmic' : 'linear', title: 'cost (smoothed)', format: (v) => formatNumber(v) }, false);
   }
 

@@ -27,7 +27,7 @@ export class CostChart extends StreamChart {
 
   protected options(): LineOptions {
     return baseOptions(this.theme,
-      { type: 'linear', title: this.compact ? '' : 'iteration', integer: true },
+      { type: 'linear', title: this.compact ? '' : 'iteration', integer: true, tight: true, min: 0 },
       { type: this.logScale ? 'logarithmic' : 'linear', title: this.compact ? '' : 'cost', format: (v) => formatNumber(v) },
       !this.compact);
   }
@@ -35,7 +35,7 @@ export class CostChart extends StreamChart {
   protected colorDatasets(): void {
     const [raw, smooth] = this.chart.data.datasets;
     if (!raw || !smooth) return;
-    raw.borderColor = raw.backgroundColor = withAlpha(this.theme.blue, 0.35);
+    raw.borderColor = raw.backgroundColor = withAlpha(this.theme.blue, this.theme.kind.startsWith('high') ? 0.45 : 0.3);
     raw.borderWidth = this.theme.lineScale;
     smooth.borderColor = smooth.backgroundColor = this.theme.blue;
     smooth.borderWidth = 2 * this.theme.lineScale;

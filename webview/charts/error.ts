@@ -33,8 +33,8 @@ export class ErrorChart extends StreamChart {
     train.borderWidth = 2 * w;
     dev.borderColor = dev.backgroundColor = this.theme.orange;
     dev.borderWidth = 2 * w;
-    test.borderColor = this.theme.fg;
-    test.backgroundColor = this.theme.purple;
+    test.borderColor = test.backgroundColor = this.theme.purple;
+    test.pointBorderColor = this.theme.fg;
     test.showLine = false;
     test.pointStyle = 'rectRot';
     test.pointRadius = 6;

@@ -21,7 +21,7 @@ export class LayerChart extends StreamChart {
 
   protected options(): LineOptions {
     return baseOptions(this.theme,
-      { type: 'linear', title: 'iteration', integer: true },
+      { type: 'linear', title: 'iteration', integer: true, tight: true, min: 0 },
       { type: 'logarithmic', title: this.field === 'gradNorm' ? '‖dW‖' : '‖ΔW‖ / ‖W‖', min: this.range?.[0], max: this.range?.[1] });
   }
 

@@ -18,7 +18,7 @@ export class LrChart extends StreamChart {
 
   protected options(): LineOptions {
     return baseOptions(this.theme,
-      { type: 'linear', title: 'iteration', integer: true },
+      { type: 'linear', title: 'iteration', integer: true, tight: true, min: 0 },
       { type: 'logarithmic', title: 'learning rate', min: this.range?.[0], max: this.range?.[1], format: (v) => formatNumber(v) });
   }
 
@@ -27,7 +27,8 @@ export class LrChart extends StreamChart {
     if (!line || !changes) return;
     line.borderColor = line.backgroundColor = this.theme.green;
     line.borderWidth = 2 * this.theme.lineScale;
-    line.stepped = 'after';
+    // Each rate holds from its iteration until the next point: horizontal first, then the step.
+    line.stepped = 'before';
     changes.borderColor = this.theme.fg;
     changes.backgroundColor = this.theme.yellow;
     changes.showLine = false;

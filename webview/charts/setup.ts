@@ -9,6 +9,7 @@ import {
 import type { ChartOptions, Plugin, TooltipItem } from 'chart.js';
 import type { Theme } from '../theme';
 import { withAlpha } from '../theme';
+import { logTicks } from '../format';
 
 /** A shaded y range ([from, to], either may be ±Infinity for "to the edge"). */
 export interface Band { from: number; to: number; color: string; label?: string }
@@ -82,11 +83,17 @@ const annotations: Plugin<'line'> = {
       ctx.stroke();
       if (l.label) {
         ctx.setLineDash([]);
-        ctx.fillStyle = l.color;
         ctx.font = o.font ?? '11px sans-serif';
+        const w = ctx.measureText(l.label).width;
+        const lx = right - 4 - w;
+        if (o.background) {
+          ctx.fillStyle = withAlpha(o.background, 0.85);
+          ctx.fillRect(lx - 2, py - 15, w + 4, 14);
+        }
+        ctx.fillStyle = l.color;
         ctx.textAlign = 'left';
         ctx.textBaseline = 'bottom';
-        ctx.fillText(l.label, left + 4, py - 2);
+        ctx.fillText(l.label, lx, py - 2);
       }
     }
     ctx.restore();
@@ -201,6 +208,8 @@ export interface AxisSpec {
   format?: (value: number) => string;
   /** Integer ticks only (epochs). */
   integer?: boolean;
+  /** Fit the axis to the data instead of rounding out to nice ticks (x axes). */
+  tight?: boolean;
 }
 
 type Scales = NonNullable<LineOptions['scales']>;
@@ -208,11 +217,16 @@ type Scales = NonNullable<LineOptions['scales']>;
 export function axis(theme: Theme, spec: AxisSpec): Scales[string] {
   const fmt = spec.format;
   const ticks: Record<string, unknown> = { color: theme.muted, maxRotation: 0, autoSkipPadding: 14 };
-  if (spec.type === 'logarithmic') ticks.callback = (v: number | string) => logTicks(v);
+  if (spec.type === 'logarithmic') {
+    ticks.callback = function (this: { min: number; max: number }, v: number | string): string {
+      return logTicks(v, this.min > 0 && this.max > 0 ? Math.log10(this.max / this.min) : 10);
+    };
+  }
   else if (fmt) ticks.callback = (v: number | string) => fmt(Number(v));
   if (spec.integer) ticks.precision = 0;
   return {
     type: spec.type,
+    bounds: spec.tight ? 'data' : 'ticks',
     min: spec.min,
     max: spec.max,
     title: { display: spec.title !== '', text: spec.title, color: theme.muted, padding: 2 },
@@ -269,16 +283,6 @@ export function tooltipOptions(theme: Theme): NonNullable<NonNullable<LineOption
       },
     },
   };
-}
-
-/** Log-axis ticks: only powers of ten, written 1e-3. */
-export function logTicks(value: number | string): string {
-  const v = Number(value);
-  if (!(v > 0)) return '';
-  const e = Math.log10(v);
-  if (Math.abs(e - Math.round(e)) > 1e-9) return '';
-  const r = Math.round(e);
-  return r >= -2 && r <= 3 ? String(10 ** r).replace(/^0\./, '0.') : `1e${r}`;
 }
 
 export { Chart };

@@ -50,7 +50,7 @@ export class BoundaryPanel {
   }
 
   toPng(): string {
-    return canvasToPng(this.canvas, this.theme.bg);
+    return canvasToPng(this.canvas, this.theme.surface);
   }
 
   private classColor(k: number): string {
@@ -98,16 +98,16 @@ export class BoundaryPanel {
     const data = ictx.createImageData(res, res);
     const c0 = this.classColor(0);
     const c1 = this.classColor(1);
-    const classRgb = Array.from({ length: Math.max(2, this.classes.length) }, (_, k) => mix(t.bg, this.classColor(k), 0.38));
+    const classRgb = Array.from({ length: Math.max(2, this.classes.length) }, (_, k) => mix(t.surface, this.classColor(k), 0.38));
     for (let row = 0; row < res; row++) {
       for (let col = 0; col < res; col++) {
         const v = b.values[row * res + col];
         let rgb: [number, number, number];
         if (b.kind === 'probability') {
           const p = Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0.5;
-          rgb = p < 0.5 ? mix(t.bg, c0, (0.5 - p) * 2 * 0.6) : mix(t.bg, c1, (p - 0.5) * 2 * 0.6);
+          rgb = p < 0.5 ? mix(t.surface, c0, (0.5 - p) * 2 * 0.6) : mix(t.surface, c1, (p - 0.5) * 2 * 0.6);
         } else {
-          rgb = classRgb[Math.max(0, Math.round(v)) % classRgb.length] ?? mix(t.bg, t.fg, 0.1);
+          rgb = classRgb[Math.max(0, Math.round(v)) % classRgb.length] ?? mix(t.surface, t.fg, 0.1);
         }
         const o = ((res - 1 - row) * res + col) * 4; // row 0 is the bottom of the picture
         data.data[o] = rgb[0];
@@ -162,7 +162,7 @@ export class BoundaryPanel {
     }
 
     // 3. The points.
-    const [br, bg, bb] = parseColor(t.bg);
+    const [br, bg, bb] = parseColor(t.surface);
     ctx.lineWidth = 1;
     ctx.strokeStyle = `rgb(${br}, ${bg}, ${bb})`;
     for (const p of b.points) {

@@ -3,30 +3,18 @@ import type { RunState } from '../../src/shared/protocol';
 import type { RunView } from '../../src/shared/run-view';
 import { learningRateAt, formatNumber } from '../../src/shared/series';
 import type { ControlCommand } from '../../src/shared/webview-protocol';
-import { ce, h, setEnabled, setText } from '../dom';
+import { button as makeButton, h, setEnabled, setText } from '../dom';
+import type { ButtonLook } from '../dom';
 import { icon } from '../icons';
 import type { IconName } from '../icons';
 import { post } from '../vscode';
+import { parseLearningRate } from '../format';
 
 const LIVE: readonly RunState[] = ['starting', 'running', 'paused'];
 
-/** Parses the learning-rate box: a positive finite number (1e-3, 0.001, .001 …), else null. */
-export function parseLearningRate(text: string): number | null {
-  const t = text.trim();
-  if (!/^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return null;
-  const v = Number(t);
-  return Number.isFinite(v) && v > 0 ? v : null;
-}
-
-function button(id: string, label: string, iconName: IconName | null, title: string, appearance = 'secondary'): HTMLElement {
-  const b = ce('vscode-button', { id, title, attrs: { appearance, 'aria-label': title } });
-  if (iconName) {
-    const i = icon(iconName);
-    i.setAttribute('slot', 'start');
-    b.append(i);
-  }
-  if (label) b.append(label);
-  return b;
+function button(id: string, label: string, iconName: IconName | null, title: string, look: ButtonLook = 'secondary'): HTMLElement {
+  return makeButton(look, { id, title, attrs: { 'aria-label': label ? undefined : title } },
+    iconName ? icon(iconName) : null, label ? h('span', { text: label }) : null);
 }
 
 function onActivate(el: HTMLElement, fn: () => void): void {

@@ -1,5 +1,5 @@
 /** A chart/report card: title, optional subtitle and tools, body. */
-import { ce, h } from '../dom';
+import { button, h } from '../dom';
 import type { Child } from '../dom';
 import { icon } from '../icons';
 
@@ -30,10 +30,10 @@ export function chartBox(id: string, label: string, cls = 'chart-box'): { box: H
 
 /** "Save as PNG" for one chart: posts `savePng` with the chart's data URL. */
 export function pngButton(chart: string, label: string, toPng: () => string, post: (chart: string, dataUrl: string) => void): HTMLElement {
-  const b = ce('vscode-button', {
+  const b = button('icon', {
     id: `png-${chart}`, cls: 'png-btn', title: `Save the ${label} chart as PNG`,
-    attrs: { appearance: 'icon', 'aria-label': `Save the ${label} chart as PNG`, 'data-chart': chart },
-  }, icon('save'));
+    attrs: { 'aria-label': `Save the ${label} chart as PNG`, 'data-chart': chart },
+  }, icon('save'), h('span', { cls: 'png-label', text: 'PNG' }));
   b.addEventListener('click', () => post(chart, toPng()));
   return b;
 }

@@ -1,5 +1,5 @@
 /** The dashboard panel (and, compact, the side-panel view) of one run. */
-import { ce, h, setText } from '../dom';
+import { button, h, setText } from '../dom';
 import { icon } from '../icons';
 import type { Theme } from '../theme';
 import { CostChart } from '../charts/cost';
@@ -19,8 +19,7 @@ import type { StreamChart } from '../charts/base';
 
 export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, model: Model): Mounted {
   const header = new Header(false);
-  const csv = ce('vscode-button', { id: 'btn-export-csv', title: 'Export all metrics as CSV', attrs: { appearance: 'secondary' } }, icon('save'), 'Export CSV');
-  csv.firstElementChild?.setAttribute('slot', 'start');
+  const csv = button('secondary', { id: 'btn-export-csv', title: 'Export all metrics as CSV' }, icon('save'), h('span', { text: 'Export CSV' }));
   csv.addEventListener('click', () => hooks.exportCsv());
   const controls = new Controls(false, [csv]);
   const banner = new ErrorBanner();
@@ -40,7 +39,7 @@ export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, mod
   const verdict = new VerdictPanel();
   const boundary = new BoundaryPanel(theme);
   const confusion = new ConfusionPanel(theme);
-  const flagCount = ce('vscode-badge', { id: 'flag-count', text: '0' });
+  const flagCount = h('span', { id: 'flag-count', cls: 'count-badge', text: '0' });
   const flags = new FlagList(flagCount);
   const smoothing: SmoothingControls = smoothingControls(model.beta, model.logScale, hooks.setBeta, hooks.setLog);
   const png = (id: string, label: string, c: { toPng(): string }): HTMLElement => pngButton(id, label, () => c.toPng(), hooks.savePng);

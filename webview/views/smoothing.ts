@@ -1,5 +1,5 @@
 /** The β slider (TensorBoard-style smoothing) and the log-scale toggle for cost charts. */
-import { ce, h, setText } from '../dom';
+import { h, setText } from '../dom';
 import { betaLabel } from '../charts/cost';
 
 export interface SmoothingControls {
@@ -20,22 +20,20 @@ export function smoothingControls(beta: number, log: boolean, onBeta: (b: number
     onBeta(b, false);
   });
   slider.addEventListener('change', () => onBeta(Number(slider.value), true));
-  const box = ce('vscode-checkbox', { id: 'log-scale', text: 'log', title: 'Logarithmic cost axis' });
-  if (log) box.setAttribute('checked', '');
-  const checked = (): boolean => (box as HTMLElement & { checked?: boolean }).checked ?? box.hasAttribute('checked');
-  box.addEventListener('change', () => onLog(checked()));
+  const box = h('input', { id: 'log-scale', cls: 'gl-checkbox', attrs: { type: 'checkbox' } });
+  box.checked = log;
+  box.addEventListener('change', () => onLog(box.checked));
+  const logLabel = h('label', { cls: 'check-label', title: 'Logarithmic cost axis' }, box, h('span', { text: 'log scale' }));
   return {
     root: h('div', { cls: 'smoothing' },
       h('label', { cls: 'beta-label', attrs: { for: 'beta' }, title: 'Debiased exponential moving average, as TensorBoard' }, 'smoothing β'),
-      slider, value, box),
+      slider, value, logLabel),
     setBeta(b: number) {
       slider.value = String(b);
       setText(value, betaLabel(b));
     },
     setLog(l: boolean) {
-      (box as HTMLElement & { checked?: boolean }).checked = l;
-      if (l) box.setAttribute('checked', '');
-      else box.removeAttribute('checked');
+      box.checked = l;
     },
   };
 }

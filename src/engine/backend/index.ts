@@ -29,7 +29,7 @@ export async function createBackend(choice: BackendChoice): Promise<Backend> {
   try {
     return await createWasmBackend(threads);
   } catch (e) {
-    if (choice.prefer === 'wasm') throw new Error(`the WebAssembly SIMD backend is not available here: ${(e as Error).message}`);
+    if (choice.prefer === 'wasm') throw new Error(`the WebAssembly SIMD backend is not available here: ${(e as Error).message}`, { cause: e });
     return new TsBackend(choice.dtype);
   }
 }

@@ -83,7 +83,7 @@ export class HumanReporter {
       console.log(`train cost ${num(f.trainCost)}  train error ${this.errorText(f.trainError)}`
         + (f.devError !== null ? `  dev cost ${num(f.devCost)}  dev error ${this.errorText(f.devError)}` : ''));
     }
-    if (summary.best) console.log(`best ${summary.best.monitor} ${num(summary.best.value)} at epoch ${summary.best.epoch}${summary.best.restored ? ' (restored)' : ''}`);
+    if (summary.best) console.log(`${summary.best.restored ? 'best' : 'lowest'} ${summary.best.monitor} ${num(summary.best.value)} at epoch ${summary.best.epoch}${summary.best.restored ? ' (restored)' : ''}`);
     console.log(`run folder: ${runDir}`);
   }
 }

@@ -207,8 +207,11 @@ export class RunManager {
       for (const line of text.split('\n')) if (line.trim()) this.log(`[engine ${engine.pid ?? '?'}] ${line}`);
     });
     engine.onExit((exit) => {
-      this.onEngineExit(run, session, exit);
-      resolveExited();
+      // `stop()`/`kill()` resolve once the run's final state (and resumability) is known.
+      this.onEngineExit(run, session, exit).then(resolveExited, (err: unknown) => {
+        this.log(`exit handling failed: ${String(err)}`);
+        resolveExited();
+      });
     });
   }
 
@@ -250,7 +253,7 @@ export class RunManager {
     }
   }
 
-  private onEngineExit(run: Run, s: EngineSession, exit: EngineExit): void {
+  private async onEngineExit(run: Run, s: EngineSession, exit: EngineExit): Promise<void> {
     if (s.stopTimer) clearTimeout(s.stopTimer);
     if (run.session !== s) return;
     run.session = undefined;
@@ -277,10 +280,9 @@ export class RunManager {
     if (run.state !== outcome.state || (outcome.reason && run.view.stateReason !== outcome.reason)) {
       this.applyHostEvent(run, { type: 'state', state: outcome.state, reason: outcome.reason ?? run.view.stateReason, iteration: run.view.iteration, epoch: run.view.epoch });
     }
-    void this.updateResumable(run).then(() => {
-      this.updated.fire(run);
-      this.ended.fire(run);
-    });
+    await this.updateResumable(run);
+    this.updated.fire(run);
+    this.ended.fire(run);
   }
 
   /** Applies an engine event to the run and tells listeners. */

@@ -5,13 +5,15 @@
  * RunView before offering it here, so snapshot + later deltas always equal the host's view.
  */
 import type { EngineEvent } from '../../shared/protocol';
-import { encodeNonFinite, type HostToWebview } from '../../shared/webview-protocol';
+import type { HostToWebview } from '../../shared/webview-protocol';
+import { compactEvents } from './compact';
+import { encodeNonFiniteShared } from './nonfinite';
 import { realClock, Throttle, type Clock } from './throttle';
 
 export interface ChannelOptions {
   /**
    * Posts to the webview; may return a promise (VS Code's postMessage) or nothing. Receives the
-   * message already passed through `encodeNonFinite` (postMessage is JSON: NaN/±Infinity would become null).
+   * message already passed through `encodeNonFinite` (./nonfinite: the same format, shared structure) (postMessage is JSON: NaN/±Infinity would become null).
    */
   post: (message: unknown) => unknown;
   /** Builds the full-state message for the current target (dashboard, sidebar or compare). */
@@ -31,7 +33,7 @@ export class WebviewChannel {
   private isReady = false;
   private readonly throttle: Throttle<Pending>;
   /** Counters, for tests and the output log. */
-  readonly stats = { snapshots: 0, eventPosts: 0, events: 0 };
+  readonly stats = { snapshots: 0, eventPosts: 0, events: 0, eventsIn: 0, snapshotMs: 0 };
 
   constructor(private readonly opts: ChannelOptions) {
     this.throttle = new Throttle<Pending>(opts.ratePerSecond, (items) => this.flush(items), opts.clock ?? realClock);
@@ -81,7 +83,9 @@ export class WebviewChannel {
   private sendSnapshot(): void {
     this.throttle.clear();
     this.stats.snapshots++;
-    void this.opts.post(encodeNonFinite(this.opts.snapshot()));
+    const t0 = Date.now();
+    void this.opts.post(encodeNonFiniteShared(this.opts.snapshot()));
+    this.stats.snapshotMs = Math.max(this.stats.snapshotMs, Date.now() - t0);
   }
 
   private flush(items: Pending[]): void {
@@ -92,11 +96,13 @@ export class WebviewChannel {
       if (!list) byRun.set(runId, (list = []));
       list.push(event);
     }
-    for (const [runId, events] of byRun) {
+    for (const [runId, all] of byRun) {
+      const events = compactEvents(all);
       this.stats.eventPosts++;
       this.stats.events += events.length;
+      this.stats.eventsIn += all.length;
       const message: HostToWebview = { type: 'events', runId, events };
-      void this.opts.post(encodeNonFinite(message));
+      void this.opts.post(encodeNonFiniteShared(message));
     }
   }
 }

@@ -20,6 +20,8 @@ interface Dashboard {
   lastRendered?: Extract<WebviewToHost, { type: 'rendered' }>;
 }
 
+export type DashboardStats = { open: boolean; rendered?: Extract<WebviewToHost, { type: 'rendered' }> } & WebviewChannel['stats'];
+
 export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.Disposable {
   private readonly dashboards = new Set<Dashboard>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -70,11 +72,11 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
   }
 
   /** For tests: what the dashboard of a run has been sent and has reported back. */
-  stats(runId: string): { open: boolean; snapshots: number; eventPosts: number; events: number; rendered?: Dashboard['lastRendered'] } {
+  stats(runId: string): DashboardStats {
     for (const d of this.dashboards) {
       if (d.run.id === runId) return { open: true, ...d.channel.stats, rendered: d.lastRendered };
     }
-    return { open: false, snapshots: 0, eventPosts: 0, events: 0 };
+    return { open: false, snapshots: 0, eventPosts: 0, events: 0, eventsIn: 0, snapshotMs: 0 };
   }
 
   /** The run whose dashboard is the active editor, if any. */

@@ -1,44 +1,64 @@
+import type { KernelExports } from './kernels';
+
 /**
  * The main thread ↔ kernel worker protocol, shared by wasm-backend.ts and worker.ts.
  *
- * Each worker owns one slot of SLOT_WORDS int32 words in the shared linear memory:
- *   line 0 (words 0–15, written by the main thread): SEQ, CMD, then up to 14 arguments
- *   line 1 (words 16–31, written by the worker):     READY, DONE, ERROR, SLEEPING
- *   line 2 (words 32–47, written by the main thread): MAIN_SLEEPING
- * Separate 64-byte lines keep the two writers off each other's cache line. The main thread writes
- * the arguments and CMD, then bumps SEQ with Atomics.store (sequentially consistent: the worker's
- * Atomics.load of SEQ also sees the arguments) and notifies. The worker runs the command and stores
- * SEQ into DONE.
+ * One control block of CTL_WORDS int32 words in the shared linear memory serves all threads:
+ *   words 0–31 (written by the main thread only): TASK, CMD, then the task's arguments
+ *   words 32–47 (contended): COMPLETED, ERROR, SLEEPERS, MAIN_SLEEPING, CLAIM (64-bit)
+ *   words 48–63: READY, one per worker
  *
- * Notify only a sleeper: a side that is about to sleep first stores its SLEEPING flag, then calls
- * Atomics.wait, which re-checks the watched word atomically. The other side stores the watched word,
- * then loads the flag. With sequentially consistent atomics one of the two sees the other's store
- * (the Dekker pattern): either the waker sees the flag and notifies, or the sleeper's wait finds the
- * word already changed and returns at once. An unneeded Atomics.notify costs a mutex in V8.
+ * A task is a command split into nChunks chunks that threads claim dynamically (work sharing):
+ * the main thread writes the arguments, resets COMPLETED, sets CLAIM = task·2³² (next chunk 0) and
+ * publishes TASK = task with Atomics.store. Every thread, the main one included, then claims chunk
+ * indices with a compare-and-swap on CLAIM that also checks the task tag, runs each chunk, and bumps
+ * COMPLETED; the main thread returns when COMPLETED = nChunks. A slow or descheduled worker (the two
+ * vCPUs here differ by up to ~40 %) just claims fewer chunks, and the main thread never waits for a
+ * worker that has not started. Which thread ran a chunk changes no bits (see assembly/gemm.ts).
+ *
+ * Safety of the lock-free hand-off: a worker reads TASK, then the arguments (plain reads), then
+ * claims with that task's tag. The main thread rewrites the arguments only after the task completed,
+ * i.e. after every chunk was claimed, so a claim that succeeds proves the arguments it read were
+ * the task's own; a worker that read torn arguments of a finished task fails its claim and drops them.
+ * CLAIM is 64-bit (32-bit tag) so that tags never wrap within a process's lifetime.
+ *
+ * Sleeping: a side about to sleep first announces it (SLEEPERS / MAIN_SLEEPING), then calls
+ * Atomics.wait, which re-checks the watched word atomically; the other side stores the watched word,
+ * then reads the announcement and notifies only then. With sequentially consistent atomics one of
+ * the two sees the other's store (Dekker), so no wake-up is lost and no notify (a mutex in V8) is
+ * wasted on a spinning thread.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
-export const SLOT_WORDS = 48;
-export const SLOT_BYTES = SLOT_WORDS * 4;
+export const CTL_WORDS = 64;
+export const CTL_BYTES = CTL_WORDS * 4;
+export const MAX_WORKERS = 16;
 
-export const W_SEQ = 0;
+export const W_TASK = 0;
 export const W_CMD = 1;
-/** First argument word; arguments are int32 (pointers, sizes) or float32 (hyperparameters). */
 export const W_ARGS = 2;
-export const W_READY = 16;
-export const W_DONE = 17;
-export const W_ERROR = 18;
-export const W_SLEEPING = 19;
-export const W_MAIN_SLEEPING = 32;
+export const W_COMPLETED = 32;
+export const W_ERROR = 33;
+export const W_SLEEPERS = 34;
+export const W_MAIN_SLEEPING = 35;
+/** Index of CLAIM in a BigInt64Array over the block (words 36–37, 8-byte aligned). */
+export const Q_CLAIM = 18;
+export const W_READY = 48;
 
-export const CMD_GEMM = 1;
-export const CMD_ADAM = 2;
-export const CMD_EXIT = 3;
+export const CMD_GEMM_COLS = 1;
+export const CMD_GEMM_ROWS = 2;
+export const CMD_ADAM = 3;
+export const CMD_EXIT = 4;
+
+// Argument words (offsets from W_ARGS).
+export const A_CHUNK = 0;
+export const A_NCHUNKS = 1;
+export const A_DIM = 2;
 
 /**
  * Busy-poll iterations (one Atomics.load each, ≈1–2 ns) before sleeping in Atomics.wait. A futex
- * wake costs 10–60 µs on this VM; the GEMMs of one training step come a few µs to ~100 µs apart, so
- * a worker that keeps polling for ~100 µs after each task is dispatched to in well under 1 µs.
+ * wake costs 10–60 µs on this VM, while the kernels of one training step come microseconds apart:
+ * a worker that keeps polling ~100 µs after each task is reached in well under 1 µs.
  */
 export const WORKER_SPIN = 60_000;
 export const MAIN_SPIN = 200_000;
@@ -48,6 +68,63 @@ export interface WorkerInit {
   protocol: number;
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
-  /** Byte offset of this worker's slot. */
-  slot: number;
+  /** Byte offset of the control block. */
+  ctl: number;
+  /** Byte offset of this worker's GEMM scratch. */
+  work: number;
+  /** 0-based worker index (its READY word). */
+  index: number;
 }
+
+/** Views of the control block for one thread. */
+export interface Ctl {
+  i32: Int32Array;
+  f32: Float32Array;
+  claim: BigInt64Array;
+}
+
+export function ctlViews(buffer: ArrayBufferLike, at: number): Ctl {
+  return {
+    i32: new Int32Array(buffer, at, CTL_WORDS),
+    f32: new Float32Array(buffer, at, CTL_WORDS),
+    claim: new BigInt64Array(buffer, at, CTL_WORDS / 2),
+  };
+}
+
+const LOW32 = 0xffffffffn;
+
+/** Next chunk index of task `tag`, or −1 when the task is finished or no longer current. */
+export function claimChunk(ctl: Ctl, tag: bigint, nChunks: number): number {
+  for (;;) {
+    const v = Atomics.load(ctl.claim, Q_CLAIM);
+    if (v >> 32n !== tag) return -1;
+    const i = Number(v & LOW32);
+    if (i >= nChunks) return -1;
+    if (Atomics.compareExchange(ctl.claim, Q_CLAIM, v, v + 1n) === v) return i;
+  }
+}
+
+/** Runs chunk i of the task whose arguments are in `ctl` (read once by the caller into `args`). */
+export function runChunk(k: KernelExports, cmd: number, args: Int32Array, fargs: Float32Array, i: number,
+  work: number): void {
+  const chunk = args[A_CHUNK];
+  const lo = i * chunk;
+  const hi = Math.min(args[A_DIM], lo + chunk);
+  if (cmd === CMD_GEMM_COLS) {
+    // trans, m, n, k, packedA, b, beta, c
+    k.gemmColumns(args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], lo, hi, work);
+  } else if (cmd === CMD_GEMM_ROWS) {
+    // trans, m, n, k, a, packedB, beta, c
+    k.gemmRows(args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], lo, hi, work);
+  } else if (cmd === CMD_ADAM) {
+    // n = dim; w, g, m, v; then f32: lr, β1, 1−β1, β2, 1−β2, ε, 1/bc1, 1/bc2
+    const o = lo * 4;
+    k.adamUpdate(hi - lo, args[3] + o, args[4] + o, args[5] + o, args[6] + o, fargs[7], fargs[8], fargs[9],
+      fargs[10], fargs[11], fargs[12], fargs[13], fargs[14]);
+  } else {
+    throw new Error(`kernel worker: unknown command ${cmd}`);
+  }
+}
+
+/** Arguments of a task: W_ARGS.. words, copied out so a concurrent rewrite cannot tear a chunk. */
+export const ARG_WORDS = 15;

@@ -1,0 +1,291 @@
+#!/usr/bin/env node
+// The benchmark of issue "Fast numeric core": our engine (WebAssembly SIMD backend, 1 thread and all
+// threads) against PyTorch and numpy on the same machine, in the same run.
+//
+//   npm run bench                      (builds with --production, then runs this file)
+//   node bench/run.mjs [--quick] [--rounds N] [--only W1,W2,W3,gemm] [--no-python] [--out FILE]
+//
+// Fairness, as the issue asks:
+// - every measurement is a fresh process (ours: dist/bench-engine.cjs, bundled here from
+//   bench/engine-bench.ts; PyTorch: bench/torch_bench.py; numpy: bench/numpy_bench.py);
+// - PyTorch at each of torch threads {1,2} × OPENBLAS_NUM_THREADS {1,2}, all reported, best named;
+// - Python runs with MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ raised (glibc otherwise returns
+//   and re-faults PyTorch's per-step buffers, ~3× slower here);
+// - runs alternate engine / reference within each round (A B A B …), medians over rounds, and the
+//   ratio is reported per round (pair) as well as of the medians;
+// - single-thread runs of both sides are pinned to the same CPU with taskset;
+// - the OpenBLAS kernel in effect (threadpoolctl's architecture, OPENBLAS_CORETYPE/L2_SIZE) is printed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
+};
+
+const quick = flag('--quick');
+const rounds = Number(option('--rounds', quick ? 1 : 3));
+const only = new Set(option('--only', 'W1,W2,W3,gemm').split(','));
+const PY = '/usr/bin/python3';
+const SAMPLES = 10_000;
+/** Timed epochs after the warm-up epoch. W2 epochs last milliseconds for us, so it gets more. */
+const EPOCHS = quick ? { W1: 2, W2: 4, W3: 2 } : { W1: 5, W2: 20, W3: 5 };
+const GEMM_SECONDS = quick ? 0.4 : 1.2;
+const GEMM_SHAPES = [
+  { m: 128, n: 256, k: 784, forms: ['NN', 'TN', 'NT'], label: '128×784·784×256' },
+  { m: 1024, n: 1024, k: 1024, forms: ['NN', 'TN', 'NT'], label: '1024³' },
+  // The backprop shape of W1's first layer, dW = Xᵀ·dZ, for reference.
+  ...(quick ? [] : [{ m: 784, n: 256, k: 128, forms: ['TN'], label: 'W1 dW₁ 784×128·128×256' }]),
+];
+const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '268435456' };
+const PIN_CPU = '0';
+const ALL_THREADS = Math.max(1, Math.min(4, os.availableParallelism()));
+const WORKLOADS = {
+  W1: 'MLP 784-256-128-10, ReLU, softmax CE, Adam, batch 128',
+  W2: 'MLP 2-16-16-1, tanh, sigmoid + BCE, Adam, batch 32',
+  W3: 'W1 + batch norm + dropout (keep 0.8) on both hidden layers',
+};
+const TARGETS = { W1: 0.8, W2: 5, W3: 1.0 };
+
+// ───────────── environment ─────────────
+
+function cpuModel() {
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) return m[1].trim();
+  } catch { /* not Linux */ }
+  return os.cpus()[0]?.model ?? 'unknown';
+}
+
+const hasTaskset = spawnSync('taskset', ['-c', PIN_CPU, 'true']).status === 0;
+const pythonHas = (mod) => existsSync(PY) && spawnSync(PY, ['-c', `import ${mod}`], { stdio: 'ignore' }).status === 0;
+const noPython = flag('--no-python');
+const haveTorch = !noPython && pythonHas('torch');
+const haveNumpy = !noPython && pythonHas('numpy');
+
+function median(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const h = Math.floor(s.length / 2);
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+// ───────────── build our side ─────────────
+
+async function buildEngineBench() {
+  if (!existsSync(path.join(root, 'dist', 'kernels.wasm'))) {
+    const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-wasm.mjs')], { stdio: 'inherit', cwd: root });
+    if (r.status !== 0) throw new Error('building dist/kernels.wasm failed');
+  }
+  const { build } = await import('esbuild');
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', absWorkingDir: root, logLevel: 'warning' };
+  if (!existsSync(path.join(root, 'dist', 'kernel-worker.js'))) {
+    await build({ ...common, entryPoints: ['src/engine/backend/wasm/worker.ts'], outfile: 'dist/kernel-worker.js' });
+  }
+  await build({ ...common, entryPoints: ['bench/engine-bench.ts'], outfile: 'dist/bench-engine.cjs' });
+}
+
+// ───────────── one measurement = one process ─────────────
+
+function runJson(cmd, args, env, pin) {
+  const full = pin && hasTaskset ? ['taskset', ['-c', PIN_CPU, cmd, ...args]] : [cmd, args];
+  const r = spawnSync(full[0], full[1], {
+    cwd: root, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20, env: { ...process.env, ...env },
+  });
+  const last = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    const out = JSON.parse(last);
+    if (out.error) return { error: out.error };
+    return out;
+  } catch {
+    return { error: `exit ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
+  }
+}
+
+const engine = (spec, threads) =>
+  runJson(process.execPath, [path.join(root, 'dist', 'bench-engine.cjs'), JSON.stringify({ ...spec, threads })], {}, threads === 1);
+
+const torch = (spec, threads, blas) => runJson(PY, [path.join(root, 'bench', 'torch_bench.py'),
+  JSON.stringify({ ...spec, threads })], { ...MALLOC_ENV, OPENBLAS_NUM_THREADS: String(blas), OMP_NUM_THREADS: String(threads) },
+threads === 1 && blas === 1);
+
+const numpy = (spec, blas) => runJson(PY, [path.join(root, 'bench', 'numpy_bench.py'), JSON.stringify({ ...spec, threads: blas })],
+  { ...MALLOC_ENV, OPENBLAS_NUM_THREADS: String(blas), OMP_NUM_THREADS: String(blas) }, blas === 1);
+
+const TORCH_SETTINGS = [[1, 1], [1, 2], [2, 1], [2, 2]];
+const tKey = ([t, b]) => `torch t${t}/ob${b}`;
+
+// ───────────── output ─────────────
+
+const fmtInt = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
+const fmtRatio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '—');
+const fmtG = (x) => (Number.isFinite(x) ? x.toFixed(1) : '—');
+const pad = (s, n) => String(s).padEnd(n);
+const lpad = (s, n) => String(s).padStart(n);
+
+// ───────────── workloads ─────────────
+
+function benchWorkload(name) {
+  const spec = { kind: 'workload', workload: name, epochs: EPOCHS[name], samples: SAMPLES };
+  const runs = {};
+  const add = (key, r) => {
+    (runs[key] ??= []).push(r);
+    process.stdout.write(r.error ? `  ${key}: ${r.error}\n` : '.');
+  };
+  for (let round = 0; round < rounds; round++) {
+    // A B A B: each engine run is followed by the reference it is compared with.
+    add('engine 1T', engine({ ...spec, backend: 'wasm' }, 1));
+    if (haveTorch) add(tKey([1, 1]), torch(spec, 1, 1));
+    if (haveNumpy) add('numpy ob1', numpy(spec, 1));
+    add(`engine ${ALL_THREADS}T`, engine({ ...spec, backend: 'wasm' }, ALL_THREADS));
+    if (haveTorch) for (const s of TORCH_SETTINGS.slice(1)) add(tKey(s), torch(spec, s[0], s[1]));
+    if (haveNumpy) add('numpy ob2', numpy(spec, 2));
+  }
+  process.stdout.write('\n');
+  const sps = (key) => (runs[key] ?? []).map((r) => r.samplesPerSec ?? NaN);
+  const medians = Object.fromEntries(Object.keys(runs).map((k) => [k, median(sps(k))]));
+  const torchKeys = TORCH_SETTINGS.map(tKey).filter((k) => runs[k]);
+  const bestTorchKey = torchKeys.reduce((best, k) => (best === null || medians[k] > medians[best] ? k : best), null);
+  const engineKeys = ['engine 1T', `engine ${ALL_THREADS}T`];
+  const perRound = (i, keys) => Math.max(...keys.map((k) => runs[k]?.[i]?.samplesPerSec ?? NaN).filter(Number.isFinite));
+  const pairBest = [];
+  const pairSingle = [];
+  for (let i = 0; i < rounds && haveTorch; i++) {
+    pairBest.push(perRound(i, engineKeys) / perRound(i, torchKeys));
+    pairSingle.push((runs['engine 1T'][i]?.samplesPerSec ?? NaN) / (runs[tKey([1, 1])][i]?.samplesPerSec ?? NaN));
+  }
+  const engineBest = Math.max(...engineKeys.map((k) => medians[k]));
+  const ratioBest = bestTorchKey ? engineBest / medians[bestTorchKey] : NaN;
+  const ratioSingle = haveTorch ? medians['engine 1T'] / medians[tKey([1, 1])] : NaN;
+
+  console.log(`\n${name}  ${WORKLOADS[name]}, ${SAMPLES.toLocaleString('en-US')} samples, ` +
+    `${EPOCHS[name]} timed epochs after 1 warm-up (samples/s, median of ${rounds})`);
+  for (const key of Object.keys(runs)) {
+    const vals = sps(key);
+    console.log(`  ${pad(key, 16)} ${lpad(fmtInt(medians[key]), 10)}   rounds: ${vals.map(fmtInt).join(', ')}` +
+      (key === bestTorchKey ? '   ← best PyTorch' : ''));
+  }
+  const w1 = runs['engine 1T']?.[0];
+  if (w1 && !w1.error) {
+    console.log(`  engine: ${w1.parameters.toLocaleString('en-US')} parameters, peak RSS ` +
+      `${(Math.max(...engineKeys.flatMap((k) => runs[k].map((r) => r.peakRssBytes ?? 0))) / 2 ** 20).toFixed(0)} MiB ` +
+      `(WASM memory ${((w1.wasmMemoryBytes ?? 0) / 2 ** 20).toFixed(0)} MiB)`);
+  }
+  if (haveTorch) {
+    console.log(`  engine best / PyTorch best (${bestTorchKey}): ${fmtRatio(ratioBest)} of medians; ` +
+      `per round ${pairBest.map(fmtRatio).join(', ')}   target ≥ ${TARGETS[name]}× → ` +
+      `${ratioBest >= TARGETS[name] ? 'met' : `not met (${((ratioBest / TARGETS[name]) * 100).toFixed(0)} % of target)`}`);
+    console.log(`  engine 1T / torch t1/ob1 (both pinned to CPU ${PIN_CPU}): ${fmtRatio(ratioSingle)}; ` +
+      `per round ${pairSingle.map(fmtRatio).join(', ')}`);
+  } else {
+    console.log('  PyTorch not available: no ratio.');
+  }
+  return { spec, runs, medians, bestTorch: bestTorchKey, ratioBest, ratioSingle, pairBest, pairSingle, target: TARGETS[name] };
+}
+
+// ───────────── GEMM ─────────────
+
+function benchGemm() {
+  const spec = { kind: 'gemm', shapes: GEMM_SHAPES, seconds: GEMM_SECONDS };
+  const runs = {};
+  const add = (key, r) => {
+    (runs[key] ??= []).push(r);
+    process.stdout.write(r.error ? `  ${key}: ${r.error}\n` : '.');
+  };
+  const gemmRounds = Math.max(1, Math.min(rounds, 2));
+  for (let round = 0; round < gemmRounds; round++) {
+    add('engine 1T', engine(spec, 1));
+    if (haveTorch) add('torch 1T', torch(spec, 1, 1));
+    if (haveNumpy) add('numpy 1T', numpy(spec, 1));
+    add(`engine ${ALL_THREADS}T`, engine(spec, ALL_THREADS));
+    if (haveTorch) add('torch 2T', torch(spec, 2, 2));
+    if (haveNumpy) add('numpy 2T', numpy(spec, 2));
+  }
+  process.stdout.write('\n');
+  const rowKey = (r) => `${r.label} ${r.form}`;
+  const table = {};
+  for (const [key, list] of Object.entries(runs)) {
+    for (const run of list) {
+      for (const r of run.results ?? []) ((table[rowKey(r)] ??= {})[key] ??= []).push(r.gflops);
+    }
+  }
+  const keys = Object.keys(runs);
+  console.log(`\nGEMM  C = op(A)·op(B), float32, GFLOP/s (median of 5 timings per process, median over ${gemmRounds} ` +
+    'rounds); PyTorch/numpy GEMM threads = OPENBLAS_NUM_THREADS');
+  console.log(`  ${pad('shape form', 30)}${keys.map((k) => lpad(k, 11)).join('')}   ours/torch 1T, ${ALL_THREADS}T`);
+  const rows = {};
+  for (const [rk, cols] of Object.entries(table)) {
+    const med = Object.fromEntries(keys.map((k) => [k, median(cols[k] ?? [])]));
+    const r1 = med['engine 1T'] / med['torch 1T'];
+    const r2 = med[`engine ${ALL_THREADS}T`] / med['torch 2T'];
+    rows[rk] = { medians: med, ratio1T: r1, ratioAll: r2 };
+    console.log(`  ${pad(rk, 30)}${keys.map((k) => lpad(fmtG(med[k]), 11)).join('')}   ${fmtRatio(r1)}, ${fmtRatio(r2)}`);
+  }
+  const big = rows['1024³ NN']?.medians ?? {};
+  console.log(`  targets: ≥ 40 GFLOP/s on one core (1024³ NN: ${fmtG(big['engine 1T'])}), ≥ 75 on two ` +
+    `(${fmtG(big[`engine ${ALL_THREADS}T`])})`);
+  return { spec, rounds: gemmRounds, runs, rows };
+}
+
+// ───────────── main ─────────────
+
+async function main() {
+  const t0 = Date.now();
+  await buildEngineBench();
+  const host = os.hostname();
+  const env = {
+    date: new Date().toISOString(), host, cpu: cpuModel(), cores: os.availableParallelism(), node: process.version,
+    engineThreads: ALL_THREADS, quick, rounds, taskset: hasTaskset, pinCpu: hasTaskset ? PIN_CPU : null,
+    pythonMallocEnv: MALLOC_ENV, torch: haveTorch, numpy: haveNumpy,
+    OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null, OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE ?? null,
+  };
+  console.log(`Gradient Lab benchmark — ${env.date}`);
+  console.log(`Machine: ${env.cpu}, ${env.cores} cores (host ${host}); Node ${env.node}; engine: WebAssembly SIMD ` +
+    `backend at 1 and ${ALL_THREADS} threads`);
+  if (noPython) console.log('Python references skipped (--no-python).');
+  else if (!haveTorch || !haveNumpy) {
+    console.log(`Python references: ${haveTorch ? '' : 'PyTorch missing '}${haveNumpy ? '' : 'numpy missing '}` +
+      `(${PY}; install with: apt-get install python3-torch python3-numpy libopenblas0-pthread)`);
+  }
+  if (haveTorch) {
+    const probe = torch({ kind: 'gemm', shapes: [], seconds: 0 }, 1, 1);
+    env.torchInfo = probe;
+    const pools = Array.isArray(probe.blas?.threadpools) ? probe.blas.threadpools : [];
+    const ob = pools.find((p) => p.internal_api === 'openblas');
+    console.log(`PyTorch ${probe.torch} (${probe.cpu_capability ?? 'capability unknown'}); OpenBLAS ` +
+      `${ob ? `${ob.version}, kernel ${ob.architecture}, ${ob.threading_layer}` : '(not found by threadpoolctl)'}; ` +
+      `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? 'unset'} OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? 'unset'}`);
+    console.log('PyTorch and numpy run with MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456 ' +
+      '(glibc keeps per-step buffers instead of returning and re-faulting them); every setting is a fresh process.');
+  }
+  console.log(`Single-thread runs of engine and references are ${hasTaskset ? `pinned to CPU ${PIN_CPU} (taskset)` :
+    'NOT pinned (taskset missing)'}; rounds alternate engine and reference runs.\n`);
+
+  const results = { env, workloads: {}, gemm: null };
+  for (const w of ['W1', 'W2', 'W3']) {
+    if (!only.has(w)) continue;
+    process.stdout.write(`${w} `);
+    results.workloads[w] = benchWorkload(w);
+  }
+  if (only.has('gemm')) {
+    process.stdout.write('\nGEMM ');
+    results.gemm = benchGemm();
+  }
+  results.seconds = (Date.now() - t0) / 1000;
+  const dir = path.join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = option('--out', path.join(dir, `${env.date.slice(0, 10)}-${host}${quick ? '-quick' : ''}.json`));
+  writeFileSync(file, `${JSON.stringify(results, null, 1)}\n`);
+  console.log(`\n${results.seconds.toFixed(0)} s; results: ${path.relative(root, file)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,223 @@
+/**
+ * Hyperparameter search: the `search.json` format of a search folder and the messages between a
+ * host (the extension, or anything that forks `dist/search.js`) and the search process. Like
+ * `protocol.ts`, every message on the wire carries `v` (SEARCH_PROTOCOL_VERSION); bump it on any
+ * incompatible change. Documented in docs/search.md.
+ */
+import type { SearchConfig } from './config';
+
+export const SEARCH_PROTOCOL_VERSION = 1;
+/** Version of the `search.json` file format. */
+export const SEARCH_FILE_VERSION = 1;
+
+/** How a dimension is sampled. */
+export type SearchScale = 'log' | 'oneMinusLog' | 'uniform' | 'int' | 'choice';
+export type SearchValue = number | string | boolean;
+
+/**
+ * One searched hyperparameter. Sampling happens in the "sampling space": log10(x) for `log`,
+ * log10(1 − x) for `oneMinusLog`, x for `uniform` and `int`, the index for `choice`. `low`/`high`
+ * are bounds in that space (for `choice`: 0 and choices.length − 1); `min`/`max` are the bounds
+ * of the value itself (for display and axes), absent for `choice`.
+ */
+export interface SearchDimension {
+  path: string;
+  scale: SearchScale;
+  low: number;
+  high: number;
+  min?: number;
+  max?: number;
+  choices?: SearchValue[];
+}
+
+/** A box in sampling space: a range per continuous/int dimension, a set of indices per choice. */
+export type SearchBoxRange = { low: number; high: number } | { indices: number[] };
+export type SearchBox = Record<string, SearchBoxRange>;
+
+/** One coarse-to-fine round: where its trials were sampled. */
+export interface SearchRound {
+  index: number;
+  box: SearchBox;
+  /** The trials of the previous round whose values span the box (empty for round 0). */
+  basedOn: number[];
+}
+
+export type TrialState = 'queued' | 'running' | 'paused' | 'finished' | 'killed' | 'failed' | 'stopped' | 'pruned';
+export const TERMINAL_TRIAL_STATES: readonly TrialState[] = ['finished', 'killed', 'failed', 'stopped', 'pruned'];
+
+export function isTerminalTrialState(state: TrialState): boolean {
+  return TERMINAL_TRIAL_STATES.includes(state);
+}
+
+export type SearchMetric = SearchConfig['metric'];
+
+export interface TrialRecord {
+  /** 1, 2, 3 … over the whole search; the folder is `trial-007` (a re-run gets `trial-007-2`). */
+  id: number;
+  name: string;
+  round: number;
+  /** Sampled values by path (as written into the trial's config). */
+  values: Record<string, SearchValue>;
+  /** The same values in sampling space (log10 x, log10(1 − x), x, choice index). */
+  coords: Record<string, number>;
+  state: TrialState;
+  /** The ranking metric: while running the latest epoch's, at the end the final summary's. */
+  metric: number | null;
+  /** Which metric `metric` is (differs from the search's when the trial has no dev set). */
+  metricName: SearchMetric;
+  /** Metric after each epoch (index 0 = epoch 1); null where the run could not measure it. */
+  curve: (number | null)[];
+  epoch: number;
+  epochs: number;
+  /** Absolute path of the trial's run folder; null while it has never started. */
+  runDir: string | null;
+  best: boolean;
+  /** How many times the trial was started (resumes from a checkpoint count too). */
+  attempts: number;
+  startedAt?: string;
+  endedAt?: string;
+  /** Human-readable remark: divergence, missing dev set, why it was pruned … */
+  note?: string;
+  error?: string;
+}
+
+export type SearchRunState = 'running' | 'finished' | 'stopped';
+
+/** The whole `search.json`. */
+export interface SearchFile {
+  version: number;
+  name: string;
+  /** Absolute path of the experiment file the search came from. */
+  configPath: string;
+  createdAt: string;
+  updatedAt: string;
+  state: SearchRunState;
+  seed: number;
+  metric: SearchMetric;
+  mode: 'min' | 'max';
+  /** Trials per round (before any added by hand). */
+  trialsPerRound: number;
+  rounds: number;
+  keepTop: number;
+  /** Trials run at once (already resolved: never 0 here). */
+  parallel: number;
+  epochsPerTrial: number;
+  earlyTermination: SearchConfig['earlyTermination'];
+  space: SearchDimension[];
+  roundBoxes: SearchRound[];
+  trials: TrialRecord[];
+  bestTrial: number | null;
+  /** The experiment as written in the file (JSON, comments dropped): the base of every trial and of the export. */
+  experiment: unknown;
+}
+
+export interface SearchProgress {
+  done: number;
+  running: number;
+  queued: number;
+  paused: number;
+  total: number;
+  /** The round being run (0-based). */
+  round: number;
+  best: { id: number; metric: number; values: Record<string, SearchValue> } | null;
+}
+
+export interface SearchInfo {
+  dir: string;
+  name: string;
+  configPath: string;
+  space: SearchDimension[];
+  /** Trials per round. */
+  trials: number;
+  rounds: number;
+  parallel: number;
+  metric: SearchMetric;
+  mode: 'min' | 'max';
+  epochsPerTrial: number;
+  resumed: boolean;
+}
+
+export interface SearchErrorInfo {
+  message: string;
+  /** 'config' | 'data' | 'io' | 'usage' | 'engine' (as in protocol.ts). */
+  code: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  path?: string;
+}
+
+// ───────────────────────── host → search process ─────────────────────────
+export type SearchCommand =
+  | { type: 'start'; configPath: string; runsDir?: string; trials?: number; parallel?: number }
+  | { type: 'resume'; searchDir: string; parallel?: number; addTrials?: number }
+  | { type: 'pauseTrial'; id: number }
+  | { type: 'resumeTrial'; id: number }
+  | { type: 'killTrial'; id: number }
+  | { type: 'addTrials'; count: number }
+  | { type: 'stop' }
+  /** Writes the best trial's config; without an active search `searchDir` names the search. */
+  | { type: 'exportBest'; outFile: string; searchDir?: string };
+
+// ───────────────────────── search process → host ─────────────────────────
+export type TrialChange = 'added' | 'started' | 'updated' | 'finished';
+
+export type SearchEvent =
+  | { type: 'hello'; protocolVersion: number; pid: number }
+  | ({ type: 'searchInfo' } & SearchInfo)
+  /** The full trial record on each change ('finished' = reached a terminal state). */
+  | { type: 'trial'; change: TrialChange; trial: TrialRecord }
+  | ({ type: 'progress' } & SearchProgress)
+  | { type: 'round'; index: number; box: SearchBox; basedOn: number[] }
+  | { type: 'finished'; state: 'finished' | 'stopped'; best: TrialRecord | null; dir: string }
+  | { type: 'exported'; outFile: string; trialId: number }
+  | { type: 'log'; level: 'info' | 'warning'; message: string }
+  | ({ type: 'error'; fatal: boolean } & SearchErrorInfo);
+
+export type SearchWire<T> = T & { v: number };
+
+const COMMAND_TYPES = new Set<SearchCommand['type']>([
+  'start', 'resume', 'pauseTrial', 'resumeTrial', 'killTrial', 'addTrials', 'stop', 'exportBest',
+]);
+
+const positiveInt = (x: unknown): boolean => Number.isInteger(x) && (x as number) > 0;
+const optional = (x: unknown, ok: (y: unknown) => boolean): boolean => x === undefined || ok(x);
+const nonEmptyString = (x: unknown): boolean => typeof x === 'string' && x.length > 0;
+
+/** Structural check of an incoming command; returns a reason when it must be rejected. */
+export function validateSearchCommand(msg: unknown): { ok: true; command: SearchCommand } | { ok: false; reason: string } {
+  if (typeof msg !== 'object' || msg === null) return { ok: false, reason: 'not an object' };
+  const m = msg as Record<string, unknown>;
+  if (m.v !== SEARCH_PROTOCOL_VERSION) return { ok: false, reason: `protocol version ${String(m.v)} ≠ ${SEARCH_PROTOCOL_VERSION}` };
+  if (typeof m.type !== 'string' || !COMMAND_TYPES.has(m.type as SearchCommand['type'])) {
+    return { ok: false, reason: `unknown command ${String(m.type)}` };
+  }
+  switch (m.type as SearchCommand['type']) {
+    case 'start':
+      if (!nonEmptyString(m.configPath)) return { ok: false, reason: 'start needs "configPath"' };
+      if (!optional(m.runsDir, nonEmptyString)) return { ok: false, reason: '"runsDir" must be a string' };
+      if (!optional(m.trials, positiveInt)) return { ok: false, reason: '"trials" must be a positive integer' };
+      if (!optional(m.parallel, (x) => Number.isInteger(x) && (x as number) >= 0)) return { ok: false, reason: '"parallel" must be an integer ≥ 0' };
+      break;
+    case 'resume':
+      if (!nonEmptyString(m.searchDir)) return { ok: false, reason: 'resume needs "searchDir"' };
+      if (!optional(m.parallel, (x) => Number.isInteger(x) && (x as number) >= 0)) return { ok: false, reason: '"parallel" must be an integer ≥ 0' };
+      if (!optional(m.addTrials, positiveInt)) return { ok: false, reason: '"addTrials" must be a positive integer' };
+      break;
+    case 'pauseTrial':
+    case 'resumeTrial':
+    case 'killTrial':
+      if (!positiveInt(m.id)) return { ok: false, reason: `${m.type} needs a trial "id"` };
+      break;
+    case 'addTrials':
+      if (!positiveInt(m.count)) return { ok: false, reason: 'addTrials needs a positive integer "count"' };
+      break;
+    case 'exportBest':
+      if (!nonEmptyString(m.outFile)) return { ok: false, reason: 'exportBest needs "outFile"' };
+      if (!optional(m.searchDir, nonEmptyString)) return { ok: false, reason: '"searchDir" must be a string' };
+      break;
+    case 'stop':
+      break;
+  }
+  return { ok: true, command: m as unknown as SearchCommand };
+}
