@@ -1,10 +1,13 @@
 // f32 GEMM, C = op(A)·op(B) + beta·C, row-major, GotoBLAS structure:
 //   for jc (NC columns) → for pc (one k block) → pack B block → for ic (MC rows) → pack A block
-//   → for jr (NR) → for ir (MR) → 4×8 register-blocked micro-kernel.
-// The micro-kernel keeps 8 f32x4 accumulators (4 rows × 8 columns) plus 2 B vectors, 1 broadcast A
-// value and 1 product temp in registers: 12 of the 15 xmm registers V8 allocates. Measured on Zen 5
-// (V8 11.3): 4×8 ≈ 45 GFLOP/s; 6×8, 5×8, 4×12, 3×12 spill in V8's allocator and drop to 20–28.
-// V8 has no FMA for wasm (relaxed-simd is behind a flag in Node 20), so each update is mul + add.
+//   → for jr (NR) → for ir (MR) → 5×8 register-blocked micro-kernel.
+// The micro-kernel keeps 10 f32x4 accumulators (5 rows × 8 columns) plus 2 B vectors, 1 broadcast A
+// value and 1 product temp in registers: 14 of the 15 xmm registers V8 allocates (xmm15 is its
+// scratch). V8 has no FMA for wasm (relaxed-simd is behind a flag in Node 20), so each update is
+// mul + add, and each loop iteration also pays a stack-guard check, pointer bumps and address
+// arithmetic: 20 FP ops amortise that better than 4×8's 16. Measured with each candidate as its own
+// (not inlined) function, CPU time, interleaved, Zen 5 / V8 11.3: 5×8 43, 3×12 42, 2×16 41, 4×8 37,
+// 4×8 unrolled ×2 31, and 6×8, 4×12, 3×16 (≥ 16 registers: spills) 29 GFLOP/s.
 //
 // Determinism: every element of C is one f32 accumulator summed over p in increasing order within a
 // k block, the k blocks depend only on k, and a block's sum is added to C in block order. Which
@@ -24,14 +27,15 @@ export function kBlock(k: i32): i32 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Micro-kernel: C[0:4, 0:8] (ldc floats per row) = A panel (kc×4, p-major) · B panel (kc×8),
+// Micro-kernel: C[0:5, 0:8] (ldc floats per row) = A panel (kc×5, p-major) · B panel (kc×8),
 // plus the old C when acc ≠ 0. Not inlined: a separate function gets its own register allocation.
 // ---------------------------------------------------------------------------------------------
-function micro4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, acc: i32): void {
+function micro5x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, acc: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
@@ -47,7 +51,10 @@ function micro4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, acc: i32): 
     a = v128.load32_splat(ap, 12);
     c30 = f32x4.add(c30, f32x4.mul(a, b0));
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    ap += 16;
+    a = v128.load32_splat(ap, 16);
+    c40 = f32x4.add(c40, f32x4.mul(a, b0));
+    c41 = f32x4.add(c41, f32x4.mul(a, b1));
+    ap += 20;
     bp += 32;
   }
   const ld = off(ldc);
@@ -63,6 +70,9 @@ function micro4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, acc: i32): 
     c += ld;
     v128.store(c, f32x4.add(v128.load(c), c30));
     v128.store(c, f32x4.add(v128.load(c, 16), c31), 16);
+    c += ld;
+    v128.store(c, f32x4.add(v128.load(c), c40));
+    v128.store(c, f32x4.add(v128.load(c, 16), c41), 16);
   } else {
     v128.store(c, c00);
     v128.store(c, c01, 16);
@@ -75,6 +85,9 @@ function micro4x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, acc: i32): 
     c += ld;
     v128.store(c, c30);
     v128.store(c, c31, 16);
+    c += ld;
+    v128.store(c, c40);
+    v128.store(c, c41, 16);
   }
 }
 
@@ -101,32 +114,35 @@ function packA(a: usize, transA: i32, m: i32, k: i32, i0: i32, mc: i32, p0: i32,
     const panel = dst + off(ir * kc);
     if (rows == MR) {
       if (transA) {
-        // A stored k×m: the MR values for one p are contiguous.
+        // A stored k×m: the MR = 5 values for one p are contiguous: one v128 and one f32.
         let src = a + off(p0 * m + i);
         const step = off(m);
         let d = panel;
         for (let p = 0; p < kc; p++) {
           v128.store(d, v128.load(src));
+          store<f32>(d, load<f32>(src, 16), 16);
           src += step;
-          d += 16;
+          d += 20;
         }
       } else {
-        // A stored m×k: each row is contiguous in p; transpose 4×4 tiles.
+        // A stored m×k: each row is contiguous in p. Rows 0–3 by 4×4 transposes, row 4 lane by lane.
         const r0 = a + off(i * k + p0);
         const rs = off(k);
         let p = 0;
         for (; p + 4 <= kc; p += 4) {
           const s = r0 + off(p);
-          transpose4Store(v128.load(s), v128.load(s + rs), v128.load(s + 2 * rs), v128.load(s + 3 * rs),
-            panel + off(p * MR), 16);
+          const d = panel + off(p * MR);
+          transpose4Store(v128.load(s), v128.load(s + rs), v128.load(s + 2 * rs), v128.load(s + 3 * rs), d, 20);
+          const r4 = v128.load(s + 4 * rs);
+          store<f32>(d, f32x4.extract_lane(r4, 0), 16);
+          store<f32>(d, f32x4.extract_lane(r4, 1), 36);
+          store<f32>(d, f32x4.extract_lane(r4, 2), 56);
+          store<f32>(d, f32x4.extract_lane(r4, 3), 76);
         }
         for (; p < kc; p++) {
           const s = r0 + off(p);
           const d = panel + off(p * MR);
-          store<f32>(d, load<f32>(s));
-          store<f32>(d, load<f32>(s + rs), 4);
-          store<f32>(d, load<f32>(s + 2 * rs), 8);
-          store<f32>(d, load<f32>(s + 3 * rs), 12);
+          for (let r = 0; r < MR; r++) store<f32>(d + off(r), load<f32>(s + <usize>r * rs));
         }
       }
     } else {
@@ -209,10 +225,10 @@ function macroTile(kc: i32, ap: usize, bp: usize, mc: i32, nc: i32, c: usize, n:
       const a = ap + off(ir * kc);
       const cp = c + off(ir * n + jr);
       if (rows == MR && cols == NR) {
-        micro4x8(kc, a, b, cp, n, acc);
+        micro5x8(kc, a, b, cp, n, acc);
       } else {
-        // Edge tile: compute the full 4×8 into scratch, then add or copy the valid part.
-        micro4x8(kc, a, b, tile, NR, 0);
+        // Edge tile: compute the full 5×8 into scratch, then add or copy the valid part.
+        micro5x8(kc, a, b, tile, NR, 0);
         for (let r = 0; r < rows; r++) {
           const crow = cp + off(r * n);
           const trow = tile + off(r * NR);
@@ -273,24 +289,32 @@ export function gemmPacked(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: 
 // MR-row (or NR-column) panels of packA/packB.
 // ---------------------------------------------------------------------------------------------
 
-/** Floats packAll/packBAll write for an m×k A (n×k B with NR): padded rows × k. */
+/** Floats the whole-operand packing of an m×k A (n×k B with unit NR) takes: padded rows × k. */
 export function packedFloats(rowsOrCols: i32, k: i32, unit: i32): i32 {
   return roundUp(rowsOrCols, unit) * k;
 }
 
-export function packAAll(transA: i32, m: i32, k: i32, a: usize, dst: usize): void {
+/** Rows [r0, r1) (r0 a multiple of MR) of the whole-A packing: packing is split across threads too. */
+export function packARows(transA: i32, m: i32, k: i32, a: usize, dst: usize, r0: i32, r1: i32): void {
   const kb = kBlock(k);
   const mPad = roundUp(m, MR);
-  for (let pc = 0; pc < k; pc += kb) packA(a, transA, m, k, 0, m, pc, min(kb, k - pc), dst + off(pc * mPad));
+  for (let pc = 0; pc < k; pc += kb) {
+    const kc = min(kb, k - pc);
+    packA(a, transA, m, k, r0, r1 - r0, pc, kc, dst + off(pc * mPad + r0 * kc));
+  }
 }
 
-export function packBAll(transB: i32, n: i32, k: i32, b: usize, dst: usize): void {
+/** Columns [c0, c1) (c0 a multiple of NR) of the whole-B packing. */
+export function packBCols(transB: i32, n: i32, k: i32, b: usize, dst: usize, c0: i32, c1: i32): void {
   const kb = kBlock(k);
   const nPad = roundUp(n, NR);
-  for (let pc = 0; pc < k; pc += kb) packB(b, transB, n, k, pc, min(kb, k - pc), 0, n, dst + off(pc * nPad));
+  for (let pc = 0; pc < k; pc += kb) {
+    const kc = min(kb, k - pc);
+    packB(b, transB, n, k, pc, kc, c0, c1 - c0, dst + off(pc * nPad + c0 * kc));
+  }
 }
 
-/** Columns [j0, j1) of C with A already packed whole at pa (packAAll). */
+/** Columns [j0, j1) of C with A already packed whole at pa (packARows over all rows). */
 export function gemmColumns(transB: i32, m: i32, n: i32, k: i32, pa: usize, b: usize, beta: i32, c: usize,
   j0: i32, j1: i32, work: usize): void {
   if (j1 <= j0) return;
@@ -316,7 +340,7 @@ export function gemmColumns(transB: i32, m: i32, n: i32, k: i32, pa: usize, b: u
   }
 }
 
-/** Rows [i0, i1) of C with B already packed whole at pb (packBAll). */
+/** Rows [i0, i1) of C with B already packed whole at pb (packBCols over all columns). */
 export function gemmRows(transA: i32, m: i32, n: i32, k: i32, a: usize, pb: usize, beta: i32, c: usize,
   i0: i32, i1: i32, work: usize): void {
   if (i1 <= i0) return;

@@ -2,7 +2,7 @@
 // memory. No allocation, no runtime, no data segments: each worker instantiates this module over the
 // same memory, and instantiation must not write to it.
 export { workFloats } from './layout';
-export { gemmPacked, gemmSmall, kBlock, packedFloats, packAAll, packBAll, gemmColumns, gemmRows } from './gemm';
+export { gemmPacked, gemmSmall, kBlock, packedFloats, packARows, packBCols, gemmColumns, gemmRows } from './gemm';
 export {
   addRowVector, sumRows, activationForward, activationBackward, mul, axpy, axpySign, sumSquares, sumAbs, expArray,
 } from './elementwise';

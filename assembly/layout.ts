@@ -1,10 +1,10 @@
 // Blocking constants of the packed GEMM, shared by the kernels and (through workFloats) the host.
 
-/** Micro-kernel tile: 4 rows × 8 columns (two f32x4 per row). */
-export const MR: i32 = 4;
+/** Micro-kernel tile: 5 rows × 8 columns (two f32x4 per row); see gemm.ts for why 5×8. */
+export const MR: i32 = 5;
 export const NR: i32 = 8;
-/** Rows of A packed at once: MC×KC_MAX floats = 128 KiB, stays in the 1 MiB L2 while reused. */
-export const MC: i32 = 128;
+/** Rows of A packed at once (a multiple of MR): MC×KC_MAX floats = 120 KiB, stays in the 1 MiB L2. */
+export const MC: i32 = 120;
 /** Columns of B packed at once: KC_MAX×NC floats = 1 MiB, streamed from L2/L3 once per MC rows. */
 export const NC: i32 = 1024;
 /** Largest k block: one B micro-panel, KC_MAX×NR floats = 8 KiB, stays in L1 across the MC rows. */

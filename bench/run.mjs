@@ -35,11 +35,11 @@ const only = new Set(option('--only', 'W1,W2,W3,gemm').split(','));
 const PY = '/usr/bin/python3';
 const SAMPLES = 10_000;
 /** Timed epochs after the warm-up epoch. W2 epochs last milliseconds for us, so it gets more. */
-const EPOCHS = quick ? { W1: 2, W2: 4, W3: 2 } : { W1: 5, W2: 20, W3: 5 };
-const GEMM_SECONDS = quick ? 0.4 : 1.2;
+const EPOCHS = quick ? { W1: 1, W2: 3, W3: 1 } : { W1: 5, W2: 10, W3: 5 };
+const GEMM_SECONDS = quick ? 0.25 : 1.2;
 const GEMM_SHAPES = [
   { m: 128, n: 256, k: 784, forms: ['NN', 'TN', 'NT'], label: '128×784·784×256' },
-  { m: 1024, n: 1024, k: 1024, forms: ['NN', 'TN', 'NT'], label: '1024³' },
+  { m: 1024, n: 1024, k: 1024, forms: quick ? ['NN'] : ['NN', 'TN', 'NT'], label: '1024³' },
   // The backprop shape of W1's first layer, dW = Xᵀ·dZ, for reference.
   ...(quick ? [] : [{ m: 784, n: 256, k: 128, forms: ['TN'], label: 'W1 dW₁ 784×128·128×256' }]),
 ];
@@ -118,7 +118,8 @@ threads === 1 && blas === 1);
 const numpy = (spec, blas) => runJson(PY, [path.join(root, 'bench', 'numpy_bench.py'), JSON.stringify({ ...spec, threads: blas })],
   { ...MALLOC_ENV, OPENBLAS_NUM_THREADS: String(blas), OMP_NUM_THREADS: String(blas) }, blas === 1);
 
-const TORCH_SETTINGS = [[1, 1], [1, 2], [2, 1], [2, 2]];
+/** torch threads × OPENBLAS_NUM_THREADS; --quick, a smoke test, tries the single-thread one and one other. */
+const TORCH_SETTINGS = quick ? [[1, 1], [2, 1]] : [[1, 1], [1, 2], [2, 1], [2, 2]];
 const tKey = ([t, b]) => `torch t${t}/ob${b}`;
 
 // ───────────── output ─────────────
@@ -145,7 +146,7 @@ function benchWorkload(name) {
     if (haveNumpy) add('numpy ob1', numpy(spec, 1));
     add(`engine ${ALL_THREADS}T`, engine({ ...spec, backend: 'wasm' }, ALL_THREADS));
     if (haveTorch) for (const s of TORCH_SETTINGS.slice(1)) add(tKey(s), torch(spec, s[0], s[1]));
-    if (haveNumpy) add('numpy ob2', numpy(spec, 2));
+    if (haveNumpy && !quick) add('numpy ob2', numpy(spec, 2));
   }
   process.stdout.write('\n');
   const sps = (key) => (runs[key] ?? []).map((r) => r.samplesPerSec ?? NaN);
@@ -205,7 +206,7 @@ function benchGemm() {
     if (haveNumpy) add('numpy 1T', numpy(spec, 1));
     add(`engine ${ALL_THREADS}T`, engine(spec, ALL_THREADS));
     if (haveTorch) add('torch 2T', torch(spec, 2, 2));
-    if (haveNumpy) add('numpy 2T', numpy(spec, 2));
+    if (haveNumpy && !quick) add('numpy 2T', numpy(spec, 2));
   }
   process.stdout.write('\n');
   const rowKey = (r) => `${r.label} ${r.form}`;
@@ -244,10 +245,16 @@ async function main() {
     engineThreads: ALL_THREADS, quick, rounds, taskset: hasTaskset, pinCpu: hasTaskset ? PIN_CPU : null,
     pythonMallocEnv: MALLOC_ENV, torch: haveTorch, numpy: haveNumpy,
     OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null, OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE ?? null,
+    loadAverageAtStart: os.loadavg(),
   };
   console.log(`Gradient Lab benchmark — ${env.date}`);
   console.log(`Machine: ${env.cpu}, ${env.cores} cores (host ${host}); Node ${env.node}; engine: WebAssembly SIMD ` +
     `backend at 1 and ${ALL_THREADS} threads`);
+  const load1 = env.loadAverageAtStart[0];
+  if (load1 > env.cores / 2) {
+    console.log(`WARNING: load average ${load1.toFixed(1)} on ${env.cores} cores: other processes compete for the CPUs, ` +
+      'so absolute numbers (and multi-thread ones most) are low and noisy; the per-round ratios are the fairer figure.');
+  }
   if (noPython) console.log('Python references skipped (--no-python).');
   else if (!haveTorch || !haveNumpy) {
     console.log(`Python references: ${haveTorch ? '' : 'PyTorch missing '}${haveNumpy ? '' : 'numpy missing '}` +
@@ -264,6 +271,7 @@ async function main() {
     console.log('PyTorch and numpy run with MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456 ' +
       '(glibc keeps per-step buffers instead of returning and re-faulting them); every setting is a fresh process.');
   }
+  if (quick) console.log('--quick: a smoke run (1 round, 1–3 epochs, PyTorch settings t1/ob1 and t2/ob1 only); not for the record.');
   console.log(`Single-thread runs of engine and references are ${hasTaskset ? `pinned to CPU ${PIN_CPU} (taskset)` :
     'NOT pinned (taskset missing)'}; rounds alternate engine and reference runs.\n`);
 
@@ -278,9 +286,11 @@ async function main() {
     results.gemm = benchGemm();
   }
   results.seconds = (Date.now() - t0) / 1000;
+  env.loadAverageAtEnd = os.loadavg();
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = option('--out', path.join(dir, `${env.date.slice(0, 10)}-${host}${quick ? '-quick' : ''}.json`));
+  // A quick run is a smoke test: its file ends in .tmp, which .gitignore keeps out of the record.
+  const file = option('--out', path.join(dir, `${env.date.slice(0, 10)}-${host}${quick ? '-quick.json.tmp' : '.json'}`));
   writeFileSync(file, `${JSON.stringify(results, null, 1)}\n`);
   console.log(`\n${results.seconds.toFixed(0)} s; results: ${path.relative(root, file)}`);
 }

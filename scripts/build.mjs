@@ -27,6 +27,7 @@ const common = {
 const nodeEntries = [
   { in: 'src/engine/process/main.ts', out: 'engine' },
   { in: 'src/engine/cli/main.ts', out: 'cli' },
+  { in: 'src/engine/search/process-main.ts', out: 'search' },
   { in: 'src/engine/backend/wasm/worker.ts', out: 'kernel-worker' },
   { in: 'src/extension/extension.ts', out: 'extension' },
 ].filter((e) => existsSync(path.join(root, e.in)));

@@ -1,5 +1,10 @@
 /** Pure formatting/parsing helpers of the webview (no DOM, no Chart.js: unit-tested in node). */
 
+/** An error-rate axis tick: 0%, 2.5%, 10% (no padded zeros). */
+export function percentTick(value: number): string {
+  return `${Number((value * 100).toFixed(2))}%`;
+}
+
 /** Parses the learning-rate box: a positive finite number (1e-3, 0.001, .001 …), else null. */
 export function parseLearningRate(text: string): number | null {
   const t = text.trim();
@@ -9,7 +14,7 @@ export function parseLearningRate(text: string): number | null {
 }
 
 /**
- * Log-axis tick labels: powers of ten (0.001 … 1000 written out, 1e-4 beyond), plus 2× and 5×
+ * Log-axis tick labels: powers of ten (0.001 … 1000 written out, 1e-4 beyond), plus 2·10ⁿ and 5·10ⁿ
  * when the axis spans two decades or less, so short ranges still get labels.
  */
 export function logTicks(value: number | string, span = 10): string {
@@ -21,5 +26,5 @@ export function logTicks(value: number | string, span = 10): string {
   const isMinor = span <= 2 && (Math.abs(mant - 2) < 1e-6 || Math.abs(mant - 5) < 1e-6);
   if (!isPow && !isMinor) return '';
   const m = Math.round(mant);
-  return e >= -3 && e <= 3 ? String(Number((m * 10 ** e).toPrecision(3))) : `${m === 1 ? '' : `${m}×`}1e${e}`;
+  return e >= -3 && e <= 3 ? String(Number((m * 10 ** e).toPrecision(3))) : `${m}e${e}`;
 }

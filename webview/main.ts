@@ -19,6 +19,7 @@ type Layout = 'dashboard' | 'sidebar' | 'compare';
 
 const DEFAULT_SETTINGS = { smoothing: 0.6, maxPoints: 2000 };
 const RENDERED_EVERY_MS = 500;
+const COMPARE_MIN_BETA = 0.9;
 
 function start(): void {
   registerCharts();
@@ -35,12 +36,19 @@ function start(): void {
     settings: { ...DEFAULT_SETTINGS },
     beta: ui.beta ?? DEFAULT_SETTINGS.smoothing,
     logScale: ui.logScale ?? false,
+    version: 0,
   };
   let betaChosen = ui.beta !== undefined;
   let mounted: Mounted | null = null;
   let mountedLayout: Layout | null = null;
 
-  const persist = (): void => saveUiState({ beta: betaChosen ? model.beta : undefined, logScale: model.logScale });
+  const persist = (): void => saveUiState({
+    beta: betaChosen ? model.beta : undefined,
+    logScale: model.logScale,
+    runId: model.view?.runId || ui.runId,
+    runDir: model.view?.runDir || ui.runDir,
+    runIds: model.compare.length ? model.compare.map((v) => v.runId) : ui.runIds,
+  });
 
   const hooks: Hooks = {
     setBeta(beta, done) {
@@ -115,7 +123,8 @@ function start(): void {
 
   const render = (): void => {
     if (!mounted) return;
-    let points = 0;
+    let points: number;
+    const t0 = performance.now();
     try {
       points = mounted.render(model);
     } catch (e) {
@@ -133,6 +142,7 @@ function start(): void {
       el.dataset.state = v ? v.state : '';
       el.dataset.points = String(points);
     }
+    app.dataset.renderMs = (performance.now() - t0).toFixed(1);
     postRendered({ runId, epoch, iteration, points });
   };
 
@@ -140,7 +150,10 @@ function start(): void {
     if (!s) return;
     const maxPoints = Number.isFinite(s.maxPoints) && s.maxPoints >= 10 ? Math.floor(s.maxPoints) : DEFAULT_SETTINGS.maxPoints;
     model.settings = { smoothing: s.smoothing, maxPoints };
-    if (!betaChosen && Number.isFinite(s.smoothing) && s.smoothing >= 0 && s.smoothing < 1) model.beta = s.smoothing;
+    if (!betaChosen && Number.isFinite(s.smoothing) && s.smoothing >= 0 && s.smoothing < 1) {
+      // Overlaid runs need smoother curves to be told apart: at least β 0.9 there by default.
+      model.beta = pageLayout === 'compare' ? Math.max(s.smoothing, COMPARE_MIN_BETA) : s.smoothing;
+    }
   };
 
   const onMessage = (msg: HostToWebview): void => {
@@ -148,17 +161,27 @@ function start(): void {
       case 'snapshot':
         applySettings(msg.settings);
         model.view = msg.view;
+        model.version++;
+        persist();
         mount(pageLayout === 'compare' ? 'compare' : msg.compact || pageLayout === 'sidebar' ? 'sidebar' : 'dashboard');
         break;
       case 'events': {
-        const v = model.view;
-        if (!v || (v.runId && msg.runId !== v.runId)) return; // deltas of another run: the host sends a snapshot first
-        for (const e of msg.events) applyEvent(v, e);
+        // Dashboard/sidebar: deltas of the shown run (another run's would come after a snapshot);
+        // compare: deltas of whichever compared run they belong to.
+        const v = model.view && (!model.view.runId || model.view.runId === msg.runId) ? model.view
+          : model.compare.find((c) => c.runId === msg.runId);
+        if (!v) return;
+        for (const e of msg.events) {
+          if (e.type === 'metrics' && v.costs.length && e.firstIteration < v.firstIteration + v.costs.length) model.version++;
+          applyEvent(v, e);
+        }
         break;
       }
       case 'compare':
         applySettings(msg.settings);
         model.compare = msg.views;
+        model.version++;
+        persist();
         mount('compare');
         break;
       case 'empty':

@@ -4,8 +4,15 @@
  */
 import type { WebviewToHost } from '../src/shared/webview-protocol';
 
-/** UI state kept across reloads and hidden/shown cycles (never run data: that comes from the host). */
+/**
+ * UI state kept across reloads and hidden/shown cycles (never run data: that comes from the host).
+ * `runId`/`runDir` (dashboard) and `runIds` (compare) tell the host's WebviewPanelSerializer which
+ * run(s) a restored panel showed.
+ */
 export interface UiState {
+  runId?: string;
+  runDir?: string;
+  runIds?: string[];
   /** Smoothing β of the cost chart; undefined = the host's `settings.smoothing`. */
   beta?: number;
   logScale?: boolean;
@@ -43,6 +50,9 @@ export function loadUiState(): UiState {
   const out: UiState = {};
   if (typeof o.beta === 'number' && o.beta >= 0 && o.beta < 1) out.beta = o.beta;
   if (typeof o.logScale === 'boolean') out.logScale = o.logScale;
+  if (typeof o.runId === 'string') out.runId = o.runId;
+  if (typeof o.runDir === 'string') out.runDir = o.runDir;
+  if (Array.isArray(o.runIds)) out.runIds = o.runIds.filter((x): x is string => typeof x === 'string');
   return out;
 }
 

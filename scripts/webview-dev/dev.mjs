@@ -5,7 +5,8 @@
 //   node scripts/webview-dev/dev.mjs            screenshots (dark, light, high contrast) into test-results/,
 //                                               plus smoke checks (CSP, rendered, controls); exits 1 on a failure
 //   node scripts/webview-dev/dev.mjs --serve    serve on 127.0.0.1 and print the URLs (Ctrl-C to stop)
-//   options: --port N, --out DIR, --chromium PATH
+//   options: --port N, --out DIR, --chromium PATH,
+//            --ipe N (iterations per epoch of the dashboard run: 150; 20000 makes a 560k-iteration run)
 //
 // It writes the same HTML the host serves (strict CSP, nonce'd scripts) into a temp dir, serves
 // it with dist/webview.js and media/ over a tiny http server, stubs `acquireVsCodeApi` with
@@ -44,21 +45,30 @@ const fold = (events, view = emptyRunView('', '')) => {
   return view;
 };
 // The dashboard run is still going: epoch 28 of 30, running.
-const events = sampleRunEvents({ stopAtEpoch: 28 });
-const cut = events.findIndex((e) => e.type === 'metrics' && e.firstIteration >= 3300);
+const ipe = Number(opt('--ipe', '150'));
+const events = sampleRunEvents({ stopAtEpoch: 28, iterationsPerEpoch: ipe, nanAt: Math.round(15.13 * ipe),
+  lrChanges: [[9 * ipe, 0.003], [21 * ipe, 0.001]] });
+const cut = events.findIndex((e) => e.type === 'metrics' && e.firstIteration >= 22 * ipe);
 const snapshot = fold(events.slice(0, cut));
 const rest = events.slice(cut);
 const batches = [];
-for (let i = 0; i < rest.length; i += 8) batches.push(rest.slice(i, i + 8));
+const per = Math.max(8, Math.ceil(rest.length / 120)); // ~120 posts, whatever the run length
+for (let i = 0; i < rest.length; i += per) batches.push(rest.slice(i, i + per));
 const finalView = fold(rest, structuredClone(snapshot));
+// Compare: two finished runs and one still running, which streams two more epochs.
+const live = { seed: 3, name: 'moons-sgd-l2', learningRate: 0.03, lrChanges: [[2000, 0.01]], quality: 0.55, nanAt: null };
+const liveAll = sampleRunEvents({ ...live, stopAtEpoch: 24 });
+const liveCut = liveAll.findIndex((e) => e.type === 'metrics' && e.epoch > 22);
 const compare = [
   fold(sampleRunEvents({ seed: 1, name: 'moons-adam', nanAt: null })),
   fold(sampleRunEvents({ seed: 2, name: 'moons-adam-lr3e-3', learningRate: 0.003, lrChanges: [], quality: 0.7, nanAt: null })),
-  fold(sampleRunEvents({ seed: 3, name: 'moons-sgd-l2', learningRate: 0.03, lrChanges: [[2000, 0.01]], quality: 0.55, nanAt: null, stopAtEpoch: 22 })),
+  fold(liveAll.slice(0, liveCut)),
 ];
+const compareBatches = [];
+for (let i = liveCut; i < liveAll.length; i += 40) compareBatches.push(liveAll.slice(i, i + 40));
 const gradCheck = finalView.gradientChecks[0];
 const settings = { smoothing: 0.6, maxPoints: 2000 };
-const feed = encodeNonFinite({ snapshot, batches, compare, settings, gradCheck });
+const feed = encodeNonFinite({ snapshot, batches, compare, compareBatches, settings, gradCheck });
 
 // ── the page, as the host writes it ──
 const dir = mkdtempSync(path.join(tmpdir(), 'gl-webview-dev-'));
@@ -116,7 +126,7 @@ if (serveOnly) {
     process.exit(0);
   });
 } else {
-  let failed = 0;
+  let failed;
   try {
     failed = await shoot();
   } catch (e) {
@@ -163,6 +173,7 @@ async function shoot() {
       .some((m) => m.type === 'rendered' && m.iteration >= it), iteration, { timeout: 30_000 });
     const shot = async (p, name, fullPage = true) => {
       const file = path.join(outDir, `webview-${name}.png`);
+      await p.evaluate(() => window.scrollTo(0, 0));
       await p.waitForTimeout(300);
       await p.screenshot({ path: file, fullPage });
       shots.push(file);
@@ -182,6 +193,7 @@ async function shoot() {
       check(last && last.points > 0 && last.points <= settings.maxPoints, `cost points decimated to ≤ ${settings.maxPoints} (${last?.points})`);
       const rCount = posted.filter((m) => m.type === 'rendered').length;
       check(rCount >= 2, `rendered posted repeatedly but throttled (${rCount} posts)`);
+      console.log(`       last render took ${await p.evaluate(() => document.getElementById('app').dataset.renderMs)} ms`);
       const attrs = await p.evaluate(() => ({ ...document.body.dataset }));
       check(attrs.epoch === String(finalView.epoch) && attrs.state === 'running', `body data-epoch/data-state (${attrs.epoch}, ${attrs.state})`);
       const ids = ['#epoch', '#cost', '#state', '#btn-pause', '#btn-resume', '#btn-step', '#btn-stop', '#lr-input', '#btn-set-lr',
@@ -193,6 +205,11 @@ async function shoot() {
       check(await p.evaluate(() => document.querySelector('#gradcheck tr[data-band="bug"]') !== null), 'gradient check shows the bug tensor');
       check((await p.evaluate(() => document.querySelectorAll('#flags li').length)) === finalView.flags.length, 'all flags listed');
       await shot(p, 'dashboard-dark');
+      for (const id of ['card-cost', 'card-grad', 'card-gradcheck']) {
+        const file = path.join(outDir, `webview-${id}-dark.png`);
+        await p.locator(`#${id}`).screenshot({ path: file });
+        shots.push(file);
+      }
       await p.evaluate(() => window.__setTheme('light'));
       await p.waitForTimeout(400);
       const bg = await p.evaluate(() => getComputedStyle(document.querySelector('.card')).backgroundColor);
@@ -261,6 +278,8 @@ async function shoot() {
       await waitRendered(p, 1);
       const st = await p.evaluate(() => ({ beta: document.querySelector('#beta').value, log: document.querySelector('#log-scale').checked }));
       check(st.beta === '0.95' && st.log === true, `β and log scale survive a reload (${JSON.stringify(st)})`);
+      const saved = await p.evaluate(() => JSON.parse(window.sessionStorage.getItem('gl-state-dashboard') ?? '{}'));
+      check(saved.runId === finalView.runId, `dashboard state keeps runId for the serializer (${saved.runId})`);
       await p.waitForFunction(() => window.__streamDone === true);
       await p.waitForTimeout(600);
       await shot(p, 'dashboard-light-log', false);
@@ -276,11 +295,24 @@ async function shoot() {
       check(consoleErrors.length === 0, `sidebar (${theme}) without console errors${consoleErrors.length ? `: ${consoleErrors.join(' | ')}` : ''}`);
       await p.close();
     }
+    {
+      const p = await context.newPage();
+      await p.goto(`${cspSource}/sidebar.html?theme=dark&empty=1`);
+      await p.waitForSelector('#empty');
+      check(/No run selected/.test(await p.textContent('#empty')), 'sidebar shows the host\'s "empty" message');
+      await p.close();
+    }
     for (const theme of ['dark', 'light']) {
       const { p, consoleErrors } = await open('compare', theme, { width: 1300, height: 900 });
       await p.waitForFunction(() => (window.__posted ?? []).some((m) => m.type === 'rendered'));
       const n = await p.evaluate(() => document.querySelectorAll('#compare-table tbody tr').length);
       check(n === 3, `compare lists 3 runs (${n})`);
+      await p.waitForFunction(() => window.__streamDone === true);
+      await p.waitForTimeout(500);
+      const liveEpoch = await p.evaluate(() => document.querySelector('#compare-table tbody tr:nth-child(3) td:nth-child(3)').textContent);
+      check(liveEpoch === '24', `compare folds the running run's deltas (epoch ${liveEpoch})`);
+      const saved = await p.evaluate(() => JSON.parse(window.sessionStorage.getItem('gl-state-compare') ?? '{}'));
+      check(Array.isArray(saved.runIds) && saved.runIds.length === 3, `compare state keeps runIds for the serializer (${JSON.stringify(saved.runIds)})`);
       await shot(p, `compare-${theme}`);
       check(consoleErrors.length === 0, `compare (${theme}) without console errors${consoleErrors.length ? `: ${consoleErrors.join(' | ')}` : ''}`);
       await p.close();

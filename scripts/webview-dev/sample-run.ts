@@ -133,8 +133,9 @@ export function sampleRunEvents(opts: SampleOptions = {}): EngineEvent[] {
   const batch = opts.batch ?? 25;
   const every = opts.layerStatsEvery ?? 10;
   const quality = opts.quality ?? 1;
-  const nanAt = opts.nanAt === undefined ? 2270 : opts.nanAt;
-  const lrChanges = opts.lrChanges ?? [[1350, 0.003], [3150, 0.001]];
+  const k150 = ipe / 150; // the defaults below are for 150 iterations per epoch
+  const nanAt = opts.nanAt === undefined ? Math.round(2270 * k150) : opts.nanAt;
+  const lrChanges = opts.lrChanges ?? [[Math.round(1350 * k150), 0.003], [Math.round(3150 * k150), 0.001]];
   let lr = opts.learningRate ?? 0.01;
   const lastEpoch = Math.min(epochs, opts.stopAtEpoch ?? epochs);
   const layers = [
@@ -170,7 +171,7 @@ export function sampleRunEvents(opts: SampleOptions = {}): EngineEvent[] {
   const total = lastEpoch * ipe;
   const floor = 0.06 + 0.05 / quality;
   const costAt = (i: number): number => {
-    const base = floor + 0.63 * Math.exp(-i / (450 * (lr > 0.005 ? 1 : 1.3)));
+    const base = floor + 0.63 * Math.exp(-i / (450 * k150 * (lr > 0.005 ? 1 : 1.3)));
     return Math.max(1e-3, base * (1 + (lr > 0.005 ? 0.22 : lr > 0.002 ? 0.12 : 0.07) * gauss(r)));
   };
   let pending: number[] = [];
@@ -186,7 +187,7 @@ export function sampleRunEvents(opts: SampleOptions = {}): EngineEvent[] {
     const c = costAt(i);
     pending.push(i === nanAt ? Number.NaN : c);
     if (pending.length === batch) flush(epoch);
-    if (i === 600) {
+    if (i === Math.round(600 * k150)) {
       flush(epoch);
       ev.push({ type: 'flag', flag: { kind: 'vanishing', severity: 'warning', layer: 'L1', iteration: i,
         message: 'L1 ‖dW‖ is 1.2e-4 × the last layer\'s: gradients are vanishing towards the input.' } });
@@ -227,7 +228,7 @@ export function sampleRunEvents(opts: SampleOptions = {}): EngineEvent[] {
         lr = to;
       }
     }
-    if (i === 1800) {
+    if (i === Math.round(1800 * k150)) {
       flush(epoch);
       ev.push({ type: 'gradientCheck', report: gradCheckReport(i), requestId: 'req-1' });
     }

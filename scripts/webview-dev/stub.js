@@ -2,7 +2,6 @@
 // page's nonce before dist/webview.js): theme variables and body classes like VS Code sets them,
 // `acquireVsCodeApi`, and a fake host that answers `ready` with a snapshot and streams deltas.
 // It reads the run data from window.__GL_FEED (feed.js, written by dev.mjs).
-/* global window, document, MessageEvent, location */
 (function () {
   'use strict';
 
@@ -232,10 +231,10 @@
   let iteration = 0;
   let epoch = 0;
   let streaming = false;
-  function stream() {
+  function stream(source, runId) {
     if (streaming) return;
     streaming = true;
-    const batches = feed.batches.slice();
+    const batches = source.slice();
     const tick = () => {
       const b = batches.shift();
       if (!b) {
@@ -248,7 +247,7 @@
           epoch = e.epoch;
         }
       }
-      toWebview({ type: 'events', runId: feed.snapshot.runId, events: b });
+      toWebview({ type: 'events', runId, events: b });
       setTimeout(tick, intervalMs);
     };
     setTimeout(tick, intervalMs);
@@ -269,10 +268,14 @@
         if (msg.type !== 'rendered') console.log('[host] ←', JSON.stringify(msg).slice(0, 160));
         switch (msg.type) {
           case 'ready':
-            if (view === 'compare') toWebview({ type: 'compare', views: feed.compare, settings: feed.settings });
-            else {
+            if (params.get('empty')) {
+              toWebview({ type: 'empty', message: 'No run selected. Start training an experiment (*.nn.json) or pick a run in the Runs list.' });
+            } else if (view === 'compare') {
+              toWebview({ type: 'compare', views: feed.compare, settings: feed.settings });
+              stream(feed.compareBatches, feed.compare[2].runId);
+            } else {
               toWebview({ type: 'snapshot', view: feed.snapshot, settings: feed.settings, compact: view === 'sidebar' });
-              stream();
+              stream(feed.batches, feed.snapshot.runId);
             }
             break;
           case 'control':

@@ -110,6 +110,8 @@ describe('CLI', function () {
     it('unknown command and bad flags', () => {
       expectUserError(cli(['fly']), /unknown command "fly"/);
       expectUserError(cli(['train', 'x.nn.json', '--epochs', 'many']), /--epochs must be a positive integer/);
+      expectUserError(cli(['train', 'x.nn.json', '--epochs', '-1']), /--epochs/);
+      expectUserError(cli(['train', 'x.nn.json', '--colour']), /Unknown option '--colour'/);
     });
   });
 });

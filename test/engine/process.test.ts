@@ -178,6 +178,19 @@ describe('engine child process (IPC)', function () {
     assert.match(error.message, /nope\.csv/);
   });
 
+  it('a stop sent while the run is still starting is kept, not dropped (regression)', async () => {
+    const engine = spawn();
+    const config = writeExperiment(dir, { ...LONG_RUN, data: { source: 'digits' } });
+    await engine.until('hello', () => engine.of('hello').length === 1);
+    engine.send({ type: 'start', configPath: config, runsDir: path.join(dir, 'runs') });
+    engine.send({ type: 'pause' });
+    engine.send({ type: 'stop' });
+    const exit = await engine.exited;
+    assert.equal(exit.code, 0);
+    assert.equal(engine.of('summary')[0].summary.state, 'stopped');
+    assert.equal(engine.of('error').length, 0);
+  });
+
   it('ignores malformed and wrong-version commands with a warning', async () => {
     const engine = spawn();
     await engine.until('hello', () => engine.of('hello').length === 1);

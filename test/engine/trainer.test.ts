@@ -228,11 +228,18 @@ describe('trainer', function () {
     const partial = first.trainer.run();
     first.trainer.command({ type: 'pause' });
     await new Promise((r) => setTimeout(r, 20));
-    // Step to the middle of epoch 4 then "crash": keep the files, drop the process state.
-    first.trainer.command({ type: 'step', iterations: 3 * 8 + 4 });
-    for (let i = 0; i < 500 && rec.of('metrics').flatMap((m) => m.costs).length < 28; i++) await new Promise((r) => setTimeout(r, 5));
-    const cp = JSON.parse(read(dir, 'checkpoints/latest.json')) as { iteration: number };
-    assert.equal(cp.iteration, 24, 'checkpoint at the end of epoch 3 (8 iterations per epoch)');
+    // Step into epoch 4 (8 iterations per epoch), checkpoint mid-epoch, step on, then "crash":
+    // keep the files, drop the process state.
+    const stepTo = async (n: number): Promise<void> => {
+      first.trainer.command({ type: 'step', iterations: n - rec.of('metrics').flatMap((m) => m.costs).length });
+      for (let i = 0; i < 500 && rec.of('metrics').flatMap((m) => m.costs).length < n; i++) await new Promise((r) => setTimeout(r, 5));
+    };
+    await stepTo(26);
+    first.trainer.command({ type: 'checkpoint' });
+    await stepTo(30);
+    const cp = JSON.parse(read(dir, 'checkpoints/latest.json')) as { iteration: number; batchInEpoch: number };
+    assert.equal(cp.iteration, 26, 'checkpoint taken mid-epoch');
+    assert.equal(cp.batchInEpoch, 2);
     first.folder.close();
     // Append a torn line as a crash would leave it.
     fs.appendFileSync(path.join(dir, 'metrics.jsonl'), '{"kind":"iter","iterat');

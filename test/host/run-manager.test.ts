@@ -162,7 +162,7 @@ describe('host: RunManager (fake engine)', () => {
   it('refresh discovers past runs (cheap header for finished, replay for interrupted) and drops vanished ones', async () => {
     writeRunFolder(tmp.dir, '20260101-000000-done', { iterations: 8, summary: summary('finished', 8, { final: { epoch: 2, iteration: 8, trainCost: 0.2, trainError: 0.1, devCost: 0.3, devError: 0.15, learningRate: 0.1, seconds: 1 } }) });
     writeRunFolder(tmp.dir, '20260102-000000-cut', { iterations: 6 });
-    await runs.refresh();
+    await Promise.all([runs.refresh(), runs.refresh()]);
     const [cut, done] = runs.list();
     assert.equal(cut.id, '20260102-000000-cut');
     assert.equal(cut.state, 'crashed');
@@ -175,8 +175,8 @@ describe('host: RunManager (fake engine)', () => {
     const full = await runs.load(done);
     assert.equal(full.costs.length, 8);
     assert.equal(done.loaded, true);
-    // Idempotent.
-    await runs.refresh();
+    // Idempotent, also when called concurrently (a restored dashboard and activation both refresh).
+    await Promise.all([runs.refresh(), runs.refresh(), runs.refresh()]);
     assert.equal(runs.list().length, 2);
   });
 

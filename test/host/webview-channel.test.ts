@@ -115,3 +115,61 @@ describe('host: snapshot then deltas (WebviewChannel)', () => {
     assert.deepEqual(events.map((m) => [m.runId, m.events.length]), [['a', 1], ['a', 3], ['b', 3]]);
   });
 });
+
+describe('host: WebviewChannel back-pressure', () => {
+  it('keeps at most one post in flight: events wait for the previous post, then go out together', async () => {
+    const clock = new FakeClock();
+    const posted: HostToWebview[] = [];
+    let release: (() => void) | null = null;
+    const channel = new WebviewChannel({
+      post: (m) => {
+        posted.push(m as HostToWebview);
+        return new Promise<boolean>((resolve) => { release = () => resolve(true); });
+      },
+      snapshot: () => ({ type: 'empty', message: 'x' }),
+      accepts: () => true,
+      ratePerSecond: 10,
+      clock,
+    });
+    channel.onReady(); // snapshot in flight
+    for (let i = 0; i < 5; i++) {
+      channel.event('r', { type: 'state', state: 'running', iteration: i, epoch: 0 });
+      clock.advance(150);
+    }
+    assert.equal(posted.length, 1, 'nothing while the snapshot is in flight');
+    channel.event('r', { type: 'state', state: 'running', iteration: 5, epoch: 0 }); // held
+    channel.event('r', { type: 'state', state: 'running', iteration: 6, epoch: 0 }); // buffered, newer than the held ones
+    release!();
+    await Promise.resolve();
+    await Promise.resolve();
+    clock.advance(150);
+    assert.equal(posted.length, 2);
+    const ev = posted[1] as Extract<HostToWebview, { type: 'events' }>;
+    assert.equal(ev.type, 'events');
+    assert.deepEqual(ev.events.map((e) => (e as { iteration: number }).iteration), [0, 1, 2, 3, 4, 5, 6], 'in order');
+  });
+});
+
+describe('host: WebviewChannel back-pressure guard', () => {
+  it('does not stall when a post never settles: the next one goes out after 2 s', () => {
+    const clock = new FakeClock();
+    const posted: HostToWebview[] = [];
+    const channel = new WebviewChannel({
+      post: (m) => {
+        posted.push(m as HostToWebview);
+        return new Promise<boolean>(() => undefined); // never settles
+      },
+      snapshot: () => ({ type: 'empty', message: 'x' }),
+      accepts: () => true,
+      ratePerSecond: 10,
+      clock,
+    });
+    channel.onReady();
+    channel.event('r', { type: 'state', state: 'running', iteration: 1, epoch: 0 });
+    clock.advance(1999);
+    assert.equal(posted.length, 1);
+    clock.advance(200);
+    assert.equal(posted.length, 2);
+    assert.equal(posted[1].type, 'events');
+  });
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { logTicks, parseLearningRate } from '../../webview/format';
+import { logTicks, parseLearningRate, percentTick } from '../../webview/format';
 
 describe('webview/format', () => {
   it('parseLearningRate accepts positive numbers only', () => {
@@ -21,6 +21,15 @@ describe('webview/format', () => {
     assert.equal(logTicks(0.03), '');
     assert.equal(logTicks(0.2, 10), '');
     assert.equal(logTicks(0.2, 1.5), '0.2');
-    assert.equal(logTicks(5e-5, 1.5), '5×1e-5');
+    assert.equal(logTicks(5e-5, 1.5), '5e-5');
+  });
+});
+
+describe('webview/format percentTick', () => {
+  it('writes error ticks as short percentages', () => {
+    assert.equal(percentTick(0), '0%');
+    assert.equal(percentTick(0.1), '10%');
+    assert.equal(percentTick(0.025), '2.5%');
+    assert.equal(percentTick(0.12345), '12.35%');
   });
 });

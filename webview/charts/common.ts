@@ -6,8 +6,9 @@ import type { Theme } from '../theme';
 import { formatNumber } from '../../src/shared/series';
 
 /** Decimated {x, y} points (non-finite y → NaN: a gap in the line) and edge markers for them. */
-export function toPoints(xs: ArrayLike<number>, ys: ArrayLike<number>, maxPoints: number, markerColor: string,
-  indices?: readonly number[]): { points: XY[]; markers: EdgeMarker[] } {
+export function toPoints(xs: ArrayLike<number> | ((i: number) => number), ys: ArrayLike<number>, maxPoints: number,
+  markerColor: string, indices?: readonly number[]): { points: XY[]; markers: EdgeMarker[] } {
+  const xOf = typeof xs === 'function' ? xs : (i: number): number => xs[i];
   const idx = indices ?? decimateIndices(ys, maxPoints);
   const points: XY[] = new Array<XY>(idx.length);
   const markers: EdgeMarker[] = [];
@@ -15,8 +16,9 @@ export function toPoints(xs: ArrayLike<number>, ys: ArrayLike<number>, maxPoints
     const i = idx[k];
     const y = ys[i];
     const kind = nonFiniteKind(y);
-    points[k] = { x: xs[i], y: kind ? Number.NaN : y };
-    if (kind) markers.push({ x: xs[i], kind, color: markerColor });
+    const x = xOf(i);
+    points[k] = { x, y: kind ? Number.NaN : y };
+    if (kind) markers.push({ x, kind, color: markerColor });
   }
   return { points, markers };
 }

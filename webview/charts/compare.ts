@@ -1,6 +1,8 @@
 /** Compare panel: smoothed cost and train/dev error of several runs overlaid, one colour per run. */
 import type { RunView } from '../../src/shared/run-view';
-import { debiasedEwa, decimateIndices, errorSeries, formatError, formatNumber } from '../../src/shared/series';
+import { errorSeries, formatNumber } from '../../src/shared/series';
+import { percentTick } from '../format';
+import { EwaCache } from './cache';
 import type { Theme } from '../theme';
 import type { EdgeMarker } from './setup';
 import { StreamChart } from './base';
@@ -14,6 +16,7 @@ function runsKey(views: readonly RunView[]): string {
 
 export class CompareCostChart extends StreamChart {
   private logScale = false;
+  private readonly ewa: EwaCache[] = [];
 
   constructor(canvas: HTMLCanvasElement, theme: Theme) {
     super(canvas, theme);
@@ -32,17 +35,18 @@ export class CompareCostChart extends StreamChart {
     });
   }
 
-  update(views: readonly RunView[], beta: number, logScale: boolean, maxPoints: number): boolean {
+  update(views: readonly RunView[], beta: number, logScale: boolean, maxPoints: number, version: number): boolean {
     if (logScale !== this.logScale) {
       this.logScale = logScale;
       this.restyle();
     }
-    return this.redrawIf(`${runsKey(views)}|${beta}|${logScale}|${maxPoints}`, () => {
+    return this.redrawIf(`${version}|${runsKey(views)}|${beta}|${logScale}|${maxPoints}`, () => {
       const ds = this.ensureDatasets(views.length, () => ({ label: '', data: [] }));
       const markers: EdgeMarker[] = [];
       views.forEach((v, i) => {
-        const xs = v.costs.map((_, k) => v.firstIteration + k);
-        const p = toPoints(xs, debiasedEwa(v.costs, beta), maxPoints, this.theme.red, decimateIndices(v.costs, maxPoints));
+        const xs = (k: number): number => v.firstIteration + k;
+        const ewa = (this.ewa[i] ??= new EwaCache()).get(v.costs, beta, `${version}|${v.runId}|${v.firstIteration}`);
+        const p = toPoints(xs, ewa, maxPoints, this.theme.red);
         ds[i].label = v.info?.name ?? v.runId;
         ds[i].data = p.points;
         markers.push(...p.markers);
@@ -62,7 +66,7 @@ export class CompareErrorChart extends StreamChart {
 
   protected options(): LineOptions {
     return baseOptions(this.theme, { type: 'linear', title: 'epoch', integer: true },
-      { type: 'linear', title: this.regression ? 'RMSE' : 'error', format: (v) => formatError(v, this.regression) }, false);
+      { type: 'linear', title: this.regression ? 'RMSE' : 'error', format: (v) => (this.regression ? formatNumber(v) : percentTick(v)) }, false);
   }
 
   protected colorDatasets(): void {
@@ -73,13 +77,13 @@ export class CompareErrorChart extends StreamChart {
     });
   }
 
-  update(views: readonly RunView[]): boolean {
+  update(views: readonly RunView[], version: number): boolean {
     const regression = views.length > 0 && views.every((v) => v.info?.task === 'regression');
     if (regression !== this.regression) {
       this.regression = regression;
       this.restyle();
     }
-    return this.redrawIf(runsKey(views), () => {
+    return this.redrawIf(`${version}|${runsKey(views)}`, () => {
       const ds = this.ensureDatasets(2 * views.length, () => ({ label: '', data: [] }));
       views.forEach((v, i) => {
         const s = errorSeries(v.epochs);

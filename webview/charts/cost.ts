@@ -1,6 +1,7 @@
 /** Cost per iteration: raw (thin, faded) and TensorBoard's debiased EWA, LR changes annotated. */
 import type { RunView } from '../../src/shared/run-view';
-import { debiasedEwa, decimateIndices, formatNumber } from '../../src/shared/series';
+import { decimateIndices, formatNumber } from '../../src/shared/series';
+import { EwaCache } from './cache';
 import type { Theme } from '../theme';
 import { withAlpha } from '../theme';
 import { StreamChart } from './base';
@@ -8,7 +9,7 @@ import { baseOptions } from './setup';
 import type { LineOptions } from './setup';
 import { lrChangeLines, tailKey, toPoints } from './common';
 
-export interface CostSettings { beta: number; logScale: boolean; maxPoints: number }
+export interface CostSettings { beta: number; logScale: boolean; maxPoints: number; version: number }
 
 export function betaLabel(beta: number): string {
   return beta.toFixed(3).replace(/0+$/, '').replace(/\.$/, '');
@@ -16,8 +17,11 @@ export function betaLabel(beta: number): string {
 
 export class CostChart extends StreamChart {
   private logScale = false;
+  private readonly ewa = new EwaCache();
   /** Points drawn by the last update (raw series, after decimation). */
   points = 0;
+  /** Non-finite costs in the whole series (not only the drawn ones). */
+  nonFinite = 0;
 
   constructor(canvas: HTMLCanvasElement, theme: Theme, private readonly compact = false) {
     super(canvas, theme);
@@ -46,14 +50,16 @@ export class CostChart extends StreamChart {
       this.logScale = s.logScale;
       this.restyle();
     }
-    const key = `${view.runId}|${view.firstIteration}|${tailKey(view.costs)}|${s.beta}|${s.logScale}|${s.maxPoints}|${view.learningRateChanges.length}`;
+    const key = `${s.version}|${view.runId}|${view.firstIteration}|${tailKey(view.costs)}|${s.beta}|${s.logScale}|${s.maxPoints}|${view.learningRateChanges.length}`;
     return this.redrawIf(key, () => {
-      const n = view.costs.length;
-      const xs = new Array<number>(n);
-      for (let k = 0; k < n; k++) xs[k] = view.firstIteration + k;
+      const first = view.firstIteration;
+      const xs = (k: number): number => first + k;
       const idx = decimateIndices(view.costs, s.maxPoints);
       const raw = toPoints(xs, view.costs, s.maxPoints, this.theme.red, idx);
-      const sm = toPoints(xs, debiasedEwa(view.costs, s.beta), s.maxPoints, this.theme.red, idx);
+      const smoothed = this.ewa.get(view.costs, s.beta, `${s.version}|${view.runId}|${view.firstIteration}`);
+      // Decimated on its own extremes: the raw series' indices would make the smooth line zig-zag.
+      const sm = toPoints(xs, smoothed, s.maxPoints, this.theme.red);
+      this.nonFinite = this.ewa.nonFinite;
       const [rawDs, smDs] = this.chart.data.datasets;
       rawDs.data = raw.points;
       smDs.data = sm.points;

@@ -1,6 +1,7 @@
 /** Train/dev error per epoch; test-set points once evaluated, labelled with their look count. */
 import type { RunView } from '../../src/shared/run-view';
-import { epochOfIteration, errorSeries, formatError } from '../../src/shared/series';
+import { epochOfIteration, errorSeries, formatNumber } from '../../src/shared/series';
+import { percentTick } from '../format';
 import type { Theme } from '../theme';
 import { StreamChart } from './base';
 import { baseOptions } from './setup';
@@ -19,7 +20,7 @@ export class ErrorChart extends StreamChart {
   protected options(): LineOptions {
     const o = baseOptions(this.theme,
       { type: 'linear', title: this.compact ? '' : 'epoch', integer: true },
-      { type: 'linear', title: this.compact ? '' : this.regression ? 'RMSE' : 'error', format: (v) => formatError(v, this.regression) },
+      { type: 'linear', title: this.compact ? '' : this.regression ? 'RMSE' : 'error', format: (v) => (this.regression ? formatNumber(v) : percentTick(v)) },
       true);
     if (o.plugins?.legend?.labels) o.plugins.legend.labels.filter = (item, data) => (data.datasets[item.datasetIndex ?? 0]?.data.length ?? 0) > 0;
     return o;

@@ -3,7 +3,8 @@
  * ratio ‖ΔW‖/‖W‖ with a dashed 1e-3 guide. Non-finite values are red triangles on the top edge.
  */
 import type { RunView } from '../../src/shared/run-view';
-import { GRAD_EXPLODING, GRAD_VANISHING, layerSeries, UPDATE_RATIO_GUIDE } from '../../src/shared/series';
+import { GRAD_EXPLODING, GRAD_VANISHING, UPDATE_RATIO_GUIDE } from '../../src/shared/series';
+import { LayerSeriesCache } from './cache';
 import type { LayerField } from '../../src/shared/series';
 import type { Theme } from '../theme';
 import { StreamChart } from './base';
@@ -13,9 +14,11 @@ import { positiveRange, pow10Ceil, pow10Floor, toPoints } from './common';
 
 export class LayerChart extends StreamChart {
   private range: [number, number] | null = null;
+  private readonly cache: LayerSeriesCache;
 
   constructor(canvas: HTMLCanvasElement, theme: Theme, private readonly field: Extract<LayerField, 'gradNorm' | 'updateRatio'>) {
     super(canvas, theme);
+    this.cache = new LayerSeriesCache(field);
     this.restyle();
   }
 
@@ -33,11 +36,11 @@ export class LayerChart extends StreamChart {
     });
   }
 
-  update(view: RunView, maxPoints: number): boolean {
+  update(view: RunView, maxPoints: number, version: number): boolean {
     const last = view.layerStats[view.layerStats.length - 1];
-    const key = `${view.runId}|${view.layerStats.length}|${last?.iteration}|${maxPoints}`;
+    const key = `${version}|${view.runId}|${view.layerStats.length}|${last?.iteration}|${maxPoints}`;
     return this.redrawIf(key, () => {
-      const series = layerSeries(view, this.field);
+      const series = this.cache.get(view, `${version}|${view.runId}`);
       const ds = this.ensureDatasets(series.length, () => ({ label: '', data: [] }));
       const markers: EdgeMarker[] = [];
       const all: XY[][] = [];
@@ -50,7 +53,7 @@ export class LayerChart extends StreamChart {
       }
       this.annotations.markers = markers;
       const r = positiveRange(all);
-      let range: [number, number] | null = null;
+      let range: [number, number];
       if (this.field === 'gradNorm') {
         // Always show a sliver of both bands, so "where is danger" is visible at a glance.
         const lo = r ? Math.min(r[0], GRAD_VANISHING) : GRAD_VANISHING;

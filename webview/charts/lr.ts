@@ -5,7 +5,7 @@ import type { Theme } from '../theme';
 import { StreamChart } from './base';
 import { baseOptions } from './setup';
 import type { LineOptions } from './setup';
-import { lrChangeLines, positiveRange, pow10Ceil, pow10Floor, toPoints } from './common';
+import { lrChangeLines, positiveRange, toPoints } from './common';
 
 export class LrChart extends StreamChart {
   private range: [number, number] | null = null;
@@ -48,7 +48,8 @@ export class LrChart extends StreamChart {
       changes.data = user.map((c) => ({ x: c.iteration, y: c.to }));
       this.annotations.vlines = lrChangeLines(view.learningRateChanges, this.theme);
       const r = positiveRange([line.data]);
-      const range: [number, number] | null = r ? [pow10Floor(r[0]), pow10Ceil(r[1] * 1.0001)] : null;
+      // Half a decade of air around the rates, so the steps fill the plot.
+      const range: [number, number] | null = r ? [r[0] / 2.5, r[1] * 2.5] : null;
       if (range && (!this.range || range[0] !== this.range[0] || range[1] !== this.range[1])) {
         this.range = range;
         this.chart.options = this.options();

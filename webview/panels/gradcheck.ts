@@ -49,7 +49,7 @@ function render(r: GradCheckReport, count: number): HTMLElement[] {
   for (const t of r.tensors) {
     const sampled = t.checked < t.total;
     const worst = t.worst.length
-      ? h('details', { cls: 'worst' },
+      ? h('details', { cls: 'worst', attrs: { open: t.band === 'bug' } },
         h('summary', { text: `${t.worst.length} worst` }),
         h('table', { cls: 'worst-table' },
           h('thead', {}, h('tr', {}, h('th', { text: 'index' }), h('th', { cls: 'num', text: 'analytic' }), h('th', { cls: 'num', text: 'numeric' }), h('th', { cls: 'num', text: 'rel. diff' }))),

@@ -68,8 +68,8 @@ export function mountCompare(app: HTMLElement, theme: Theme, hooks: Hooks, model
       smoothing.setBeta(m.beta);
       smoothing.setLog(m.logScale);
       renderLegend(views);
-      costChart.update(views, m.beta, m.logScale, m.settings.maxPoints);
-      errChart.update(views);
+      costChart.update(views, m.beta, m.logScale, m.settings.maxPoints, m.version);
+      errChart.update(views, m.version);
       renderTable(views);
       return costChart.chart.data.datasets.reduce((a, d) => a + d.data.length, 0);
     },

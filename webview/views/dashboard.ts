@@ -71,12 +71,12 @@ export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, mod
       banner.update(v);
       smoothing.setBeta(m.beta);
       smoothing.setLog(m.logScale);
-      costChart.update(v, { beta: m.beta, logScale: m.logScale, maxPoints: m.settings.maxPoints });
-      const bad = v.costs.reduce((a, c) => a + (Number.isFinite(c) ? 0 : 1), 0);
+      costChart.update(v, { beta: m.beta, logScale: m.logScale, maxPoints: m.settings.maxPoints, version: m.version });
+      const bad = costChart.nonFinite;
       setText(nonFinite, bad ? `▲ ${bad} non-finite cost${bad > 1 ? 's' : ''} (marked on the top edge)` : '');
       errChart.update(v);
-      gradChart.update(v, m.settings.maxPoints);
-      ratioChart.update(v, m.settings.maxPoints);
+      gradChart.update(v, m.settings.maxPoints, m.version);
+      ratioChart.update(v, m.settings.maxPoints, m.version);
       lrChart.update(v, m.settings.maxPoints);
       gradcheck.update(v);
       verdict.update(v);
@@ -115,7 +115,7 @@ export function mountSidebar(app: HTMLElement, theme: Theme, _hooks: Hooks): Mou
       if (!v) return 0;
       header.update(v);
       banner.update(v);
-      costChart.update(v, { beta: m.beta, logScale: m.logScale, maxPoints: Math.min(m.settings.maxPoints, 600) });
+      costChart.update(v, { beta: m.beta, logScale: m.logScale, maxPoints: Math.min(m.settings.maxPoints, 600), version: m.version });
       errChart.update(v);
       return costChart.points;
     },

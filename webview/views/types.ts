@@ -9,6 +9,11 @@ export interface Model {
   settings: ViewSettings;
   beta: number;
   logScale: boolean;
+  /**
+   * Bumped when data was replaced rather than appended (a snapshot, a compare message, a resumed
+   * run re-sending iterations): incremental caches start over.
+   */
+  version: number;
 }
 
 export interface Mounted {

@@ -34,7 +34,12 @@ export async function createBackend(choice: BackendChoice): Promise<Backend> {
   }
 }
 
-/** Cores available to this process, capped: beyond 4 threads the small GEMMs here stop scaling. */
-export function defaultThreads(): number {
+/**
+ * Threads when the experiment says 0: GRADIENT_LAB_THREADS (the extension's setting) if set, else
+ * the cores available to this process, capped at 4 (beyond that the small GEMMs here stop scaling).
+ */
+export function defaultThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const fromEnv = Number(env.GRADIENT_LAB_THREADS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
   return Math.max(1, Math.min(4, os.availableParallelism()));
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `gradient-lab train|gradcheck|demo <file.nn.json>`: the engine without VS Code. Human output by
+ * `gradient-lab train|gradcheck|search|demo <file.nn.json>`: the engine without VS Code. Human output by
  * default, `--json` for machines (one event per line). User errors (config, data) print where
  * they are and exit 2 without a stack trace; engine bugs exit 1.
  */
@@ -14,15 +14,22 @@ import { checkGradients } from '../train/check-gradients';
 import { describeError, startSession } from '../run/session';
 import { HumanReporter, printGradCheck } from './report';
 import { repoExamplesDir } from './examples';
+import { runSearchCommand } from '../search/cli';
 
 const USAGE = `Usage:
   gradient-lab train <file.nn.json> [--out DIR | --runs DIR] [--epochs N] [--overfit-batch] [--json] [--quiet]
   gradient-lab gradcheck <file.nn.json> [--json]
+  gradient-lab search <file.nn.json> [--runs DIR] [--parallel N] [--trials N] [--export-best OUT.nn.json] [--json]
+  gradient-lab search --resume SEARCH_DIR [--parallel N] [--export-best OUT.nn.json] [--json]
   gradient-lab demo [--runs DIR]
 
   train       trains the experiment and writes a run folder (default .gradient-lab/runs/ next to the file)
   gradcheck   compares backprop with finite differences in float64 on the initial weights;
               exit code 3 when a tensor's difference is ≥ 1e-3 (almost certainly a bug)
+  search      random hyperparameter search over the file's "search" block (docs/search.md): trials run
+              as parallel engine processes in <runs>/<time>-<name>-search/; --trials is per round,
+              --parallel 0 = all cores; Ctrl-C stops cleanly, --resume continues, --export-best
+              writes the best trial's config as a new experiment file
   demo        trains examples/moons.nn.json and examples/digits.softmax.nn.json`;
 
 export class UsageError extends Error {}
@@ -33,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       out: { type: 'string' }, runs: { type: 'string' }, epochs: { type: 'string' }, json: { type: 'boolean' },
       quiet: { type: 'boolean' }, 'overfit-batch': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      parallel: { type: 'string' }, trials: { type: 'string' }, resume: { type: 'string' }, 'export-best': { type: 'string' },
     },
   });
   const [command, file] = positionals;
@@ -50,6 +58,19 @@ async function main(argv: string[]): Promise<number> {
     case 'gradcheck':
       if (!file) throw new UsageError('gradcheck needs an experiment file');
       return gradcheck(file, !!values.json);
+    case 'search': {
+      if (!file && !values.resume) throw new UsageError('search needs an experiment file or --resume SEARCH_DIR');
+      const count = (name: string, raw: string | undefined, min: number): number | undefined => {
+        if (raw === undefined) return undefined;
+        const n = Number(raw);
+        if (!(Number.isInteger(n) && n >= min)) throw new UsageError(`--${name} must be an integer ≥ ${min}`);
+        return n;
+      };
+      return runSearchCommand({
+        file, runs: values.runs, resume: values.resume, exportBest: values['export-best'], json: !!values.json,
+        parallel: count('parallel', values.parallel, 0), trials: count('trials', values.trials, 1),
+      });
+    }
     case 'demo': {
       const examples = repoExamplesDir();
       const runs = values.runs ?? path.join(os.tmpdir(), 'gradient-lab-demo', 'runs');
@@ -103,7 +124,7 @@ async function gradcheck(file: string, json: boolean): Promise<number> {
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
-  if (e instanceof UsageError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+  if (e instanceof UsageError || String((e as { code?: string }).code).startsWith('ERR_PARSE_ARGS_')) {
     console.error(`gradient-lab: ${(e as Error).message}\n\n${USAGE}`);
     process.exitCode = 2;
     return;

@@ -364,7 +364,7 @@ function describe(e: ErrorObject): RawIssue {
       return { path, message: e.message ?? e.keyword };
     case 'minProperties':
       if (path === '/search/space') {
-        return { path, message: 'must name at least one hyperparameter, e.g. {"training.optimizer.learningRate": {"log": [-4, -1]}}' };
+        return { path, message: 'must name at least one hyperparameter, e.g. {"training.optimizer.learningRate": {"log": [1e-4, 0.1]}}' };
       }
       return { path, message: e.message ?? e.keyword };
     case 'propertyNames':
@@ -461,9 +461,7 @@ function checkSearchEntry(config: ExperimentConfig, key: string, dist: SearchDis
   if (range) {
     const [lo, hi] = range.bounds;
     if (lo > hi) return `the range of "${key}" is reversed: low ${lo} > high ${hi}`;
-    if (range.kind === 'oneMinusLog' && hi >= 0) {
-      return `oneMinusLog exponents must be < 0 (1 − 10^${hi} ≤ 0); for β in 0.9 … 0.999 use [-3, -1]`;
-    }
+    if (range.kind === 'log' && lo === hi) return `the range of "${key}" is empty: ${lo} … ${hi}`;
   }
 
   // Every index must exist in this experiment.
@@ -518,8 +516,8 @@ function rangeOf(dist: SearchDistribution): { kind: string; bounds: [number, num
 }
 
 function candidates(dist: SearchDistribution): unknown[] {
-  if ('log' in dist) return dist.log.map((a) => Math.pow(10, a));
-  if ('oneMinusLog' in dist) return dist.oneMinusLog.map((a) => 1 - Math.pow(10, a));
+  if ('log' in dist) return [...dist.log];
+  if ('oneMinusLog' in dist) return [...dist.oneMinusLog];
   if ('uniform' in dist) return [...dist.uniform];
   if ('int' in dist) return [...dist.int];
   return [...dist.choice];

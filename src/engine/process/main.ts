@@ -6,20 +6,25 @@
  */
 import { PROTOCOL_VERSION, validateCommand, type EngineCommand, type EngineEvent } from '../../shared/protocol';
 import { describeError, resumeSession, startSession, type Session } from '../run/session';
+import { ThrottledIpcSink } from './ipc-sink';
+import type { TrainerCommand } from '../train/trainer';
 
 let session: Session | null = null;
 let starting = false;
+/** Commands that arrive while the run is still being set up (data loading can take seconds). */
+const early: TrainerCommand[] = [];
 
 function send(event: EngineEvent): void {
   if (process.send && process.connected) process.send({ v: PROTOCOL_VERSION, ...event });
 }
 
-const ipcSink = { emit: send };
+const ipcSink = new ThrottledIpcSink(send);
 
 async function run(start: Promise<Session>): Promise<void> {
   starting = true;
   try {
     session = await start;
+    for (const c of early.splice(0)) session.trainer.command(c);
   } catch (e) {
     const error = describeError(e);
     send({ type: 'error', error, fatal: true });
@@ -43,6 +48,7 @@ async function run(start: Promise<Session>): Promise<void> {
 }
 
 function exit(code: number): void {
+  ipcSink.flush();
   // Let queued IPC messages drain before leaving.
   setTimeout(() => process.exit(code), 50);
 }
@@ -59,9 +65,14 @@ function handle(command: EngineCommand): void {
       return;
     case 'shutdown':
       if (session) session.trainer.command({ type: 'stop' });
+      else if (starting) early.push({ type: 'stop' });
       else exit(0);
       return;
     default:
+      if (!session && starting) {
+        early.push(command);
+        return;
+      }
       if (!session) return send({ type: 'error', fatal: false, error: { code: 'usage', message: `no active run for "${command.type}"` } });
       session.trainer.command(command);
   }

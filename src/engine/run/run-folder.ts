@@ -47,6 +47,8 @@ export function createRunDir(runsDir: string, name: string): string {
 export class RunFolder implements EventSink, RunStore {
   private readonly metricsFd: number;
   private readonly eventsFd: number;
+  /** Iteration lines not yet written; flushed with each metrics batch event (~every 100 ms). */
+  private pendingLines: string[] = [];
 
   constructor(readonly dir: string) {
     fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
@@ -58,23 +60,31 @@ export class RunFolder implements EventSink, RunStore {
     writeFileAtomic(path.join(this.dir, name), JSON.stringify(value, null, 1) + '\n');
   }
 
+  recordIteration(iteration: number, epoch: number, cost: number, learningRate: number): void {
+    this.pendingLines.push(JSON.stringify({ kind: 'iter', iteration, epoch, cost: finite(cost), lr: learningRate }));
+  }
+
+  /** Writes metric lines in the order they happened, whatever the batching of the events. */
+  private writeMetrics(line?: string): void {
+    if (line !== undefined) this.pendingLines.push(line);
+    if (this.pendingLines.length === 0) return;
+    fs.writeSync(this.metricsFd, this.pendingLines.join('\n') + '\n');
+    this.pendingLines = [];
+  }
+
   emit(event: EngineEvent): void {
     switch (event.type) {
-      case 'metrics': {
-        const lines = event.costs.map((cost, k) => JSON.stringify({
-          kind: 'iter', iteration: event.firstIteration + k, epoch: event.epoch, cost: finite(cost), lr: event.learningRate,
-        }));
-        fs.writeSync(this.metricsFd, lines.join('\n') + '\n');
+      case 'metrics':
+        this.writeMetrics();
         return;
-      }
       case 'epoch': {
         // Wall time stays out of metrics.jsonl so that a seeded run's metrics file is identical every time.
         const { seconds: _seconds, ...summary } = event.summary;
-        fs.writeSync(this.metricsFd, JSON.stringify({ kind: 'epoch', ...summary }, finiteReplacer) + '\n');
+        this.writeMetrics(JSON.stringify({ kind: 'epoch', ...summary }, finiteReplacer));
         return;
       }
       case 'layerStats':
-        fs.writeSync(this.metricsFd, JSON.stringify({ kind: 'layers', iteration: event.iteration, layers: event.layers }, finiteReplacer) + '\n');
+        this.writeMetrics(JSON.stringify({ kind: 'layers', iteration: event.iteration, layers: event.layers }, finiteReplacer));
         return;
       case 'hello':
         return;
@@ -101,6 +111,7 @@ export class RunFolder implements EventSink, RunStore {
   }
 
   close(): void {
+    this.writeMetrics();
     fs.closeSync(this.metricsFd);
     fs.closeSync(this.eventsFd);
   }

@@ -65,7 +65,6 @@ export class ForkLauncher implements TrialLauncher {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
       detached: process.platform !== 'win32',
-      windowsHide: true,
       execArgv: [],
     });
     return new ForkedTrial(child, start);

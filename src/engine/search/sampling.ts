@@ -2,17 +2,16 @@
  * Random-search sampling. Each dimension of `search.space` is sampled uniformly in its *sampling
  * space* and mapped back to a value:
  *
- * | distribution          | sampling space s        | value            | bounds [a, b] are          |
- * |-----------------------|-------------------------|------------------|----------------------------|
- * | `log` [a, b]          | s ~ U(a, b)             | 10^s             | exponents: [-4, 0] → 1e-4 … 1 |
- * | `oneMinusLog` [a, b]  | s ~ U(a, b)             | 1 − 10^s         | exponents < 0: [-3, -1] → β ∈ 0.9 … 0.999 |
- * | `uniform` [a, b]      | s ~ U(a, b)             | s                | values                     |
- * | `int` [a, b]          | s uniform in {a, …, b}  | s                | values, both inclusive     |
- * | `choice` [v0, v1, …]  | s uniform in {0, …, n−1} | v_s             | the values                 |
+ * | distribution          | sampling space s                     | value     | e.g.                         |
+ * |-----------------------|--------------------------------------|-----------|------------------------------|
+ * | `log` [a, b]          | s ~ U(log10 a, log10 b)              | 10^s      | [1e-4, 1]: α, 25 % per decade |
+ * | `oneMinusLog` [a, b]  | s ~ U(log10(1 − b), log10(1 − a))    | 1 − 10^s  | [0.9, 0.999]: β, half < 0.99  |
+ * | `uniform` [a, b]      | s ~ U(a, b)                          | s         |                              |
+ * | `int` [a, b]          | s uniform in {a, …, b}               | s         | both ends inclusive          |
+ * | `choice` [v0, v1, …]  | s uniform in {0, …, n−1}             | v_s       |                              |
  *
- * (The bounds of `log`/`oneMinusLog` are exponents, as in the schema and `validate.ts`:
- * `log [-4, 0]` is 10^U(log10 1e-4, log10 1) and `oneMinusLog [-3, -1]` is
- * β = 1 − 10^U(log10(1 − 0.999), log10(1 − 0.9)).)
+ * The bounds are values, as the user thinks of them; `low`/`high` of a dimension are the same
+ * bounds in sampling space.
  *
  * Coarse-to-fine boxes live in the same sampling space: a range [low, high] per continuous or
  * integer dimension (integers rounded inwards), a set of indices per choice.
@@ -25,6 +24,11 @@ import type { ExperimentConfig, SearchDistribution } from '../../shared/config';
 import type { SearchBox, SearchBoxRange, SearchDimension, SearchValue } from '../../shared/search-protocol';
 import { Rng } from '../util/rng';
 
+/** 10^x, exact for whole exponents (10^-4 is 0.0001, not 0.00009999999999999999). */
+export function pow10(x: number): number {
+  return Number.isInteger(x) ? Number(`1e${x}`) : Math.pow(10, x);
+}
+
 /** The dimensions of a `search.space`, in the file's key order. */
 export function dimensionsOf(space: Record<string, SearchDistribution>): SearchDimension[] {
   return Object.entries(space).map(([path, dist]) => dimensionOf(path, dist));
@@ -33,11 +37,11 @@ export function dimensionsOf(space: Record<string, SearchDistribution>): SearchD
 export function dimensionOf(path: string, dist: SearchDistribution): SearchDimension {
   if ('log' in dist) {
     const [a, b] = dist.log;
-    return { path, scale: 'log', low: a, high: b, min: Math.pow(10, a), max: Math.pow(10, b) };
+    return { path, scale: 'log', low: Math.log10(a), high: Math.log10(b), min: a, max: b };
   }
   if ('oneMinusLog' in dist) {
     const [a, b] = dist.oneMinusLog;
-    return { path, scale: 'oneMinusLog', low: a, high: b, min: 1 - Math.pow(10, b), max: 1 - Math.pow(10, a) };
+    return { path, scale: 'oneMinusLog', low: Math.log10(1 - b), high: Math.log10(1 - a), min: a, max: b };
   }
   if ('uniform' in dist) {
     const [a, b] = dist.uniform;
@@ -73,9 +77,9 @@ export function fromSamplingSpace(dim: SearchDimension, coord: number): SearchVa
   const clamp = (x: number): number => Math.min(dim.max!, Math.max(dim.min!, x));
   switch (dim.scale) {
     case 'log':
-      return clamp(Math.pow(10, coord));
+      return clamp(pow10(coord));
     case 'oneMinusLog':
-      return clamp(1 - Math.pow(10, coord));
+      return clamp(1 - pow10(coord));
     case 'uniform':
       return clamp(coord);
     case 'int':

@@ -18,12 +18,14 @@ export interface EventSink {
 
 /** Where a run keeps its files; null for in-memory runs (tests, benchmarks). */
 export interface RunStore {
+  /** Every iteration's cost, in order, as it happens (the events carry them in batches). */
+  recordIteration(iteration: number, epoch: number, cost: number, learningRate: number): void;
   saveCheckpoint(name: 'latest' | 'best', checkpoint: Checkpoint): string;
   saveGradientCheck(report: { id: string }): void;
   saveModel(model: unknown): void;
 }
 
-type Command =
+export type TrainerCommand =
   | { type: 'pause' } | { type: 'resume' } | { type: 'step'; iterations: number } | { type: 'stop' }
   | { type: 'setLearningRate'; value: number } | { type: 'gradientCheck'; requestId?: string }
   | { type: 'evaluateTest' } | { type: 'checkpoint' };
@@ -31,6 +33,13 @@ type Command =
 const TRAIN_MODE: ForwardMode = { training: true, dropout: true, updateRunningStats: true };
 /** How long the loop computes before it yields to the event loop (IPC, timers). */
 const YIELD_MS = 15;
+/**
+ * Wall-clock floors for work a fast run would otherwise do thousands of times a second (a
+ * 10-iteration epoch on a small set takes a millisecond): checkpoints (a file write + fsync) and
+ * snapshots (a forward pass over a grid and the dev set). The config's cadences are in epochs;
+ * these cap them. Nothing in metrics.jsonl depends on them, so seeded runs stay identical.
+ */
+const MIN_MS = { snapshot: 1000, checkpoint: 2000 } as const;
 
 /**
  * The training loop. Reads top to bottom: for each epoch, shuffle; for each mini-batch, wait at
@@ -38,7 +47,7 @@ const YIELD_MS = 15;
  * check for NaN/Inf, update; then evaluate, diagnose, early-stop, checkpoint.
  */
 export class Trainer {
-  private readonly commands: Command[] = [];
+  private readonly commands: TrainerCommand[] = [];
   private wake: (() => void) | null = null;
   private paused: boolean;
   private stepCredits = 0;
@@ -64,6 +73,7 @@ export class Trainer {
   private lastFlush = 0;
   private lastYield = 0;
   private readonly started = Date.now();
+  private readonly lastEmitted: Record<keyof typeof MIN_MS, number> = { snapshot: 0, checkpoint: 0 };
   private epochStarted = Date.now();
 
   constructor(private readonly setup: RunSetup, private readonly sink: EventSink, private readonly store: RunStore | null,
@@ -77,7 +87,7 @@ export class Trainer {
   }
 
   /** Queues a command; it runs between two iterations (or at once while paused). */
-  command(c: Command): void {
+  command(c: TrainerCommand): void {
     this.commands.push(c);
     this.wake?.();
   }
@@ -108,6 +118,7 @@ export class Trainer {
         this.batchInEpoch++;
       }
       this.batchInEpoch = 0;
+      this.flushCosts();
       this.epoch++;
       const stop = this.endOfEpoch();
       if (stop) break;
@@ -260,6 +271,7 @@ export class Trainer {
   // ───────────── metrics ─────────────
 
   private recordCost(cost: number): void {
+    this.store?.recordIteration(this.iteration, this.epoch, cost, this.currentLr);
     if (this.pendingCosts.length === 0) this.pendingFirst = this.iteration;
     this.pendingCosts.push(cost);
   }
@@ -323,10 +335,19 @@ export class Trainer {
       }
     }
     const every = config.training.checkpointEvery;
-    if (every > 0 && this.epoch % every === 0) this.saveCheckpoint();
+    if (every > 0 && this.epoch % every === 0 && this.due('checkpoint')) this.saveCheckpoint();
     const snapEvery = config.diagnostics.snapshotEvery;
-    if (snapEvery > 0 && (this.epoch % snapEvery === 0 || this.epoch === config.training.epochs || stop)) this.emitSnapshot();
+    const final = this.epoch === config.training.epochs || stop;
+    if (snapEvery > 0 && (final || (this.epoch % snapEvery === 0 && this.due('snapshot')))) this.emitSnapshot();
     return stop;
+  }
+
+  /** Whether `what` may be emitted now under its wall-clock floor (and if so, records that it was). */
+  private due(what: keyof typeof MIN_MS): boolean {
+    const now = Date.now();
+    if (now - this.lastEmitted[what] < MIN_MS[what]) return false;
+    this.lastEmitted[what] = now;
+    return true;
   }
 
   private overfitDone(): boolean {
@@ -391,6 +412,7 @@ export class Trainer {
   private saveCheckpoint(): void {
     if (!this.store) return;
     this.flushCosts();
+    this.lastEmitted.checkpoint = Date.now();
     const path = this.store.saveCheckpoint('latest', this.checkpoint());
     this.sink.emit({ type: 'checkpoint', iteration: this.iteration, epoch: this.epoch, path });
   }

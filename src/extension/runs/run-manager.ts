@@ -343,8 +343,16 @@ export class RunManager {
 
   // ───────────────────────── past runs ─────────────────────────
 
-  /** Re-reads the runs folder: adds new run folders, drops vanished ones (never live ones). */
-  async refresh(): Promise<void> {
+  private refreshing: Promise<void> = Promise.resolve();
+
+  /** Re-reads the runs folder: adds new run folders, drops vanished ones (never live ones). Calls queue up. */
+  refresh(): Promise<void> {
+    const next = this.refreshing.then(() => this.doRefresh());
+    this.refreshing = next.catch((err: unknown) => this.log(`refresh failed: ${String(err)}`));
+    return next;
+  }
+
+  private async doRefresh(): Promise<void> {
     const runsDir = this.opts.runsDir();
     const dirs = runsDir ? await discoverRunFolders(runsDir) : [];
     const known = new Set(this.runs.filter((r) => r.runDir).map((r) => norm(r.runDir)));
@@ -353,6 +361,8 @@ export class RunManager {
     for (const h of headers) {
       if (this.runs.some((r) => r.runDir && samePath(r.runDir, h.runDir))) continue;
       const run = await this.fromHeader(h);
+      // The folder may have become known meanwhile (a live run's runInfo).
+      if (this.runs.some((r) => r.runDir && samePath(r.runDir, h.runDir))) continue;
       this.runs.push(run);
       changed = true;
     }

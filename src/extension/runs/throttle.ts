@@ -45,8 +45,17 @@ export class Throttle<T> {
   }
 
   push(item: T): void {
-    if (this.disposed) return;
-    this.buffer.push(item);
+    this.pushMany([item]);
+  }
+
+  /**
+   * Adds several items at once; they leave together (one flush), at the next allowed time.
+   * `front`: they are older than what is buffered (items handed back after a held post).
+   */
+  pushMany(items: readonly T[], front = false): void {
+    if (this.disposed || items.length === 0) return;
+    if (front) this.buffer = [...items, ...this.buffer];
+    else for (const item of items) this.buffer.push(item);
     if (this.timer !== undefined) return;
     const wait = this.lastFlush + this.intervalMs - this.clock.now();
     if (wait <= 0) {

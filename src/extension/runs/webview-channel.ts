@@ -24,6 +24,13 @@ export interface ChannelOptions {
   clock?: Clock;
 }
 
+/** Longest wait for a post's delivery before the next one goes out anyway. */
+const MAX_IN_FLIGHT_MS = 2000;
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+}
+
 interface Pending {
   runId: string;
   event: EngineEvent;
@@ -31,9 +38,12 @@ interface Pending {
 
 export class WebviewChannel {
   private isReady = false;
+  /** At most one post in flight: a busy webview (or a slow link) gets fewer, larger posts, never a queue. */
+  private inFlight = false;
+  private held: Pending[] = [];
   private readonly throttle: Throttle<Pending>;
   /** Counters, for tests and the output log. */
-  readonly stats = { snapshots: 0, eventPosts: 0, events: 0, eventsIn: 0, snapshotMs: 0 };
+  readonly stats = { snapshots: 0, eventPosts: 0, events: 0, eventsIn: 0, snapshotMs: 0, maxDeliveryMs: 0 };
 
   constructor(private readonly opts: ChannelOptions) {
     this.throttle = new Throttle<Pending>(opts.ratePerSecond, (items) => this.flush(items), opts.clock ?? realClock);
@@ -57,6 +67,7 @@ export class WebviewChannel {
   /** The webview was hidden and its document discarded: wait for the next `ready`. */
   reset(): void {
     this.isReady = false;
+    this.held = [];
     this.throttle.clear();
   }
 
@@ -82,13 +93,42 @@ export class WebviewChannel {
 
   private sendSnapshot(): void {
     this.throttle.clear();
+    this.held = [];
     this.stats.snapshots++;
     const t0 = Date.now();
-    void this.opts.post(encodeNonFiniteShared(this.opts.snapshot()));
+    this.track(this.opts.post(encodeNonFiniteShared(this.opts.snapshot())));
     this.stats.snapshotMs = Math.max(this.stats.snapshotMs, Date.now() - t0);
   }
 
+  private track(result: unknown): void {
+    if (!isThenable(result)) return;
+    this.inFlight = true;
+    const sent = Date.now();
+    let settled = false;
+    // A delivery that never settles (a webview torn down mid-post) must not stall the channel.
+    const clock = this.opts.clock ?? realClock;
+    const guard = clock.setTimeout(() => done(), MAX_IN_FLIGHT_MS);
+    const done = (): void => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(guard);
+      this.inFlight = false;
+      this.stats.maxDeliveryMs = Math.max(this.stats.maxDeliveryMs, Date.now() - sent);
+      if (this.held.length && this.isReady) {
+        const again = this.held;
+        this.held = [];
+        // Back through the throttle: the rate limit still holds.
+        this.throttle.pushMany(again, true);
+      }
+    };
+    result.then(done, done);
+  }
+
   private flush(items: Pending[]): void {
+    if (this.inFlight) {
+      this.held.push(...items);
+      return;
+    }
     // One message per run (a dashboard shows one run, so one post); order within a run is kept.
     const byRun = new Map<string, EngineEvent[]>();
     for (const { runId, event } of items) {
@@ -102,7 +142,7 @@ export class WebviewChannel {
       this.stats.events += events.length;
       this.stats.eventsIn += all.length;
       const message: HostToWebview = { type: 'events', runId, events };
-      void this.opts.post(encodeNonFiniteShared(message));
+      this.track(this.opts.post(encodeNonFiniteShared(message)));
     }
   }
 }

@@ -76,7 +76,7 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
     for (const d of this.dashboards) {
       if (d.run.id === runId) return { open: true, ...d.channel.stats, rendered: d.lastRendered };
     }
-    return { open: false, snapshots: 0, eventPosts: 0, events: 0, eventsIn: 0, snapshotMs: 0 };
+    return { open: false, snapshots: 0, eventPosts: 0, events: 0, eventsIn: 0, snapshotMs: 0, maxDeliveryMs: 0 };
   }
 
   /** The run whose dashboard is the active editor, if any. */

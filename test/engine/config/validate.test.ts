@@ -125,13 +125,13 @@ describe('config/validate', () => {
     it('fills csv options and the search block defaults', () => {
       const c = resolveConfig({
         data: { source: { csv: 'train.csv' }, dev: { idx: { images: 'a', labels: 'b' } } },
-        search: { space: { 'training.optimizer.learningRate': { log: [-4, -1] } } },
+        search: { space: { 'training.optimizer.learningRate': { log: [1e-4, 0.1] } } },
       });
       assert.deepEqual(c.data.source, { csv: 'train.csv', label: -1, header: 'auto', task: 'auto' });
       assert.deepEqual(c.data.dev, { idx: { images: 'a', labels: 'b' } });
       assert.equal(c.data.test, undefined);
       assert.deepEqual(c.search, {
-        space: { 'training.optimizer.learningRate': { log: [-4, -1] } },
+        space: { 'training.optimizer.learningRate': { log: [1e-4, 0.1] } },
         trials: 20,
         parallel: 0,
         metric: 'devError',
@@ -341,7 +341,7 @@ describe('config/validate', () => {
 
     it('names a bad search path and suggests the right one', () => {
       const text = JSON.stringify(
-        withSource({ search: { space: { 'training.optimizer.learningrate': { log: [-4, -1] } } } }),
+        withSource({ search: { space: { 'training.optimizer.learningrate': { log: [1e-4, 0.1] } } } }),
         null,
         2,
       );
@@ -364,16 +364,17 @@ describe('config/validate', () => {
         return issues[0].message;
       };
       assert.match(one({ 'model.hidden[2].units': { int: [1, 4] } }), /"model\.hidden\[2\]" does not exist: "model\.hidden" has 1 element/);
-      assert.match(one({ 'model.hidden[*].units': { log: [0, 2] } }), /is an integer; use \{"int"/);
-      assert.match(one({ 'training.optimizer.learningRate': { log: [-1, -4] } }), /reversed: low -1 > high -4/);
+      assert.match(one({ 'model.hidden[*].units': { log: [1, 100] } }), /is an integer; use \{"int"/);
+      assert.match(one({ 'training.optimizer.learningRate': { log: [0.1, 1e-4] } }), /reversed: low 0.1 > high 0.0001/);
       assert.match(one({ 'training.optimizer.beta': { uniform: [0.8, 0.9] } }), /does not apply to optimizer type "adam"/);
       assert.match(one({ 'model.hidden[0].keepProb': { uniform: [0, 1] } }), /the value 0 for "model\.hidden\[0\]\.keepProb" would be invalid .*must be > 0/);
       assert.match(one({ 'model.hidden[*].activation': { choice: ['relu', 'tan'] } }), /"tan".*did you mean "tanh"/);
       assert.match(one({ 'search.trials': { int: [1, 4] } }), /cannot search over itself/);
       assert.match(one({ 'model..units': { int: [1, 4] } }), /bad search path/);
-      assert.match(one({ 'training.optimizer.beta1': { oneMinusLog: [-2, 0] } }), /exponents must be < 0/);
+      assert.match(one({ 'training.optimizer.beta1': { oneMinusLog: [0.9, 1] } }), /must be < 1/);
+      assert.match(one({ 'training.optimizer.learningRate': { log: [0, 0.1] } }), /must be > 0/);
       assert.match(one({ x: { lg: [1, 2] } }), /unknown distribution "lg"; did you mean "log"\?/);
-      const mode = search({ 'training.optimizer.learningRate': { log: [-4, -1] } }, { mode: 'max' });
+      const mode = search({ 'training.optimizer.learningRate': { log: [1e-4, 0.1] } }, { mode: 'max' });
       assert.deepEqual(mode.map((i) => i.path), ['/search/mode']);
     });
 
@@ -383,8 +384,8 @@ describe('config/validate', () => {
           model: { hidden: [{ units: 8 }, { units: 8 }] },
           search: {
             space: {
-              'training.optimizer.learningRate': { log: [-4, -1] },
-              'training.optimizer.beta1': { oneMinusLog: [-3, -1] },
+              'training.optimizer.learningRate': { log: [1e-4, 0.1] },
+              'training.optimizer.beta1': { oneMinusLog: [0.9, 0.999] },
               'model.hidden[*].units': { int: [4, 64] },
               'model.hidden[1].keepProb': { uniform: [0.5, 1] },
               'model.hidden[0].activation': { choice: ['relu', 'tanh'] },

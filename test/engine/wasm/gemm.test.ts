@@ -8,7 +8,7 @@ const TOL = 1e-5;
 const FORMS: [boolean, boolean, string][] = [
   [false, false, 'NN'], [true, false, 'TN'], [false, true, 'NT'], [true, true, 'TT'],
 ];
-/** Edge sizes: below, at and around the 4×8 tile, and just off the 128-row block. */
+/** Edge sizes: below, at and around the 5×8 tile and the 128-row block (the list). */
 const EDGE = [1, 3, 5, 7, 127, 129];
 /**
  * Larger shapes that take the packed, multi-threaded path: k across one and several k blocks
@@ -16,6 +16,7 @@ const EDGE = [1, 3, 5, 7, 127, 129];
  */
 const BIG: [number, number, number][] = [
   [129, 131, 300], [300, 77, 513], [1000, 9, 40], [5, 1000, 100], [133, 260, 1030], [64, 64, 64], [8, 8, 4096],
+  [121, 241, 119], [241, 1031, 40], // around the 120-row A block and the 1024-column B block
 ];
 
 describe('WasmBackend gemm vs TsBackend(float32)', function () {

@@ -7,6 +7,13 @@ export interface KernelExports {
   kBlock(k: number): number;
   gemmPacked(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, beta: number,
     c: number, i0: number, i1: number, j0: number, j1: number, work: number): void;
+  packedFloats(rowsOrCols: number, k: number, unit: number): number;
+  packARows(transA: number, m: number, k: number, a: number, dst: number, r0: number, r1: number): void;
+  packBCols(transB: number, n: number, k: number, b: number, dst: number, c0: number, c1: number): void;
+  gemmColumns(transB: number, m: number, n: number, k: number, pa: number, b: number, beta: number, c: number,
+    j0: number, j1: number, work: number): void;
+  gemmRows(transA: number, m: number, n: number, k: number, a: number, pb: number, beta: number, c: number,
+    i0: number, i1: number, work: number): void;
   gemmSmall(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, beta: number,
     c: number): void;
   addRowVector(rows: number, cols: number, x: number, bias: number, out: number): void;

@@ -28,7 +28,7 @@ import type { KernelExports } from './kernels';
  * the two sees the other's store (Dekker), so no wake-up is lost and no notify (a mutex in V8) is
  * wasted on a spinning thread.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 export const CTL_WORDS = 64;
 export const CTL_BYTES = CTL_WORDS * 4;
@@ -50,10 +50,32 @@ export const CMD_GEMM_ROWS = 2;
 export const CMD_ADAM = 3;
 export const CMD_EXIT = 4;
 
-// Argument words (offsets from W_ARGS).
+// Argument words (offsets from W_ARGS). A task's chunks are [0, nChunks): the first A_PRE of them
+// are a preparation phase (GEMM: packing the shared operand, in slices of A_PRE_CHUNK rows/columns
+// of A_PRE_DIM) that must all complete before any later chunk starts (a barrier inside the task);
+// the rest split [0, A_DIM) in slices of A_CHUNK.
 export const A_CHUNK = 0;
 export const A_NCHUNKS = 1;
 export const A_DIM = 2;
+export const A_PRE = 3;
+export const A_PRE_CHUNK = 4;
+export const A_PRE_DIM = 5;
+/** GEMM: trans of the split operand, m, n, k, A (or packed A), B (or packed B), beta, C,
+ *  then trans and source of the operand packed whole. */
+export const G_TRANS = 6;
+export const G_M = 7;
+export const G_N = 8;
+export const G_K = 9;
+export const G_A = 10;
+export const G_B = 11;
+export const G_BETA = 12;
+export const G_C = 13;
+export const G_PACK_TRANS = 14;
+export const G_PACK_SRC = 15;
+/** Adam: w, g, m, v, then float32 lr, β1, 1−β1, β2, 1−β2, ε, 1/bc1, 1/bc2. */
+export const ADAM_PTRS = 6;
+export const ADAM_HYPER = 10;
+export const ARG_WORDS = 18;
 
 /**
  * Busy-poll iterations (one Atomics.load each, ≈1–2 ns) before sleeping in Atomics.wait. A futex
@@ -104,27 +126,41 @@ export function claimChunk(ctl: Ctl, tag: bigint, nChunks: number): number {
   }
 }
 
-/** Runs chunk i of the task whose arguments are in `ctl` (read once by the caller into `args`). */
-export function runChunk(k: KernelExports, cmd: number, args: Int32Array, fargs: Float32Array, i: number,
+/**
+ * Runs chunk i of the task whose arguments the caller copied into `args` (its `fargs` alias them as
+ * float32), waiting first, for a main-phase chunk, until the preparation chunks are complete.
+ */
+export function runChunk(k: KernelExports, ctl: Ctl, cmd: number, args: Int32Array, fargs: Float32Array, i: number,
   work: number): void {
+  const pre = args[A_PRE];
+  if (i < pre) {
+    const lo = i * args[A_PRE_CHUNK];
+    const hi = Math.min(args[A_PRE_DIM], lo + args[A_PRE_CHUNK]);
+    // Columns split → A is packed whole, by rows; rows split → B, by columns.
+    if (cmd === CMD_GEMM_COLS) k.packARows(args[G_PACK_TRANS], args[G_M], args[G_K], args[G_PACK_SRC], args[G_A], lo, hi);
+    else k.packBCols(args[G_PACK_TRANS], args[G_N], args[G_K], args[G_PACK_SRC], args[G_B], lo, hi);
+    return;
+  }
+  // Each preparation chunk was counted by a sequentially consistent Atomics.add after its stores, so
+  // once this load sees them all counted, their packed data is visible here.
+  while (Atomics.load(ctl.i32, W_COMPLETED) < pre) { /* spin: packing slices take microseconds */ }
   const chunk = args[A_CHUNK];
-  const lo = i * chunk;
+  const lo = (i - pre) * chunk;
   const hi = Math.min(args[A_DIM], lo + chunk);
   if (cmd === CMD_GEMM_COLS) {
-    // trans, m, n, k, packedA, b, beta, c
-    k.gemmColumns(args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], lo, hi, work);
+    k.gemmColumns(args[G_TRANS], args[G_M], args[G_N], args[G_K], args[G_A], args[G_B], args[G_BETA], args[G_C],
+      lo, hi, work);
   } else if (cmd === CMD_GEMM_ROWS) {
-    // trans, m, n, k, a, packedB, beta, c
-    k.gemmRows(args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], lo, hi, work);
+    k.gemmRows(args[G_TRANS], args[G_M], args[G_N], args[G_K], args[G_A], args[G_B], args[G_BETA], args[G_C],
+      lo, hi, work);
   } else if (cmd === CMD_ADAM) {
-    // n = dim; w, g, m, v; then f32: lr, β1, 1−β1, β2, 1−β2, ε, 1/bc1, 1/bc2
     const o = lo * 4;
-    k.adamUpdate(hi - lo, args[3] + o, args[4] + o, args[5] + o, args[6] + o, fargs[7], fargs[8], fargs[9],
-      fargs[10], fargs[11], fargs[12], fargs[13], fargs[14]);
+    const p = ADAM_PTRS;
+    const h = ADAM_HYPER;
+    k.adamUpdate(hi - lo, args[p] + o, args[p + 1] + o, args[p + 2] + o, args[p + 3] + o, fargs[h], fargs[h + 1],
+      fargs[h + 2], fargs[h + 3], fargs[h + 4], fargs[h + 5], fargs[h + 6], fargs[h + 7]);
   } else {
     throw new Error(`kernel worker: unknown command ${cmd}`);
   }
 }
 
-/** Arguments of a task: W_ARGS.. words, copied out so a concurrent rewrite cannot tear a chunk. */
-export const ARG_WORDS = 15;

@@ -4,8 +4,10 @@ import { Worker } from 'node:worker_threads';
 import type { ActivationKind, AdamHyper, Backend, FloatArray } from '../backend';
 import { findArtefact, kernelModule, WORKER_FILE, type KernelExports } from './kernels';
 import {
-  CMD_ADAM, CMD_EXIT, CMD_GEMM, MAIN_SPIN, PROTOCOL_VERSION, SLOT_BYTES, SLOT_WORDS, W_ARGS, W_CMD, W_DONE, W_ERROR,
-  W_MAIN_SLEEPING, W_READY, W_SEQ, W_SLEEPING, type WorkerInit,
+  A_CHUNK, A_DIM, A_NCHUNKS, A_PRE, A_PRE_CHUNK, A_PRE_DIM, ADAM_HYPER, ADAM_PTRS, ARG_WORDS, CMD_ADAM, CMD_EXIT,
+  CMD_GEMM_COLS, CMD_GEMM_ROWS, CTL_BYTES, G_A, G_B, G_BETA, G_C, G_K, G_M, G_N, G_PACK_SRC, G_PACK_TRANS, G_TRANS,
+  MAIN_SPIN, MAX_WORKERS, PROTOCOL_VERSION, Q_CLAIM, W_ARGS, W_CMD, W_COMPLETED, W_ERROR, W_MAIN_SLEEPING, W_READY,
+  W_SLEEPERS, W_TASK, claimChunk, ctlViews, runChunk, type Ctl, type WorkerInit,
 } from './protocol';
 
 export interface WasmBackendOptions {
@@ -25,18 +27,27 @@ const RESERVED = PAGE;
 const ALIGN = 64;
 
 // Tile sizes of assembly/layout.ts that the host partitions by.
-const MR = 4;
+const MR = 5;
 const NR = 8;
 
 /**
- * Below this many multiply-adds (m·n·k) the direct kernel beats packing (W2-sized layers:
- * 32×16×16 = 8 k). Fixed by shape only, so the path, and the bits, never depend on thread count.
+ * Up to this many multiply-adds (m·n·k) the direct kernel beats packing (W2-sized layers,
+ * 32×16×16 = 8 k: 0.64 µs against 0.86 µs packed; at 130 k they tie). With B transposed the direct
+ * kernel is a dot product per element and loses from ~2 k on (32×16×16: 2.1 µs against 0.7 µs).
+ * Fixed by shape only, so the path, and the bits, never depend on the thread count.
  */
 const SMALL_GEMM_MACS = 24_576;
-/** Below this many multiply-adds one thread beats dispatch + the partial-tile overheads. */
-const PARALLEL_GEMM_MACS = 1 << 18;
-/** Adam splits across threads from this many weights up (below, dispatch costs more than it saves). */
+const SMALL_GEMM_MACS_TRANS_B = 2_048;
+/** Below this many multiply-adds (≈ 25 µs on one thread) one thread beats dispatch and the split. */
+const PARALLEL_GEMM_MACS = 1 << 19;
+/** Chunks per thread a parallel task is cut into: enough to even out unequal cores, few enough
+ *  that per-chunk overhead (a B or A block packed per chunk, partial tiles) stays small. */
+const CHUNKS_PER_THREAD = 4;
+/** A GEMM chunk does at least this many multiply-adds (≈ 20 µs), whatever the chunk count. */
+const MIN_CHUNK_MACS = 1 << 19;
+/** Adam splits across threads from this many weights up, in chunks of ADAM_CHUNK (64-byte multiples). */
 const PARALLEL_ADAM = 1 << 15;
+const ADAM_CHUNK = 1 << 14;
 /** Longest a dispatch may wait for workers before the backend declares them lost. */
 const JOIN_TIMEOUT_MS = 600_000;
 
@@ -56,11 +67,12 @@ const ACTIVATION_CODE: Record<ActivationKind, number> = {
  * Arrays passed to kernels are mapped to pointers by byteOffset after checking that their buffer is
  * one this memory has exposed.
  *
- * Threads: threads − 1 worker threads instantiate the same module over the same memory and wait
- * for commands in a shared control slot (protocol.ts). GEMMs of at least PARALLEL_GEMM_MACS split
- * C by columns (or by rows when m > n, which duplicates less packing) into equal parts aligned to the
- * 4×8 tile; the main thread computes part 0. Every element's summation order is independent of the
- * partition (see assembly/gemm.ts), so results are bit-identical for any thread count.
+ * Threads: threads − 1 worker threads instantiate the same module over the same memory and serve
+ * tasks from a shared control block (protocol.ts). A GEMM of at least PARALLEL_GEMM_MACS first packs
+ * one operand whole (A when m ≤ n, else B: the smaller of the two packings), then all threads, the
+ * main one included, claim chunks of C's columns (or rows), each packing only its share of the other
+ * operand. Every element's summation order is independent of the partition (see assembly/gemm.ts),
+ * so results are bit-identical for any thread count and either path.
  */
 export class WasmBackend implements Backend {
   readonly name = 'wasm-simd';
@@ -78,9 +90,14 @@ export class WasmBackend implements Backend {
   /** Per-thread GEMM scratch (packed panels), thread 0 = main. */
   private readonly work: number[] = [];
   private readonly workers: Worker[] = [];
-  private readonly ctl: Int32Array[] = [];
-  private readonly ctlF: Float32Array[] = [];
-  private readonly seq: number[] = [];
+  private readonly ctl: Ctl;
+  /** Tag of the latest task (the TASK word holds its low 32 bits). */
+  private task = 0;
+  /** Shared scratch for the operand a threaded GEMM packs whole. */
+  private packed = 0;
+  private packedFloats = 0;
+  private readonly args = new Int32Array(ARG_WORDS);
+  private readonly fargs = new Float32Array(this.args.buffer);
   private workerFailure: Error | undefined;
   private disposed = false;
 
@@ -106,6 +123,7 @@ export class WasmBackend implements Backend {
     this.buffers.add(this.buffer);
     this.k = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as KernelExports;
 
+    if (requested - 1 > MAX_WORKERS) throw new RangeError(`WasmBackend: at most ${MAX_WORKERS + 1} threads`);
     let threads = requested;
     const workerFile = threads > 1 ? (options.workerPath ?? findArtefact(WORKER_FILE)) : undefined;
     if (threads > 1 && (workerFile === undefined || !existsSync(workerFile))) {
@@ -114,17 +132,16 @@ export class WasmBackend implements Backend {
     }
     this.threads = threads;
 
-    // Control slots first, so that they lie in the initial pages, before any growth.
-    const slotBase = this.allocBytes(SLOT_BYTES * Math.max(threads - 1, 1));
+    // The control block first, so that it lies in the initial pages, before any growth.
+    this.ctl = ctlViews(this.buffer, this.allocBytes(CTL_BYTES));
     const workBytes = this.k.workFloats() * 4;
     for (let t = 0; t < threads; t++) this.work.push(this.allocBytes(workBytes));
 
     for (let w = 0; w < threads - 1; w++) {
-      const slot = slotBase + w * SLOT_BYTES;
-      this.ctl.push(new Int32Array(this.buffer, slot, SLOT_WORDS));
-      this.ctlF.push(new Float32Array(this.buffer, slot, SLOT_WORDS));
-      this.seq.push(0);
-      const init: WorkerInit = { protocol: PROTOCOL_VERSION, module, memory: this.memory, slot };
+      const init: WorkerInit = {
+        protocol: PROTOCOL_VERSION, module, memory: this.memory, ctl: this.ctl.i32.byteOffset, work: this.work[w + 1],
+        index: w,
+      };
       const worker = new Worker(workerFile as string, { workerData: init });
       // An idle worker must not keep a CLI alive; dispose() ends them explicitly.
       worker.unref();
@@ -137,9 +154,8 @@ export class WasmBackend implements Backend {
 
   /** Resolves once every worker has instantiated the kernels. */
   async ready(): Promise<void> {
-    for (let w = 0; w < this.ctl.length; w++) {
-      const ctl = this.ctl[w];
-      while (Atomics.load(ctl, W_READY) === 0) {
+    for (let w = 0; w < this.workers.length; w++) {
+      while (Atomics.load(this.ctl.i32, W_READY + w) === 0) {
         if (this.workerFailure) throw this.wrapFailure();
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
@@ -205,7 +221,7 @@ export class WasmBackend implements Backend {
     const tA = transA ? 1 : 0;
     const tB = transB ? 1 : 0;
     const macs = m * n * k;
-    if (macs <= SMALL_GEMM_MACS) {
+    if (macs <= (transB ? SMALL_GEMM_MACS_TRANS_B : SMALL_GEMM_MACS)) {
       this.k.gemmSmall(tA, tB, m, n, k, pa, pb, beta, pc);
       return;
     }
@@ -213,64 +229,99 @@ export class WasmBackend implements Backend {
       this.k.gemmPacked(tA, tB, m, n, k, pa, pb, beta, pc, 0, m, 0, n, this.work[0]);
       return;
     }
-    // Split the dimension whose split duplicates less packing: splitting columns makes every thread
-    // pack all of A (m·k), splitting rows makes every thread pack all of B (k·n).
+    // Pack the operand whose whole packing is smaller once, share it, and split the other dimension:
+    // columns share packed A (m·k floats), rows share packed B (k·n floats). The packing itself is
+    // the task's preparation phase, split over the threads too.
     const byCols = m <= n;
-    const dim = byCols ? n : m;
     const unit = byCols ? NR : MR;
-    const parts = Math.max(1, Math.min(this.threads, Math.floor(dim / unit)));
-    const chunk = Math.ceil(dim / parts / unit) * unit;
-    let posted = 0;
-    for (let t = 1; t < parts; t++) {
-      const lo = t * chunk;
-      const hi = Math.min(dim, lo + chunk);
-      if (lo >= hi) break;
-      const ctl = this.ctl[t - 1];
-      const w = W_ARGS;
-      ctl[w] = tA; ctl[w + 1] = tB; ctl[w + 2] = m; ctl[w + 3] = n; ctl[w + 4] = k;
-      ctl[w + 5] = pa; ctl[w + 6] = pb; ctl[w + 7] = beta; ctl[w + 8] = pc;
-      ctl[w + 9] = byCols ? 0 : lo; ctl[w + 10] = byCols ? m : hi;
-      ctl[w + 11] = byCols ? lo : 0; ctl[w + 12] = byCols ? hi : n;
-      ctl[w + 13] = this.work[t];
-      this.post(t - 1, CMD_GEMM);
-      posted++;
+    const dim = byCols ? n : m;
+    const preUnit = byCols ? MR : NR;
+    const preDim = byCols ? m : n;
+    const shared = this.sharedPack(byCols ? this.k.packedFloats(m, k, MR) : this.k.packedFloats(n, k, NR));
+    const units = Math.ceil(dim / unit);
+    const perUnit = unit * (macs / dim);
+    let chunkUnits = Math.ceil(units / (this.threads * CHUNKS_PER_THREAD));
+    chunkUnits = Math.max(chunkUnits, Math.ceil(MIN_CHUNK_MACS / perUnit));
+    const args = this.args;
+    args[G_TRANS] = byCols ? tB : tA;
+    args[G_M] = m;
+    args[G_N] = n;
+    args[G_K] = k;
+    args[G_A] = byCols ? shared : pa;
+    args[G_B] = byCols ? pb : shared;
+    args[G_BETA] = beta;
+    args[G_C] = pc;
+    args[G_PACK_TRANS] = byCols ? tA : tB;
+    args[G_PACK_SRC] = byCols ? pa : pb;
+    const preChunk = Math.ceil(preDim / this.threads / preUnit) * preUnit;
+    this.parallel(byCols ? CMD_GEMM_COLS : CMD_GEMM_ROWS, dim, chunkUnits * unit, preDim, preChunk);
+  }
+
+  /** The shared packing buffer, grown (never shrunk: the arena does not free) to hold `floats`. */
+  private sharedPack(floats: number): number {
+    if (floats > this.packedFloats) {
+      const size = Math.max(floats, 2 * this.packedFloats);
+      this.packed = this.allocBytes(size * 4);
+      this.packedFloats = size;
     }
-    const hi0 = Math.min(dim, chunk);
-    this.k.gemmPacked(tA, tB, m, n, k, pa, pb, beta, pc, 0, byCols ? m : hi0, 0, byCols ? hi0 : n, this.work[0]);
-    this.join(posted);
+    return this.packed;
   }
 
-  private post(w: number, cmd: number): void {
+  /**
+   * Runs the task in this.args on every thread (protocol.ts): a preparation phase over [0, preDim) in
+   * slices of preChunk (none when preDim = 0), then [0, dim) in slices of chunk. Returns when all
+   * chunks are done.
+   */
+  private parallel(cmd: number, dim: number, chunk: number, preDim = 0, preChunk = 1): void {
     if (this.workerFailure) throw this.wrapFailure();
-    const ctl = this.ctl[w];
-    ctl[W_CMD] = cmd;
-    const s = (this.seq[w] = (this.seq[w] + 1) | 0);
-    Atomics.store(ctl, W_SEQ, s);
-    if (Atomics.load(ctl, W_SLEEPING) !== 0) Atomics.notify(ctl, W_SEQ);
-  }
+    const pre = Math.ceil(preDim / preChunk);
+    const nChunks = pre + Math.ceil(dim / chunk);
+    const a = this.args;
+    a[A_CHUNK] = chunk;
+    a[A_NCHUNKS] = nChunks;
+    a[A_DIM] = dim;
+    a[A_PRE] = pre;
+    a[A_PRE_CHUNK] = preChunk;
+    a[A_PRE_DIM] = preDim;
+    const { i32, claim } = this.ctl;
+    i32.set(a, W_ARGS);
+    i32[W_CMD] = cmd;
+    i32[W_ERROR] = 0;
+    Atomics.store(i32, W_COMPLETED, 0);
+    const task = (this.task = (this.task + 1) >>> 0);
+    const tag = BigInt(task);
+    Atomics.store(claim, Q_CLAIM, tag << 32n);
+    Atomics.store(i32, W_TASK, task | 0);
+    if (Atomics.load(i32, W_SLEEPERS) > 0) Atomics.notify(i32, W_TASK);
 
-  /** Waits for workers 0..count−1 to finish their latest command. */
-  private join(count: number): void {
-    for (let w = 0; w < count; w++) {
-      const ctl = this.ctl[w];
-      const s = this.seq[w];
-      let spins = 0;
-      let waited = 0;
-      for (;;) {
-        const d = Atomics.load(ctl, W_DONE);
-        if (d === s) break;
-        if (++spins > MAIN_SPIN) {
-          Atomics.store(ctl, W_MAIN_SLEEPING, 1);
-          Atomics.wait(ctl, W_DONE, d, 1000);
-          Atomics.store(ctl, W_MAIN_SLEEPING, 0);
-          waited += 1000;
-          if (waited > JOIN_TIMEOUT_MS) {
-            throw new Error(`WasmBackend: kernel worker ${w + 1} did not answer in ${JOIN_TIMEOUT_MS / 1000} s`);
-          }
+    let failure: unknown;
+    for (let i = claimChunk(this.ctl, tag, nChunks); i >= 0; i = claimChunk(this.ctl, tag, nChunks)) {
+      try {
+        runChunk(this.k, this.ctl, cmd, a, this.fargs, i, this.work[0]);
+      } catch (e) {
+        // Keep counting: workers may still run chunks of this task, and the block must be quiet
+        // before the next task reuses it.
+        failure ??= e;
+      }
+      Atomics.add(i32, W_COMPLETED, 1);
+    }
+    let spins = 0;
+    let waited = 0;
+    for (;;) {
+      const done = Atomics.load(i32, W_COMPLETED);
+      if (done >= nChunks) break;
+      if (++spins > MAIN_SPIN) {
+        Atomics.store(i32, W_MAIN_SLEEPING, 1);
+        Atomics.wait(i32, W_COMPLETED, done, 1000);
+        Atomics.store(i32, W_MAIN_SLEEPING, 0);
+        waited += 1000;
+        if (waited > JOIN_TIMEOUT_MS) {
+          throw new Error(`WasmBackend: kernel workers did not finish a task in ${JOIN_TIMEOUT_MS / 1000} s`);
         }
       }
-      if (ctl[W_ERROR] !== 0) throw new Error(`WasmBackend: kernel worker ${w + 1} trapped (bad pointer or size?)`);
     }
+    if (failure !== undefined) throw failure;
+    if (i32[W_ERROR] !== 0) throw new Error('WasmBackend: a kernel worker trapped (bad pointer or size?)');
   }
 
   private wrapFailure(): Error {
@@ -393,40 +444,22 @@ export class WasmBackend implements Backend {
       this.k.adamUpdate(n, pw, pg, pm, pv, h.lr, h.beta1, c1, h.beta2, c2, h.epsilon, ib1, ib2);
       return;
     }
-    // Elementwise, so any split gives the same bits; chunks of 16 floats keep threads on separate
-    // cache lines wherever the arrays start on one.
-    const parts = this.threads;
-    const chunk = Math.ceil(n / parts / 16) * 16;
-    let posted = 0;
-    for (let t = 1; t < parts; t++) {
-      const lo = t * chunk;
-      const len = Math.min(n, lo + chunk) - lo;
-      if (len <= 0) break;
-      const ctl = this.ctl[t - 1];
-      const f = this.ctlF[t - 1];
-      const a = W_ARGS;
-      const o = lo * 4;
-      ctl[a] = len; ctl[a + 1] = pw + o; ctl[a + 2] = pg + o; ctl[a + 3] = pm + o; ctl[a + 4] = pv + o;
-      f[a + 5] = h.lr; f[a + 6] = h.beta1; f[a + 7] = c1; f[a + 8] = h.beta2; f[a + 9] = c2; f[a + 10] = h.epsilon;
-      f[a + 11] = ib1; f[a + 12] = ib2;
-      this.post(t - 1, CMD_ADAM);
-      posted++;
-    }
-    this.k.adamUpdate(Math.min(n, chunk), pw, pg, pm, pv, h.lr, h.beta1, c1, h.beta2, c2, h.epsilon, ib1, ib2);
-    this.join(posted);
+    // Elementwise, so any split gives the same bits.
+    this.args.set([pw, pg, pm, pv], ADAM_PTRS);
+    this.fargs.set([h.lr, h.beta1, c1, h.beta2, c2, h.epsilon, ib1, ib2], ADAM_HYPER);
+    this.parallel(CMD_ADAM, n, ADAM_CHUNK);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (let w = 0; w < this.workers.length; w++) {
-      // Ask the worker to leave its loop (a sleeping one is woken), then make sure it is gone.
-      const ctl = this.ctl[w];
-      ctl[W_CMD] = CMD_EXIT;
-      Atomics.store(ctl, W_SEQ, (this.seq[w] + 1) | 0);
-      Atomics.notify(ctl, W_SEQ);
-      void this.workers[w].terminate();
-    }
+    if (this.workers.length === 0) return;
+    // Ask the workers to leave their loops (sleepers are woken), then make sure they are gone.
+    const i32 = this.ctl.i32;
+    i32[W_CMD] = CMD_EXIT;
+    Atomics.store(i32, W_TASK, (this.task + 1) | 0);
+    Atomics.notify(i32, W_TASK);
+    for (const w of this.workers) void w.terminate();
   }
 }
 

@@ -1,0 +1,13 @@
+/** Hyperparameter search (docs/search.md): sampling, the runner, export, the CLI command. */
+export {
+  SearchRunner, startSearch, resumeSearch, resolveParallel, MEDIAN_MIN_COMPLETED,
+  type SearchRunnerOptions, type StartSearchOptions, type ResumeSearchOptions, type SearchResult,
+} from './runner';
+export { exportBest, trialExperiment, type ExportedConfig } from './export';
+export {
+  dimensionsOf, dimensionOf, toSamplingSpace, fromSamplingSpace, fullBox, sampleCoord, samplePoint, sampleTrial,
+  boxOf, insideBox, trialRng, searchSeed, pow10, formatValue, type SampledPoint,
+} from './sampling';
+export { ForkLauncher, findEngineScript, type TrialLauncher, type TrialHandle, type TrialStart, type TrialExit } from './launcher';
+export { readSearchFile, writeSearchFile, searchFilePath, SEARCH_FILE } from './search-file';
+export { runSearchCommand, type SearchCliFlags } from './cli';

@@ -1,0 +1,832 @@
+/**
+ * The hyperparameter search: random search over `search.space`, `rounds` coarse-to-fine rounds of
+ * `trials` trials each, at most `parallel` trials at once, each trial a separate engine process
+ * writing a normal run folder inside the search folder:
+ *
+ *   <runsDir>/<stamp>-<name>-search/
+ *     search.json          every trial, its values, state and metric; the space; the rounds' boxes
+ *     trial-001/ …         run folders (docs/run-folder.md)
+ *
+ * Live control: pause / resume / kill one trial, add trials, stop the whole search; a stopped or
+ * interrupted search continues with `SearchRunner.resume(dir)`. See docs/search.md.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ExperimentConfig } from '../../shared/config';
+import type { EngineEvent, EpochSummary, RunSummary } from '../../shared/protocol';
+import {
+  SEARCH_FILE_VERSION,
+  isTerminalTrialState,
+  type SearchEvent,
+  type SearchFile,
+  type SearchInfo,
+  type SearchMetric,
+  type SearchProgress,
+  type TrialChange,
+  type TrialRecord,
+  type TrialState,
+} from '../../shared/search-protocol';
+import { ConfigError } from '../config/errors';
+import { parseJson } from '../config/jsonLocations';
+import { setPath } from '../config/paths';
+import { resolveConfig, resolveConfigText } from '../config/validate';
+import { createRunDir } from '../run/run-folder';
+import { defaultRunsDir } from '../run/session';
+import { ForkLauncher, type TrialExit, type TrialHandle, type TrialLauncher, type TrialStart } from './launcher';
+import { boxOf, dimensionsOf, formatValue, sampleTrial, searchSeed } from './sampling';
+import { readSearchFile, writeSearchFile } from './search-file';
+
+/** Median stopping needs at least this many completed trials to compare with. */
+export const MEDIAN_MIN_COMPLETED = 3;
+
+export interface SearchRunnerOptions {
+  /** Trials per round instead of `search.trials`. */
+  trials?: number;
+  /** Trials at once instead of `search.parallel` (0 = the number of cores). */
+  parallel?: number;
+  /** How trials are started (default: fork `dist/engine.js`). */
+  launcher?: TrialLauncher;
+  /** The engine script for the default launcher (default: found by `findEngineScript`). */
+  enginePath?: string;
+  /** Engine-side batching of metric events, ms (default 500). */
+  flushMs?: number;
+  /** Least time between two throttled writes of search.json, ms (default 500: ≤ 2 writes/s). */
+  writeThrottleMs?: number;
+  /** Least time between two 'updated' events of the same trial, ms (default 250). */
+  eventThrottleMs?: number;
+  /** How long a trial asked to stop may take before it is killed, ms (default 15000). */
+  stopGraceMs?: number;
+}
+
+export interface StartSearchOptions extends SearchRunnerOptions {
+  configPath: string;
+  /** Where the search folder goes (default `.gradient-lab/runs/` next to the file). */
+  runsDir?: string;
+}
+
+export interface ResumeSearchOptions extends SearchRunnerOptions {
+  /** Trials to add to the last round when resuming (e.g. to extend a finished search). */
+  addTrials?: number;
+}
+
+export interface SearchResult {
+  state: 'finished' | 'stopped';
+  dir: string;
+  best: TrialRecord | null;
+  trials: TrialRecord[];
+}
+
+type Listener = (event: SearchEvent) => void;
+
+interface LiveTrial {
+  handle: TrialHandle;
+  /** The engine drops commands until its run exists: hold them until its first `state` event. */
+  ready: boolean;
+  pending: ('pause' | 'resume' | 'stop')[];
+  summary: RunSummary | null;
+  error: string | null;
+  sawRunInfo: boolean;
+  resumed: boolean;
+  kill: boolean;
+  prune: string | null;
+  stop: boolean;
+  diverged: string | null;
+  timer: NodeJS.Timeout | null;
+}
+
+const pick = (s: EpochSummary, metric: SearchMetric): number | null => {
+  switch (metric) {
+    case 'devError': return s.devError;
+    case 'devLoss': return s.devCost;
+    case 'trainError': return s.trainError;
+    case 'trainLoss': return s.trainCost;
+  }
+};
+
+/** Mean of the first `epoch` values of a curve (nulls skipped); null when the curve is shorter. */
+function runningAverage(curve: readonly (number | null)[], epoch: number): number | null {
+  if (curve.length < epoch) return null;
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < epoch; i++) {
+    const v = curve[i];
+    if (v !== null) {
+      sum += v;
+      n++;
+    }
+  }
+  return n > 0 ? sum / n : null;
+}
+
+const trialName = (id: number): string => `trial-${String(id).padStart(3, '0')}`;
+const now = (): string => new Date().toISOString();
+
+export function resolveParallel(parallel: number): number {
+  return parallel > 0 ? parallel : Math.max(1, os.availableParallelism());
+}
+
+export class SearchRunner {
+  private readonly listeners: Listener[] = [];
+  private readonly live = new Map<number, LiveTrial>();
+  private readonly launcher: TrialLauncher;
+  private readonly opts: Required<Pick<SearchRunnerOptions, 'flushMs' | 'writeThrottleMs' | 'eventThrottleMs' | 'stopGraceMs'>>;
+  private readonly base: ExperimentConfig;
+  private started = false;
+  private stopping = false;
+  private ended = false;
+  private result: SearchResult | null = null;
+  private resolveDone!: (r: SearchResult) => void;
+  private readonly done: Promise<SearchResult>;
+  private writeTimer: NodeJS.Timeout | null = null;
+  private lastWrite = 0;
+  private readonly dirtyTrials = new Set<number>();
+  private eventTimer: NodeJS.Timeout | null = null;
+
+  private constructor(readonly dir: string, private readonly file: SearchFile, options: SearchRunnerOptions, private readonly resumed: boolean) {
+    this.base = resolveConfig(file.experiment, file.configPath);
+    this.launcher = options.launcher ?? new ForkLauncher(options.enginePath);
+    this.opts = {
+      flushMs: options.flushMs ?? 500,
+      writeThrottleMs: options.writeThrottleMs ?? 500,
+      eventThrottleMs: options.eventThrottleMs ?? 250,
+      stopGraceMs: options.stopGraceMs ?? 15000,
+    };
+    this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+  }
+
+  // ───────────── creating and resuming ─────────────
+
+  /**
+   * Validates the experiment (it must have a `search` block), creates the search folder with its
+   * search.json and the first round's trials (queued). Nothing runs until `run()`.
+   * Throws ConfigError (with line/column) for a bad file.
+   */
+  static create(options: StartSearchOptions): SearchRunner {
+    const configPath = path.resolve(options.configPath);
+    const text = fs.readFileSync(configPath, 'utf8');
+    const config = resolveConfigText(text, options.configPath);
+    if (!config.search) {
+      throw new ConfigError([{
+        path: '', kind: 'semantic',
+        message: 'the experiment has no "search" block; add one, e.g. "search": {"space": {"training.optimizer.learningRate": {"log": [1e-4, 0.1]}}} (docs/search.md)',
+      }], options.configPath);
+    }
+    const s = config.search;
+    const trials = options.trials ?? s.trials;
+    if (!(Number.isInteger(trials) && trials > 0)) throw new Error('the number of trials must be a positive integer');
+    const parallel = resolveParallel(options.parallel ?? s.parallel);
+    const dir = createRunDir(options.runsDir ? path.resolve(options.runsDir) : defaultRunsDir(configPath), `${config.name}-search`);
+    const file: SearchFile = {
+      version: SEARCH_FILE_VERSION,
+      name: config.name,
+      configPath,
+      createdAt: now(),
+      updatedAt: now(),
+      state: 'running',
+      seed: searchSeed(config),
+      metric: s.metric,
+      mode: s.mode,
+      trialsPerRound: trials,
+      rounds: s.rounds,
+      keepTop: s.keepTop,
+      parallel,
+      epochsPerTrial: s.epochsPerTrial ?? config.training.epochs,
+      earlyTermination: { ...s.earlyTermination },
+      space: dimensionsOf(s.space),
+      roundBoxes: [],
+      trials: [],
+      bestTrial: null,
+      experiment: parseJson(text).value,
+    };
+    const runner = new SearchRunner(dir, file, options, false);
+    lockSearch(dir);
+    runner.openRound(0);
+    runner.writeNow();
+    return runner;
+  }
+
+  /**
+   * Continues an interrupted or stopped search: finished, killed, pruned and failed trials are
+   * kept; trials that were queued, running, paused or stopped run again, from their run folder's
+   * last checkpoint when it has one (`resumeFromCheckpoint`), else from scratch in a fresh folder
+   * (`trial-007-2`). Missing rounds follow as usual.
+   */
+  static resume(searchDir: string, options: ResumeSearchOptions = {}): SearchRunner {
+    const dir = path.resolve(searchDir);
+    const file = readSearchFile(dir);
+    lockSearch(dir);
+    if (options.trials !== undefined) file.trialsPerRound = options.trials;
+    if (options.parallel !== undefined) file.parallel = resolveParallel(options.parallel);
+    for (const t of file.trials) {
+      if (!isTerminalTrialState(t.state) || t.state === 'stopped') {
+        t.state = 'queued';
+        delete t.endedAt;
+        delete t.error;
+      }
+    }
+    file.state = 'running';
+    const runner = new SearchRunner(dir, file, options, true);
+    if (file.roundBoxes.length === 0) runner.openRound(0);
+    if (options.addTrials) runner.addTrials(options.addTrials);
+    runner.writeNow();
+    return runner;
+  }
+
+  // ───────────── reading ─────────────
+
+  /** A copy of the whole search.json as it stands. */
+  snapshot(): SearchFile {
+    return structuredClone(this.file);
+  }
+
+  trial(id: number): TrialRecord | undefined {
+    const t = this.file.trials.find((x) => x.id === id);
+    return t && structuredClone(t);
+  }
+
+  best(): TrialRecord | null {
+    const id = this.file.bestTrial;
+    return id === null ? null : this.trial(id) ?? null;
+  }
+
+  info(): SearchInfo {
+    const f = this.file;
+    return {
+      dir: this.dir, name: f.name, configPath: f.configPath, space: structuredClone(f.space), trials: f.trialsPerRound,
+      rounds: f.rounds, parallel: f.parallel, metric: f.metric, mode: f.mode, epochsPerTrial: f.epochsPerTrial, resumed: this.resumed,
+    };
+  }
+
+  progress(): SearchProgress {
+    let done = 0;
+    let running = 0;
+    let queued = 0;
+    let paused = 0;
+    for (const t of this.file.trials) {
+      if (isTerminalTrialState(t.state)) done++;
+      else if (t.state === 'running') running++;
+      else if (t.state === 'paused') paused++;
+      else queued++;
+    }
+    const b = this.file.trials.find((t) => t.id === this.file.bestTrial);
+    return {
+      done, running, queued, paused, total: this.file.trials.length, round: this.file.roundBoxes.length - 1,
+      best: b && b.metric !== null ? { id: b.id, metric: b.metric, values: { ...b.values } } : null,
+    };
+  }
+
+  /** Every event; returns a function that removes the listener. */
+  onAny(listener: Listener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Events of one type, typed. */
+  on<T extends SearchEvent['type']>(type: T, listener: (event: Extract<SearchEvent, { type: T }>) => void): () => void {
+    return this.onAny((e) => {
+      if (e.type === type) listener(e as Extract<SearchEvent, { type: T }>);
+    });
+  }
+
+  // ───────────── running ─────────────
+
+  /**
+   * Runs the search to its end (every trial of every round in a terminal state) or until
+   * `stop()`. Emits `searchInfo`, the rounds and trials so far, then live events.
+   */
+  run(): Promise<SearchResult> {
+    if (!this.started) {
+      this.started = true;
+      this.emit({ type: 'searchInfo', ...this.info() });
+      for (const r of this.file.roundBoxes) this.emit({ type: 'round', index: r.index, box: structuredClone(r.box), basedOn: [...r.basedOn] });
+      for (const t of this.file.trials) this.emit({ type: 'trial', change: 'added', trial: structuredClone(t) });
+      this.emitProgress();
+      this.pump();
+    }
+    return this.done;
+  }
+
+  /** Pauses a running trial (its engine waits), or holds a queued one back. */
+  pauseTrial(id: number): boolean {
+    const t = this.require(id);
+    const live = this.live.get(id);
+    if (live) {
+      if (t.state !== 'running') return false;
+      this.command(live, 'pause');
+      return true;
+    }
+    if (t.state !== 'queued') return false;
+    this.setState(t, 'paused');
+    return true;
+  }
+
+  /** Resumes a paused trial (or releases a held one into the queue). */
+  resumeTrial(id: number): boolean {
+    const t = this.require(id);
+    const live = this.live.get(id);
+    if (live) {
+      if (t.state !== 'paused') return false;
+      this.command(live, 'resume');
+      return true;
+    }
+    if (t.state !== 'paused') return false;
+    this.setState(t, 'queued');
+    this.pump();
+    return true;
+  }
+
+  /** Kills one trial (state `killed`; its run folder is closed cleanly); the others go on. */
+  killTrial(id: number): boolean {
+    const t = this.require(id);
+    if (isTerminalTrialState(t.state)) return false;
+    const live = this.live.get(id);
+    if (!live) {
+      t.endedAt = now();
+      this.setState(t, 'killed', 'finished');
+      this.pump();
+      return true;
+    }
+    if (live.kill) return true;
+    live.kill = true;
+    this.stopLive(live);
+    return true;
+  }
+
+  /** Adds trials to the current round, sampled in its box; returns them (queued). */
+  addTrials(count: number): TrialRecord[] {
+    if (!(Number.isInteger(count) && count > 0)) throw new Error('the number of trials to add must be a positive integer');
+    if (this.ended || this.stopping) throw new Error('the search has ended; resume it to add trials');
+    const round = this.file.roundBoxes.length - 1;
+    const added = this.createTrials(round, count);
+    this.writeNow();
+    this.emitProgress();
+    this.pump();
+    return added.map((t) => structuredClone(t));
+  }
+
+  /**
+   * Stops the search: running and paused trials get the engine's `stop` (checkpoint + summary,
+   * state `stopped`), queued ones are marked `stopped`. Resolves when every trial has ended.
+   */
+  stop(): Promise<SearchResult> {
+    if (this.ended) return this.done;
+    this.stopping = true;
+    this.started = true;
+    for (const t of this.file.trials) {
+      if (!isTerminalTrialState(t.state) && !this.live.has(t.id)) {
+        t.endedAt = now();
+        this.setState(t, 'stopped', 'finished');
+      }
+    }
+    for (const live of this.live.values()) {
+      if (!live.kill && !live.prune) {
+        live.stop = true;
+        this.stopLive(live);
+      }
+    }
+    this.pump();
+    return this.done;
+  }
+
+  // ───────────── internals: rounds and trials ─────────────
+
+  private require(id: number): TrialRecord {
+    const t = this.file.trials.find((x) => x.id === id);
+    if (!t) throw new Error(`no trial ${id} in this search`);
+    return t;
+  }
+
+  /** `a` is better than `b` (NaN is worse than anything). */
+  private better(a: number, b: number): boolean {
+    if (Number.isNaN(a)) return false;
+    if (Number.isNaN(b)) return true;
+    return this.file.mode === 'max' ? a > b : a < b;
+  }
+
+  /** Finished trials of a round (all rounds when undefined), best first. */
+  private ranked(round?: number): TrialRecord[] {
+    return this.file.trials
+      .filter((t) => t.state === 'finished' && t.metric !== null && (round === undefined || t.round === round))
+      .sort((a, b) => (this.better(a.metric!, b.metric!) ? -1 : this.better(b.metric!, a.metric!) ? 1 : a.id - b.id));
+  }
+
+  private openRound(index: number): void {
+    let basedOn: number[] = [];
+    let box = boxOf(this.file.space, []);
+    if (index > 0) {
+      const top = this.ranked(index - 1).slice(0, this.file.keepTop);
+      if (top.length > 0) {
+        basedOn = top.map((t) => t.id);
+        box = boxOf(this.file.space, top.map((t) => t.coords));
+      } else {
+        box = structuredClone(this.file.roundBoxes[index - 1].box);
+        this.log('warning', `round ${index + 1}: no trial of round ${index} finished; sampling in the same box again`);
+      }
+    }
+    this.file.roundBoxes.push({ index, box, basedOn });
+    this.emit({ type: 'round', index, box: structuredClone(box), basedOn: [...basedOn] });
+    this.createTrials(index, this.file.trialsPerRound);
+  }
+
+  private createTrials(round: number, count: number): TrialRecord[] {
+    const { box } = this.file.roundBoxes[round];
+    let inRound = this.file.trials.filter((t) => t.round === round).length;
+    let nextId = this.file.trials.reduce((m, t) => Math.max(m, t.id), 0) + 1;
+    const added: TrialRecord[] = [];
+    for (let k = 0; k < count; k++) {
+      const { values, coords } = sampleTrial(this.file.space, this.file.seed, round, inRound++, box);
+      const id = nextId++;
+      const t: TrialRecord = {
+        id, name: trialName(id), round, values, coords, state: 'queued', metric: null, metricName: this.file.metric,
+        curve: [], epoch: 0, epochs: this.file.epochsPerTrial, runDir: null, best: false, attempts: 0,
+      };
+      this.file.trials.push(t);
+      added.push(t);
+      this.emit({ type: 'trial', change: 'added', trial: structuredClone(t) });
+    }
+    return added;
+  }
+
+  /** The trial's experiment: the file's config with the sampled values, the trial's epochs, no search block. */
+  trialConfig(t: TrialRecord): ExperimentConfig {
+    const c = structuredClone(this.base) as unknown as Record<string, unknown> & ExperimentConfig;
+    delete c.search;
+    for (const d of this.file.space) setPath(c, d.path, t.values[d.path]);
+    c.name = `${this.base.name}-${t.name}`.slice(0, 100);
+    c.training.epochs = t.epochs;
+    // Parallel trials share the cores: without an explicit thread count, split them.
+    if (c.training.threads === 0 && this.file.parallel > 1) {
+      c.training.threads = Math.max(1, Math.floor(os.availableParallelism() / this.file.parallel));
+    }
+    return resolveConfig(c);
+  }
+
+  /** Starts queued trials while slots are free; opens the next round or ends the search. */
+  private pump(): void {
+    if (this.ended || !this.started) return;
+    const round = this.file.roundBoxes.length - 1;
+    if (!this.stopping) {
+      for (const t of this.file.trials) {
+        if (this.live.size >= this.file.parallel) break;
+        if (t.state === 'queued') this.launch(t);
+      }
+    }
+    if (this.file.trials.some((t) => !isTerminalTrialState(t.state)) || this.live.size > 0) return;
+    if (!this.stopping && round < this.file.rounds - 1) {
+      this.openRound(round + 1);
+      this.writeNow();
+      this.emitProgress();
+      this.pump();
+      return;
+    }
+    this.finish();
+  }
+
+  private freshRunDir(t: TrialRecord): string {
+    for (let k = 1; ; k++) {
+      const dir = path.join(this.dir, k === 1 ? t.name : `${t.name}-${k}`);
+      try {
+        fs.mkdirSync(dir);
+        return dir;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+  }
+
+  private launch(t: TrialRecord): void {
+    let start: TrialStart;
+    const resumable = t.runDir !== null && fs.existsSync(path.join(t.runDir, 'checkpoints', 'latest.json')) && fs.existsSync(path.join(t.runDir, 'config.json'));
+    if (resumable) {
+      start = { type: 'resumeFromCheckpoint', runDir: t.runDir!, flushMs: this.opts.flushMs };
+    } else {
+      let config: ExperimentConfig;
+      try {
+        config = this.trialConfig(t);
+      } catch (e) {
+        t.error = e instanceof Error ? e.message : String(e);
+        t.endedAt = now();
+        this.setState(t, 'failed', 'finished');
+        return;
+      }
+      t.runDir = this.freshRunDir(t);
+      t.curve = [];
+      t.epoch = 0;
+      t.metric = null;
+      start = { type: 'start', config, configPath: this.file.configPath, runDir: t.runDir, flushMs: this.opts.flushMs };
+    }
+    t.attempts++;
+    t.startedAt = now();
+    delete t.endedAt;
+    delete t.error;
+    const handle = this.launcher.launch(start);
+    const live: LiveTrial = {
+      handle, ready: false, pending: [], summary: null, error: null, sawRunInfo: false, resumed: resumable, kill: false, prune: null, stop: false, diverged: null, timer: null,
+    };
+    this.live.set(t.id, live);
+    handle.onEvent((e) => this.onEngineEvent(t, live, e));
+    handle.onExit((x) => this.onExit(t, live, x));
+    this.setState(t, 'running', 'started');
+  }
+
+  /** Sends a control command, or holds it until the engine can take it. */
+  private command(live: LiveTrial, type: 'pause' | 'resume' | 'stop'): void {
+    if (live.ready) live.handle.send({ type });
+    else live.pending.push(type);
+  }
+
+  private stopLive(live: LiveTrial): void {
+    this.command(live, 'stop');
+    if (!live.timer) live.timer = setTimeout(() => live.handle.kill(), this.opts.stopGraceMs);
+  }
+
+  /** The metric of an epoch summary, falling back to the train-set metric when there is no dev set. */
+  private measure(t: TrialRecord, s: EpochSummary): number | null {
+    const wanted = this.file.metric;
+    const value = pick(s, wanted);
+    if (value !== null || !wanted.startsWith('dev')) return value;
+    const fallback: SearchMetric = wanted === 'devError' ? 'trainError' : 'trainLoss';
+    if (t.metricName !== fallback) {
+      t.metricName = fallback;
+      t.note = `no dev set: ranked by ${fallback} instead of ${wanted}`;
+      this.log('warning', `${t.name} has no dev set; its metric is ${fallback}`);
+    }
+    return pick(s, fallback);
+  }
+
+  private onEngineEvent(t: TrialRecord, live: LiveTrial, e: EngineEvent): void {
+    if (isTerminalTrialState(t.state)) return;
+    switch (e.type) {
+      case 'runInfo':
+        live.sawRunInfo = true;
+        if (e.info.resumedFrom) {
+          t.epoch = e.info.resumedFrom.epoch;
+          t.curve = t.curve.slice(0, t.epoch);
+        }
+        this.touch(t);
+        return;
+      case 'state':
+        if (!live.ready) {
+          live.ready = true;
+          const pending = live.pending.splice(0);
+          for (const type of pending.includes('stop') ? (['stop'] as const) : pending) live.handle.send({ type });
+        }
+        if (e.state === 'paused' && t.state === 'running') this.setState(t, 'paused');
+        else if (e.state === 'running' && t.state === 'paused') this.setState(t, 'running');
+        else if (e.state === 'diverged' && !live.diverged) {
+          live.diverged = `diverged (NaN/Inf) at iteration ${e.iteration}, epoch ${e.epoch}; stopped by the search`;
+          t.note = live.diverged;
+          this.stopLive(live);
+          this.touch(t);
+        }
+        return;
+      case 'epoch': {
+        const value = this.measure(t, e.summary);
+        t.epoch = e.summary.epoch;
+        t.curve = t.curve.slice(0, t.epoch - 1);
+        while (t.curve.length < t.epoch - 1) t.curve.push(null);
+        t.curve.push(value);
+        t.metric = value;
+        this.touch(t);
+        this.maybePrune(t, live);
+        return;
+      }
+      case 'summary':
+        live.summary = e.summary;
+        return;
+      case 'error':
+        if (e.fatal) live.error = e.error.message;
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Median stopping (the rule of Google Vizier; docs/search.md): at an epoch e ≥ max(1, graceEpochs)
+   * before its last, a trial whose best metric over epochs 1…e is worse than the median of the
+   * running averages (mean metric over epochs 1…e) of the completed trials (finished or pruned)
+   * that reached epoch e — at least MEDIAN_MIN_COMPLETED of them — is stopped and marked `pruned`.
+   */
+  private maybePrune(t: TrialRecord, live: LiveTrial): void {
+    const rule = this.file.earlyTermination;
+    if (rule.type !== 'median' || live.prune || live.kill || live.stop || live.diverged || this.stopping) return;
+    const epoch = t.epoch;
+    if (epoch < Math.max(1, rule.graceEpochs) || epoch >= t.epochs) return;
+    const mine = this.bestSoFar(t.curve, epoch);
+    if (mine === null) return;
+    const others = this.file.trials
+      .filter((o) => (o.state === 'finished' || o.state === 'pruned') && o.id !== t.id)
+      .map((o) => runningAverage(o.curve, epoch))
+      .filter((v): v is number => v !== null && !Number.isNaN(v))
+      .sort((x, y) => x - y);
+    if (others.length < MEDIAN_MIN_COMPLETED) return;
+    const mid = others.length >> 1;
+    const median = others.length % 2 ? others[mid] : (others[mid - 1] + others[mid]) / 2;
+    if (this.better(median, mine)) {
+      live.prune = `pruned at epoch ${epoch}: its best ${t.metricName} so far (${formatValue(mine)}) is worse than the median (${formatValue(median)}) of the running averages of ${others.length} completed trials at that epoch`;
+      t.note = live.prune;
+      this.stopLive(live);
+    }
+  }
+
+  /** Best value of the first `epoch` epochs of a curve; null when the curve is shorter. */
+  private bestSoFar(curve: (number | null)[], epoch: number): number | null {
+    if (curve.length < epoch) return null;
+    let best: number | null = null;
+    for (let i = 0; i < epoch; i++) {
+      const v = curve[i];
+      if (v === null) continue;
+      if (best === null || this.better(v, best)) best = v;
+    }
+    return best;
+  }
+
+  private onExit(t: TrialRecord, live: LiveTrial, exit: TrialExit): void {
+    if (live.timer) clearTimeout(live.timer);
+    this.live.delete(t.id);
+    const s = live.summary;
+    if (s?.final) {
+      t.metric = this.measure(t, s.final);
+      t.epoch = s.epochs;
+    }
+    let state: TrialState;
+    if (live.kill) state = 'killed';
+    else if (live.prune) state = 'pruned';
+    else if (s && s.state === 'finished') state = 'finished';
+    else if (s && live.diverged) state = 'finished';
+    else if (s) state = 'stopped';
+    // Asked to stop and gone without a summary (killed after the grace time, or a console Ctrl-C
+    // that reached it): still an interrupted trial, which resume picks up from its last checkpoint.
+    else if (this.stopping || live.stop) state = 'stopped';
+    else if (live.resumed && !live.sawRunInfo) {
+      // The checkpoint could not be used: start this trial again from scratch.
+      this.log('warning', `${t.name}: could not resume from its checkpoint (${live.error ?? 'engine exited'}); starting it again from scratch`);
+      t.runDir = null;
+      this.setState(t, this.stopping ? 'stopped' : 'queued', this.stopping ? 'finished' : 'updated');
+      this.pump();
+      return;
+    } else {
+      state = 'failed';
+      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      t.error = live.error ?? (exit.stderr ? `the engine ${how}: ${exit.stderr.split('\n').slice(-5).join('\n')}` : `the engine ${how}`);
+    }
+    t.endedAt = now();
+    this.setState(t, state, 'finished');
+    this.pump();
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.writeTimer) clearTimeout(this.writeTimer);
+    if (this.eventTimer) clearTimeout(this.eventTimer);
+    this.flushTrialEvents();
+    const incomplete = this.file.trials.some((t) => t.state === 'stopped') || this.file.roundBoxes.length < this.file.rounds;
+    const state = this.stopping && incomplete ? 'stopped' : 'finished';
+    this.file.state = state;
+    this.updateBest();
+    this.writeNow();
+    this.emitProgress();
+    const best = this.best();
+    this.emit({ type: 'finished', state, best, dir: this.dir });
+    unlockSearch(this.dir);
+    this.result = { state, dir: this.dir, best, trials: structuredClone(this.file.trials) };
+    this.resolveDone(this.result);
+  }
+
+  // ───────────── internals: state, files, events ─────────────
+
+  private setState(t: TrialRecord, state: TrialState, change: TrialChange = 'updated'): void {
+    t.state = state;
+    this.dirtyTrials.delete(t.id);
+    if (isTerminalTrialState(state)) this.updateBest();
+    this.emit({ type: 'trial', change, trial: structuredClone(t) });
+    this.writeNow();
+    this.emitProgress();
+  }
+
+  private updateBest(): void {
+    const top = this.ranked()[0];
+    const id = top ? top.id : null;
+    if (id === this.file.bestTrial && this.file.trials.every((t) => t.best === (t.id === id))) return;
+    this.file.bestTrial = id;
+    for (const t of this.file.trials) {
+      const best = t.id === id;
+      if (t.best !== best) {
+        t.best = best;
+        this.dirtyTrials.add(t.id);
+      }
+    }
+    this.scheduleEvents();
+  }
+
+  /** A trial changed without changing state: throttled event and write. */
+  private touch(t: TrialRecord): void {
+    this.dirtyTrials.add(t.id);
+    this.scheduleEvents();
+    this.scheduleWrite();
+  }
+
+  private scheduleEvents(): void {
+    if (this.eventTimer || this.ended) return;
+    this.eventTimer = setTimeout(() => {
+      this.eventTimer = null;
+      this.flushTrialEvents();
+      this.emitProgress();
+    }, this.opts.eventThrottleMs);
+  }
+
+  private flushTrialEvents(): void {
+    for (const id of this.dirtyTrials) {
+      const t = this.file.trials.find((x) => x.id === id);
+      if (t) this.emit({ type: 'trial', change: 'updated', trial: structuredClone(t) });
+    }
+    this.dirtyTrials.clear();
+  }
+
+  private scheduleWrite(): void {
+    if (this.writeTimer) return;
+    const wait = Math.max(0, this.opts.writeThrottleMs - (Date.now() - this.lastWrite));
+    this.writeTimer = setTimeout(() => this.writeNow(), wait);
+  }
+
+  private writeNow(): void {
+    if (this.writeTimer) {
+      clearTimeout(this.writeTimer);
+      this.writeTimer = null;
+    }
+    this.file.updatedAt = now();
+    writeSearchFile(this.dir, this.file);
+    this.lastWrite = Date.now();
+  }
+
+  private emitProgress(): void {
+    this.emit({ type: 'progress', ...this.progress() });
+  }
+
+  private log(level: 'info' | 'warning', message: string): void {
+    this.emit({ type: 'log', level, message });
+  }
+
+  private emit(event: SearchEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(event);
+      } catch {
+        /* a listener's failure must not break the search */
+      }
+    }
+  }
+}
+
+const LOCK_FILE = 'search.pid';
+
+/**
+ * Claims the search folder for this process (`search.pid`): a second runner on the same folder
+ * would start the same trials twice. A lock whose process is gone is taken over.
+ */
+function lockSearch(dir: string): void {
+  const lock = path.join(dir, LOCK_FILE);
+  try {
+    const pid = Number(fs.readFileSync(lock, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+      throw new Error(`the search in ${dir} is still running (process ${pid}); stop it first (or delete ${lock} if that process is not a search)`);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  fs.writeFileSync(lock, `${process.pid}\n`);
+}
+
+function unlockSearch(dir: string): void {
+  try {
+    const lock = path.join(dir, LOCK_FILE);
+    if (Number(fs.readFileSync(lock, 'utf8').trim()) === process.pid) fs.rmSync(lock);
+  } catch {
+    /* already gone */
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Starts a search (see `SearchRunner.create`). */
+export function startSearch(options: StartSearchOptions): SearchRunner {
+  return SearchRunner.create(options);
+}
+
+/** Continues an interrupted search (see `SearchRunner.resume`). */
+export function resumeSearch(searchDir: string, options: ResumeSearchOptions = {}): SearchRunner {
+  return SearchRunner.resume(searchDir, options);
+}
