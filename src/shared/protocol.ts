@@ -110,7 +110,11 @@ export interface Verdict {
 
 export interface Snapshot {
   epoch: number;
-  /** For 2-D inputs: a grid of P(class 1) (binary) or predicted class (multiclass), row-major. */
+  /**
+   * For 2-D inputs: P(class 1) (binary) or the predicted class (multiclass) on a resolution ×
+   * resolution lattice, row-major: row r at y = yMin + r·(yMax − yMin)/(resolution − 1) (row 0 at
+   * the bottom), column c at x = xMin + c·(xMax − xMin)/(resolution − 1). In the user's units.
+   */
   boundary?: {
     xMin: number; xMax: number; yMin: number; yMax: number;
     resolution: number; values: number[]; kind: 'probability' | 'class';

@@ -251,3 +251,24 @@ describe('trainer', function () {
     assert.equal(read(dir, 'metrics.jsonl'), read(full.dir, 'metrics.jsonl'));
   });
 });
+
+describe('decision-boundary snapshot', () => {
+  it('row 0 is y = yMin and column 0 is x = xMin, in the data units (regression: it was flipped)', async () => {
+    // Two blobs at −(1,1) (class 0) and +(1,1) (class 1): P(class 1) must be low at the bottom-left
+    // corner and high at the top-right one.
+    const dir = tempDir();
+    const rec = new Recorder();
+    const session = await startSession({
+      config: { seed: 1, data: { source: 'gaussian', samples: 400, noise: 0.4 }, model: { hidden: [{ units: 4 }] },
+        training: { epochs: 20, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.05 }, backend: 'ts' }, diagnostics: { snapshotEvery: 20 } },
+      runDir: dir,
+    }, rec);
+    await session.trainer.run();
+    session.folder.close();
+    const b = rec.of('snapshot').pop()!.snapshot.boundary!;
+    const n = b.resolution;
+    assert.ok(b.xMin < -1 && b.xMax > 1 && b.yMin < -1 && b.yMax > 1, 'raw data units, not z-scores');
+    assert.ok(b.values[0] < 0.1, `bottom-left P(class 1) = ${b.values[0]}`);
+    assert.ok(b.values[n * n - 1] > 0.9, `top-right P(class 1) = ${b.values[n * n - 1]}`);
+  });
+});

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { ExperimentConfig } from '../../shared/config';
 import type { RunInfo, Snapshot } from '../../shared/protocol';
 import { createBackend, TsBackend, type Backend } from '../backend';
-import type { Dataset } from '../data';
+import { applyZScore, type Dataset } from '../data';
 import { subset } from '../data/subset';
 import { INFERENCE } from '../model/layers/layer';
 import type { LossKind } from '../model/losses';
@@ -149,40 +149,38 @@ function boundaryMapper(setup: RunSetup): () => Snapshot['boundary'] {
   const padX = (xMax - xMin) * 0.05 || 1;
   const padY = (yMax - yMin) * 0.05 || 1;
   xMin -= padX; xMax += padX; yMin -= padY; yMax += padY;
-  const norm = data.normalization;
-  const grid: Dataset = {
+  let grid: Dataset = {
     name: 'grid', task: raw.task, count: GRID * GRID, features: 2, targets: 1, classes: raw.classes,
     x: new Float64Array(GRID * GRID * 2), y: new Float64Array(GRID * GRID),
   };
   for (let r = 0; r < GRID; r++) {
     for (let c = 0; c < GRID; c++) {
-      const k = r * GRID + c;
-      const px = xMin + ((c + 0.5) / GRID) * (xMax - xMin);
-      const py = yMax - ((r + 0.5) / GRID) * (yMax - yMin);
-      grid.x[2 * k] = norm ? (px - norm.mean[0]) / norm.std[0] : px;
-      grid.x[2 * k + 1] = norm ? (py - norm.mean[1]) / norm.std[1] : py;
+      grid.x[2 * (r * GRID + c)] = xMin + (c / (GRID - 1)) * (xMax - xMin);
+      grid.x[2 * (r * GRID + c) + 1] = yMin + (r / (GRID - 1)) * (yMax - yMin);
     }
   }
+  if (data.normalization) grid = applyZScore(grid, data.normalization);
   const gatherer = new BatchGatherer(setup.backend, grid, trainGatherer.capacity);
   const binary = setup.spec.loss === 'sigmoidBce';
   const step = Math.max(1, Math.floor(raw.count / 400));
   const points: { x: number; y: number; label: number }[] = [];
   for (let i = 0; i < raw.count; i += step) points.push({ x: raw.x[2 * i], y: raw.x[2 * i + 1], label: raw.y[i] });
+
   return () => {
-  const values: number[] = [];
-  const probs: number[] = [];
-  for (let start = 0; start < grid.count; start += gatherer.capacity) {
-    const rows = Math.min(gatherer.capacity, grid.count - start);
-    const logits = net.forward(gatherer.range(start, rows).x, rows, INFERENCE);
-    for (let i = 0; i < rows; i++) {
-      if (binary) {
-        net.loss.probabilities(logits, i, probs);
-        values.push(Number(probs[0].toFixed(4)));
-      } else {
-        values.push(net.loss.predictClass(logits, i));
+    const values: number[] = [];
+    const probs: number[] = [];
+    for (let start = 0; start < grid.count; start += gatherer.capacity) {
+      const rows = Math.min(gatherer.capacity, grid.count - start);
+      const logits = net.forward(gatherer.range(start, rows).x, rows, INFERENCE);
+      for (let i = 0; i < rows; i++) {
+        if (binary) {
+          net.loss.probabilities(logits, i, probs);
+          values.push(Number(probs[0].toFixed(4)));
+        } else {
+          values.push(net.loss.predictClass(logits, i));
+        }
       }
     }
-  }
-  return { xMin, xMax, yMin, yMax, resolution: GRID, values, kind: binary ? 'probability' : 'class', points };
+    return { xMin, xMax, yMin, yMax, resolution: GRID, values, kind: binary ? 'probability' : 'class', points };
   };
 }
