@@ -13,6 +13,7 @@ import { readTheme, watchTheme } from './theme';
 import { loadUiState, post, saveUiState } from './vscode';
 import { mountCompare } from './views/compare';
 import { mountDashboard, mountSidebar } from './views/dashboard';
+import { startSearchView } from './search/view';
 import type { Hooks, Model, Mounted } from './views/types';
 
 type Layout = 'dashboard' | 'sidebar' | 'compare';
@@ -209,5 +210,7 @@ function start(): void {
   post({ type: 'ready' });
 }
 
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
-else start();
+/** `data-view="search"` is the hyperparameter-search view (webview/search); the rest are run views. */
+const entry = (): void => (document.body.dataset.view === 'search' ? startSearchView() : start());
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', entry, { once: true });
+else entry();

@@ -12,6 +12,7 @@ import type { WebviewToHost } from '../shared/webview-protocol';
 import type { EngineDiagnostics } from './diagnostics';
 import { describeRun, formatNumber, parsePositive, runLabel, STATE_ICONS } from './runs/format';
 import { Run, type RunManager } from './runs/run-manager';
+import type { TrialRouter } from './search/search-ui';
 import { rememberSmoothing } from './settings';
 import { listTemplates, uniqueFile, type Template } from './templates';
 import type { ComparePanels } from './ui/compare';
@@ -48,6 +49,8 @@ export interface CommandDeps {
   compare: ComparePanels;
   diagnostics: EngineDiagnostics;
   log: vscode.LogOutputChannel;
+  /** Trials of hyperparameter searches: runs that the search process drives (src/extension/search). */
+  searches?: TrialRouter;
 }
 
 const EXPERIMENT_GLOB = '**/*.nn.json';
@@ -111,8 +114,8 @@ export class Commands implements WebviewActions {
 
   /** A Run from a command argument: the Run itself (tree), a run id (status bar, tests), or the live run of a config Uri. */
   private runFrom(arg: unknown): Run | undefined {
-    if (arg instanceof Run) return this.d.runs.list().includes(arg) ? arg : undefined;
-    if (typeof arg === 'string') return this.d.runs.get(arg);
+    if (arg instanceof Run) return this.d.runs.list().includes(arg) ? arg : this.d.searches?.trialRun(arg);
+    if (typeof arg === 'string') return this.d.runs.get(arg) ?? this.d.searches?.trialRun(arg);
     if (arg instanceof vscode.Uri) {
       return this.d.runs.list().find((r) => r.live && r.configPath && path.resolve(r.configPath) === path.resolve(arg.fsPath));
     }
@@ -428,6 +431,7 @@ export class Commands implements WebviewActions {
   private async openDashboard(arg: unknown): Promise<boolean> {
     const run = await this.pickRun(arg, isReal, 'show');
     if (!run) return false;
+    await this.d.searches?.prepare(run);
     this.d.runs.setActive(run);
     await this.d.dashboards.open(run, { preserveFocus: arg instanceof Run });
     return true;
@@ -453,6 +457,7 @@ export class Commands implements WebviewActions {
       runs = picked?.map((p) => p.run);
     }
     if (!runs || runs.length === 0) return false;
+    await Promise.all(runs.map((r) => this.d.searches?.prepare(r)));
     await this.d.compare.open(runs);
     return true;
   }
@@ -460,6 +465,7 @@ export class Commands implements WebviewActions {
   private async exportMetrics(arg: unknown, target?: vscode.Uri): Promise<string | undefined> {
     const run = await this.pickRun(arg, isReal, 'export');
     if (!run) return undefined;
+    await this.d.searches?.prepare(run);
     const view = await this.d.runs.load(run);
     const uri = target ?? await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.file(path.join(run.runDir || this.defaultDir(), `${run.id}-metrics.csv`)),
@@ -500,6 +506,8 @@ export class Commands implements WebviewActions {
   // ───────────────────────── webview messages ─────────────────────────
 
   async handle(msg: WebviewToHost, run: Run | undefined, source: WebviewKind): Promise<void> {
+    // A search trial's engine belongs to its search process: its controls go there.
+    if (this.d.searches && await this.d.searches.handleTrialMessage(msg, run, source)) return;
     switch (msg.type) {
       case 'ready':
       case 'rendered':

@@ -9,7 +9,11 @@ import { Commands, COMMANDS } from './commands';
 import { EngineDiagnostics } from './diagnostics';
 import { EngineProcess } from './runs/engine-process';
 import { runLabel } from './runs/format';
-import { RunManager, type Run } from './runs/run-manager';
+import { Run, RunManager } from './runs/run-manager';
+import { SearchAwareHub } from './search/search-hub';
+import { SearchManager } from './search/search-manager';
+import { SearchProcess } from './search/search-process';
+import { SEARCH_COMMANDS, SearchUi } from './search/search-ui';
 import { readSettings, resolveRunsFolder, SECTION, viewSettings } from './settings';
 import { ExperimentCodeLensProvider } from './ui/codelens';
 import { COMPARE_VIEW_TYPE, ComparePanels } from './ui/compare';
@@ -17,7 +21,7 @@ import { DASHBOARD_VIEW_TYPE, DashboardManager } from './ui/dashboard';
 import { LIVE_VIEW_ID, LiveViewProvider } from './ui/live-view';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './ui/runs-tree';
 import { RunStatusBar } from './ui/status-bar';
-import { WebviewHub, type WebviewEnv } from './ui/webviews';
+import type { WebviewEnv } from './ui/webviews';
 
 /** What `activate` returns: a small surface for the integration tests (and other extensions). */
 export interface GradientLabApi {
@@ -28,9 +32,16 @@ export interface GradientLabApi {
   dashboard(runId: string): ReturnType<DashboardManager['stats']>;
   diagnostics(uri: vscode.Uri): readonly vscode.Diagnostic[];
   statusBarText(): string | undefined;
+  /** Hyperparameter searches (live and in the runs folder) and their trials. */
+  searches: SearchManager;
+  /** What the search view of a search folder has been sent and has reported back. */
+  searchView(dir: string): ReturnType<SearchUi['viewStats']>;
+  /** The Runs tree as VS Code sees it (roots, children, rows), for tests. */
+  runsTree: { children(element?: unknown): unknown[]; item(element: unknown): vscode.TreeItem };
 }
 
 let manager: RunManager | undefined;
+let searchManager: SearchManager | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<GradientLabApi> {
   const log = vscode.window.createOutputChannel('Gradient Lab', { log: true });
@@ -54,8 +65,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   });
   manager = runs;
 
+  const searchPath = path.join(context.extensionPath, 'dist', 'search.js');
+  const searches = new SearchManager({
+    runsDir: () => resolveRunsFolder(context),
+    spawn: () => {
+      const threads = readSettings().threads;
+      const search = new SearchProcess({
+        searchPath,
+        cwd: vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? vscode.workspace.workspaceFolders[0].uri.fsPath : undefined,
+        env: threads > 0 ? { GRADIENT_LAB_THREADS: String(threads) } : {},
+        log: (m) => log.warn(m),
+      });
+      log.info(`forked search process ${search.pid ?? '?'} (${process.execPath} ${searchPath})`);
+      return search;
+    },
+    log: (m) => log.info(m),
+  });
+  searchManager = searches;
+
   const diagnostics = new EngineDiagnostics();
-  const hub = new WebviewHub(runs);
+  // Trials of a search are run folders written by the search's engines: the hub forwards them too.
+  const hub = new SearchAwareHub(runs, searches);
   // `actions` is filled in below; webviews only call it after activation finished.
   const env: WebviewEnv = {
     extensionUri: context.extensionUri,
@@ -67,24 +97,31 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   };
   const dashboards = new DashboardManager(env, hub, context.workspaceState);
   const compare = new ComparePanels(env, hub);
-  const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log });
+  const searchUi = new SearchUi({ context, runs, searches, dashboards, diagnostics, log });
+  const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, searches: searchUi });
   env.actions = commands;
 
-  const tree = new RunsTreeProvider(runs);
+  const tree = new RunsTreeProvider(runs, searchUi.tree);
   const treeView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: false, canSelectMany: true });
   const live = new LiveViewProvider(env, hub);
   const statusBar = new RunStatusBar(runs);
   const codeLens = new ExperimentCodeLensProvider();
 
   context.subscriptions.push(
-    diagnostics, hub, dashboards, compare, tree, treeView, live, statusBar, codeLens,
+    diagnostics, hub, dashboards, compare, searchUi, tree, treeView, live, statusBar, codeLens,
     ...commands.register(),
-    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, dashboards),
+    ...searchUi.register(),
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      // A trial's dashboard is restored by the search side (trials are not among the RunManager's runs).
+      deserializeWebviewPanel: async (panel, state) => {
+        if (!await searchUi.restoreTrialDashboard(panel, state)) await dashboards.deserializeWebviewPanel(panel, state);
+      },
+    }),
     vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compare),
     vscode.window.registerWebviewViewProvider(LIVE_VIEW_ID, live),
     vscode.languages.registerCodeLensProvider({ pattern: '**/*.nn.json' }, codeLens),
     treeView.onDidChangeSelection((e) => {
-      if (e.selection.length === 1) runs.setActive(e.selection[0]);
+      if (e.selection.length === 1 && e.selection[0] instanceof Run) runs.setActive(e.selection[0]);
     }),
     runs.onDidChangeActive((run) => {
       if (run && treeView.visible && !treeView.selection.includes(run) && !run.id.startsWith('pending-')) {
@@ -201,26 +238,38 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   );
 
   // Last resort if the host process itself goes away without deactivate: no orphan engines.
-  const killAll = (): void => runs.killAll();
+  const killAll = (): void => {
+    runs.killAll();
+    searches.killAll();
+  };
   process.once('exit', killAll);
   context.subscriptions.push({ dispose: () => process.removeListener('exit', killAll) });
 
   await runs.refresh().catch((e: unknown) => log.warn(`could not read the runs folder: ${String(e)}`));
+  await searchUi.refresh().catch((e: unknown) => log.warn(`could not read the searches in the runs folder: ${String(e)}`));
   log.info(`activated (runs folder ${resolveRunsFolder(context)}, engine ${enginePath}, ${vscode.env.uiKind === vscode.UIKind.Web ? 'web UI' : 'desktop UI'}${vscode.env.remoteName ? `, remote ${vscode.env.remoteName}` : ''})`);
 
   return {
     runs,
     runsFolder: () => resolveRunsFolder(context),
     enginePath,
-    commands: COMMANDS,
+    commands: [...COMMANDS, ...SEARCH_COMMANDS],
     dashboard: (runId) => dashboards.stats(runId),
     diagnostics: (uri) => diagnostics.get(uri),
     statusBarText: () => statusBar.text,
+    searches,
+    searchView: (dir) => searchUi.viewStats(dir),
+    runsTree: {
+      children: (element) => tree.getChildren(element as Parameters<RunsTreeProvider['getChildren']>[0]),
+      item: (element) => tree.getTreeItem(element as Parameters<RunsTreeProvider['getTreeItem']>[0]),
+    },
   };
 }
 
 export async function deactivate(): Promise<void> {
   const m = manager;
+  const s = searchManager;
   manager = undefined;
-  if (m) await m.dispose(3000);
+  searchManager = undefined;
+  await Promise.all([m?.dispose(3000), s?.dispose(4000)]);
 }

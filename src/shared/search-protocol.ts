@@ -5,6 +5,7 @@
  * incompatible change. Documented in docs/search.md.
  */
 import type { SearchConfig } from './config';
+import { PROTOCOL_VERSION, validateCommand, type EngineCommand } from './protocol';
 
 export const SEARCH_PROTOCOL_VERSION = 1;
 /** Version of the `search.json` file format. */
@@ -156,8 +157,16 @@ export type SearchCommand =
   | { type: 'killTrial'; id: number }
   | { type: 'addTrials'; count: number }
   | { type: 'stop' }
+  /**
+   * Passes a command to one running trial's engine ("panda" mode: babysit a trial from its
+   * dashboard — change its learning rate, step it, check its gradients, look at its test set).
+   */
+  | { type: 'trialCommand'; id: number; command: TrialEngineCommand }
   /** Writes the best trial's config; without an active search `searchDir` names the search. */
   | { type: 'exportBest'; outFile: string; searchDir?: string };
+
+/** The engine commands a trial's dashboard may send through the search. */
+export type TrialEngineCommand = Extract<EngineCommand, { type: 'step' | 'setLearningRate' | 'gradientCheck' | 'evaluateTest' | 'checkpoint' }>;
 
 // ───────────────────────── search process → host ─────────────────────────
 export type TrialChange = 'added' | 'started' | 'updated' | 'finished';
@@ -177,8 +186,10 @@ export type SearchEvent =
 export type SearchWire<T> = T & { v: number };
 
 const COMMAND_TYPES = new Set<SearchCommand['type']>([
-  'start', 'resume', 'pauseTrial', 'resumeTrial', 'killTrial', 'addTrials', 'stop', 'exportBest',
+  'start', 'resume', 'pauseTrial', 'resumeTrial', 'killTrial', 'addTrials', 'stop', 'exportBest', 'trialCommand',
 ]);
+
+const TRIAL_COMMANDS = new Set(['step', 'setLearningRate', 'gradientCheck', 'evaluateTest', 'checkpoint']);
 
 const positiveInt = (x: unknown): boolean => Number.isInteger(x) && (x as number) > 0;
 const optional = (x: unknown, ok: (y: unknown) => boolean): boolean => x === undefined || ok(x);
@@ -216,6 +227,17 @@ export function validateSearchCommand(msg: unknown): { ok: true; command: Search
       if (!nonEmptyString(m.outFile)) return { ok: false, reason: 'exportBest needs "outFile"' };
       if (!optional(m.searchDir, nonEmptyString)) return { ok: false, reason: '"searchDir" must be a string' };
       break;
+    case 'trialCommand': {
+      if (!positiveInt(m.id)) return { ok: false, reason: 'trialCommand needs a trial "id"' };
+      const c = m.command as Record<string, unknown> | null;
+      if (typeof c !== 'object' || c === null || !TRIAL_COMMANDS.has(c.type as string)) {
+        return { ok: false, reason: 'trialCommand needs a "command" of type step, setLearningRate, gradientCheck, evaluateTest or checkpoint' };
+      }
+      // The engine checks the arguments again; reject the obvious here so the host hears why.
+      const checked = validateCommand({ ...c, v: PROTOCOL_VERSION });
+      if (!checked.ok) return { ok: false, reason: checked.reason };
+      break;
+    }
     case 'stop':
       break;
   }

@@ -4,6 +4,7 @@
  */
 import type { EngineEvent } from './protocol';
 import type { RunView } from './run-view';
+import type { SearchView, SearchViewEvent } from './search-view';
 
 export interface ViewSettings {
   smoothing: number;
@@ -18,9 +19,21 @@ export type HostToWebview =
   | { type: 'events'; runId: string; events: EngineEvent[] }
   /** Compare panel: several finished or live runs overlaid. */
   | { type: 'compare'; views: RunView[]; settings: ViewSettings }
-  | { type: 'empty'; message: string };
+  | { type: 'empty'; message: string }
+  /** Search view: the whole search, on `ready` and whenever the host re-read it from its folder. */
+  | { type: 'searchSnapshot'; view: SearchView }
+  /** Search view: search events since the last post (≤ 10 posts per second), folded with `applySearchEvent`. */
+  | { type: 'searchEvents'; dir: string; events: SearchViewEvent[] };
 
 export type ControlCommand = 'pause' | 'resume' | 'step' | 'stop' | 'gradientCheck' | 'evaluateTest';
+
+/** What the search view asks of one trial. */
+export type TrialCommand = 'pause' | 'resume' | 'kill' | 'openDashboard';
+/** What the search view asks of the whole search. */
+export type SearchControlCommand = 'addTrials' | 'stop' | 'resume' | 'exportBest' | 'openExperiment';
+
+/** Most trials one "Add" may ask for. */
+export const MAX_ADD_TRIALS = 1000;
 
 // ───────────────────────── webview → host ─────────────────────────
 export type WebviewToHost =
@@ -31,9 +44,19 @@ export type WebviewToHost =
   | { type: 'savePng'; chart: string; dataUrl: string }
   | { type: 'setSmoothing'; value: number }
   /** The webview's own view of what it shows, for tests: epoch, last cost, points drawn. */
-  | { type: 'rendered'; runId: string; epoch: number; iteration: number; points: number };
+  | { type: 'rendered'; runId: string; epoch: number; iteration: number; points: number }
+  | { type: 'searchTrial'; command: TrialCommand; id: number }
+  /** `count` only with `addTrials` (absent: the host asks for it). */
+  | { type: 'searchControl'; command: SearchControlCommand; count?: number }
+  /** The search view's own view of what it shows, for tests: rows in the table, states, best trial, points drawn. */
+  | { type: 'searchRendered'; dir: string; trials: number; done: number; running: number; best: number | null; points: number };
 
 const CONTROL = new Set<ControlCommand>(['pause', 'resume', 'step', 'stop', 'gradientCheck', 'evaluateTest']);
+const TRIAL_COMMANDS = new Set<TrialCommand>(['pause', 'resume', 'kill', 'openDashboard']);
+const SEARCH_CONTROL = new Set<SearchControlCommand>(['addTrials', 'stop', 'resume', 'exportBest', 'openExperiment']);
+
+const trialId = (x: unknown): x is number => Number.isInteger(x) && (x as number) > 0 && (x as number) <= 1_000_000;
+const count = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 1_000_000;
 
 /** Every message from a webview is untrusted input: returns null for anything malformed. */
 export function parseWebviewMessage(msg: unknown): WebviewToHost | null {
@@ -59,6 +82,20 @@ export function parseWebviewMessage(msg: unknown): WebviewToHost | null {
       return typeof m.runId === 'string' && typeof m.epoch === 'number' && typeof m.iteration === 'number'
         && typeof m.points === 'number'
         ? { type: 'rendered', runId: m.runId, epoch: m.epoch, iteration: m.iteration, points: m.points } : null;
+    case 'searchTrial':
+      return typeof m.command === 'string' && TRIAL_COMMANDS.has(m.command as TrialCommand) && trialId(m.id)
+        ? { type: 'searchTrial', command: m.command as TrialCommand, id: m.id } : null;
+    case 'searchControl': {
+      if (typeof m.command !== 'string' || !SEARCH_CONTROL.has(m.command as SearchControlCommand)) return null;
+      const command = m.command as SearchControlCommand;
+      if (m.count === undefined) return { type: 'searchControl', command };
+      if (command !== 'addTrials' || !Number.isInteger(m.count) || (m.count as number) < 1 || (m.count as number) > MAX_ADD_TRIALS) return null;
+      return { type: 'searchControl', command, count: m.count as number };
+    }
+    case 'searchRendered':
+      return typeof m.dir === 'string' && m.dir.length < 4096 && count(m.trials) && count(m.done) && count(m.running)
+        && (m.best === null || trialId(m.best)) && count(m.points)
+        ? { type: 'searchRendered', dir: m.dir, trials: m.trials, done: m.done, running: m.running, best: m.best as number | null, points: m.points } : null;
     default:
       return null;
   }

@@ -252,5 +252,9 @@ describe('search runner (fake trials)', function () {
     assert.equal(validateSearchCommand({ v, type: 'addTrials', count: 0 }).ok, false);
     assert.equal(validateSearchCommand({ v, type: 'pauseTrial' }).ok, false);
     assert.equal(validateSearchCommand({ v, type: 'launch' }).ok, false);
+    assert.ok(validateSearchCommand({ v, type: 'trialCommand', id: 2, command: { type: 'setLearningRate', value: 0.01 } }).ok);
+    assert.equal(validateSearchCommand({ v, type: 'trialCommand', id: 2, command: { type: 'setLearningRate', value: -1 } }).ok, false);
+    assert.equal(validateSearchCommand({ v, type: 'trialCommand', id: 2, command: { type: 'start' } }).ok, false, 'only per-trial commands pass');
+    assert.equal(validateSearchCommand({ v, type: 'trialCommand', id: 2 }).ok, false);
   });
 });

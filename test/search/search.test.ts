@@ -98,6 +98,23 @@ describe('search with real engine processes', function () {
     assertConsistent(readSearchFile(result.dir));
   });
 
+  it('panda mode: a running trial takes a learning rate and a gradient check through the search, and says so', async () => {
+    const configPath = write(moonsSearch({ trials: 1, parallel: 1, epochsPerTrial: 400 }, { batchSize: 16 }));
+    const runner = SearchRunner.create({ configPath, runsDir: path.join(dir, 'runs') });
+    const done = runner.run();
+    await until(() => (runner.trial(1)?.epoch ?? 0) >= 2, 30000);
+    assert.equal(runner.trialCommand(1, { type: 'setLearningRate', value: 0.0042 }), true);
+    assert.equal(runner.trialCommand(1, { type: 'gradientCheck', requestId: 'panda' }), true);
+    const runDir = runner.trial(1)!.runDir!;
+    const events = (): string => fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8');
+    await until(() => /"type":"gradientCheck"/.test(events()) && /"source":"user"/.test(events()), 30000);
+    assert.match(runner.trial(1)!.note ?? '', /learning rate set by hand to 0.0042/);
+    assert.match(readSearchFile(runner.dir).trials[0].note ?? '', /0.0042/);
+    runner.killTrial(1);
+    await done;
+    assert.equal(runner.trialCommand(1, { type: 'step', iterations: 1 }), false, 'an ended trial has no engine');
+  });
+
   it('resume an interrupted search: stopped trials continue from their checkpoints, a lost one reruns from scratch', async () => {
     const configPath = write(moonsSearch({ trials: 5, epochsPerTrial: 150 }, { batchSize: 16 }));
     const first = SearchRunner.create({ configPath, runsDir: path.join(dir, 'runs') });

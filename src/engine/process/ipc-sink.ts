@@ -2,14 +2,15 @@ import type { EngineEvent } from '../../shared/protocol';
 import type { EventSink } from '../train/trainer';
 
 /** Minimum milliseconds between two IPC messages of these kinds; the run folder keeps every one. */
-const FLOOR_MS: Partial<Record<EngineEvent['type'], number>> = { layerStats: 50, verdict: 250, epoch: 20 };
+const FLOOR_MS: Partial<Record<EngineEvent['type'], number>> = { layerStats: 50, verdict: 250 };
 
 /**
- * The engine → host channel. A small, fast run can produce thousands of epoch summaries, layer
- * statistics and verdicts per second; the host would spend its time parsing them. Kinds with a
- * floor are held back and the newest one is sent once the floor has passed (verdicts and epochs
- * replace each other, layer statistics too), and everything held is flushed before any state
- * change or summary, so the host never misses the last word.
+ * The engine → host channel. A small, fast run can produce thousands of layer statistics and
+ * verdicts per second; the host would spend its time parsing them. Kinds with a floor are held
+ * back and the newest one is sent once the floor has passed (a verdict replaces the previous one;
+ * the dashboard samples layer statistics anyway), and everything held is flushed before any state
+ * change or summary, so the host never misses the last word. Epoch summaries are never held:
+ * curves, early-stopping views and search metrics need every one.
  */
 export class ThrottledIpcSink implements EventSink {
   private readonly last = new Map<EngineEvent['type'], number>();

@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PROTOCOL_VERSION, type EngineCommand, type EngineEvent } from '../../shared/protocol';
+import type { TrialEngineCommand } from '../../shared/search-protocol';
 
 export type TrialStart =
   | { type: 'start'; config: unknown; configPath?: string; runDir: string; flushMs: number }
@@ -22,7 +23,7 @@ export interface TrialExit {
 /** A started trial: commands in, engine events out, one exit. */
 export interface TrialHandle {
   readonly pid?: number;
-  send(command: Extract<EngineCommand, { type: 'pause' | 'resume' | 'stop' }>): void;
+  send(command: Extract<EngineCommand, { type: 'pause' | 'resume' | 'stop' }> | TrialEngineCommand): void;
   /** Ends the process at once (the run folder keeps what was written). */
   kill(): void;
   onEvent(listener: (event: EngineEvent) => void): void;
@@ -121,7 +122,7 @@ class ForkedTrial implements TrialHandle {
     }
   }
 
-  send(command: Extract<EngineCommand, { type: 'pause' | 'resume' | 'stop' }>): void {
+  send(command: Extract<EngineCommand, { type: 'pause' | 'resume' | 'stop' }> | TrialEngineCommand): void {
     this.post(command);
   }
 

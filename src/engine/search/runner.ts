@@ -24,6 +24,7 @@ import {
   type SearchMetric,
   type SearchProgress,
   type TrialChange,
+  type TrialEngineCommand,
   type TrialRecord,
   type TrialState,
 } from '../../shared/search-protocol';
@@ -353,6 +354,24 @@ export class SearchRunner {
     if (live.kill) return true;
     live.kill = true;
     this.stopLive(live);
+    return true;
+  }
+
+  /**
+   * Passes a command (step, learning rate, gradient check, test set, checkpoint) to a trial's
+   * engine. Only a started trial has one; false otherwise. A learning-rate change makes the
+   * trial's results no longer those of its sampled value: search.json notes it on the trial.
+   */
+  trialCommand(id: number, command: TrialEngineCommand): boolean {
+    const t = this.require(id);
+    const live = this.live.get(id);
+    if (!live || !live.ready || (t.state !== 'running' && t.state !== 'paused')) return false;
+    live.handle.send(command);
+    if (command.type === 'setLearningRate') {
+      t.note = `learning rate set by hand to ${command.value} at epoch ${t.epoch}`;
+      this.emit({ type: 'trial', change: 'updated', trial: structuredClone(t) });
+      this.writeNow();
+    }
     return true;
   }
 

@@ -1,4 +1,4 @@
-/** CodeLens at the top of every *.nn.json: "▶ Train", "✓ Gradient check" (and later "Search"). */
+/** CodeLens at the top of every *.nn.json: "▶ Train", "✓ Gradient check", and "Search" (hyperparameter search) when it has a search block. */
 import * as vscode from 'vscode';
 
 interface LensSpec {
@@ -13,7 +13,8 @@ interface LensSpec {
 export function hasSearchBlock(text: string): boolean {
   try {
     const json = JSON.parse(text) as unknown;
-    return typeof json === 'object' && json !== null && typeof (json as Record<string, unknown>).search === 'object';
+    const search = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).search : undefined;
+    return typeof search === 'object' && search !== null && !Array.isArray(search);
   } catch {
     return /"search"\s*:\s*\{/.test(text);
   }
@@ -22,7 +23,7 @@ export function hasSearchBlock(text: string): boolean {
 const LENSES: LensSpec[] = [
   { title: '▶ Train', command: 'gradientLab.startTraining', tooltip: 'Train this experiment and open its dashboard' },
   { title: '✓ Gradient check', command: 'gradientLab.runGradientCheck', tooltip: 'Start paused and compare backprop with numerical gradients' },
-  // The search issue adds: { title: '⚲ Search', command: 'gradientLab.startSearch', tooltip: 'Hyperparameter search', when: hasSearchBlock },
+  { title: '$(graph-scatter) Search', command: 'gradientLab.startSearch', tooltip: 'Start the hyperparameter search of this experiment\'s "search" block', when: hasSearchBlock },
 ];
 
 export class ExperimentCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {

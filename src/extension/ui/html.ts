@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export type WebviewKind = 'dashboard' | 'sidebar' | 'compare';
+export type WebviewKind = 'dashboard' | 'sidebar' | 'compare' | 'search';
 
 export interface HtmlInput {
   cspSource: string;
@@ -13,6 +13,8 @@ export interface HtmlInput {
   styleUri: string;
   /** webview.asWebviewUri(dist/webview.js) */
   scriptUri: string;
+  /** More stylesheets after the first (the search view adds dist/webview.css). */
+  extraStyleUris?: string[];
   view: WebviewKind;
   title: string;
   nonce?: string;
@@ -40,7 +42,7 @@ export function renderWebviewHtml(input: HtmlInput): string {
 <meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(input.cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${escapeAttr(input.styleUri)}">
-<title>${escapeAttr(input.title)}</title>
+${(input.extraStyleUris ?? []).map((u) => `<link rel="stylesheet" href="${escapeAttr(u)}">\n`).join('')}<title>${escapeAttr(input.title)}</title>
 </head>
 <body data-view="${input.view}">
 <div id="app"></div>

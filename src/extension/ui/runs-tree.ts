@@ -1,7 +1,11 @@
-/** The Runs tree: live and past runs, an icon per state, "epoch · cost · dev" as description. */
+/**
+ * The Runs tree: live and past runs, an icon per state, "epoch · cost · dev" as description; and
+ * hyperparameter searches (../search/search-tree) with their trials nested under them.
+ */
 import * as vscode from 'vscode';
 import { describeRun, runLabel, STATE_COLORS, STATE_ICONS, tooltipLines } from '../runs/format';
 import type { Run, RunManager } from '../runs/run-manager';
+import type { RunsTreeElement, SearchTreeSource } from '../search/search-tree';
 
 export const RUNS_VIEW_ID = 'gradientLab.runs';
 
@@ -10,18 +14,19 @@ export function runContextValue(run: Run): string {
   return `glRun state=${run.state} live=${run.live ? 1 : 0} resumable=${run.resumable ? 1 : 0}`;
 }
 
-export class RunsTreeProvider implements vscode.TreeDataProvider<Run>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<Run | undefined>();
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeElement>, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<RunsTreeElement | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
-  private readonly dirty = new Set<Run>();
+  private readonly dirty = new Set<RunsTreeElement>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly runs: RunManager) {
+  constructor(private readonly runs: RunManager, private readonly searches?: SearchTreeSource) {
     this.disposables.push(
       runs.onDidChangeRuns(() => this.refresh()),
       runs.onDidUpdateRun((run) => this.touch(run)),
     );
+    if (searches) this.disposables.push(searches.onDidChange((s) => (s ? this.touch(s) : this.refresh())));
   }
 
   refresh(): void {
@@ -32,27 +37,30 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<Run>, vscode.Di
   }
 
   /** Row updates are batched: at most 4 redraws a second while training. */
-  private touch(run: Run): void {
+  private touch(run: RunsTreeElement): void {
     this.dirty.add(run);
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       const list = this.runs.list();
-      for (const r of this.dirty) if (list.includes(r)) this.changeEmitter.fire(r);
+      for (const r of this.dirty) if (this.searches?.contains(r) ?? list.includes(r as Run)) this.changeEmitter.fire(r);
       this.dirty.clear();
     }, 250);
   }
 
-  getChildren(element?: Run): Run[] {
-    if (element) return [];
-    return this.runs.list();
+  getChildren(element?: RunsTreeElement): RunsTreeElement[] {
+    if (element) return this.searches?.children(element) ?? [];
+    return this.searches ? this.searches.roots(this.runs.list()) : this.runs.list();
   }
 
-  getParent(): undefined {
-    return undefined;
+  getParent(element: RunsTreeElement): RunsTreeElement | undefined {
+    return this.searches?.parent(element);
   }
 
-  getTreeItem(run: Run): vscode.TreeItem {
+  getTreeItem(element: RunsTreeElement): vscode.TreeItem {
+    const searchItem = this.searches?.treeItem(element);
+    if (searchItem) return searchItem;
+    const run = element as Run;
     const pending = run.id.startsWith('pending-');
     const item = new vscode.TreeItem(pending ? `${run.configPath ? basename(run.configPath) : 'run'} (starting…)` : runLabel(run.view));
     item.id = `run:${pending ? run.id : run.runDir || run.id}`;

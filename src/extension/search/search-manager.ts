@@ -1,0 +1,750 @@
+/**
+ * Owns every hyperparameter search the window knows of: live ones (a forked dist/search.js each,
+ * driven over src/shared/search-protocol.ts) and past ones found in the runs folder (a folder with
+ * a `search.json`). Folds search events into one SearchView per search, keeps a Run per trial
+ * (trials are normal run folders, followed from disk while someone watches them, so the normal
+ * dashboard shows them live), and tells listeners (tree, search view, dashboards) what changed.
+ * No `vscode` import: unit-tested in plain Node.
+ */
+import { promises as fs, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { EngineEvent, RunState } from '../../shared/protocol';
+import { emptyRunView, applyEvent } from '../../shared/run-view';
+import {
+  isTerminalTrialState, SEARCH_FILE_VERSION, type SearchCommand, type SearchErrorInfo, type SearchEvent, type SearchFile,
+  type TrialRecord, type TrialState,
+} from '../../shared/search-protocol';
+import {
+  applySearchEvent, emptySearchView, searchViewFromFile, type SearchStatusEvent, type SearchView, type SearchViewEvent,
+} from '../../shared/search-view';
+import { Emitter } from '../runs/emitter';
+import type { EngineExit } from '../runs/engine-process';
+import { Run } from '../runs/run-manager';
+import { RunFolderFollower } from './run-follower';
+import type { SearchHandle } from './search-process';
+
+export const SEARCH_FILE = 'search.json';
+export const SEARCH_LOCK = 'search.pid';
+
+interface SearchSession {
+  handle: SearchHandle;
+  helloSeen: boolean;
+  queue: SearchCommand[];
+  sawInfo: boolean;
+  stopRequested: boolean;
+  fatal?: SearchErrorInfo;
+  stderr: string;
+  stopTimer?: ReturnType<typeof setTimeout>;
+  exited: Promise<void>;
+  resolveReady: (dir: string) => void;
+  rejectReady: (err: Error) => void;
+}
+
+export class Search {
+  view: SearchView;
+  /** Resolves with the search folder once the process announced the search; rejects when it failed first. */
+  ready: Promise<string> = Promise.resolve('');
+  session?: SearchSession;
+  /** One Run per trial (by trial id): what the tree lists and the dashboard shows. */
+  readonly trialRuns = new Map<number, Run>();
+  /** search.json's modification time when it was last read (past searches). */
+  fileMtime = 0;
+  /** Set while a started search has no folder yet. */
+  pendingId?: string;
+
+  constructor(view: SearchView) {
+    this.view = view;
+  }
+
+  /** A stable key: the folder, or `pending-N` until the process created it. */
+  get key(): string {
+    return this.view.dir || this.pendingId || 'pending';
+  }
+
+  get dir(): string {
+    return this.view.dir;
+  }
+
+  /** This host drives its process. */
+  get live(): boolean {
+    return this.session !== undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.session?.handle.pid;
+  }
+
+  trial(id: number): TrialRecord | undefined {
+    return this.view.trials.find((t) => t.id === id);
+  }
+}
+
+export interface SearchEventEnvelope {
+  search: Search;
+  event: SearchViewEvent;
+}
+
+export interface SearchErrorEnvelope {
+  search: Search;
+  error: SearchErrorInfo & { fatal: boolean };
+  configPath: string;
+}
+
+export interface TrialEventEnvelope {
+  run: Run;
+  event: EngineEvent;
+}
+
+export interface SearchManagerOptions {
+  /** Absolute runs folder (it may change with the settings). */
+  runsDir: () => string | undefined;
+  /** Forks a fresh search process. */
+  spawn: () => SearchHandle;
+  log?: (message: string) => void;
+  /** How long Stop waits for the search (which stops its trials cleanly) before killing it. */
+  stopTimeoutMs?: number;
+  /** How often a followed trial's run folder is looked at (ms). */
+  followIntervalMs?: number;
+  /** Whether a process id is alive (tests replace it). */
+  processAlive?: (pid: number) => boolean;
+}
+
+/** A trial's state as a run state (for the dashboard of its run folder). */
+export function runStateOfTrial(state: TrialState): RunState {
+  switch (state) {
+    case 'queued': return 'starting';
+    case 'running': return 'running';
+    case 'paused': return 'paused';
+    case 'finished': return 'finished';
+    case 'failed': return 'crashed';
+    case 'killed':
+    case 'stopped':
+    case 'pruned':
+      return 'stopped';
+  }
+}
+
+function trialEndReason(t: TrialRecord): string | undefined {
+  switch (t.state) {
+    case 'killed': return 'Killed from the hyperparameter search.';
+    case 'pruned': return t.note ?? 'Pruned by the search (early termination).';
+    case 'failed': return t.error ?? 'The trial failed.';
+    case 'stopped': return 'Stopped with its search; resuming the search continues it.';
+    default: return t.note;
+  }
+}
+
+function defaultAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const norm = (p: string): string => path.resolve(p);
+
+/** Reads and checks a search.json; NaN/±Infinity come back as numbers. Null when it is not a search file. */
+export async function readSearchFile(dir: string): Promise<SearchFile | null> {
+  try {
+    const text = await fs.readFile(path.join(dir, SEARCH_FILE), 'utf8');
+    const file = JSON.parse(text, (_k, v: unknown) => (v === 'NaN' || v === 'Infinity' || v === '-Infinity' ? Number(v) : v)) as SearchFile;
+    if (typeof file !== 'object' || file === null || file.version !== SEARCH_FILE_VERSION || !Array.isArray(file.trials) || !Array.isArray(file.space)) return null;
+    if (!Array.isArray(file.roundBoxes)) file.roundBoxes = [];
+    for (const t of file.trials) {
+      if (!Array.isArray(t.curve)) t.curve = [];
+      if (t.metric !== null && typeof t.metric !== 'number') t.metric = null;
+    }
+    return file;
+  } catch {
+    return null;
+  }
+}
+
+export class SearchManager {
+  private readonly searches: Search[] = [];
+  private readonly trialIndex = new WeakMap<Run, { search: Search; id: number }>();
+  private readonly followers = new Map<Run, RunFolderFollower>();
+  /** Trials someone wants to see live (followed as soon as they have a run folder). */
+  private readonly wanted = new WeakSet<Run>();
+  private readonly log: (message: string) => void;
+  private readonly alive: (pid: number) => boolean;
+  private pendingCounter = 0;
+  private disposing = false;
+
+  private readonly changed = new Emitter<void>();
+  private readonly updated = new Emitter<Search>();
+  private readonly replaced = new Emitter<Search>();
+  private readonly eventEmitter = new Emitter<SearchEventEnvelope>();
+  private readonly errors = new Emitter<SearchErrorEnvelope>();
+  private readonly trialEvents = new Emitter<TrialEventEnvelope>();
+  private readonly trialReset = new Emitter<Run>();
+
+  /** Searches were added or removed. */
+  readonly onDidChangeSearches = this.changed.event;
+  /** A search's view changed (any event, trials included); often while it runs: throttle redraws. */
+  readonly onDidUpdateSearch = this.updated.event;
+  /** A search's view was replaced as a whole (re-read from disk): views need a new snapshot. */
+  readonly onDidReplaceSearch = this.replaced.event;
+  /** Every search event, after it was folded into the search's view. */
+  readonly onSearchEvent = this.eventEmitter.event;
+  /** An error reported by a search process (config errors carry the file location). */
+  readonly onSearchError = this.errors.event;
+  /** Engine events of followed trials, after they were folded into the trial run's view. */
+  readonly onTrialEvent = this.trialEvents.event;
+  /** A trial run's view was replaced (it restarted in a fresh folder): views need a new snapshot. */
+  readonly onDidResetTrial = this.trialReset.event;
+
+  constructor(private readonly opts: SearchManagerOptions) {
+    this.log = opts.log ?? (() => undefined);
+    this.alive = opts.processAlive ?? defaultAlive;
+  }
+
+  list(): Search[] {
+    return [...this.searches];
+  }
+
+  /** A search by its folder (or the Search itself, if known). */
+  get(dirOrSearch: unknown): Search | undefined {
+    if (dirOrSearch instanceof Search) return this.searches.includes(dirOrSearch) ? dirOrSearch : undefined;
+    if (typeof dirOrSearch !== 'string' || !dirOrSearch) return undefined;
+    return this.searches.find((s) => s.dir && norm(s.dir) === norm(dirOrSearch));
+  }
+
+  liveSearches(): Search[] {
+    return this.searches.filter((s) => s.live);
+  }
+
+  // ───────────────────────── trials as runs ─────────────────────────
+
+  /** The search and trial id behind a trial's Run, if it is one. */
+  trialOf(run: unknown): { search: Search; trial: TrialRecord } | undefined {
+    if (!(run instanceof Run)) return undefined;
+    const t = this.trialIndex.get(run);
+    if (!t || !this.searches.includes(t.search)) return undefined;
+    const trial = t.search.trial(t.id);
+    return trial ? { search: t.search, trial } : undefined;
+  }
+
+  isTrial(run: unknown): run is Run {
+    return this.trialOf(run) !== undefined;
+  }
+
+  /** A trial's Run from the Run itself, its id (`<search folder>/trial-007`) or its run folder. */
+  findTrialRun(arg: unknown): Run | undefined {
+    if (arg instanceof Run) return this.isTrial(arg) ? arg : undefined;
+    if (typeof arg !== 'string' || !arg) return undefined;
+    for (const s of this.searches) {
+      for (const r of s.trialRuns.values()) {
+        if (r.id === arg || (r.runDir && norm(r.runDir) === norm(arg))) return r;
+      }
+    }
+    return undefined;
+  }
+
+  /** The trials' runs of a search, by trial id. */
+  trialRunsOf(search: Search): Run[] {
+    return search.view.trials.map((t) => search.trialRuns.get(t.id)).filter((r): r is Run => r !== undefined);
+  }
+
+  private trialRunId(search: Search, t: TrialRecord): string {
+    return `${path.basename(search.dir) || 'search'}/${t.name}`;
+  }
+
+  /** Creates or updates the Run of a trial from its record. */
+  private syncTrial(search: Search, t: TrialRecord): Run {
+    let run = search.trialRuns.get(t.id);
+    const runDir = t.runDir ?? '';
+    if (!run) {
+      run = new Run(emptyRunView(this.trialRunId(search, t), runDir), true);
+      run.configPath = search.view.configPath || undefined;
+      this.trialIndex.set(run, { search, id: t.id });
+      search.trialRuns.set(t.id, run);
+    } else if (runDir && run.view.runDir !== runDir) {
+      // Restarted from scratch in a fresh folder (trial-007-2): a new history.
+      const follower = this.followers.get(run);
+      if (follower) void follower.stop(false);
+      this.followers.delete(run);
+      run.view = emptyRunView(this.trialRunId(search, t), runDir);
+      this.trialReset.fire(run);
+    }
+    const followed = this.followers.has(run);
+    if (!followed) {
+      // Enough for a row or a header until the folder is read.
+      run.view.state = runStateOfTrial(t.state);
+      run.view.stateReason = isTerminalTrialState(t.state) ? trialEndReason(t) : undefined;
+      run.view.epoch = t.epoch;
+      if (runDir && this.wanted.has(run)) void this.follow(run);
+    } else if (isTerminalTrialState(t.state)) {
+      void this.settleTrial(run, t);
+    }
+    return run;
+  }
+
+  /**
+   * Shows a trial live: reads its run folder into the Run's view now (the whole history), then,
+   * while the trial runs, what the engine appends. Finished trials are read once.
+   */
+  async follow(run: Run): Promise<void> {
+    const info = this.trialOf(run);
+    if (!info) return;
+    this.wanted.add(run);
+    const { search, trial } = info;
+    if (!trial.runDir || this.followers.has(run)) return;
+    const runDir = trial.runDir;
+    if (run.view.runDir !== runDir || run.view.info) {
+      run.view = emptyRunView(run.id, runDir);
+      this.trialReset.fire(run);
+    } else {
+      run.view.state = 'starting';
+      run.view.stateReason = undefined;
+    }
+    const follower = new RunFolderFollower(runDir, {
+      intervalMs: this.opts.followIntervalMs,
+      log: this.log,
+      onEvents: (events) => {
+        if (this.followers.get(run) !== follower) return;
+        for (const e of events) this.applyTrialEvent(run, e);
+      },
+    });
+    this.followers.set(run, follower);
+    await follower.poll();
+    const now = search.trial(trial.id);
+    if (!now || isTerminalTrialState(now.state) || !(search.live || search.view.external)) {
+      await this.settleTrial(run, now ?? trial);
+    } else {
+      follower.start();
+    }
+  }
+
+  private applyTrialEvent(run: Run, event: EngineEvent): void {
+    let e = event;
+    if (e.type === 'runInfo') e = { ...e, info: { ...e.info, runId: run.id } };
+    applyEvent(run.view, e);
+    this.trialEvents.fire({ run, event: e });
+    if (e.type === 'summary' && run.view.state !== e.summary.state) {
+      this.applyTrialEvent(run, { type: 'state', state: e.summary.state, reason: e.summary.reason, iteration: run.view.iteration, epoch: run.view.epoch });
+    }
+  }
+
+  /** The trial ended (or its search is gone): one last look at its folder, then the state the search decided. */
+  private async settleTrial(run: Run, t: TrialRecord): Promise<void> {
+    const follower = this.followers.get(run);
+    if (!follower) return;
+    await follower.stop(true);
+    if (this.followers.get(run) !== follower) return;
+    const info = this.trialOf(run);
+    const search = info?.search;
+    const current = info?.trial ?? t;
+    let state: RunState;
+    let reason: string | undefined;
+    if (isTerminalTrialState(current.state)) {
+      state = runStateOfTrial(current.state);
+      reason = trialEndReason(current);
+    } else if (search && !search.live && !search.view.external) {
+      state = 'stopped';
+      reason = 'Interrupted with its search; resuming the search continues it.';
+    } else {
+      return;
+    }
+    if (run.view.state !== state || (reason && run.view.stateReason !== reason && current.state !== 'finished')) {
+      this.applyTrialEvent(run, { type: 'state', state, reason: reason ?? run.view.stateReason, iteration: run.view.iteration, epoch: run.view.epoch });
+    }
+  }
+
+  // ───────────────────────── live searches ─────────────────────────
+
+  /** Forks a search process and starts the search of `configPath`. Await `search.ready` for its folder. */
+  start(configPath: string, options: { runsDir?: string } = {}): Search {
+    const view = emptySearchView('', path.basename(configPath).replace(/\.nn\.json$/i, ''), configPath);
+    view.live = true;
+    const search = new Search(view);
+    search.pendingId = `pending-${++this.pendingCounter}`;
+    this.searches.unshift(search);
+    this.attach(search, { type: 'start', configPath, runsDir: options.runsDir ?? this.opts.runsDir() });
+    this.changed.fire();
+    return search;
+  }
+
+  /** Continues a stopped or interrupted search (its trials resume from their checkpoints). */
+  resume(search: Search, options: { addTrials?: number } = {}): Search {
+    if (search.live) throw new Error(`the search ${search.view.name} is running`);
+    if (search.view.external) throw new Error(`the search ${search.view.name} is run by another process`);
+    if (!search.dir) throw new Error('the search has no folder');
+    this.fold(search, { type: 'status', state: 'starting', live: true, reason: undefined });
+    this.attach(search, { type: 'resume', searchDir: search.dir, addTrials: options.addTrials });
+    return search;
+  }
+
+  private attach(search: Search, first: SearchCommand): void {
+    const handle = this.opts.spawn();
+    let resolveReady!: (dir: string) => void;
+    let rejectReady!: (err: Error) => void;
+    search.ready = new Promise<string>((res, rej) => {
+      resolveReady = res;
+      rejectReady = rej;
+    });
+    search.ready.catch(() => undefined);
+    let resolveExited!: () => void;
+    const session: SearchSession = {
+      handle, helloSeen: false, queue: [first], sawInfo: false, stopRequested: false, stderr: '',
+      exited: new Promise<void>((res) => (resolveExited = res)), resolveReady, rejectReady,
+    };
+    search.session = session;
+    handle.onEvent((event) => this.onProcessEvent(search, session, event));
+    handle.onStderr((text) => {
+      session.stderr = (session.stderr + text).slice(-4000);
+      for (const line of text.split('\n')) if (line.trim()) this.log(`[search ${handle.pid ?? '?'}] ${line}`);
+    });
+    handle.onExit((exit) => {
+      this.onProcessExit(search, session, exit).then(resolveExited, (err: unknown) => {
+        this.log(`search exit handling failed: ${String(err)}`);
+        resolveExited();
+      });
+    });
+  }
+
+  private onProcessEvent(search: Search, s: SearchSession, event: SearchEvent): void {
+    if (search.session !== s) return;
+    switch (event.type) {
+      case 'hello': {
+        s.helloSeen = true;
+        this.log(`search process ${event.pid} ready (protocol ${event.protocolVersion})`);
+        for (const c of s.queue.splice(0)) s.handle.send(c);
+        return;
+      }
+      case 'searchInfo': {
+        const first = !s.sawInfo;
+        s.sawInfo = true;
+        this.fold(search, event);
+        if (first) {
+          // A refresh may have found the new folder first: keep only this (live) search.
+          for (let i = this.searches.length - 1; i >= 0; i--) {
+            const other = this.searches[i];
+            if (other !== search && !other.live && other.dir && norm(other.dir) === norm(event.dir)) {
+              this.searches.splice(i, 1);
+              this.dropTrials(other);
+            }
+          }
+          this.changed.fire();
+          s.resolveReady(event.dir);
+        }
+        return;
+      }
+      case 'error':
+        if (event.fatal) s.fatal = event;
+        this.log(`search ${search.view.name || '(starting)'}: ${event.fatal ? 'fatal ' : ''}${event.code} error: ${event.message}`);
+        this.errors.fire({ search, error: event, configPath: search.view.configPath });
+        this.fold(search, event);
+        return;
+      case 'log':
+        this.log(`search ${search.view.name}: ${event.level}: ${event.message}`);
+        this.fold(search, event);
+        return;
+      case 'trial':
+        this.fold(search, event);
+        this.syncTrial(search, event.trial);
+        return;
+      case 'finished':
+        this.fold(search, event);
+        if (event.best) this.syncTrial(search, event.best);
+        return;
+      default:
+        this.fold(search, event);
+    }
+  }
+
+  private async onProcessExit(search: Search, s: SearchSession, exit: EngineExit): Promise<void> {
+    if (s.stopTimer) clearTimeout(s.stopTimer);
+    if (search.session !== s) return;
+    // The file as it is now is what the view shows: a refresh need not read it again (taken
+    // before the search stops being live, so that no refresh sees it in between).
+    if (search.dir) search.fileMtime = mtimeSync(path.join(search.dir, SEARCH_FILE));
+    search.session = undefined;
+    const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
+    this.log(`search process ${s.handle.pid ?? '?'} of ${search.view.name || search.view.configPath} ${how}`);
+    if (!s.sawInfo) {
+      const reason = s.fatal?.message ?? (s.stderr.trim().split('\n').slice(-3).join('\n') || `the search process ${how} before the search started`);
+      s.rejectReady(new Error(reason));
+      if (!search.dir) {
+        // Never got a folder (a bad file): drop the placeholder.
+        const i = this.searches.indexOf(search);
+        if (i >= 0) this.searches.splice(i, 1);
+        this.changed.fire();
+        return;
+      }
+      // A resume that failed: the search is as it was on disk.
+      await this.reload(search, { reason: `Could not resume: ${reason}` });
+      return;
+    }
+    // After a clean end the file says what happened; after a crash it says where the trials were.
+    const ended = search.view.state === 'finished' || search.view.state === 'stopped';
+    const file = await readSearchFile(search.dir);
+    let status: Omit<SearchStatusEvent, 'type'>;
+    if (ended) {
+      status = { state: search.view.state, live: false, reason: search.view.stateReason };
+    } else if (s.fatal) {
+      status = { state: 'failed', live: false, reason: `${s.fatal.message} Resume continues the search.` };
+    } else {
+      status = { state: 'stopped', live: false, reason: `Interrupted: the search process ${how}. Resume continues it.` };
+    }
+    if (file && !ended) {
+      this.replaceView(search, searchViewFromFile(file, search.dir, status));
+    } else {
+      this.fold(search, { type: 'status', ...status });
+    }
+    for (const run of search.trialRuns.values()) {
+      const t = this.trialIndex.get(run);
+      const record = t ? search.trial(t.id) : undefined;
+      if (record) await this.settleTrial(run, record);
+    }
+    this.updated.fire(search);
+  }
+
+  /** Folds an event into the search's view and tells listeners. */
+  private fold(search: Search, event: SearchViewEvent): void {
+    applySearchEvent(search.view, event);
+    this.eventEmitter.fire({ search, event });
+    this.updated.fire(search);
+  }
+
+  private replaceView(search: Search, view: SearchView): void {
+    search.view = view;
+    for (const t of view.trials) this.syncTrial(search, t);
+    this.replaced.fire(search);
+    this.updated.fire(search);
+  }
+
+  /** Sends a command to a live search (queued until its process said hello). */
+  send(search: Search, command: SearchCommand): boolean {
+    const s = search.session;
+    if (!s) return false;
+    if (!s.helloSeen) {
+      s.queue.push(command);
+      return true;
+    }
+    return s.handle.send(command);
+  }
+
+  /** Stops the search: its trials checkpoint and stop; kills the process if it takes longer than the timeout. */
+  stop(search: Search, timeoutMs = this.opts.stopTimeoutMs ?? 20_000): Promise<void> {
+    const s = search.session;
+    if (!s) return Promise.resolve();
+    if (!s.stopRequested) {
+      s.stopRequested = true;
+      const sent = this.send(search, { type: 'stop' });
+      s.stopTimer = setTimeout(() => {
+        if (s.handle.exited) return;
+        this.log(`search process ${s.handle.pid ?? '?'} did not exit ${timeoutMs} ms after stop: killing it`);
+        s.handle.kill('SIGKILL');
+      }, sent && s.helloSeen ? timeoutMs : Math.min(timeoutMs, 1000));
+    }
+    return s.exited;
+  }
+
+  /**
+   * Writes the best trial's config to `outFile`: through the live search process, or a short-lived
+   * one for a past search. Resolves with what the process reported.
+   */
+  exportBest(search: Search, outFile: string, timeoutMs = 30_000): Promise<{ outFile: string; trialId: number }> {
+    const target = norm(outFile);
+    const wait = (handle: SearchHandle, oneShot: boolean): Promise<{ outFile: string; trialId: number }> => new Promise((resolve, reject) => {
+      const subs: { dispose(): void }[] = [];
+      const timer = setTimeout(() => done(new Error('the search process did not answer the export')), timeoutMs);
+      const done = (result: Error | { outFile: string; trialId: number }): void => {
+        clearTimeout(timer);
+        for (const d of subs) d.dispose();
+        if (result instanceof Error) reject(result);
+        else resolve(result);
+      };
+      subs.push(handle.onEvent((e) => {
+        if (e.type === 'exported' && norm(e.outFile) === target) done({ outFile: e.outFile, trialId: e.trialId });
+        else if (e.type === 'error') done(new Error(e.message));
+        else if (e.type === 'hello' && oneShot) handle.send({ type: 'exportBest', outFile: target, searchDir: search.dir });
+      }));
+      subs.push(handle.onExit((x) => done(new Error(`the export process exited (${x.signal ?? `code ${x.code}`}) without writing ${target}`))));
+    });
+    if (search.session) {
+      const p = wait(search.session.handle, false);
+      this.send(search, { type: 'exportBest', outFile: target });
+      return p;
+    }
+    if (!search.dir) return Promise.reject(new Error('the search has no folder'));
+    const handle = this.opts.spawn();
+    handle.onStderr((text) => {
+      for (const line of text.split('\n')) if (line.trim()) this.log(`[export ${handle.pid ?? '?'}] ${line}`);
+    });
+    return wait(handle, true).finally(() => {
+      // It exits by itself after exporting; make sure.
+      setTimeout(() => handle.kill('SIGKILL'), 2000).unref?.();
+    });
+  }
+
+  // ───────────────────────── past searches ─────────────────────────
+
+  private refreshing: Promise<void> = Promise.resolve();
+
+  /** Re-reads the runs folder: adds search folders, re-reads changed ones, drops vanished ones. Calls queue up. */
+  refresh(): Promise<void> {
+    const next = this.refreshing.then(() => this.doRefresh());
+    this.refreshing = next.catch((err: unknown) => this.log(`search refresh failed: ${String(err)}`));
+    return next;
+  }
+
+  private async doRefresh(): Promise<void> {
+    const runsDir = this.opts.runsDir();
+    const found = runsDir ? await discoverSearchFolders(runsDir) : [];
+    let changed = false;
+    for (const dir of found) {
+      const known = this.get(dir);
+      if (known?.live) continue;
+      const mtime = await mtimeOf(path.join(dir, SEARCH_FILE));
+      if (known && known.fileMtime === mtime && !(known.view.external && !this.externalAlive(dir))) continue;
+      const file = await readSearchFile(dir);
+      if (!file) continue;
+      const again = this.get(dir);
+      if (again?.live) continue;
+      const view = searchViewFromFile(file, dir, await this.statusOf(file, dir));
+      if (again) {
+        again.fileMtime = mtime;
+        this.replaceView(again, view);
+      } else {
+        const search = new Search(view);
+        search.fileMtime = mtime;
+        this.searches.push(search);
+        for (const t of view.trials) this.syncTrial(search, t);
+        changed = true;
+      }
+    }
+    const present = new Set(found.map(norm));
+    for (let i = this.searches.length - 1; i >= 0; i--) {
+      const s = this.searches[i];
+      if (!s.live && s.dir && !present.has(norm(s.dir))) {
+        this.searches.splice(i, 1);
+        this.dropTrials(s);
+        changed = true;
+      }
+    }
+    if (changed) {
+      this.sort();
+      this.changed.fire();
+    }
+  }
+
+  /** Re-reads one past search from its folder. */
+  async reload(search: Search, override?: { reason?: string }): Promise<void> {
+    if (search.live || !search.dir) return;
+    const file = await readSearchFile(search.dir);
+    if (!file) {
+      this.fold(search, { type: 'status', state: 'failed', live: false, reason: override?.reason ?? `${SEARCH_FILE} is missing or unreadable` });
+      return;
+    }
+    const status = await this.statusOf(file, search.dir);
+    if (override?.reason) status.reason = override.reason;
+    search.fileMtime = await mtimeOf(path.join(search.dir, SEARCH_FILE));
+    this.replaceView(search, searchViewFromFile(file, search.dir, status));
+  }
+
+  private externalAlive(dir: string): boolean {
+    const pid = this.lockPid(dir);
+    return pid !== undefined && this.alive(pid);
+  }
+
+  private lockPidCache = new Map<string, number | undefined>();
+
+  private lockPid(dir: string): number | undefined {
+    return this.lockPidCache.get(norm(dir));
+  }
+
+  /** What a search on disk is: finished, stopped, run by another process, or interrupted. */
+  private async statusOf(file: SearchFile, dir: string): Promise<Omit<SearchStatusEvent, 'type'>> {
+    if (file.state === 'finished') return { state: 'finished', live: false };
+    if (file.state === 'stopped') return { state: 'stopped', live: false, reason: 'Stopped before every trial ended; Resume continues it.' };
+    let pid: number | undefined;
+    try {
+      const n = Number((await fs.readFile(path.join(dir, SEARCH_LOCK), 'utf8')).trim());
+      if (Number.isInteger(n) && n > 0) pid = n;
+    } catch {
+      pid = undefined;
+    }
+    this.lockPidCache.set(norm(dir), pid);
+    if (pid !== undefined && pid !== process.pid && this.alive(pid) && !this.searches.some((s) => s.pid === pid)) {
+      return { state: 'running', live: false, external: true, reason: `Run by another process (pid ${pid}), e.g. \`gradient-lab search\` in a terminal.` };
+    }
+    return { state: 'stopped', live: false, reason: 'Interrupted: its search process is gone. Resume continues it.' };
+  }
+
+  private dropTrials(search: Search): void {
+    for (const run of search.trialRuns.values()) {
+      const f = this.followers.get(run);
+      if (f) void f.stop(false);
+      this.followers.delete(run);
+    }
+  }
+
+  private sort(): void {
+    this.searches.sort((a, b) => Number(b.live) - Number(a.live)
+      || (path.basename(a.dir) < path.basename(b.dir) ? 1 : path.basename(a.dir) > path.basename(b.dir) ? -1 : 0));
+  }
+
+  // ───────────────────────── shutdown ─────────────────────────
+
+  /** Stops every live search (its trials checkpoint), kills those that do not exit in time. */
+  async dispose(timeoutMs = 5000): Promise<void> {
+    if (this.disposing) return;
+    this.disposing = true;
+    await Promise.all(this.liveSearches().map((s) => this.stop(s, timeoutMs)));
+    for (const f of this.followers.values()) void f.stop(false);
+    this.followers.clear();
+    this.changed.dispose();
+    this.updated.dispose();
+    this.replaced.dispose();
+    this.eventEmitter.dispose();
+    this.errors.dispose();
+    this.trialEvents.dispose();
+    this.trialReset.dispose();
+  }
+
+  /** Synchronous last resort (process exit): SIGKILL every search process; their trials stop themselves. */
+  killAll(): void {
+    for (const s of this.searches) s.session?.handle.kill('SIGKILL');
+  }
+}
+
+function mtimeSync(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+async function mtimeOf(file: string): Promise<number> {
+  try {
+    return (await fs.stat(file)).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** Sub-folders of the runs folder that hold a search.json. */
+export async function discoverSearchFolders(runsDir: string): Promise<string[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(runsDir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  await Promise.all(entries.filter((e) => e.isDirectory()).map(async (e) => {
+    const dir = path.join(runsDir, e.name);
+    try {
+      await fs.access(path.join(dir, SEARCH_FILE));
+      found.push(dir);
+    } catch {
+      // not a search
+    }
+  }));
+  return found.sort().reverse();
+}

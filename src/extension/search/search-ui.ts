@@ -1,0 +1,545 @@
+/**
+ * The extension side of hyperparameter search, wired to VS Code: the commands (Start
+ * Hyperparameter Search, the search view, trial and search controls, export of the best config),
+ * what the search view and a trial's dashboard ask for, config errors as diagnostics, the runs
+ * folder watched for search.json files, and the context keys of the menus.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { SearchCommand, TrialEngineCommand } from '../../shared/search-protocol';
+import { bestTrialOf, canResumeSearch, formatMetric, METRIC_LABEL } from '../../shared/search-view';
+import { MAX_ADD_TRIALS, type WebviewToHost } from '../../shared/webview-protocol';
+import type { EngineDiagnostics } from '../diagnostics';
+import { Run, type RunManager } from '../runs/run-manager';
+import { readSettings, resolveRunsFolder, SECTION } from '../settings';
+import { hasSearchBlock } from '../ui/codelens';
+import type { DashboardManager } from '../ui/dashboard';
+import type { WebviewKind } from '../ui/html';
+import { Search, type SearchManager } from './search-manager';
+import { SearchPanels, SEARCH_VIEW_TYPE, type SearchMessage } from './search-panel';
+import { SearchTree } from './search-tree';
+import { describeSearch } from './search-tree-values';
+
+export const SEARCH_COMMANDS = [
+  'gradientLab.startSearch',
+  'gradientLab.openSearch',
+  'gradientLab.pauseTrial',
+  'gradientLab.resumeTrial',
+  'gradientLab.killTrial',
+  'gradientLab.addTrials',
+  'gradientLab.stopSearch',
+  'gradientLab.resumeSearch',
+  'gradientLab.exportBestConfig',
+] as const;
+
+export type SearchCommandId = (typeof SEARCH_COMMANDS)[number];
+
+export interface SearchUiDeps {
+  context: vscode.ExtensionContext;
+  runs: RunManager;
+  searches: SearchManager;
+  dashboards: DashboardManager;
+  diagnostics: EngineDiagnostics;
+  log: vscode.LogOutputChannel;
+}
+
+/** What the command layer asks of the search side about trial runs (their dashboards, their commands). */
+export interface TrialRouter {
+  /** A trial's Run from a command argument (the Run, its id, its run folder). */
+  trialRun(arg: unknown): Run | undefined;
+  /** Makes a trial's Run show its whole history (and live updates while it runs). */
+  prepare(run: Run): Promise<void>;
+  /** Handles a dashboard/sidebar message about a trial run; false: not a trial, or left to the caller. */
+  handleTrialMessage(msg: WebviewToHost, run: Run | undefined, source: WebviewKind): Promise<boolean>;
+}
+
+const EXPERIMENT_GLOB = '**/*.nn.json';
+const EXCLUDE_GLOB = '{**/node_modules/**,**/.gradient-lab/**,**/.git/**}';
+const RESTRICTED_MESSAGE = 'Gradient Lab: hyperparameter search is disabled in Restricted Mode. A search trains the experiment many '
+  + 'times: it reads the data files the experiment names and writes run folders into the workspace. Trust this workspace to enable it.';
+
+export class SearchUi implements TrialRouter, vscode.Disposable {
+  readonly panels: SearchPanels;
+  readonly tree: SearchTree;
+  private readonly disposables: vscode.Disposable[] = [];
+  private watcher: vscode.FileSystemWatcher | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly contextKeys = new Map<string, unknown>();
+
+  constructor(private readonly d: SearchUiDeps) {
+    const { searches, log } = d;
+    this.panels = new SearchPanels({
+      extensionUri: d.context.extensionUri,
+      log,
+      refreshRate: () => readSettings().refreshRate,
+      handle: (msg, search) => this.handleViewMessage(msg, search),
+    }, searches);
+    this.tree = new SearchTree(searches);
+    this.disposables.push(
+      this.panels,
+      this.tree,
+      searches.onSearchError(({ error, configPath }) => void this.reportError(error, configPath)),
+      searches.onDidChangeSearches(() => this.updateContext()),
+      searches.onDidUpdateSearch(() => this.updateContext()),
+      // A trial shown in the Live view (selected in the tree, or its dashboard active) follows its folder.
+      d.runs.onDidChangeActive((run) => {
+        if (run && searches.isTrial(run)) void searches.follow(run);
+      }),
+      vscode.window.onDidChangeActiveTextEditor(() => this.updateEditorKey()),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document === vscode.window.activeTextEditor?.document) this.updateEditorKey();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SECTION}.runsFolder`)) {
+          this.watchRunsFolder();
+          void searches.refresh();
+        }
+        if (e.affectsConfiguration(`${SECTION}.refreshRate`)) this.panels.setRate(readSettings().refreshRate);
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.watchRunsFolder();
+        void searches.refresh();
+      }),
+      { dispose: () => { this.watcher?.dispose(); if (this.refreshTimer) clearTimeout(this.refreshTimer); } },
+    );
+    this.watchRunsFolder();
+    this.updateContext();
+    this.updateEditorKey();
+  }
+
+  register(): vscode.Disposable[] {
+    const reg = (id: SearchCommandId, fn: (...args: unknown[]) => unknown): vscode.Disposable =>
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          this.d.log.error(`${id} failed: ${err instanceof Error ? err.stack ?? message : message}`);
+          void vscode.window.showErrorMessage(`Gradient Lab: ${message}`);
+          return undefined;
+        }
+      });
+    return [
+      reg('gradientLab.startSearch', (arg) => this.startSearch(arg)),
+      reg('gradientLab.openSearch', (arg) => this.openSearch(arg)),
+      reg('gradientLab.pauseTrial', (arg, id) => this.trialCommand(arg, id, 'pauseTrial')),
+      reg('gradientLab.resumeTrial', (arg, id) => this.trialCommand(arg, id, 'resumeTrial')),
+      reg('gradientLab.killTrial', (arg, id) => this.trialCommand(arg, id, 'killTrial')),
+      reg('gradientLab.addTrials', (arg, count) => this.addTrials(arg, typeof count === 'number' ? count : undefined)),
+      reg('gradientLab.stopSearch', (arg) => this.stopSearch(arg)),
+      reg('gradientLab.resumeSearch', (arg) => this.resumeSearch(arg)),
+      reg('gradientLab.exportBestConfig', (arg, target) => this.exportBest(arg, target instanceof vscode.Uri ? target : undefined)),
+      vscode.window.registerWebviewPanelSerializer(SEARCH_VIEW_TYPE, this.panels),
+    ];
+  }
+
+  /** Reads the runs folder for searches (activation). */
+  refresh(): Promise<void> {
+    return this.d.searches.refresh();
+  }
+
+  // ───────────────────────── helpers ─────────────────────────
+
+  private requireTrust(): boolean {
+    if (vscode.workspace.isTrusted) return true;
+    void vscode.window.showWarningMessage(RESTRICTED_MESSAGE, 'Manage Workspace Trust').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+    return false;
+  }
+
+  private setKey(key: string, value: unknown): void {
+    if (this.contextKeys.get(key) === value) return;
+    this.contextKeys.set(key, value);
+    void vscode.commands.executeCommand('setContext', key, value);
+  }
+
+  private updateContext(): void {
+    const list = this.d.searches.list();
+    this.setKey('gradientLab.hasSearches', list.some((s) => !!s.dir));
+    this.setKey('gradientLab.hasLiveSearches', list.some((s) => s.live));
+    this.setKey('gradientLab.hasResumableSearches', list.some((s) => canResumeSearch(s.view)));
+    this.setKey('gradientLab.hasSearchResults', list.some((s) => s.view.bestTrial !== null));
+  }
+
+  private updateEditorKey(): void {
+    const doc = vscode.window.activeTextEditor?.document;
+    this.setKey('gradientLab.activeEditorHasSearch', !!doc && doc.uri.path.endsWith('.nn.json') && hasSearchBlock(doc.getText()));
+  }
+
+  private watchRunsFolder(): void {
+    this.watcher?.dispose();
+    const folder = resolveRunsFolder(this.d.context);
+    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '*/search.json'));
+    const schedule = (): void => {
+      if (this.refreshTimer) clearTimeout(this.refreshTimer);
+      this.refreshTimer = setTimeout(() => void this.d.searches.refresh(), 300);
+    };
+    this.watcher.onDidCreate(schedule);
+    this.watcher.onDidChange(schedule);
+    this.watcher.onDidDelete(schedule);
+  }
+
+  private async reportError(error: { message: string; code: string; fatal: boolean; file?: string; line?: number; column?: number; path?: string }, configPath: string): Promise<void> {
+    if (error.code === 'config' || error.code === 'data' || error.code === 'io') {
+      const uri = await this.d.diagnostics.report(error, configPath || undefined);
+      const first = error.message.split('\n')[0];
+      const where = error.line ? ` (line ${error.line})` : '';
+      const choice = await vscode.window.showErrorMessage(`Gradient Lab: search: ${first}${where}`, ...(uri ? ['Open Experiment'] : []), 'Show Log');
+      if (choice === 'Open Experiment' && uri) {
+        await vscode.window.showTextDocument(uri, { selection: this.d.diagnostics.get(uri)[0]?.range });
+      } else if (choice === 'Show Log') {
+        this.d.log.show(true);
+      }
+    } else if (error.code === 'usage') {
+      this.d.log.warn(`search: ${error.message}`);
+    } else {
+      const show = error.fatal ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+      const choice = await show(`Gradient Lab: search: ${error.message.split('\n')[0]}`, 'Show Log');
+      if (choice) this.d.log.show(true);
+    }
+  }
+
+  /** The search a command acts on: its argument, the active search view, the only candidate, or a picker. */
+  private async pickSearch(arg: unknown, filter: (s: Search) => boolean, what: string): Promise<Search | undefined> {
+    const direct = arg instanceof Search ? this.d.searches.get(arg)
+      : typeof arg === 'string' ? this.d.searches.get(arg)
+        : arg instanceof Run ? this.d.searches.trialOf(arg)?.search : undefined;
+    if (direct) {
+      if (filter(direct)) return direct;
+      void vscode.window.showInformationMessage(`Gradient Lab: the search ${direct.view.name} is ${direct.view.state}; cannot ${what}.`);
+      return undefined;
+    }
+    if (arg !== undefined && typeof arg !== 'object') return undefined;
+    const active = this.panels.activeSearch();
+    if (active && filter(active)) return active;
+    const candidates = this.d.searches.list().filter((s) => s.dir && filter(s));
+    if (candidates.length === 1) return candidates[0];
+    if (!candidates.length) {
+      void vscode.window.showInformationMessage(`Gradient Lab: no search to ${what}.`);
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(candidates.map((s) => ({
+      label: `$(search) ${s.view.name}`, description: `${s.view.state} · ${describeSearch(s.view)}`, detail: path.basename(s.dir), search: s,
+    })), { placeHolder: `Search to ${what}`, matchOnDescription: true, matchOnDetail: true });
+    return picked?.search;
+  }
+
+  /** The experiment to search: a Uri argument, the active *.nn.json editor, or a picker among files with a search block. */
+  private async experimentUri(arg: unknown): Promise<vscode.Uri | undefined> {
+    if (arg instanceof vscode.Uri) return arg;
+    const editor = vscode.window.activeTextEditor;
+    if (editor && editor.document.uri.path.endsWith('.nn.json')) return editor.document.uri;
+    const files = await vscode.workspace.findFiles(EXPERIMENT_GLOB, EXCLUDE_GLOB, 500);
+    const withSearch: vscode.Uri[] = [];
+    for (const f of files) {
+      try {
+        if (hasSearchBlock(await fs.readFile(f.fsPath, 'utf8'))) withSearch.push(f);
+      } catch {
+        // unreadable: skip
+      }
+    }
+    if (withSearch.length === 1) return withSearch[0];
+    if (!withSearch.length) {
+      void vscode.window.showInformationMessage('Gradient Lab: no experiment (*.nn.json) in this workspace has a "search" block. '
+        + 'Add one, e.g. "search": {"space": {"training.optimizer.learningRate": {"log": [1e-4, 0.1]}}}.');
+      return undefined;
+    }
+    withSearch.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+    const picked = await vscode.window.showQuickPick(
+      withSearch.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(u, true), uri: u })),
+      { placeHolder: 'Experiment to search', matchOnDescription: true },
+    );
+    return picked?.uri;
+  }
+
+  // ───────────────────────── commands ─────────────────────────
+
+  /** Starts a search; resolves with its folder once the search process created it (undefined on failure). */
+  async startSearch(arg: unknown): Promise<string | undefined> {
+    if (!this.requireTrust()) return undefined;
+    const uri = await this.experimentUri(arg);
+    if (!uri) return undefined;
+    if (uri.scheme !== 'file') {
+      void vscode.window.showErrorMessage('Gradient Lab: the experiment must be a file on disk (save it first).');
+      return undefined;
+    }
+    const doc = vscode.workspace.textDocuments.find((t) => t.uri.toString() === uri.toString());
+    if (doc?.isDirty) await doc.save();
+    const text = doc?.getText() ?? await fs.readFile(uri.fsPath, 'utf8');
+    if (!hasSearchBlock(text)) {
+      const choice = await vscode.window.showInformationMessage(
+        `Gradient Lab: ${path.basename(uri.fsPath)} has no "search" block, so there is nothing to search. `
+        + 'Add e.g. "search": {"space": {"training.optimizer.learningRate": {"log": [1e-4, 0.1]}}, "trials": 12}.', 'Start Training Instead');
+      if (choice) await vscode.commands.executeCommand('gradientLab.startTraining', uri);
+      return undefined;
+    }
+    this.d.diagnostics.clear(uri.fsPath);
+    const search = this.d.searches.start(uri.fsPath, { runsDir: resolveRunsFolder(this.d.context) });
+    this.d.log.info(`starting a hyperparameter search of ${uri.fsPath}`);
+    let dir: string;
+    try {
+      dir = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `Gradient Lab: starting the search of ${path.basename(uri.fsPath)}…` },
+        () => search.ready,
+      );
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.d.log.warn(`search of ${uri.fsPath} did not start: ${reason}`);
+      // A config or data error was shown already (and is a diagnostic); anything else is shown here.
+      if (!search.view.errors.length) {
+        void vscode.window.showErrorMessage(`Gradient Lab: the search did not start: ${reason.split('\n')[0]}`, 'Show Log').then((c) => c && this.d.log.show(true));
+      }
+      return undefined;
+    }
+    this.panels.open(search, { preserveFocus: true, column: vscode.ViewColumn.Beside });
+    return dir;
+  }
+
+  private async openSearch(arg: unknown): Promise<boolean> {
+    const search = await this.pickSearch(arg, (s) => !!s.dir, 'show');
+    if (!search) return false;
+    this.panels.open(search, { preserveFocus: arg instanceof Search });
+    return true;
+  }
+
+  private async trialCommand(arg: unknown, idArg: unknown, type: 'pauseTrial' | 'resumeTrial' | 'killTrial'): Promise<boolean> {
+    if (type !== 'killTrial' && !this.requireTrust()) return false;
+    let search: Search | undefined;
+    let id: number | undefined;
+    const info = this.d.searches.trialOf(arg instanceof Run ? arg : this.d.searches.findTrialRun(arg));
+    if (info) {
+      search = info.search;
+      id = info.trial.id;
+    } else {
+      search = arg instanceof Search ? arg : typeof arg === 'string' ? this.d.searches.get(arg) : undefined;
+      id = typeof idArg === 'number' ? idArg : undefined;
+    }
+    if (!search || id === undefined) {
+      void vscode.window.showInformationMessage('Gradient Lab: pick a trial in the Runs tree or in a search view.');
+      return false;
+    }
+    return this.sendTrial(search, id, type);
+  }
+
+  private sendTrial(search: Search, id: number, type: 'pauseTrial' | 'resumeTrial' | 'killTrial'): boolean {
+    const t = search.trial(id);
+    if (!t) throw new Error(`no trial ${id} in the search ${search.view.name}`);
+    if (!search.live) {
+      void vscode.window.showInformationMessage(`Gradient Lab: the search ${search.view.name} is not running in this window${canResumeSearch(search.view) ? '; resume it first' : ''}.`);
+      return false;
+    }
+    this.d.log.info(`search ${search.view.name}: ${type} ${t.name}`);
+    return this.d.searches.send(search, { type, id } as SearchCommand);
+  }
+
+  /** A command for a trial's own engine, passed through the search process. */
+  private sendTrialCommand(search: Search, id: number, name: string, command: TrialEngineCommand): boolean {
+    if (!search.live) {
+      void vscode.window.showInformationMessage(`Gradient Lab: the search ${search.view.name} is not running in this window${canResumeSearch(search.view) ? '; resume it first' : ''}.`);
+      return false;
+    }
+    const t = search.trial(id);
+    if (!t || (t.state !== 'running' && t.state !== 'paused')) {
+      void vscode.window.showInformationMessage(`Gradient Lab: ${name} is ${t?.state ?? 'gone'}; only a running or paused trial takes ${command.type}.`);
+      return false;
+    }
+    this.d.log.info(`search ${search.view.name}: ${command.type} → ${name}`);
+    return this.d.searches.send(search, { type: 'trialCommand', id, command });
+  }
+
+  private async addTrials(arg: unknown, count?: number): Promise<boolean> {
+    if (!this.requireTrust()) return false;
+    const search = await this.pickSearch(arg, (s) => s.live, 'add trials to');
+    if (!search) return false;
+    let n = count;
+    if (n === undefined) {
+      const input = await vscode.window.showInputBox({
+        title: `Add Trials — ${search.view.name}`,
+        prompt: `Trials to add to round ${Math.max(1, search.view.roundBoxes.length)}, sampled in its box`,
+        value: String(search.view.parallel || 4),
+        validateInput: (v) => (/^\s*[1-9]\d*\s*$/.test(v) && Number(v) <= MAX_ADD_TRIALS ? undefined : `A whole number from 1 to ${MAX_ADD_TRIALS}`),
+      });
+      if (input === undefined) return false;
+      n = Number(input);
+    }
+    if (!Number.isInteger(n) || n < 1 || n > MAX_ADD_TRIALS) throw new Error(`the number of trials to add must be a whole number from 1 to ${MAX_ADD_TRIALS}`);
+    return this.d.searches.send(search, { type: 'addTrials', count: n });
+  }
+
+  private async stopSearch(arg: unknown): Promise<boolean> {
+    const search = await this.pickSearch(arg, (s) => s.live, 'stop');
+    if (!search) return false;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `Gradient Lab: stopping the search ${search.view.name} (its trials checkpoint)…` },
+      () => this.d.searches.stop(search),
+    );
+    return true;
+  }
+
+  private async resumeSearch(arg: unknown): Promise<string | undefined> {
+    if (!this.requireTrust()) return undefined;
+    const search = await this.pickSearch(arg, (s) => canResumeSearch(s.view), 'resume');
+    if (!search) return undefined;
+    this.d.searches.resume(search);
+    try {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Gradient Lab: resuming the search ${search.view.name}…` }, () => search.ready);
+    } catch {
+      return undefined;
+    }
+    if (!this.panels.find(search)) this.panels.open(search, { preserveFocus: true });
+    return search.dir;
+  }
+
+  /** Exports the best trial's config as a new *.nn.json (save dialog unless `target`), then opens it. */
+  async exportBest(arg: unknown, target?: vscode.Uri): Promise<string | undefined> {
+    const search = await this.pickSearch(arg, (s) => s.view.bestTrial !== null, 'export the best config of');
+    if (!search) return undefined;
+    const best = bestTrialOf(search.view);
+    const configDir = search.view.configPath ? path.dirname(search.view.configPath) : search.dir;
+    const uri = target ?? await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(configDir, `${search.view.name || 'search'}-best.nn.json`)),
+      filters: { 'Gradient Lab experiment': ['nn.json', 'json'] },
+      saveLabel: 'Export Best Config',
+      title: best ? `Export ${best.name} (${METRIC_LABEL[best.metricName]} ${formatMetric(best.metricName, best.metric)}) as a new experiment` : 'Export the best config',
+    });
+    if (!uri) return undefined;
+    if (uri.scheme !== 'file') throw new Error('the exported experiment must be a file on disk');
+    const out = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Gradient Lab: exporting the best config…' },
+      () => this.d.searches.exportBest(search, uri.fsPath),
+    );
+    this.d.log.info(`exported trial ${out.trialId} of ${search.view.name} to ${out.outFile}`);
+    await vscode.window.showTextDocument(vscode.Uri.file(out.outFile), { preview: false });
+    return out.outFile;
+  }
+
+  // ───────────────────────── the search view's messages ─────────────────────────
+
+  private async handleViewMessage(msg: SearchMessage, search: Search): Promise<void> {
+    if (msg.type === 'savePng') {
+      await this.savePng(search, msg.chart, msg.dataUrl);
+      return;
+    }
+    if (msg.type === 'searchTrial') {
+      const t = search.trial(msg.id);
+      if (!t) throw new Error(`no trial ${msg.id} in this search`);
+      switch (msg.command) {
+        case 'pause': this.sendTrial(search, msg.id, 'pauseTrial'); return;
+        case 'resume': this.sendTrial(search, msg.id, 'resumeTrial'); return;
+        case 'kill': this.sendTrial(search, msg.id, 'killTrial'); return;
+        case 'openDashboard': {
+          const run = search.trialRuns.get(msg.id);
+          if (!run || !t.runDir) {
+            void vscode.window.showInformationMessage(`Gradient Lab: ${t.name} has not started yet; its dashboard opens once it runs.`);
+            return;
+          }
+          await this.openTrialDashboard(run);
+          return;
+        }
+      }
+    }
+    switch (msg.command) {
+      case 'addTrials': await this.addTrials(search, msg.count); return;
+      case 'stop': await this.stopSearch(search); return;
+      case 'resume': await this.resumeSearch(search); return;
+      case 'exportBest': await this.exportBest(search); return;
+      case 'openExperiment':
+        if (search.view.configPath) await vscode.window.showTextDocument(vscode.Uri.file(search.view.configPath), { preview: false });
+        return;
+    }
+  }
+
+  private async savePng(search: Search, chart: string, dataUrl: string): Promise<void> {
+    const bytes = Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64');
+    // A PNG starts with its 8-byte signature; anything else is not what the webview claimed.
+    if (bytes.length < 8 || bytes.readUInt32BE(0) !== 0x89504e47) {
+      this.d.log.warn(`search view: ${chart} is not a PNG; not saved`);
+      return;
+    }
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(search.dir || path.dirname(search.view.configPath), `${search.view.name || 'search'}-${chart}.png`)),
+      filters: { 'PNG image': ['png'] },
+      saveLabel: 'Save Chart',
+    });
+    if (!uri) return;
+    await vscode.workspace.fs.writeFile(uri, bytes);
+    this.d.log.info(`saved search chart ${chart} to ${uri.fsPath}`);
+  }
+
+  private async openTrialDashboard(run: Run): Promise<void> {
+    await this.d.searches.follow(run);
+    this.d.runs.setActive(run);
+    await this.d.dashboards.open(run, { column: vscode.ViewColumn.Beside });
+  }
+
+  // ───────────────────────── TrialRouter ─────────────────────────
+
+  trialRun(arg: unknown): Run | undefined {
+    return this.d.searches.findTrialRun(arg);
+  }
+
+  async prepare(run: Run): Promise<void> {
+    if (this.d.searches.isTrial(run)) await this.d.searches.follow(run);
+  }
+
+  async handleTrialMessage(msg: WebviewToHost, run: Run | undefined, source: WebviewKind): Promise<boolean> {
+    const info = run ? this.d.searches.trialOf(run) : undefined;
+    if (!info) return false;
+    const { search, trial } = info;
+    const name = `${search.view.name} ${trial.name}`;
+    switch (msg.type) {
+      case 'control':
+        switch (msg.command) {
+          case 'pause': this.sendTrial(search, trial.id, 'pauseTrial'); return true;
+          case 'resume': this.sendTrial(search, trial.id, 'resumeTrial'); return true;
+          case 'stop': this.sendTrial(search, trial.id, 'killTrial'); return true;
+          case 'step': this.sendTrialCommand(search, trial.id, name, { type: 'step', iterations: 1 }); return true;
+          case 'gradientCheck': this.sendTrialCommand(search, trial.id, name, { type: 'gradientCheck' }); return true;
+          case 'evaluateTest': {
+            const choice = await vscode.window.showWarningMessage(
+              `Evaluate ${name} on the test set?`,
+              { modal: true, detail: 'The test set is sealed: it estimates how the final model does on new data only while you do not tune on it. Every look is counted and shown beside the result.' },
+              'Evaluate');
+            if (choice === 'Evaluate') this.sendTrialCommand(search, trial.id, name, { type: 'evaluateTest' });
+            return true;
+          }
+        }
+        return true;
+      case 'setLearningRate':
+        // "Panda" mode: babysit one trial. The search notes the change on the trial record.
+        this.sendTrialCommand(search, trial.id, name, { type: 'setLearningRate', value: msg.value });
+        return true;
+      default:
+        void source;
+        return false;
+    }
+  }
+
+  // ───────────────────────── for tests ─────────────────────────
+
+  viewStats(dir: string): ReturnType<SearchPanels['stats']> {
+    return this.panels.stats(dir);
+  }
+
+  /** Restores a trial's dashboard after a reload (the dashboard serializer cannot find trials among runs). */
+  async restoreTrialDashboard(panel: vscode.WebviewPanel, state: unknown): Promise<boolean> {
+    if (typeof state !== 'object' || state === null) return false;
+    const o = state as Record<string, unknown>;
+    await this.d.searches.refresh();
+    const run = this.d.searches.findTrialRun(typeof o.runId === 'string' ? o.runId : undefined)
+      ?? this.d.searches.findTrialRun(typeof o.runDir === 'string' ? o.runDir : undefined);
+    if (!run) return false;
+    // The DashboardManager attaches only panels it created: open a fresh one where the old one was.
+    const column = panel.viewColumn;
+    panel.dispose();
+    await this.d.searches.follow(run);
+    await this.d.dashboards.open(run, { column, preserveFocus: true });
+    return true;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,372 @@
+/**
+ * The host's SearchManager: the start handshake and its failure (a config error with its location,
+ * no search left behind), an interrupted search process, past searches found in the runs folder
+ * (finished, stopped, interrupted, run by another process), trial runs followed from their folders
+ * (the same view a replay of the folder gives). Then the real thing: dist/search.js forked by the
+ * manager, a trial killed while the others finish, search.json consistent, no process left behind,
+ * and stop → resume across two managers (a window reload).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { EngineEvent } from '../../src/shared/protocol';
+import { applyEvent, emptyRunView } from '../../src/shared/run-view';
+import { SEARCH_PROTOCOL_VERSION, type SearchCommand, type SearchEvent, type SearchFile, type TrialRecord } from '../../src/shared/search-protocol';
+import { Emitter } from '../../src/extension/runs/emitter';
+import type { EngineExit } from '../../src/extension/runs/engine-process';
+import { replayRunFolder } from '../../src/extension/runs/run-folder';
+import { mergeRecords, RunFolderFollower } from '../../src/extension/search/run-follower';
+import { SearchManager, type Search } from '../../src/extension/search/search-manager';
+import { SearchProcess, type SearchHandle } from '../../src/extension/search/search-process';
+import { readSearchFile } from '../../src/engine/search/search-file';
+import { assertConsistent, DIST, ensureBuilt } from '../search/helpers';
+import { tempDir, writeRunFolder } from './helpers';
+
+class FakeSearch implements SearchHandle {
+  readonly pid = 4242;
+  exited = false;
+  readonly sent: SearchCommand[] = [];
+  private readonly events = new Emitter<SearchEvent>();
+  private readonly exits = new Emitter<EngineExit>();
+  private readonly output = new Emitter<string>();
+  send(command: SearchCommand): boolean {
+    this.sent.push(command);
+    return true;
+  }
+  onEvent(l: (e: SearchEvent) => void): { dispose(): void } { return this.events.event(l); }
+  onExit(l: (e: EngineExit) => void): { dispose(): void } { return this.exits.event(l); }
+  onStderr(l: (t: string) => void): { dispose(): void } { return this.output.event(l); }
+  kill(): void { this.exit({ code: null, signal: 'SIGKILL' }); }
+  emit(e: SearchEvent): void { this.events.fire(e); }
+  exit(x: EngineExit): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.exits.fire(x);
+  }
+}
+
+function trialRecord(id: number, extra: Partial<TrialRecord> = {}): TrialRecord {
+  return {
+    id, name: `trial-${String(id).padStart(3, '0')}`, round: 0, values: { 'training.optimizer.learningRate': 10 ** -id }, coords: { 'training.optimizer.learningRate': -id },
+    state: 'queued', metric: null, metricName: 'devError', curve: [], epoch: 0, epochs: 5, runDir: null, best: false, attempts: 0, ...extra,
+  };
+}
+
+function searchFile(dir: string, extra: Partial<SearchFile> = {}): SearchFile {
+  return {
+    version: 1, name: 'moons', configPath: '/ws/moons.nn.json', createdAt: 't', updatedAt: 't', state: 'finished', seed: 1, metric: 'devError', mode: 'min',
+    trialsPerRound: 2, rounds: 1, keepTop: 5, parallel: 2, epochsPerTrial: 5, earlyTermination: { type: 'none', graceEpochs: 5 },
+    space: [{ path: 'training.optimizer.learningRate', scale: 'log', low: -4, high: 0, min: 1e-4, max: 1 }],
+    roundBoxes: [{ index: 0, box: { 'training.optimizer.learningRate': { low: -4, high: 0 } }, basedOn: [] }],
+    trials: [trialRecord(1, { state: 'finished', metric: 0.1, epoch: 5, runDir: path.join(dir, 'trial-001'), best: true }), trialRecord(2, { state: 'finished', metric: 'NaN' as unknown as number, epoch: 5, runDir: path.join(dir, 'trial-002') })],
+    bestTrial: 1, experiment: {}, ...extra,
+  };
+}
+
+const info = (dir: string): Extract<SearchEvent, { type: 'searchInfo' }> => ({
+  type: 'searchInfo', dir, name: 'moons', configPath: '/ws/moons.nn.json', space: [], trials: 2, rounds: 1, parallel: 2, metric: 'devError', mode: 'min', epochsPerTrial: 5, resumed: false,
+});
+
+describe('host: SearchManager (fake search process)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let fakes: FakeSearch[];
+  let manager: SearchManager;
+  let alivePids: Set<number>;
+  beforeEach(() => {
+    tmp = tempDir('gl-search-mgr-');
+    fakes = [];
+    alivePids = new Set();
+    manager = new SearchManager({
+      runsDir: () => tmp.dir,
+      spawn: () => {
+        const f = new FakeSearch();
+        fakes.push(f);
+        return f;
+      },
+      processAlive: (pid) => alivePids.has(pid),
+      followIntervalMs: 10,
+    });
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('queues the start until hello, resolves ready with the folder, keeps a Run per trial', async () => {
+    const search = manager.start('/ws/moons.nn.json');
+    const f = fakes[0];
+    assert.equal(f.sent.length, 0, 'nothing before hello');
+    assert.ok(search.live);
+    assert.equal(manager.list().length, 1);
+    f.emit({ type: 'hello', protocolVersion: SEARCH_PROTOCOL_VERSION, pid: f.pid });
+    assert.deepEqual(f.sent, [{ type: 'start', configPath: '/ws/moons.nn.json', runsDir: tmp.dir }]);
+    const dir = path.join(tmp.dir, '20260101-000000-moons-search');
+    f.emit(info(dir));
+    assert.equal(await search.ready, dir);
+    assert.equal(search.view.state, 'running');
+    f.emit({ type: 'trial', change: 'added', trial: trialRecord(2) });
+    f.emit({ type: 'trial', change: 'added', trial: trialRecord(1) });
+    f.emit({ type: 'trial', change: 'started', trial: trialRecord(1, { state: 'running', runDir: path.join(dir, 'trial-001'), attempts: 1 }) });
+    assert.deepEqual(search.view.trials.map((t) => [t.id, t.state]), [[1, 'running'], [2, 'queued']]);
+    const runs = manager.trialRunsOf(search);
+    assert.deepEqual(runs.map((r) => r.id), ['20260101-000000-moons-search/trial-001', '20260101-000000-moons-search/trial-002']);
+    assert.equal(manager.trialOf(runs[0])?.trial.id, 1);
+    assert.equal(manager.findTrialRun(path.join(dir, 'trial-001')), runs[0]);
+    assert.equal(manager.findTrialRun('20260101-000000-moons-search/trial-002'), runs[1]);
+    assert.equal(runs[0].view.state, 'running');
+    assert.ok(manager.send(search, { type: 'killTrial', id: 1 }));
+    assert.deepEqual(f.sent[f.sent.length - 1], { type: 'killTrial', id: 1 });
+    f.emit({ type: 'finished', state: 'finished', best: null, dir });
+    f.exit({ code: 0, signal: null });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.ok(!search.live);
+    assert.equal(search.view.state, 'finished');
+    assert.equal(search.view.live, false);
+  });
+
+  it('a config error: reported with its location, ready rejects, no search left behind', async () => {
+    const errors: unknown[] = [];
+    manager.onSearchError((e) => errors.push(e));
+    const search = manager.start('/ws/bad.nn.json');
+    const f = fakes[0];
+    f.emit({ type: 'hello', protocolVersion: SEARCH_PROTOCOL_VERSION, pid: f.pid });
+    f.emit({ type: 'error', fatal: true, code: 'config', message: '/ws/bad.nn.json:7:7 unknown config path', file: '/ws/bad.nn.json', line: 7, column: 7, path: '/search/space/x' });
+    f.exit({ code: 2, signal: null });
+    await assert.rejects(search.ready, /unknown config path/);
+    assert.equal(errors.length, 1);
+    assert.deepEqual((errors[0] as { error: { line: number; column: number } }).error.line, 7);
+    assert.equal((errors[0] as { configPath: string }).configPath, '/ws/bad.nn.json');
+    assert.equal(manager.list().length, 0);
+  });
+
+  it('a search process that dies mid-search: its search shows as stopped (interrupted) from search.json', async () => {
+    const dir = path.join(tmp.dir, '20260101-000000-moons-search');
+    fs.mkdirSync(dir);
+    const search = manager.start('/ws/moons.nn.json');
+    const f = fakes[0];
+    f.emit({ type: 'hello', protocolVersion: SEARCH_PROTOCOL_VERSION, pid: f.pid });
+    f.emit(info(dir));
+    await search.ready;
+    fs.writeFileSync(path.join(dir, 'search.json'), JSON.stringify(searchFile(dir, { state: 'running', trials: [trialRecord(1, { state: 'running', runDir: path.join(dir, 'trial-001') }), trialRecord(2)] })));
+    let replaced = 0;
+    manager.onDidReplaceSearch(() => replaced++);
+    f.exit({ code: null, signal: 'SIGKILL' });
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(search.view.state, 'stopped');
+    assert.match(search.view.stateReason ?? '', /Interrupted.*SIGKILL.*Resume/);
+    assert.equal(replaced, 1, 're-read from search.json');
+    assert.equal(search.view.trials.length, 2);
+    // Resume forks a new process with the folder.
+    manager.resume(search);
+    const g = fakes[1];
+    g.emit({ type: 'hello', protocolVersion: SEARCH_PROTOCOL_VERSION, pid: 5 });
+    assert.deepEqual(g.sent, [{ type: 'resume', searchDir: dir, addTrials: undefined }]);
+    assert.equal(search.view.state, 'starting');
+    g.emit({ ...info(dir), resumed: true });
+    assert.equal(await search.ready, dir);
+    assert.equal(search.view.state, 'running');
+  });
+
+  it('finds past searches in the runs folder: finished, stopped, interrupted, run by another process', async () => {
+    const mk = (name: string, extra: Partial<SearchFile>, pid?: number): string => {
+      const dir = path.join(tmp.dir, name);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'search.json'), JSON.stringify(searchFile(dir, extra)));
+      if (pid) fs.writeFileSync(path.join(dir, 'search.pid'), `${pid}\n`);
+      return dir;
+    };
+    mk('20260101-000001-a-search', { state: 'finished' });
+    mk('20260101-000002-b-search', { state: 'stopped' });
+    mk('20260101-000003-c-search', { state: 'running' }, 999_999);
+    mk('20260101-000004-d-search', { state: 'running' }, 777);
+    alivePids.add(777);
+    writeRunFolder(tmp.dir, '20260101-000005-plain-run', { iterations: 8 });
+    fs.mkdirSync(path.join(tmp.dir, 'not-a-search'));
+    await manager.refresh();
+    const got = manager.list().map((s) => [path.basename(s.dir), s.view.state, s.view.live, s.view.external]);
+    assert.deepEqual(got, [
+      ['20260101-000004-d-search', 'running', false, true],
+      ['20260101-000003-c-search', 'stopped', false, false],
+      ['20260101-000002-b-search', 'stopped', false, false],
+      ['20260101-000001-a-search', 'finished', false, false],
+    ]);
+    const c = manager.get(path.join(tmp.dir, '20260101-000003-c-search'))!;
+    assert.match(c.view.stateReason ?? '', /Interrupted/);
+    const a = manager.get(path.join(tmp.dir, '20260101-000001-a-search'))!;
+    assert.ok(Number.isNaN(a.view.trials[1].metric!), 'NaN metrics read back as numbers');
+    assert.equal(manager.trialRunsOf(a).length, 2);
+    // The other process ended (its pid is gone): the next refresh says interrupted.
+    alivePids.delete(777);
+    await manager.refresh();
+    assert.equal(manager.get(path.join(tmp.dir, '20260101-000004-d-search'))!.view.state, 'stopped');
+    // A deleted folder disappears.
+    fs.rmSync(path.join(tmp.dir, '20260101-000002-b-search'), { recursive: true });
+    await manager.refresh();
+    assert.equal(manager.list().length, 3);
+  });
+
+  it('follows a trial run folder as it is written: the same view the replay of the folder gives', async () => {
+    const runDir = writeRunFolder(tmp.dir, 'trial-001', { iterations: 40, lrChangeAt: 17, lastState: 'paused' });
+    const metrics = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8');
+    const eventsText = fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8');
+    // Start from empty files and append in uneven chunks, cutting lines in the middle.
+    fs.writeFileSync(path.join(runDir, 'metrics.jsonl'), '');
+    fs.writeFileSync(path.join(runDir, 'events.jsonl'), '');
+    const got: EngineEvent[] = [];
+    const follower = new RunFolderFollower(runDir, { onEvents: (e) => got.push(...e) });
+    const cuts = [0, 97, 500, 1333, 2800, metrics.length];
+    for (let i = 1; i < cuts.length; i++) {
+      fs.appendFileSync(path.join(runDir, 'metrics.jsonl'), metrics.slice(cuts[i - 1], cuts[i]));
+      if (i === 2) fs.appendFileSync(path.join(runDir, 'events.jsonl'), eventsText.slice(0, 40));
+      if (i === 4) fs.appendFileSync(path.join(runDir, 'events.jsonl'), eventsText.slice(40));
+      await follower.poll();
+    }
+    await follower.stop(true);
+    const live = emptyRunView('trial-001', runDir);
+    for (const e of got) applyEvent(live, e);
+    const replayed = await replayRunFolder(runDir);
+    assert.deepEqual(live.costs, replayed.costs);
+    assert.deepEqual(live.epochs, replayed.epochs);
+    assert.deepEqual(live.learningRateChanges, replayed.learningRateChanges);
+    assert.equal(live.iteration, replayed.iteration);
+    assert.equal(live.info?.runId, replayed.info?.runId);
+    assert.equal(live.layerStats.length, replayed.layerStats.length);
+    // In one piece, the merge is the replay's order exactly.
+    const all = mergeRecords(
+      metrics.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+      eventsText.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+      { position: Number.NEGATIVE_INFINITY },
+    );
+    const once = emptyRunView('trial-001', runDir);
+    for (const e of all) applyEvent(once, e);
+    assert.deepEqual({ ...once, state: replayed.state, stateReason: replayed.stateReason }, replayed);
+  });
+});
+
+describe('host: SearchManager with the real dist/search.js', function () {
+  this.timeout(90_000);
+  let tmp: ReturnType<typeof tempDir>;
+  const children = new Set<number>();
+  let watch: ReturnType<typeof setInterval> | undefined;
+
+  /** Records the engines a search process forks (Linux: /proc/<pid>/task/<pid>/children). */
+  const trackChildren = (pid: number | undefined): void => {
+    if (!pid || process.platform !== 'linux') return;
+    watch = setInterval(() => {
+      try {
+        for (const c of fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)) if (c) children.add(Number(c));
+      } catch {
+        // gone
+      }
+    }, 20);
+  };
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+    } catch {
+      return false;
+    }
+  };
+
+  before(() => ensureBuilt());
+  beforeEach(() => {
+    tmp = tempDir('gl-search-real-');
+    children.clear();
+  });
+  afterEach(() => {
+    if (watch) clearInterval(watch);
+    tmp.cleanup();
+  });
+
+  const makeManager = (): SearchManager => new SearchManager({
+    runsDir: () => path.join(tmp.dir, 'runs'),
+    spawn: () => new SearchProcess({ searchPath: path.join(DIST, 'search.js') }),
+    followIntervalMs: 50,
+  });
+  const experiment = (search: Record<string, unknown>, samples = 4000): string => {
+    const file = path.join(tmp.dir, 'search.nn.json');
+    fs.writeFileSync(file, JSON.stringify({
+      name: 'it-search', seed: 3,
+      data: { source: 'moons', samples, noise: 0.2 },
+      model: { hidden: [{ units: 32, activation: 'relu' }, { units: 32, activation: 'relu' }] },
+      training: { epochs: 5, batchSize: 8, optimizer: { type: 'adam', learningRate: 0.01 }, threads: 1 },
+      search: {
+        space: { 'training.optimizer.learningRate': { log: [1e-4, 1] }, 'training.optimizer.beta1': { oneMinusLog: [0.9, 0.999] } },
+        trials: 6, parallel: 2, epochsPerTrial: 5, ...search,
+      },
+    }, null, 2));
+    return file;
+  };
+  const until = async (what: string, check: () => boolean, ms = 30_000): Promise<void> => {
+    const end = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it('start, kill a running trial, the others finish; search.json consistent; a trial followed live; export; no process left', async () => {
+    const manager = makeManager();
+    const search: Search = manager.start(experiment({}));
+    trackChildren(search.pid);
+    const dir = await search.ready;
+    assert.equal(path.dirname(dir), path.join(tmp.dir, 'runs'));
+    await until('a running trial', () => search.view.trials.some((t) => t.state === 'running' && t.epoch < t.epochs));
+    const victim = search.view.trials.find((t) => t.state === 'running')!;
+    const run = search.trialRuns.get(victim.id)!;
+    await manager.follow(run);
+    assert.ok(manager.send(search, { type: 'killTrial', id: victim.id }));
+    await until('the search to end', () => !search.live, 60_000);
+    assert.equal(search.view.state, 'finished');
+    const states = search.view.trials.map((t) => t.state);
+    assert.equal(states.filter((s) => s === 'killed').length, 1, states.join());
+    assert.equal(search.trial(victim.id)?.state, 'killed');
+    assert.equal(states.filter((s) => s === 'finished').length, 5, states.join());
+    const file = readSearchFile(dir);
+    assertConsistent(file);
+    assert.deepEqual(file.trials.map((t) => [t.id, t.state, t.metric]), search.view.trials.map((t) => [t.id, t.state, t.metric]));
+    assert.equal(file.bestTrial, search.view.bestTrial);
+    // The killed trial's run, followed from its folder, ends stopped with the search's reason, its curves whole.
+    await until('the followed trial to settle', () => run.view.state === 'stopped');
+    assert.match(run.view.stateReason ?? '', /Killed/);
+    const replayed = await replayRunFolder(victim.runDir!);
+    assert.deepEqual(run.view.costs, replayed.costs);
+    assert.equal(run.view.info?.runId, run.id, 'unique id across searches');
+    // Export through a short-lived process (the search process has exited).
+    const out = await manager.exportBest(search, path.join(tmp.dir, 'best.nn.json'));
+    assert.equal(out.trialId, file.bestTrial);
+    assert.ok(!('search' in (JSON.parse(fs.readFileSync(out.outFile, 'utf8')) as object)));
+    if (process.platform === 'linux') {
+      assert.ok(children.size >= 6, `the search forked its trials (${children.size})`);
+      await until('no engine left', () => [...children].every((p) => !alive(p)), 10_000);
+    }
+    await manager.dispose();
+  });
+
+  it('stop (the window closes) → stopped search; a new manager (the reload) finds it and resumes it to the end', async () => {
+    const first = makeManager();
+    const search = first.start(experiment({ trials: 4, epochsPerTrial: 40 }, 3000));
+    trackChildren(search.pid);
+    const dir = await search.ready;
+    await until('trials training', () => search.view.trials.filter((t) => t.state === 'running' && t.epoch >= 1).length >= 1);
+    const pid = search.pid!;
+    await first.dispose(10_000);
+    assert.ok(!alive(pid), 'search process gone');
+    if (process.platform === 'linux') await until('no engine left', () => [...children].every((p) => !alive(p)), 10_000);
+    assert.equal(readSearchFile(dir).state, 'stopped');
+
+    const second = makeManager();
+    await second.refresh();
+    const again = second.get(dir)!;
+    assert.ok(again, 'found in the runs folder');
+    assert.equal(again.view.state, 'stopped');
+    assert.ok(!again.live);
+    second.resume(again);
+    assert.equal(await again.ready, dir);
+    await until('the resumed search to end', () => !again.live, 60_000);
+    assert.equal(again.view.state, 'finished');
+    const file = readSearchFile(dir);
+    assertConsistent(file);
+    assert.ok(file.trials.every((t) => t.state === 'finished' && t.epoch === 40));
+    assert.ok(file.trials.some((t) => t.attempts === 2), 'a trial continued from its checkpoint');
+    await second.dispose();
+  });
+});

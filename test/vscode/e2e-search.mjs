@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// End-to-end UI test of the hyperparameter search, as a person would use it: install the packaged
+// VSIX into code-server, open a search experiment in the real workbench (headless Chromium), click
+// the "Search" CodeLens, wait for the search view, read its trials table, click Kill on a running
+// trial's row, watch it end killed while the others finish, open the Runs side panel (the search
+// node with its trials), and take screenshots of the search view in a dark and a light theme into
+// test-results/ (e2e-search-*.png; with --copy-screenshot the dark one also goes to media/screenshot-search.png).
+// Mid-search it reloads the window: the search view comes back (stopped), and its Resume button
+// finishes the search.
+//
+// usage: node test/vscode/e2e-search.mjs [--vsix FILE] [--example examples/search.moons.nn.json]
+//          [--timeout ms] [--keep] [--copy-screenshot]
+// Without --vsix it packages the current build (node scripts/build.mjs first). Exit 0 on success.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  assertInstalled, guardedRun, installVsix, launchBrowser, makeTempDir, packageVsix, runCommandFromPalette,
+  screenshot, screenshotFrame, startCodeServer, waitForWorkbench, webviewFrame,
+} from '../../scripts/vscode-test/lib.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values: opts } = parseArgs({
+  options: {
+    vsix: { type: 'string' },
+    example: { type: 'string', default: path.join(root, 'examples', 'search.moons.nn.json') },
+    timeout: { type: 'string', default: '300000' },
+    keep: { type: 'boolean', default: false },
+    'copy-screenshot': { type: 'boolean', default: false },
+  },
+});
+
+assertInstalled();
+const tmp = makeTempDir('gradient-lab-e2e-search-');
+
+void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep: opts.keep }, async (track) => {
+  const mark = (what) => track.log(`${what} at ${track.elapsed()}s`);
+  const vsix = opts.vsix ?? await packageVsix(root, path.join(tmp, 'gradient-lab.vsix'),
+    ['--allow-missing-repository', '--no-rewrite-relative-links']);
+  mark(`packaged ${path.basename(vsix)}`);
+  const userDataDir = path.join(tmp, 'user-data');
+  const extensionsDir = path.join(tmp, 'extensions');
+  await installVsix(vsix, { userDataDir, extensionsDir });
+
+  // The workspace: the shipped search example, two at once (this machine may have 2 cores).
+  const workspace = path.join(tmp, 'workspace');
+  fs.mkdirSync(workspace);
+  const example = JSON.parse(fs.readFileSync(opts.example, 'utf8').replace(/^\s*\/\/.*$/gm, ''));
+  example.search = { ...example.search, parallel: 2 };
+  // Smaller batches: trials long enough (about 2 s) to click Kill on one while it trains.
+  example.training = { ...example.training, batchSize: 16, threads: 1 };
+  fs.writeFileSync(path.join(workspace, 'search.moons.nn.json'), JSON.stringify(example, null, 2) + '\n');
+
+  const settings = { 'workbench.colorTheme': 'Default Dark Modern', 'editor.minimap.enabled': false };
+  const server = track.server(await startCodeServer({ userDataDir, extensionsDir, homeDir: path.join(tmp, 'home'), settings }));
+  const context = track.context(await launchBrowser(path.join(tmp, 'chromium-profile'), { homeDir: path.join(tmp, 'chromium-home') }));
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded' });
+  await waitForWorkbench(page);
+  mark('workbench rendered');
+
+  try {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input[type="text"]');
+    await input.waitFor({ state: 'visible', timeout: 10000 });
+    await input.fill('search.moons.nn.json');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'search.moons.nn.json' }).first().waitFor({ timeout: 15000 });
+    await page.keyboard.press('Enter');
+    // The "Search" CodeLens shows on files with a search block once the extension is active: click it.
+    const lens = page.locator('.codelens-decoration a', { hasText: 'Search' }).first();
+    await lens.waitFor({ timeout: 45000 });
+    mark('CodeLens "Search" shown');
+    await lens.click();
+
+    const frame = webviewFrame(page);
+    await frame.locator('table.trials-table tbody tr[data-trial-id]').first().waitFor({ timeout: 60000 });
+    mark('search view shows trials');
+    // Kill a running trial from its row, as a person would (a trial may finish first: then another).
+    let killedId = null;
+    await frame.locator('#card-trials').scrollIntoViewIfNeeded();
+    for (let attempt = 0; attempt < 5 && killedId === null; attempt++) {
+      const runningRow = frame.locator('tr[data-state="running"]').first();
+      await runningRow.waitFor({ timeout: 30000 });
+      const id = await runningRow.getAttribute('data-trial-id');
+      await frame.locator(`tr[data-trial-id="${id}"] button[data-action="kill"]:not([disabled])`).click({ timeout: 5000 }).catch((e) => track.log(`(kill ${id}: ${e.message.split('\n')[0]})`));
+      await frame.locator(`tr[data-trial-id="${id}"]:not([data-state="running"])`).waitFor({ timeout: 30000 });
+      const state = await frame.locator(`tr[data-trial-id="${id}"]`).getAttribute('data-state');
+      if (state === 'killed') killedId = id;
+      else track.log(`(trial ${id} ended ${state} before the kill landed; trying another)`);
+    }
+    if (killedId === null) throw new Error('could not kill a running trial from its row');
+    mark(`trial ${killedId} killed from its row`);
+
+    // Reload the window mid-search: the old extension host stops the search (its trials
+    // checkpoint), the new one restores the search view from its state, shown stopped with Resume.
+    const stateBefore = await frame.locator('body').getAttribute('data-search-state');
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await waitForWorkbench(page);
+    await frame.locator('body[data-search-state]').waitFor({ timeout: 60000 });
+    const restored = await frame.locator('body').getAttribute('data-search-state');
+    mark(`window reloaded (search was ${stateBefore}); the search view is restored: ${restored}`);
+    if (restored === 'stopped') {
+      await frame.locator('#btn-resume-search:not([hidden])').click();
+      await frame.locator('body[data-search-state="running"]').waitFor({ timeout: 30000 });
+      mark('Resume search clicked: running again');
+    } else if (restored !== 'finished') {
+      throw new Error(`after the reload the search view shows ${restored}`);
+    }
+    await frame.locator('body[data-search-state="finished"]').waitFor({ timeout: 180000 });
+    const done = await frame.locator('body').getAttribute('data-done');
+    const best = await frame.locator('body').getAttribute('data-best');
+    const finished = await frame.locator('tr[data-state="finished"]').count();
+    const killed = await frame.locator('tr[data-state="killed"]').count();
+    track.log(`search finished: ${done} trials done, ${finished} finished, ${killed} killed, best trial ${best}`);
+    if (killed !== 1) throw new Error(`expected one killed trial, saw ${killed}`);
+    if (!best) throw new Error('no best trial shown');
+    const canvases = await frame.locator('canvas').count();
+    if (canvases < 4) throw new Error(`expected a scatter per hyperparameter (4), saw ${canvases}`);
+    // Sort by the metric: best first.
+    await frame.locator('th[data-sort="metric"]').click();
+    const firstRow = await frame.locator('table.trials-table tbody tr').first().getAttribute('data-trial-id');
+    if (firstRow !== best) throw new Error(`sorted by metric, the first row is ${firstRow}, not the best trial ${best}`);
+    mark('search finished; sorted by metric');
+
+    // The Runs side panel: the search with its trials nested under it.
+    await runCommandFromPalette(page, 'View: Show Gradient Lab', { timeout: 15000 })
+      .catch((e) => track.log(`(side panel not shown: ${e.message.split('\n')[0]})`));
+    const searchRow = page.locator('.monaco-list-row', { hasText: 'search-moons' }).first();
+    await searchRow.waitFor({ timeout: 10000 }).catch(() => track.log('(search not in the Runs tree)'));
+    if ((await searchRow.getAttribute('aria-expanded')) === 'false') await searchRow.locator('.monaco-tl-twistie').click();
+    await page.locator('.monaco-list-row', { hasText: 'trial-001' }).first().waitFor({ timeout: 10000 }).catch(() => undefined);
+    const trialRows = await page.locator('.monaco-list-row', { hasText: /trial-0\d\d/ }).count();
+    track.log(`Runs tree: ${trialRows} trial rows shown under the search`);
+    if (trialRows < 5) throw new Error(`the trials are not nested under the search in the Runs tree (${trialRows} rows)`);
+    await frame.locator('body').evaluate(() => window.scrollTo(0, 0));
+    await page.waitForTimeout(1500);
+    await screenshot(page, 'e2e-search-workbench');
+    // The search view alone: its editor group maximized.
+    await page.locator('.tab', { hasText: 'Search:' }).first().click();
+    await runCommandFromPalette(page, 'Maximize Editor Group and Hide Side Bars', { timeout: 15000 })
+      .catch((e) => track.log(`(not maximized: ${e.message.split('\n')[0]})`));
+    await page.waitForTimeout(1500);
+    const shotDark = path.join(path.dirname(await screenshot(page, 'e2e-search-page-dark')), 'e2e-search-dark.png');
+    await page.locator('iframe.webview.ready').first().screenshot({ path: shotDark });
+    await screenshotFrame(frame, 'e2e-search-body-dark');
+    // The same in a light theme.
+    await runCommandFromPalette(page, 'Preferences: Color Theme', { timeout: 15000 });
+    await page.locator('.quick-input-widget input[type="text"]').fill('Light Modern');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Light Modern' }).first().waitFor({ timeout: 10000 });
+    await page.keyboard.press('Enter');
+    await frame.locator('body.vscode-light').waitFor({ timeout: 15000 });
+    await page.waitForTimeout(1500);
+    const shotLight = path.join(path.dirname(shotDark), 'e2e-search-light.png');
+    await page.locator('iframe.webview.ready').first().screenshot({ path: shotLight });
+    track.log(`screenshots: ${shotDark}, ${shotLight}`);
+    if (opts['copy-screenshot']) fs.copyFileSync(shotDark, path.join(root, 'media', 'screenshot-search.png'));
+    mark('done');
+    return 0;
+  } catch (err) {
+    track.log(`FAILED: ${err.message}`);
+    track.log(`screenshot: ${await screenshot(page, 'e2e-search-failure').catch((e) => e.message)}`);
+    return 1;
+  }
+});
