@@ -2,7 +2,9 @@
 // f64 (f64x2, 4 columns per step as two pairs) with the reference's operation order, so the results
 // are the reference's to the bit: f32 inputs are exact in f64, sums go over rows in order, and each
 // output is rounded to f32 once. Cost is O(rows·cols) at half the f32x4 width; on W3-sized layers
-// (128×256) that is tens of microseconds, well under 1 % of a step.
+// (128×256) that is tens of microseconds, ~2 % of a step, so the host splits big ones by columns
+// over the threads: columns are independent, so any split gives the same bits.
+// `ld` is the row stride in elements (= the full batch's columns; cols may be a slice of them).
 
 @inline function off(i: i32): usize {
   return <usize>i << 2;
@@ -21,9 +23,9 @@
   return i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
 }
 
-export function batchNormTrainForward(rows: i32, cols: i32, z: usize, gamma: usize, beta: usize, epsilon: f64,
+export function batchNormTrainForward(rows: i32, cols: i32, ld: i32, z: usize, gamma: usize, beta: usize, epsilon: f64,
   mean: usize, variance: usize, invStd: usize, zHat: usize, out: usize): void {
-  const step = off(cols);
+  const step = off(ld);
   const r = <f64>rows;
   const rv = f64x2.splat(r);
   const ev = f64x2.splat(epsilon);
@@ -57,7 +59,7 @@ export function batchNormTrainForward(rows: i32, cols: i32, z: usize, gamma: usi
     const gv = v128.load(gamma + off(j)), bv = v128.load(beta + off(j));
     const g0 = lo(gv), g1 = hi(gv), b0 = lo(bv), b1 = hi(bv);
     for (let i = 0; i < rows; i++) {
-      const o = off(i * cols + j);
+      const o = off(i * ld + j);
       const v = v128.load(z + o);
       const h0 = f64x2.mul(f64x2.sub(lo(v), mu0), inv0);
       const h1 = f64x2.mul(f64x2.sub(hi(v), mu1), inv1);
@@ -67,11 +69,11 @@ export function batchNormTrainForward(rows: i32, cols: i32, z: usize, gamma: usi
   }
   for (; j < cols; j++) {
     let s: f64 = 0;
-    for (let i = 0; i < rows; i++) s += <f64>load<f32>(z + off(i * cols + j));
+    for (let i = 0; i < rows; i++) s += <f64>load<f32>(z + off(i * ld + j));
     const mu = s / r;
     let q: f64 = 0;
     for (let i = 0; i < rows; i++) {
-      const d = <f64>load<f32>(z + off(i * cols + j)) - mu;
+      const d = <f64>load<f32>(z + off(i * ld + j)) - mu;
       q += d * d;
     }
     const v = q / r;
@@ -81,7 +83,7 @@ export function batchNormTrainForward(rows: i32, cols: i32, z: usize, gamma: usi
     store<f32>(invStd + off(j), <f32>inv);
     const g = <f64>load<f32>(gamma + off(j)), b = <f64>load<f32>(beta + off(j));
     for (let i = 0; i < rows; i++) {
-      const o = off(i * cols + j);
+      const o = off(i * ld + j);
       const h = (<f64>load<f32>(z + o) - mu) * inv;
       store<f32>(zHat + o, <f32>h);
       store<f32>(out + o, <f32>(g * h + b));
@@ -89,9 +91,9 @@ export function batchNormTrainForward(rows: i32, cols: i32, z: usize, gamma: usi
   }
 }
 
-export function batchNormBackward(rows: i32, cols: i32, dOut: usize, zHat: usize, gamma: usize, invStd: usize,
+export function batchNormBackward(rows: i32, cols: i32, ld: i32, dOut: usize, zHat: usize, gamma: usize, invStd: usize,
   dGamma: usize, dBeta: usize, dz: usize): void {
-  const step = off(cols);
+  const step = off(ld);
   const r = <f64>rows;
   const rv = f64x2.splat(r);
   let j = 0;
@@ -124,7 +126,7 @@ export function batchNormBackward(rows: i32, cols: i32, dOut: usize, zHat: usize
   for (; j < cols; j++) {
     let db: f64 = 0, dg: f64 = 0;
     for (let i = 0; i < rows; i++) {
-      const o = off(i * cols + j);
+      const o = off(i * ld + j);
       const d = <f64>load<f32>(dOut + o);
       db += d;
       dg += d * <f64>load<f32>(zHat + o);
@@ -133,7 +135,7 @@ export function batchNormBackward(rows: i32, cols: i32, dOut: usize, zHat: usize
     store<f32>(dGamma + off(j), <f32>dg);
     const sc = (<f64>load<f32>(gamma + off(j)) * <f64>load<f32>(invStd + off(j))) / r;
     for (let i = 0; i < rows; i++) {
-      const o = off(i * cols + j);
+      const o = off(i * ld + j);
       store<f32>(dz + o, <f32>(sc * (r * <f64>load<f32>(dOut + o) - db - <f64>load<f32>(zHat + o) * dg)));
     }
   }

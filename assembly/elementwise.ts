@@ -1,7 +1,7 @@
 // Elementwise kernels and row/column reductions: f32x4 main loop, lane-wise tail for n mod 4.
 // All take byte pointers into linear memory; lengths are element counts.
 
-import { expv, loadPartial, sigmoidv, storePartial, tanhv } from './vmath';
+import { loadPartial, sigmoidv, storePartial, tanhv } from './vmath';
 
 // Activation codes, matching the host's ACTIVATION_CODE.
 const RELU = 0;
@@ -226,10 +226,42 @@ export function sumAbs(n: i32, x: usize): f64 {
   return r;
 }
 
-/** Keeps expv reachable for the accuracy test: out[i] = e^x[i]. */
-export function expArray(n: i32, x: usize, out: usize): void {
-  const n4 = n & ~3;
-  const t = n - n4;
-  for (let i = 0; i < n4; i += 4) v128.store(out + off(i), expv(v128.load(x + off(i))));
-  if (t) storePartial(out + off(n4), expv(loadPartial(x + off(n4), t)), t);
+/**
+ * Inverted-dropout mask from the engine's xoshiro128** stream (src/engine/util/rng.ts), draw for
+ * draw: out[i] = (u_i < keepProb ? scale : 0) with u_i = next()/2³², the decisions of
+ * `rng.uniform() < p` in JavaScript. The 4-word state at `state` is read and advanced in place,
+ * so the caller's Rng continues as if it had drawn the n numbers itself. Scalar: the stream is
+ * sequential; the gain over JavaScript is the absence of per-draw call and boxing overhead.
+ */
+export function dropoutMask(n: i32, keepProb: f64, scale: f32, state: usize, out: usize): void {
+  // next/2³² < p ⟺ next < p·2³² ⟺ next < ⌈p·2³²⌉ for an integer next (p·2³² is exact in f64): the
+  // same decisions as the f64 comparison, without a conversion per draw.
+  const thr: u64 = keepProb <= 0 ? 0 : <u64>Math.ceil(Math.min(keepProb, 1) * 4294967296.0);
+  let s0 = load<u32>(state);
+  let s1 = load<u32>(state, 4);
+  let s2 = load<u32>(state, 8);
+  let s3 = load<u32>(state, 12);
+  for (let i = 0; i < n; i++) {
+    const result = rotl<u32>(s1 * 5, 7) * 9;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl<u32>(s3, 11);
+    store<f32>(out + off(i), <u64>result < thr ? scale : 0);
+  }
+  store<u32>(state, s0);
+  store<u32>(state, s1, 4);
+  store<u32>(state, s2, 8);
+  store<u32>(state, s3, 12);
+}
+
+/** out row r = src row idx[r] (rows of `features` floats; idx: int32 row numbers). memory.copy per row. */
+export function gatherRows(rows: i32, features: i32, src: usize, idx: usize, out: usize): void {
+  const bytes = off(features);
+  for (let r = 0; r < rows; r++) {
+    memory.copy(out + <usize>r * bytes, src + <usize>load<i32>(idx + off(r)) * bytes, bytes);
+  }
 }

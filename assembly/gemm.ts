@@ -1,6 +1,6 @@
 // f32 GEMM, C = op(A)·op(B) + beta·C, row-major, GotoBLAS structure:
 //   for jc (NC columns) → for pc (one k block) → pack B block → for ic (MC rows) → pack A block
-//   → for jr (NR) → for ir (MR) → 5×8 register-blocked micro-kernel.
+//   → for jr (NR) → for ir (MR) → 5×8 (6×8 with relaxed SIMD) register-blocked micro-kernel.
 // The micro-kernel keeps 10 f32x4 accumulators (5 rows × 8 columns) plus 2 B vectors, 1 broadcast A
 // value and 1 product temp in registers: 14 of the 15 xmm registers V8 allocates (xmm15 is its
 // scratch). V8 has no FMA for wasm (relaxed-simd is behind a flag in Node 20), so each update is
@@ -8,6 +8,10 @@
 // arithmetic: 20 FP ops amortise that better than 4×8's 16. Measured with each candidate as its own
 // (not inlined) function, CPU time, interleaved, Zen 5 / V8 11.3: 5×8 43, 3×12 42, 2×16 41, 4×8 37,
 // 4×8 unrolled ×2 31, and 6×8, 4×12, 3×16 (≥ 16 registers: spills) 29 GFLOP/s.
+// The relaxed-SIMD build (dist/kernels-fma.wasm) uses f32x4.relaxed_madd, a fused multiply-add on
+// x64 with FMA3: no product temp, so 6×8 fits (12 accumulators + 2 B + 1 broadcast) and the loop
+// has 12 FP ops per 96 flops. Same measurement: 6×8 57, 5×8 54, 3×12 53, 4×8 50 GFLOP/s. Zen 5's
+// peak is unchanged (2 FMA pipes vs 2 mul + 2 add pipes); the gain is fewer instructions to issue.
 //
 // Determinism: every element of C is one f32 accumulator summed over p in increasing order within a
 // k block, the k blocks depend only on k, and a block's sum is added to C in block order. Which
@@ -91,6 +95,83 @@ function micro5x8(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, acc: i32): 
   }
 }
 
+function micro6x8fma(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, acc: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.relaxed_madd(a, b0, c00);
+    c01 = f32x4.relaxed_madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.relaxed_madd(a, b0, c10);
+    c11 = f32x4.relaxed_madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.relaxed_madd(a, b0, c20);
+    c21 = f32x4.relaxed_madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.relaxed_madd(a, b0, c30);
+    c31 = f32x4.relaxed_madd(a, b1, c31);
+    a = v128.load32_splat(ap, 16);
+    c40 = f32x4.relaxed_madd(a, b0, c40);
+    c41 = f32x4.relaxed_madd(a, b1, c41);
+    a = v128.load32_splat(ap, 20);
+    c50 = f32x4.relaxed_madd(a, b0, c50);
+    c51 = f32x4.relaxed_madd(a, b1, c51);
+    ap += 24;
+    bp += 32;
+  }
+  const ld = off(ldc);
+  if (acc) {
+    v128.store(c, f32x4.add(v128.load(c), c00));
+    v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
+    c += ld;
+    v128.store(c, f32x4.add(v128.load(c), c10));
+    v128.store(c, f32x4.add(v128.load(c, 16), c11), 16);
+    c += ld;
+    v128.store(c, f32x4.add(v128.load(c), c20));
+    v128.store(c, f32x4.add(v128.load(c, 16), c21), 16);
+    c += ld;
+    v128.store(c, f32x4.add(v128.load(c), c30));
+    v128.store(c, f32x4.add(v128.load(c, 16), c31), 16);
+    c += ld;
+    v128.store(c, f32x4.add(v128.load(c), c40));
+    v128.store(c, f32x4.add(v128.load(c, 16), c41), 16);
+    c += ld;
+    v128.store(c, f32x4.add(v128.load(c), c50));
+    v128.store(c, f32x4.add(v128.load(c, 16), c51), 16);
+  } else {
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    c += ld;
+    v128.store(c, c10);
+    v128.store(c, c11, 16);
+    c += ld;
+    v128.store(c, c20);
+    v128.store(c, c21, 16);
+    c += ld;
+    v128.store(c, c30);
+    v128.store(c, c31, 16);
+    c += ld;
+    v128.store(c, c40);
+    v128.store(c, c41, 16);
+    c += ld;
+    v128.store(c, c50);
+    v128.store(c, c51, 16);
+  }
+}
+
+/** The build's micro-kernel (a compile-time choice: the other one is not emitted). */
+@inline function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, acc: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD) micro6x8fma(kc, ap, bp, c, ldc, acc);
+  else micro5x8(kc, ap, bp, c, ldc, acc);
+}
+
 // 4×4 transpose: rows r0..r3 → columns, stored at dst, dst+stride, dst+2·stride, dst+3·stride.
 @inline function transpose4Store(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
   const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
@@ -114,30 +195,43 @@ function packA(a: usize, transA: i32, m: i32, k: i32, i0: i32, mc: i32, p0: i32,
     const panel = dst + off(ir * kc);
     if (rows == MR) {
       if (transA) {
-        // A stored k×m: the MR = 5 values for one p are contiguous: one v128 and one f32.
+        // A stored k×m: the MR values for one p are contiguous: one v128, then 1 (or 2) floats.
         let src = a + off(p0 * m + i);
         const step = off(m);
         let d = panel;
         for (let p = 0; p < kc; p++) {
           v128.store(d, v128.load(src));
-          store<f32>(d, load<f32>(src, 16), 16);
+          if (MR == 6) store<u64>(d, load<u64>(src, 16), 16);
+          else store<f32>(d, load<f32>(src, 16), 16);
           src += step;
-          d += 20;
+          d += MR * 4;
         }
       } else {
-        // A stored m×k: each row is contiguous in p. Rows 0–3 by 4×4 transposes, row 4 lane by lane.
+        // A stored m×k: each row is contiguous in p. Rows 0–3 by 4×4 transposes, the rest by lanes.
         const r0 = a + off(i * k + p0);
         const rs = off(k);
+        const ps = <usize>(MR * 4);
         let p = 0;
         for (; p + 4 <= kc; p += 4) {
           const s = r0 + off(p);
           const d = panel + off(p * MR);
-          transpose4Store(v128.load(s), v128.load(s + rs), v128.load(s + 2 * rs), v128.load(s + 3 * rs), d, 20);
+          transpose4Store(v128.load(s), v128.load(s + rs), v128.load(s + 2 * rs), v128.load(s + 3 * rs), d, ps);
           const r4 = v128.load(s + 4 * rs);
-          store<f32>(d, f32x4.extract_lane(r4, 0), 16);
-          store<f32>(d, f32x4.extract_lane(r4, 1), 36);
-          store<f32>(d, f32x4.extract_lane(r4, 2), 56);
-          store<f32>(d, f32x4.extract_lane(r4, 3), 76);
+          if (MR == 6) {
+            // Interleave rows 4 and 5: (r4[q], r5[q]) pairs land at offset 16 of each p's group.
+            const r5 = v128.load(s + 5 * rs);
+            const lo = i32x4.shuffle(r4, r5, 0, 4, 1, 5);
+            const hi = i32x4.shuffle(r4, r5, 2, 6, 3, 7);
+            store<u64>(d, i64x2.extract_lane(lo, 0), 16);
+            store<u64>(d + ps, i64x2.extract_lane(lo, 1), 16);
+            store<u64>(d + 2 * ps, i64x2.extract_lane(hi, 0), 16);
+            store<u64>(d + 3 * ps, i64x2.extract_lane(hi, 1), 16);
+          } else {
+            store<f32>(d, f32x4.extract_lane(r4, 0), 16);
+            store<f32>(d + ps, f32x4.extract_lane(r4, 1), 16);
+            store<f32>(d + 2 * ps, f32x4.extract_lane(r4, 2), 16);
+            store<f32>(d + 3 * ps, f32x4.extract_lane(r4, 3), 16);
+          }
         }
         for (; p < kc; p++) {
           const s = r0 + off(p);
@@ -225,10 +319,10 @@ function macroTile(kc: i32, ap: usize, bp: usize, mc: i32, nc: i32, c: usize, n:
       const a = ap + off(ir * kc);
       const cp = c + off(ir * n + jr);
       if (rows == MR && cols == NR) {
-        micro5x8(kc, a, b, cp, n, acc);
+        micro(kc, a, b, cp, n, acc);
       } else {
-        // Edge tile: compute the full 5×8 into scratch, then add or copy the valid part.
-        micro5x8(kc, a, b, tile, NR, 0);
+        // Edge tile: compute the full MR×8 into scratch, then add or copy the valid part.
+        micro(kc, a, b, tile, NR, 0);
         for (let r = 0; r < rows; r++) {
           const crow = cp + off(r * n);
           const trow = tile + off(r * NR);

@@ -1,10 +1,10 @@
 // Entry of dist/kernels.wasm: every export is a kernel taking byte pointers into the imported shared
 // memory. No allocation, no runtime, no data segments: each worker instantiates this module over the
 // same memory, and instantiation must not write to it.
-export { workFloats } from './layout';
+export { workFloats, microRows } from './layout';
 export { gemmPacked, gemmSmall, kBlock, packedFloats, packARows, packBCols, gemmColumns, gemmRows } from './gemm';
 export {
-  addRowVector, sumRows, activationForward, activationBackward, mul, axpy, axpySign, sumSquares, sumAbs, expArray,
+  addRowVector, sumRows, activationForward, activationBackward, mul, axpy, axpySign, sumSquares, sumAbs, dropoutMask, gatherRows,
 } from './elementwise';
 export { batchNormTrainForward, batchNormBackward, batchNormInferForward } from './batchnorm';
 export { momentumUpdate, rmspropUpdate, adamUpdate } from './optim';

@@ -10,6 +10,7 @@
  */
 import type { Backend } from '../src/engine/backend/backend';
 import { TsBackend } from '../src/engine/backend/ts-backend';
+import type { RelaxedSimdMode } from '../src/engine/backend/wasm/kernels';
 import { WasmBackend } from '../src/engine/backend/wasm/wasm-backend';
 import type { Dataset } from '../src/engine/data/dataset';
 import type { ForwardMode } from '../src/engine/model/layers/layer';
@@ -25,6 +26,7 @@ interface WorkloadSpec {
   workload: WorkloadName;
   backend: 'wasm' | 'ts';
   threads: number;
+  relaxedSimd?: RelaxedSimdMode;
   /** Timed epochs, after one untimed warm-up epoch. */
   epochs: number;
   samples: number;
@@ -34,6 +36,7 @@ interface WorkloadSpec {
 interface GemmSpec {
   kind: 'gemm';
   threads: number;
+  relaxedSimd?: RelaxedSimdMode;
   shapes: { m: number; n: number; k: number; forms: string[]; label?: string }[];
   /** Seconds of timing per shape and form (split into 5 samples; the median is reported). */
   seconds: number;
@@ -84,15 +87,15 @@ function syntheticData(w: WorkloadName, samples: number, rng: Rng): Dataset {
     targets: 1, classes };
 }
 
-async function makeBackend(kind: 'wasm' | 'ts', threads: number): Promise<Backend> {
-  return kind === 'ts' ? new TsBackend('float32') : WasmBackend.create({ threads });
+async function makeBackend(kind: 'wasm' | 'ts', threads: number, relaxedSimd?: RelaxedSimdMode): Promise<Backend> {
+  return kind === 'ts' ? new TsBackend('float32') : WasmBackend.create({ threads, relaxedSimd });
 }
 
 async function runWorkload(s: WorkloadSpec): Promise<object> {
   const rng = new Rng(s.seed ?? 1);
   const { spec, batch } = workloadNetwork(s.workload);
   const data = syntheticData(s.workload, s.samples, rng.fork());
-  const backend = await makeBackend(s.backend, s.threads);
+  const backend = await makeBackend(s.backend, s.threads, s.relaxedSimd);
   const net = new Network(backend, spec, batch, rng.fork());
   net.initialize('he', 0.01, rng.fork());
   const optimizer = createOptimizer(backend, { type: 'adam', learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
@@ -125,6 +128,7 @@ async function runWorkload(s: WorkloadSpec): Promise<object> {
   backend.dispose();
   return {
     kind: 'workload', workload: s.workload, backend: backend.name, threads: backend.threads,
+    variant: backend instanceof WasmBackend ? backend.variant : null,
     samples: data.count, batch, epochs: s.epochs, warmupSeconds: warmup, epochSeconds: seconds,
     samplesPerSec: (s.epochs * data.count) / total, lastCost,
     parameters: net.parameterCount(),
@@ -134,7 +138,7 @@ async function runWorkload(s: WorkloadSpec): Promise<object> {
 }
 
 async function runGemm(s: GemmSpec): Promise<object> {
-  const be = await WasmBackend.create({ threads: s.threads });
+  const be = await WasmBackend.create({ threads: s.threads, relaxedSimd: s.relaxedSimd });
   const rows: object[] = [];
   for (const shape of s.shapes) {
     const { m, n, k } = shape;
@@ -171,7 +175,7 @@ async function runGemm(s: GemmSpec): Promise<object> {
     }
   }
   be.dispose();
-  return { kind: 'gemm', backend: be.name, threads: be.threads, results: rows };
+  return { kind: 'gemm', backend: be.name, threads: be.threads, variant: be.variant, results: rows };
 }
 
 async function main(): Promise<void> {

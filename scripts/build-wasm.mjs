@@ -1,10 +1,12 @@
-// Compiles the AssemblyScript kernels (assembly/*.ts) to dist/kernels.wasm. Run by scripts/build.mjs
-// before bundling; skipped when the .wasm is newer than every source and this script (--force
-// rebuilds anyway).
+// Compiles the AssemblyScript kernels (assembly/*.ts) twice: dist/kernels.wasm (128-bit SIMD, runs
+// wherever WebAssembly SIMD does) and dist/kernels-fma.wasm (plus relaxed SIMD: fused multiply-add
+// in the GEMM micro-kernel; used where the engine validates it, e.g. V8 ≥ 11.4 / Electron ≥ 25).
+// Run by scripts/build.mjs before bundling; skipped when both are newer than every source and this
+// script (--force rebuilds anyway).
 //
-// Flags: -O3 with no asserts; 128-bit SIMD; threads so that the memory can be declared shared;
-// the memory is imported (env.memory) and never exported, so every worker instantiates the module
-// over the one shared memory; the stub runtime and no data segments, so instantiation writes nothing.
+// Flags: -O3 with no asserts; threads so that the memory can be declared shared; the memory is
+// imported (env.memory) and never exported, so every worker instantiates the module over the one
+// shared memory; the stub runtime and no data segments, so instantiation writes nothing.
 import asc from 'assemblyscript/asc';
 import { mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -13,33 +15,39 @@ import { fileURLToPath } from 'node:url';
 const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '..');
 const srcDir = path.join(root, 'assembly');
-const out = path.join(root, 'dist', 'kernels.wasm');
+const targets = [
+  { file: 'dist/kernels.wasm', features: ['simd'] },
+  { file: 'dist/kernels-fma.wasm', features: ['simd', 'relaxed-simd'] },
+];
 const force = process.argv.includes('--force');
 
 const sources = readdirSync(srcDir).filter((f) => f.endsWith('.ts')).map((f) => path.join(srcDir, f));
 const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs), statSync(self).mtimeMs);
-if (!force && existsSync(out) && statSync(out).mtimeMs >= newest) process.exit(0);
+const stale = (file) => !existsSync(path.join(root, file)) || statSync(path.join(root, file)).mtimeMs < newest;
+if (!force && !targets.some((t) => stale(t.file))) process.exit(0);
 
-mkdirSync(path.dirname(out), { recursive: true });
-const args = [
-  'assembly/index.ts',
-  '--baseDir', root,
-  '--outFile', 'dist/kernels.wasm',
-  '--optimizeLevel', '3',
-  '--shrinkLevel', '0',
-  '--noAssert',
-  '--runtime', 'stub',
-  '--enable', 'simd',
-  '--enable', 'threads',
-  '--importMemory',
-  '--sharedMemory',
-  '--maximumMemory', '65536',
-  '--noExportMemory',
-];
-const { error, stderr } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
-if (error) {
-  console.error(`build-wasm: ${error.message}`);
-  console.error(stderr.toString());
-  process.exit(1);
+mkdirSync(path.join(root, 'dist'), { recursive: true });
+for (const { file, features } of targets) {
+  const args = [
+    'assembly/index.ts',
+    '--baseDir', root,
+    '--outFile', file,
+    '--optimizeLevel', '3',
+    '--shrinkLevel', '0',
+    '--noAssert',
+    '--runtime', 'stub',
+    ...features.flatMap((f) => ['--enable', f]),
+    '--enable', 'threads',
+    '--importMemory',
+    '--sharedMemory',
+    '--maximumMemory', '65536',
+    '--noExportMemory',
+  ];
+  const { error, stderr } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
+  if (error) {
+    console.error(`build-wasm: ${file}: ${error.message}`);
+    console.error(stderr.toString());
+    process.exit(1);
+  }
+  console.log(`build-wasm: ${file} (${statSync(path.join(root, file)).size} bytes)`);
 }
-console.log(`build-wasm: ${path.relative(root, out)} (${statSync(out).size} bytes)`);

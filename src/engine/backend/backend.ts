@@ -109,6 +109,20 @@ export interface Backend {
    */
   adamUpdate(n: number, w: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, hyper: AdamHyper): void;
 
+  /**
+   * Inverted-dropout mask: out[i] = 1/keepProb with probability keepProb, else 0, drawing one
+   * xoshiro128** number per entry from `rngState` (the live state words of an engine Rng, which
+   * advance exactly as n calls of Rng.uniform() would: same bits on every backend).
+   */
+  dropoutMask(n: number, keepProb: number, rngState: Uint32Array, out: FloatArray): void;
+
+  /**
+   * Mini-batch gather: out row r = src row indices[start + r], for rows × features. `src` is a
+   * data set kept in this backend's memory (alloc(count·features), filled once).
+   */
+  gatherRows(src: FloatArray, features: number, indices: ArrayLike<number>, start: number, rows: number,
+    out: FloatArray): void;
+
   /** Releases worker threads and memory. The backend is unusable afterwards. */
   dispose(): void;
 }

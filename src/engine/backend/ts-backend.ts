@@ -1,3 +1,4 @@
+import { Rng } from '../util/rng';
 import type { ActivationKind, AdamHyper, Backend, DType, FloatArray } from './backend';
 
 /**
@@ -220,6 +221,20 @@ export class TsBackend implements Backend {
       m[i] = beta1 * m[i] + (1 - beta1) * g[i];
       v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
       w[i] -= (lr * (m[i] / biasCorrection1)) / (Math.sqrt(v[i] / biasCorrection2) + epsilon);
+    }
+  }
+
+  dropoutMask(n: number, keepProb: number, rngState: Uint32Array, out: FloatArray): void {
+    const rng = Rng.over(rngState);
+    const scale = 1 / keepProb;
+    for (let i = 0; i < n; i++) out[i] = rng.uniform() < keepProb ? scale : 0;
+  }
+
+  gatherRows(src: FloatArray, features: number, indices: ArrayLike<number>, start: number, rows: number,
+    out: FloatArray): void {
+    for (let r = 0; r < rows; r++) {
+      const i = indices[start + r];
+      out.set(src.subarray(i * features, (i + 1) * features), r * features);
     }
   }
 

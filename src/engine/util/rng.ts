@@ -21,6 +21,21 @@ export class Rng {
     if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1;
   }
 
+  /**
+   * A generator that draws from (and advances) an existing state array: kernels that generate in
+   * bulk (dropout masks) share the stream of the Rng whose `words()` they were given.
+   */
+  static over(words: Uint32Array): Rng {
+    const r = new Rng(0);
+    r.s = words;
+    return r;
+  }
+
+  /** The live state words (not a copy): see `over`. */
+  words(): Uint32Array {
+    return this.s;
+  }
+
   static fromState(state: RngState): Rng {
     const r = new Rng(0);
     r.s.set(state);

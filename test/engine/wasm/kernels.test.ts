@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import type { ActivationKind, AdamHyper } from '../../../src/engine/backend/backend';
 import { TsBackend } from '../../../src/engine/backend/ts-backend';
-import type { WasmBackend } from '../../../src/engine/backend/wasm/wasm-backend';
+import { WasmBackend } from '../../../src/engine/backend/wasm/wasm-backend';
 import { Rng } from '../../../src/engine/util/rng';
 import { fillUniform, makeBackends, relErr, sameBits, skipWithoutWasm } from './wasm-helpers';
 
 const TOL = 1e-5;
 const SIZES = [1, 3, 5, 7, 8, 127, 129, 1000];
-const SHAPES: [number, number][] = [[1, 1], [3, 5], [7, 3], [127, 129], [129, 7], [128, 256], [32, 16], [5, 1]];
+const SHAPES: [number, number][] = [[1, 1], [3, 5], [7, 3], [127, 129], [129, 7], [128, 256], [32, 16], [5, 1],
+  [129, 131], [200, 300]]; // the last two: batch norm split by columns over threads (≥ 16 k elements)
 const F32_MIN_NORMAL = 2 ** -126;
 const KINDS: ActivationKind[] = ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'linear'];
 
@@ -191,6 +192,7 @@ describe('WasmBackend elementwise, batch-norm and optimizer kernels vs TsBackend
       ts.batchNormTrainForward(rows, cols, z, gamma, beta, eps, r.mean, r.variance, r.invStd, r.zHat, r.out);
       ts.batchNormBackward(rows, cols, dOut, r.zHat, gamma, r.invStd, r.dGamma, r.dBeta, r.dz);
       ts.batchNormInferForward(rows, cols, z, gamma, beta, r.mean, r.variance, eps, r.inf);
+      const outs: Record<keyof typeof r, Float32Array>[] = [];
       for (const be of backends) {
         const g = put(be, gamma);
         const w = {
@@ -204,6 +206,13 @@ describe('WasmBackend elementwise, batch-norm and optimizer kernels vs TsBackend
         be.batchNormInferForward(rows, cols, put(be, z), g, put(be, beta), put(be, r.mean), put(be, r.variance), eps,
           w.inf);
         for (const key of Object.keys(r) as (keyof typeof r)[]) near(w[key], r[key], `batch norm ${key} ${rows}×${cols}`);
+        outs.push(w);
+      }
+      // Columns are independent: the split over threads changes no bit (1T/2T pairs per build).
+      for (let i = 0; i + 1 < outs.length; i += 2) {
+        for (const key of ['out', 'zHat', 'dz', 'dGamma'] as const) {
+          assert.ok(sameBits(outs[i][key], outs[i + 1][key]), `batch norm ${key} ${rows}×${cols}: 1T ≠ 2T`);
+        }
       }
     }
   });
@@ -245,7 +254,7 @@ describe('WasmBackend elementwise, batch-norm and optimizer kernels vs TsBackend
     const n = 235_146; // W1's parameter count
     const w0 = fillUniform(new Float32Array(n), rng);
     const g0 = fillUniform(new Float32Array(n), rng);
-    const out = backends.map((be) => {
+    const out = backends.slice(0, 2).map((be) => {
       const w = put(be, w0);
       const m = be.alloc(n);
       const v = be.alloc(n);
@@ -257,5 +266,50 @@ describe('WasmBackend elementwise, batch-norm and optimizer kernels vs TsBackend
       return w;
     });
     assert.ok(sameBits(out[0], out[1]));
+  });
+});
+
+describe('WasmBackend.dropoutMask', function () {
+  before(function () {
+    skipWithoutWasm(this);
+  });
+
+  it('draws the same mask and leaves the Rng where the TypeScript loop would', async () => {
+    const be = await WasmBackend.create({ threads: 1 });
+    for (const [n, p] of [[1, 0.5], [7, 0.8], [40_000, 0.8], [1000, 0.999]] as const) {
+      const rng = new Rng(n);
+      const ref = new Float32Array(n);
+      const copy = Rng.fromState(rng.state());
+      for (let i = 0; i < n; i++) ref[i] = copy.uniform() < p ? 1 / p : 0;
+      const state = rng.state();
+      const mask = be.alloc(n);
+      be.dropoutMask(n, p, state, mask);
+      rng.restore(state);
+      assert.ok(sameBits(mask, ref), `n=${n} p=${p}`);
+      assert.deepEqual(rng.state(), copy.state());
+    }
+    be.dispose();
+  });
+});
+
+describe('WasmBackend.gatherRows', function () {
+  before(function () {
+    skipWithoutWasm(this);
+  });
+
+  it('copies the indexed rows and rejects rows outside the data', async () => {
+    const be = await WasmBackend.create({ threads: 1 });
+    const features = 7;
+    const src = fillUniform(be.alloc(50 * features), new Rng(3));
+    const perm = new Rng(4).permutation(50);
+    const out = be.alloc(13 * features);
+    be.gatherRows(src, features, perm, 20, 13, out);
+    for (let r = 0; r < 13; r++) {
+      const i = perm[20 + r];
+      assert.deepEqual(Array.from(out.subarray(r * features, (r + 1) * features)),
+        Array.from(src.subarray(i * features, (i + 1) * features)));
+    }
+    assert.throws(() => be.gatherRows(src, features, [50], 0, 1, out), /row 50 outside 0..49/);
+    be.dispose();
   });
 });

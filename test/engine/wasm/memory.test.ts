@@ -19,8 +19,9 @@ describe('WasmBackend memory, views, threads and lifecycle', function () {
 
   it('reports itself', () => {
     assert.equal(wasmSimdAvailable(), true);
-    assert.deepEqual(backends.map((b) => [b.name, b.dtype, b.threads]), [['wasm-simd', 'float32', 1],
-      ['wasm-simd', 'float32', 2]]);
+    assert.deepEqual(backends.slice(0, 2).map((b) => [b.name, b.dtype, b.threads, b.variant]),
+      [['wasm-simd', 'float32', 1, 'simd128'], ['wasm-simd', 'float32', 2, 'simd128']]);
+    for (const b of backends.slice(2)) assert.equal(b.variant, 'relaxed-simd-fma');
   });
 
   it('alloc gives zero-filled Float32Arrays, 64-byte aligned', () => {

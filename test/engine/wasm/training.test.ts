@@ -69,28 +69,32 @@ describe('WasmBackend in a full training run', function () {
     skipWithoutWasm(this);
   });
 
-  it('follows the TypeScript float32 loss curve within float32 tolerance, and learns', async () => {
-    const steps = 60;
-    const ref = train(new TsBackend('float32'), steps);
-    const be = await WasmBackend.create({ threads: 2 });
-    const got = train(be, steps);
-    be.dispose();
-    // Measured: ≤ 3e-7 relative over the 60 steps; rounding differences may grow, hence the margin.
-    for (let s = 0; s < steps; s++) {
-      assert.ok(Math.abs(got[s] - ref[s]) <= 1e-4 * Math.abs(ref[s]), `step ${s}: ${got[s]} vs ${ref[s]}`);
-    }
-    assert.ok(ref[steps - 1] < 0.6 * ref[0], `the network learns (${ref[0]} → ${ref[steps - 1]})`);
-  });
+  for (const relaxedSimd of ['off', 'on'] as const) {
+    it(`follows the TypeScript float32 loss curve within float32 tolerance, and learns (relaxed SIMD ${relaxedSimd})`,
+      async () => {
+        const steps = 60;
+        const ref = train(new TsBackend('float32'), steps);
+        const be = await WasmBackend.create({ threads: 2, relaxedSimd });
+        const got = train(be, steps);
+        be.dispose();
+        // Measured: ≤ 3e-7 relative over the 60 steps; rounding differences may grow, hence the margin.
+        for (let s = 0; s < steps; s++) {
+          assert.ok(Math.abs(got[s] - ref[s]) <= 1e-4 * Math.abs(ref[s]), `step ${s}: ${got[s]} vs ${ref[s]}`);
+        }
+        assert.ok(ref[steps - 1] < 0.6 * ref[0], `the network learns (${ref[0]} → ${ref[steps - 1]})`);
+      });
 
-  it('is bit-reproducible for a seed, on 1 thread and across thread counts', async () => {
-    const runs: number[][] = [];
-    for (const threads of [1, 1, 2]) {
-      const be = await WasmBackend.create({ threads });
-      runs.push(train(be, 30));
-      be.dispose();
-    }
-    assert.deepEqual(runs[1], runs[0]);
-    // The kernels' summation order does not depend on the partition, so 2 threads give the same bits.
-    assert.deepEqual(runs[2], runs[0]);
-  });
+    it(`is bit-reproducible for a seed, on 1 thread and across thread counts (relaxed SIMD ${relaxedSimd})`,
+      async () => {
+        const runs: number[][] = [];
+        for (const threads of [1, 1, 2]) {
+          const be = await WasmBackend.create({ threads, relaxedSimd });
+          runs.push(train(be, 30));
+          be.dispose();
+        }
+        assert.deepEqual(runs[1], runs[0]);
+        // The kernels' summation order does not depend on the partition: 2 threads give the same bits.
+        assert.deepEqual(runs[2], runs[0]);
+      });
+  }
 });

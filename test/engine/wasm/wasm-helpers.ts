@@ -1,4 +1,7 @@
-import { KERNELS_FILE, findArtefact, wasmSimdAvailable } from '../../../src/engine/backend/wasm/kernels';
+import path from 'node:path';
+import {
+  KERNELS_FILE, KERNELS_FMA_FILE, findArtefact, wasmSimdAvailable,
+} from '../../../src/engine/backend/wasm/kernels';
 import { WasmBackend } from '../../../src/engine/backend/wasm/wasm-backend';
 import { Rng } from '../../../src/engine/util/rng';
 
@@ -20,9 +23,29 @@ export function skipWithoutWasm(ctx: Mocha.Context): void {
   }
 }
 
-/** Backends for 1 and 2 threads, created once per suite. */
+/**
+ * Backends for 1 and 2 threads of each kernels build: the plain SIMD one, and the relaxed-SIMD
+ * (fused multiply-add) one where it is built (its V8 flag is turned on here if Node needs it).
+ * Consecutive pairs are the same build at 1 and 2 threads.
+ */
 export async function makeBackends(): Promise<WasmBackend[]> {
-  return [await WasmBackend.create({ threads: 1 }), await WasmBackend.create({ threads: 2 })];
+  const out = [await WasmBackend.create({ threads: 1, relaxedSimd: 'off' }),
+    await WasmBackend.create({ threads: 2, relaxedSimd: 'off' })];
+  const base = findArtefact(KERNELS_FILE, __dirname);
+  const fma = base && path.join(path.dirname(base), KERNELS_FMA_FILE);
+  const probe = fma ? new WasmBackend({ threads: 1, relaxedSimd: 'on' }) : undefined;
+  if (probe?.variant === 'relaxed-simd-fma') {
+    out.push(probe, await WasmBackend.create({ threads: 2, relaxedSimd: 'on' }));
+  } else {
+    probe?.dispose();
+    console.warn('    (relaxed-SIMD kernels unavailable here: testing the plain SIMD build only)');
+  }
+  return out;
+}
+
+/** "1T simd128" etc., for messages. */
+export function label(b: WasmBackend): string {
+  return `${b.threads}T ${b.variant}`;
 }
 
 export function fillUniform(x: Float32Array, rng: Rng, lo = -1, hi = 1): Float32Array {

@@ -7,7 +7,10 @@
 import { WasmBackend, type WasmBackendOptions } from './wasm-backend';
 
 export { WasmBackend, type WasmBackendOptions } from './wasm-backend';
-export { wasmSimdAvailable, findArtefact, KERNELS_FILE, WORKER_FILE } from './kernels';
+export {
+  wasmSimdAvailable, relaxedSimdAvailable, findArtefact, KERNELS_FILE, KERNELS_FMA_FILE, WORKER_FILE,
+  type KernelVariant, type RelaxedSimdMode,
+} from './kernels';
 
 /**
  * A ready WasmBackend with `threads` threads (default min(available cores, 4)). Rejects when

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 
 /** The exports of dist/kernels.wasm (assembly/index.ts). Pointers are byte offsets. */
 export interface KernelExports {
   workFloats(): number;
+  microRows(): number;
   kBlock(k: number): number;
   gemmPacked(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, beta: number,
     c: number, i0: number, i1: number, j0: number, j1: number, work: number): void;
@@ -25,10 +27,12 @@ export interface KernelExports {
   axpySign(n: number, alpha: number, x: number, y: number): void;
   sumSquares(n: number, x: number): number;
   sumAbs(n: number, x: number): number;
-  expArray(n: number, x: number, out: number): void;
-  batchNormTrainForward(rows: number, cols: number, z: number, gamma: number, beta: number, epsilon: number,
+  dropoutMask(n: number, keepProb: number, scale: number, state: number, out: number): void;
+  gatherRows(rows: number, features: number, src: number, idx: number, out: number): void;
+  /** ld: row stride in elements (cols may be a column slice of the batch). */
+  batchNormTrainForward(rows: number, cols: number, ld: number, z: number, gamma: number, beta: number, epsilon: number,
     mean: number, variance: number, invStd: number, zHat: number, out: number): void;
-  batchNormBackward(rows: number, cols: number, dOut: number, zHat: number, gamma: number, invStd: number,
+  batchNormBackward(rows: number, cols: number, ld: number, dOut: number, zHat: number, gamma: number, invStd: number,
     dGamma: number, dBeta: number, dz: number): void;
   batchNormInferForward(rows: number, cols: number, z: number, gamma: number, beta: number, runningMean: number,
     runningVar: number, epsilon: number, out: number): void;
@@ -41,7 +45,18 @@ export interface KernelExports {
 }
 
 export const KERNELS_FILE = 'kernels.wasm';
+export const KERNELS_FMA_FILE = 'kernels-fma.wasm';
 export const WORKER_FILE = 'kernel-worker.js';
+
+/** Which build runs: plain 128-bit SIMD, or relaxed SIMD with a fused multiply-add GEMM kernel. */
+export type KernelVariant = 'simd128' | 'relaxed-simd-fma';
+
+/**
+ * Whether to use the relaxed-SIMD build: 'auto' where the engine validates relaxed SIMD as it is
+ * (V8 ≥ 11.4: Electron ≥ 25, Node ≥ 21), 'on' also turns V8's --experimental-wasm-relaxed-simd on
+ * where it is still behind that flag (Node 20), 'off' never. Default: GRADIENT_LAB_RELAXED_SIMD or 'auto'.
+ */
+export type RelaxedSimdMode = 'auto' | 'on' | 'off';
 
 /**
  * Finds a build artefact: next to the running bundle (dist/engine.js, dist/cli.js, dist/extension.js
@@ -61,17 +76,83 @@ export function findArtefact(name: string, from: string = __dirname): string | u
   }
 }
 
-let cached: { file: string; module: WebAssembly.Module } | undefined;
+const compiled = new Map<string, WebAssembly.Module>();
 
-/** Compiles kernels.wasm once per process (synchronous: Node allows it for any module size). */
-export function kernelModule(file?: string): WebAssembly.Module {
-  const f = file ?? findArtefact(KERNELS_FILE);
-  if (f === undefined) {
+export interface KernelChoice {
+  module: WebAssembly.Module;
+  file: string;
+  variant: KernelVariant;
+  /** Why the relaxed-SIMD build was not taken, when 'on' asked for it. */
+  note?: string;
+}
+
+function compile(file: string): WebAssembly.Module {
+  let m = compiled.get(file);
+  if (!m) {
+    m = new WebAssembly.Module(readFileSync(file));
+    compiled.set(file, m);
+  }
+  return m;
+}
+
+/**
+ * Picks and compiles (once per process; synchronous: Node allows it for any module size) the
+ * kernels build. An explicit `file` is taken as is.
+ */
+export function kernelModule(file?: string, mode?: RelaxedSimdMode): KernelChoice {
+  if (file !== undefined) {
+    const fma = path.basename(file) === KERNELS_FMA_FILE;
+    if (fma && !relaxedSimdAvailable()) enableRelaxedSimd();
+    return { module: compile(file), file, variant: fma ? 'relaxed-simd-fma' : 'simd128' };
+  }
+  const base = findArtefact(KERNELS_FILE);
+  if (base === undefined) {
     throw new Error(`WasmBackend: ${KERNELS_FILE} not found next to ${__dirname} or in a dist/ above it ` +
       '(run `npm run build`)');
   }
-  if (cached?.file !== f) cached = { file: f, module: new WebAssembly.Module(readFileSync(f)) };
-  return cached.module;
+  const want = mode ?? parseMode(process.env.GRADIENT_LAB_RELAXED_SIMD);
+  let note: string | undefined;
+  if (want !== 'off') {
+    const fmaFile = path.join(path.dirname(base), KERNELS_FMA_FILE);
+    const available = relaxedSimdAvailable() || (want === 'on' && enableRelaxedSimd());
+    if (available && existsSync(fmaFile)) return { module: compile(fmaFile), file: fmaFile, variant: 'relaxed-simd-fma' };
+    if (want === 'on') note = available ? `${KERNELS_FMA_FILE} not found` : 'this engine has no relaxed SIMD';
+  }
+  return { module: compile(base), file: base, variant: 'simd128', note };
+}
+
+function parseMode(v: string | undefined): RelaxedSimdMode {
+  return v === 'on' || v === 'off' ? v : 'auto';
+}
+
+// (module (func (param v128 v128 v128) (result v128) f32x4.relaxed_madd of the three)).
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
+]);
+
+/** True where the engine validates relaxed SIMD (f32x4.relaxed_madd) as it is configured now. */
+export function relaxedSimdAvailable(): boolean {
+  try {
+    return WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Turns on V8's relaxed-SIMD flag (Node 20 ships the feature complete behind it; V8 11.4 enabled it
+ * by default). Process-wide; affects only which wasm validates. Returns whether it is now available.
+ */
+function enableRelaxedSimd(): boolean {
+  try {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return relaxedSimdAvailable();
 }
 
 // (module (func (result v128) (v128.const i32x4 0 0 0 0))): valid only where the engine has SIMD.

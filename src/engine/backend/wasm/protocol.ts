@@ -20,7 +20,8 @@ import type { KernelExports } from './kernels';
  * claims with that task's tag. The main thread rewrites the arguments only after the task completed,
  * i.e. after every chunk was claimed, so a claim that succeeds proves the arguments it read were
  * the task's own; a worker that read torn arguments of a finished task fails its claim and drops them.
- * CLAIM is 64-bit (32-bit tag) so that tags never wrap within a process's lifetime.
+ * CLAIM is 64-bit with a 32-bit tag: a tag recurs only after 2³² tasks (hours of back-to-back GEMMs),
+ * far longer than any stale read can be outstanding.
  *
  * Sleeping: a side about to sleep first announces it (SLEEPERS / MAIN_SLEEPING), then calls
  * Atomics.wait, which re-checks the watched word atomically; the other side stores the watched word,
@@ -28,7 +29,7 @@ import type { KernelExports } from './kernels';
  * the two sees the other's store (Dekker), so no wake-up is lost and no notify (a mutex in V8) is
  * wasted on a spinning thread.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 export const CTL_WORDS = 64;
 export const CTL_BYTES = CTL_WORDS * 4;
@@ -49,6 +50,8 @@ export const CMD_GEMM_COLS = 1;
 export const CMD_GEMM_ROWS = 2;
 export const CMD_ADAM = 3;
 export const CMD_EXIT = 4;
+export const CMD_BN_FORWARD = 5;
+export const CMD_BN_BACKWARD = 6;
 
 // Argument words (offsets from W_ARGS). A task's chunks are [0, nChunks): the first A_PRE of them
 // are a preparation phase (GEMM: packing the shared operand, in slices of A_PRE_CHUNK rows/columns
@@ -75,15 +78,40 @@ export const G_PACK_SRC = 15;
 /** Adam: w, g, m, v, then float32 lr, β1, 1−β1, β2, 1−β2, ε, 1/bc1, 1/bc2. */
 export const ADAM_PTRS = 6;
 export const ADAM_HYPER = 10;
+/** Batch norm, split by columns: BN_PTRS.. pointers in kernel order (every one moves by the first
+ *  column), then rows, the row stride, and ε as a float64 in two words. */
+export const BN_PTRS = 6;
+export const BN_ROWS = 14;
+export const BN_LD = 15;
+export const BN_EPS = 16;
 export const ARG_WORDS = 18;
 
+const f64Scratch = new Float64Array(1);
+const f64Words = new Int32Array(f64Scratch.buffer);
+
+export function setArgF64(args: Int32Array, at: number, v: number): void {
+  f64Scratch[0] = v;
+  args[at] = f64Words[0];
+  args[at + 1] = f64Words[1];
+}
+
+function argF64(args: Int32Array, at: number): number {
+  f64Words[0] = args[at];
+  f64Words[1] = args[at + 1];
+  return f64Scratch[0];
+}
+
 /**
- * Busy-poll iterations (one Atomics.load each, ≈1–2 ns) before sleeping in Atomics.wait. A futex
- * wake costs 10–60 µs on this VM, while the kernels of one training step come microseconds apart:
- * a worker that keeps polling ~100 µs after each task is reached in well under 1 µs.
+ * Busy-poll iterations before sleeping in Atomics.wait; one Atomics.load is a builtin call in V8
+ * 11, ≈ 20 ns. A futex wake costs 10–60 µs on this VM. The worker polls ≈ 0.5 ms after each task:
+ * longer than the serial gaps inside a training step (batch gather, loss: ≈ 0.3 ms for W1), so within
+ * a run it is reached in under a microsecond, yet an idle backend stops burning a core at once.
+ * The main thread, waiting for the last chunks, polls ≈ 0.4 ms, then sleeps: past that a worker has
+ * been descheduled, and spinning on would only compete with it for a CPU.
  */
-export const WORKER_SPIN = 60_000;
-export const MAIN_SPIN = 200_000;
+export const WORKER_SPIN = 25_000;
+export const MAIN_SPIN = 20_000;
+const BARRIER_SPIN = 5_000;
 
 /** What a kernel worker receives as workerData. */
 export interface WorkerInit {
@@ -142,8 +170,12 @@ export function runChunk(k: KernelExports, ctl: Ctl, cmd: number, args: Int32Arr
     return;
   }
   // Each preparation chunk was counted by a sequentially consistent Atomics.add after its stores, so
-  // once this load sees them all counted, their packed data is visible here.
-  while (Atomics.load(ctl.i32, W_COMPLETED) < pre) { /* spin: packing slices take microseconds */ }
+  // once this load sees them all counted, their packed data is visible here. Packing slices take
+  // microseconds: spin, and only if the packer was descheduled, yield in 50 µs naps.
+  let spins = 0;
+  for (let done = Atomics.load(ctl.i32, W_COMPLETED); done < pre; done = Atomics.load(ctl.i32, W_COMPLETED)) {
+    if (++spins > BARRIER_SPIN) Atomics.wait(ctl.i32, W_COMPLETED, done, 0.05);
+  }
   const chunk = args[A_CHUNK];
   const lo = (i - pre) * chunk;
   const hi = Math.min(args[A_DIM], lo + chunk);
@@ -153,6 +185,16 @@ export function runChunk(k: KernelExports, ctl: Ctl, cmd: number, args: Int32Arr
   } else if (cmd === CMD_GEMM_ROWS) {
     k.gemmRows(args[G_TRANS], args[G_M], args[G_N], args[G_K], args[G_A], args[G_B], args[G_BETA], args[G_C],
       lo, hi, work);
+  } else if (cmd === CMD_BN_FORWARD) {
+    const o = lo * 4;
+    const p = BN_PTRS;
+    k.batchNormTrainForward(args[BN_ROWS], hi - lo, args[BN_LD], args[p] + o, args[p + 1] + o, args[p + 2] + o,
+      argF64(args, BN_EPS), args[p + 3] + o, args[p + 4] + o, args[p + 5] + o, args[p + 6] + o, args[p + 7] + o);
+  } else if (cmd === CMD_BN_BACKWARD) {
+    const o = lo * 4;
+    const p = BN_PTRS;
+    k.batchNormBackward(args[BN_ROWS], hi - lo, args[BN_LD], args[p] + o, args[p + 1] + o, args[p + 2] + o,
+      args[p + 3] + o, args[p + 4] + o, args[p + 5] + o, args[p + 6] + o);
   } else if (cmd === CMD_ADAM) {
     const o = lo * 4;
     const p = ADAM_PTRS;

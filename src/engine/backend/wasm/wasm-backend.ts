@@ -2,19 +2,24 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ActivationKind, AdamHyper, Backend, FloatArray } from '../backend';
-import { findArtefact, kernelModule, WORKER_FILE, type KernelExports } from './kernels';
 import {
-  A_CHUNK, A_DIM, A_NCHUNKS, A_PRE, A_PRE_CHUNK, A_PRE_DIM, ADAM_HYPER, ADAM_PTRS, ARG_WORDS, CMD_ADAM, CMD_EXIT,
+  findArtefact, kernelModule, WORKER_FILE, type KernelExports, type KernelVariant, type RelaxedSimdMode,
+} from './kernels';
+import {
+  A_CHUNK, A_DIM, A_NCHUNKS, A_PRE, A_PRE_CHUNK, A_PRE_DIM, ADAM_HYPER, ADAM_PTRS, ARG_WORDS, BN_EPS, BN_LD, BN_PTRS,
+  BN_ROWS, CMD_ADAM, CMD_BN_BACKWARD, CMD_BN_FORWARD, CMD_EXIT,
   CMD_GEMM_COLS, CMD_GEMM_ROWS, CTL_BYTES, G_A, G_B, G_BETA, G_C, G_K, G_M, G_N, G_PACK_SRC, G_PACK_TRANS, G_TRANS,
   MAIN_SPIN, MAX_WORKERS, PROTOCOL_VERSION, Q_CLAIM, W_ARGS, W_CMD, W_COMPLETED, W_ERROR, W_MAIN_SLEEPING, W_READY,
-  W_SLEEPERS, W_TASK, claimChunk, ctlViews, runChunk, type Ctl, type WorkerInit,
+  W_SLEEPERS, W_TASK, claimChunk, ctlViews, runChunk, setArgF64, type Ctl, type WorkerInit,
 } from './protocol';
 
 export interface WasmBackendOptions {
   /** Threads for the heavy kernels, main thread included. Default min(available cores, 4). */
   threads?: number;
-  /** Path of kernels.wasm; default: found next to the bundle or in a dist/ above the sources. */
+  /** Path of the kernels build; default: found next to the bundle or in a dist/ above the sources. */
   kernelsPath?: string;
+  /** Use the relaxed-SIMD (fused multiply-add) build: see RelaxedSimdMode. */
+  relaxedSimd?: RelaxedSimdMode;
   /** Path of kernel-worker.js; same default search. */
   workerPath?: string;
 }
@@ -26,8 +31,7 @@ const RESERVED = PAGE;
 /** Every allocation starts on a cache line: no false sharing between threads, aligned v128 loads. */
 const ALIGN = 64;
 
-// Tile sizes of assembly/layout.ts that the host partitions by.
-const MR = 5;
+/** Micro-kernel tile columns (assembly/layout.ts); the rows, MR, come from the build. */
 const NR = 8;
 
 /**
@@ -48,6 +52,8 @@ const MIN_CHUNK_MACS = 1 << 19;
 /** Adam splits across threads from this many weights up, in chunks of ADAM_CHUNK (64-byte multiples). */
 const PARALLEL_ADAM = 1 << 15;
 const ADAM_CHUNK = 1 << 14;
+/** Batch norm splits by columns from this many elements up, in slices of a multiple of 16 columns. */
+const PARALLEL_BN = 1 << 14;
 /** Longest a dispatch may wait for workers before the backend declares them lost. */
 const JOIN_TIMEOUT_MS = 600_000;
 
@@ -78,11 +84,15 @@ export class WasmBackend implements Backend {
   readonly name = 'wasm-simd';
   readonly dtype = 'float32' as const;
   readonly threads: number;
-  /** Why threads is lower than requested, if it is. */
+  /** Which kernels build runs (report it with name and threads). */
+  readonly variant: KernelVariant;
+  /** Why threads is lower than requested, or the relaxed-SIMD build was not taken, if so. */
   readonly notes: string[] = [];
 
   private readonly memory: WebAssembly.Memory;
   private readonly k: KernelExports;
+  /** Micro-kernel tile rows of this build. */
+  private readonly mr: number;
   /** Every buffer object this memory has exposed (a new one after each growth). */
   private readonly buffers = new Set<ArrayBufferLike>();
   private buffer: ArrayBufferLike;
@@ -96,6 +106,10 @@ export class WasmBackend implements Backend {
   /** Shared scratch for the operand a threaded GEMM packs whole. */
   private packed = 0;
   private packedFloats = 0;
+  /** 4 words for an Rng state passed to dropoutMask. */
+  private readonly rngState: Uint32Array;
+  /** Row indices for gatherRows, grown on demand. */
+  private indices: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private readonly args = new Int32Array(ARG_WORDS);
   private readonly fargs = new Float32Array(this.args.buffer);
   private workerFailure: Error | undefined;
@@ -117,11 +131,15 @@ export class WasmBackend implements Backend {
     if (!Number.isInteger(requested) || requested < 1) {
       throw new RangeError(`WasmBackend: threads must be a positive integer, got ${requested}`);
     }
-    const module = kernelModule(options.kernelsPath);
+    const choice = kernelModule(options.kernelsPath, options.relaxedSimd);
+    const module = choice.module;
+    this.variant = choice.variant;
+    if (choice.note) this.notes.push(`relaxed SIMD not used: ${choice.note}`);
     this.memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
     this.buffer = this.memory.buffer;
     this.buffers.add(this.buffer);
     this.k = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as KernelExports;
+    this.mr = this.k.microRows();
 
     if (requested - 1 > MAX_WORKERS) throw new RangeError(`WasmBackend: at most ${MAX_WORKERS + 1} threads`);
     let threads = requested;
@@ -134,6 +152,7 @@ export class WasmBackend implements Backend {
 
     // The control block first, so that it lies in the initial pages, before any growth.
     this.ctl = ctlViews(this.buffer, this.allocBytes(CTL_BYTES));
+    this.rngState = new Uint32Array(this.buffer, this.allocBytes(16), 4);
     const workBytes = this.k.workFloats() * 4;
     for (let t = 0; t < threads; t++) this.work.push(this.allocBytes(workBytes));
 
@@ -233,11 +252,11 @@ export class WasmBackend implements Backend {
     // columns share packed A (m·k floats), rows share packed B (k·n floats). The packing itself is
     // the task's preparation phase, split over the threads too.
     const byCols = m <= n;
-    const unit = byCols ? NR : MR;
+    const unit = byCols ? NR : this.mr;
     const dim = byCols ? n : m;
-    const preUnit = byCols ? MR : NR;
+    const preUnit = byCols ? this.mr : NR;
     const preDim = byCols ? m : n;
-    const shared = this.sharedPack(byCols ? this.k.packedFloats(m, k, MR) : this.k.packedFloats(n, k, NR));
+    const shared = this.sharedPack(byCols ? this.k.packedFloats(m, k, this.mr) : this.k.packedFloats(n, k, NR));
     const units = Math.ceil(dim / unit);
     const perUnit = unit * (macs / dim);
     let chunkUnits = Math.ceil(units / (this.threads * CHUNKS_PER_THREAD));
@@ -388,10 +407,17 @@ export class WasmBackend implements Backend {
     this.assertLive();
     const n = rows * cols;
     const op = 'batchNormTrainForward';
-    this.k.batchNormTrainForward(rows, cols, this.ptr(z, n, op, 'z'), this.ptr(gamma, cols, op, 'gamma'),
-      this.ptr(beta, cols, op, 'beta'), epsilon, this.ptr(mean, cols, op, 'mean'),
-      this.ptr(variance, cols, op, 'variance'), this.ptr(invStd, cols, op, 'invStd'), this.ptr(zHat, n, op, 'zHat'),
-      this.ptr(out, n, op, 'out'));
+    const ptrs = [this.ptr(z, n, op, 'z'), this.ptr(gamma, cols, op, 'gamma'), this.ptr(beta, cols, op, 'beta'),
+      this.ptr(mean, cols, op, 'mean'), this.ptr(variance, cols, op, 'variance'), this.ptr(invStd, cols, op, 'invStd'),
+      this.ptr(zHat, n, op, 'zHat'), this.ptr(out, n, op, 'out')];
+    if (this.threads === 1 || n < PARALLEL_BN) {
+      this.k.batchNormTrainForward(rows, cols, cols, ptrs[0], ptrs[1], ptrs[2], epsilon, ptrs[3], ptrs[4], ptrs[5],
+        ptrs[6], ptrs[7]);
+      return;
+    }
+    this.args.set(ptrs, BN_PTRS);
+    setArgF64(this.args, BN_EPS, epsilon);
+    this.parallelColumns(CMD_BN_FORWARD, rows, cols);
   }
 
   batchNormBackward(rows: number, cols: number, dOut: FloatArray, zHat: FloatArray, gamma: FloatArray,
@@ -399,9 +425,22 @@ export class WasmBackend implements Backend {
     this.assertLive();
     const n = rows * cols;
     const op = 'batchNormBackward';
-    this.k.batchNormBackward(rows, cols, this.ptr(dOut, n, op, 'dOut'), this.ptr(zHat, n, op, 'zHat'),
-      this.ptr(gamma, cols, op, 'gamma'), this.ptr(invStd, cols, op, 'invStd'), this.ptr(dGamma, cols, op, 'dGamma'),
-      this.ptr(dBeta, cols, op, 'dBeta'), this.ptr(dz, n, op, 'dz'));
+    const ptrs = [this.ptr(dOut, n, op, 'dOut'), this.ptr(zHat, n, op, 'zHat'), this.ptr(gamma, cols, op, 'gamma'),
+      this.ptr(invStd, cols, op, 'invStd'), this.ptr(dGamma, cols, op, 'dGamma'), this.ptr(dBeta, cols, op, 'dBeta'),
+      this.ptr(dz, n, op, 'dz')];
+    if (this.threads === 1 || n < PARALLEL_BN) {
+      this.k.batchNormBackward(rows, cols, cols, ptrs[0], ptrs[1], ptrs[2], ptrs[3], ptrs[4], ptrs[5], ptrs[6]);
+      return;
+    }
+    this.args.set(ptrs, BN_PTRS);
+    this.parallelColumns(CMD_BN_BACKWARD, rows, cols);
+  }
+
+  /** Batch norm over column slices (multiples of 16 columns: whole cache lines per thread). */
+  private parallelColumns(cmd: number, rows: number, cols: number): void {
+    this.args[BN_ROWS] = rows;
+    this.args[BN_LD] = cols;
+    this.parallel(cmd, cols, Math.max(16, Math.ceil(cols / (2 * this.threads) / 16) * 16));
   }
 
   batchNormInferForward(rows: number, cols: number, z: FloatArray, gamma: FloatArray, beta: FloatArray,
@@ -448,6 +487,44 @@ export class WasmBackend implements Backend {
     this.args.set([pw, pg, pm, pv], ADAM_PTRS);
     this.fargs.set([h.lr, h.beta1, c1, h.beta2, c2, h.epsilon, ib1, ib2], ADAM_HYPER);
     this.parallel(CMD_ADAM, n, ADAM_CHUNK);
+  }
+
+  /**
+   * Inverted-dropout mask drawn from an engine Rng (util/rng.ts) in WebAssembly: out[i] = u_i < keepProb
+   * ? 1/keepProb : 0 with u_i the Rng's next n uniform() draws: the same numbers, in the same order, as
+   * `for (i) out[i] = rng.uniform() < p ? 1 / p : 0`, several times faster. `state` (Rng.state() form,
+   * 4 uint32 words) is advanced in place: hand it back with Rng.restore. Not (yet) in the Backend
+   * interface; TsBackend's equivalent is that loop.
+   */
+  dropoutMask(n: number, keepProb: number, state: Uint32Array | [number, number, number, number], out: FloatArray): void {
+    this.assertLive();
+    const p = this.ptr(out, n, 'dropoutMask', 'out');
+    const st = this.rngState;
+    for (let i = 0; i < 4; i++) st[i] = state[i];
+    this.k.dropoutMask(n, keepProb, 1 / keepProb, st.byteOffset, p);
+    for (let i = 0; i < 4; i++) state[i] = st[i];
+  }
+
+  /**
+   * Mini-batch gather inside backend memory: out row r = src row indices[start + r], for a data set
+   * kept in this backend's memory as float32 (src = alloc(count·features), filled once). A memory
+   * copy per row: ≈ 50 µs for 128×784 (rows from DRAM), against ≈ 300 µs for converting float64 rows with
+   * Float32Array.set (≈ 90 µs from a float32 JavaScript copy). Not (yet) in the Backend interface.
+   */
+  gatherRows(src: FloatArray, features: number, indices: ArrayLike<number>, start: number, rows: number,
+    out: FloatArray): void {
+    this.assertLive();
+    const ps = this.ptr(src, 0, 'gatherRows', 'src');
+    const po = this.ptr(out, rows * features, 'gatherRows', 'out');
+    const count = src.length / features;
+    if (this.indices.length < rows) this.indices = new Int32Array(this.buffer, this.allocBytes(rows * 4), rows);
+    const idx = this.indices;
+    for (let r = 0; r < rows; r++) {
+      const i = indices[start + r];
+      if (!(i >= 0 && i < count)) throw new RangeError(`WasmBackend.gatherRows: row ${i} outside 0..${count - 1}`);
+      idx[r] = i;
+    }
+    this.k.gatherRows(rows, features, ps, idx.byteOffset, po);
   }
 
   dispose(): void {

@@ -39,8 +39,7 @@ export class Dropout implements Layer {
     if (this.fixedMask) {
       for (let i = 0; i < n; i++) mask[i] = this.fixedMask[i] / p;
     } else {
-      const scale = 1 / p;
-      for (let i = 0; i < n; i++) mask[i] = this.rng.uniform() < p ? scale : 0;
+      this.backend.dropoutMask(n, p, this.rng.words(), mask);
     }
     const out = this.out.subarray(0, n);
     this.backend.mul(n, x, mask, out);
