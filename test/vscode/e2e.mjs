@@ -54,7 +54,7 @@ void guardedRun({ name: 'e2e', tmp, timeoutMs: Number(opts.timeout), keep: opts.
   const workspace = path.join(tmp, 'workspace');
   fs.mkdirSync(workspace);
   const example = JSON.parse(fs.readFileSync(path.join(root, 'examples', 'moons.nn.json'), 'utf8'));
-  example.training = { ...example.training, epochs: 20000, threads: 1 };
+  example.training = { ...example.training, epochs: 10000000, threads: 1 };
   fs.writeFileSync(path.join(workspace, 'moons.nn.json'), JSON.stringify(example, null, 2) + '\n');
 
   const server = track.server(await startCodeServer({
