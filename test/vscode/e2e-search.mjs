@@ -47,8 +47,10 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
   const workspace = path.join(tmp, 'workspace');
   fs.mkdirSync(workspace);
   const example = JSON.parse(fs.readFileSync(opts.example, 'utf8').replace(/^\s*\/\/.*$/gm, ''));
-  example.search = { ...example.search, parallel: 2 };
-  // Smaller batches: trials long enough (about 2 s) to click Kill on one while it trains.
+  // 2 rounds of 4 trials, two at once; each trial long enough (a few seconds: the engine does
+  // ~30k iterations/s on this small net) to click Kill on one while it trains.
+  example.search = { ...example.search, parallel: 2, trials: 4, rounds: 2, keepTop: 2, epochsPerTrial: 3000,
+    earlyTermination: { type: 'none', graceEpochs: 5 } };
   example.training = { ...example.training, batchSize: 16, threads: 1 };
   fs.writeFileSync(path.join(workspace, 'search.moons.nn.json'), JSON.stringify(example, null, 2) + '\n');
 
