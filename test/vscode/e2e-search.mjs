@@ -97,7 +97,14 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
     // Reload the window mid-search: the old extension host stops the search (its trials
     // checkpoint), the new one restores the search view from its state, shown stopped with Resume.
     const stateBefore = await frame.locator('body').getAttribute('data-search-state');
-    await page.reload({ waitUntil: 'domcontentloaded' });
+    // Reload the way a person does (Developer: Reload Window): the workbench then runs its
+    // shutdown lifecycle and saves the open editors and webview state first. A bare page.reload()
+    // right after the view opened sometimes beat that save in code-server, and nothing was restored.
+    await page.waitForTimeout(2000);
+    await Promise.all([
+      page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60000 }),
+      runCommandFromPalette(page, 'Developer: Reload Window', { timeout: 15000 }),
+    ]);
     await waitForWorkbench(page);
     await frame.locator('body[data-search-state]').waitFor({ timeout: 60000 });
     const restored = await frame.locator('body').getAttribute('data-search-state');
