@@ -188,7 +188,7 @@ class LabelCollector {
   }
 
   /**
-   * 'auto': any non-numeric label → classification (but text mixed with non-integer numbers is an
+   * 'auto' — a non-numeric label → classification (but text mixed with non-integer numbers is an
    * error: probably a broken regression column); non-integer numbers → regression; integers →
    * classification when there are at most MAX_AUTO_CLASSES distinct values and, beyond two, at most
    * one per two rows (each class seen twice on average), else regression.

@@ -80,7 +80,7 @@ export function splitSizes(count: number, ratios: readonly number[]): number[] {
 
 /**
  * Every class shuffled, then merged by the key (k + u_c) / n_c (k-th member of class c, u_c a
- * random phase): any contiguous run of this order holds each class in proportion to its size,
+ * random phase): every contiguous run of this order holds each class in proportion to its size,
  * ±1. Cutting it into train/dev/test therefore stratifies while keeping the exact split sizes.
  */
 function stratifiedOrder(ds: Dataset, rng: Rng): Int32Array {

@@ -6,21 +6,11 @@
  * engines itself; when its IPC channel closes (the host went away, or killed it) it stops them
  * cleanly, and each engine also stops itself when its own channel to the search closes.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { SEARCH_PROTOCOL_VERSION, type SearchCommand, type SearchEvent } from '../../shared/search-protocol';
-import { Emitter } from '../runs/emitter';
-import type { EngineExit } from '../runs/engine-process';
+import { ForkedProcess, type ProcessHandle } from '../runs/forked-process';
 
 /** What the search manager needs from a search process; the unit tests give it fakes. */
-export interface SearchHandle {
-  readonly pid: number | undefined;
-  readonly exited: boolean;
-  send(command: SearchCommand): boolean;
-  onEvent(listener: (event: SearchEvent) => void): { dispose(): void };
-  onExit(listener: (exit: EngineExit) => void): { dispose(): void };
-  onStderr(listener: (text: string) => void): { dispose(): void };
-  kill(signal?: NodeJS.Signals): void;
-}
+export type SearchHandle = ProcessHandle<SearchCommand, SearchEvent>;
 
 export interface SearchForkOptions {
   searchPath: string;
@@ -48,104 +38,12 @@ export function parseSearchMessage(msg: unknown): { event: SearchEvent } | { rea
   return { event: event as unknown as SearchEvent };
 }
 
-export class SearchProcess implements SearchHandle {
-  private readonly events = new Emitter<SearchEvent>();
-  private readonly exits = new Emitter<EngineExit>();
-  private readonly output = new Emitter<string>();
-  private exitInfo: EngineExit | null = null;
-  private readonly child: ChildProcess;
-  private readonly log: (message: string) => void;
-
+/** The search child process. */
+export class SearchProcess extends ForkedProcess<SearchCommand, SearchEvent> implements SearchHandle {
   constructor(opts: SearchForkOptions) {
-    this.log = opts.log ?? (() => undefined);
-    this.child = fork(opts.searchPath, [], {
-      execPath: opts.execPath ?? process.execPath,
-      cwd: opts.cwd,
-      env: { ...process.env, ...opts.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'advanced',
-      execArgv: [],
+    super({ ...opts, scriptPath: opts.searchPath }, {
+      name: 'search process', version: SEARCH_PROTOCOL_VERSION, parse: parseSearchMessage,
+      helloVersion: (e) => (e.type === 'hello' ? e.protocolVersion : undefined),
     });
-    this.child.on('message', (msg: unknown) => {
-      const parsed = parseSearchMessage(msg);
-      if ('reason' in parsed) {
-        this.log(`ignored search message (${parsed.reason})`);
-        return;
-      }
-      if (parsed.event.type === 'hello' && parsed.event.protocolVersion !== SEARCH_PROTOCOL_VERSION) {
-        this.log(`search process speaks protocol ${parsed.event.protocolVersion}, host ${SEARCH_PROTOCOL_VERSION}: killing it`);
-        this.kill('SIGKILL');
-        return;
-      }
-      this.events.fire(parsed.event);
-    });
-    this.child.stdout?.setEncoding('utf8');
-    this.child.stderr?.setEncoding('utf8');
-    this.child.stdout?.on('data', (d: string) => this.output.fire(d));
-    this.child.stderr?.on('data', (d: string) => this.output.fire(d));
-    this.child.on('error', (err) => {
-      this.log(`search process error: ${err.message}`);
-      if (this.child.pid === undefined) this.finish({ code: null, signal: 'SPAWN_FAILED' });
-    });
-    // 'close' follows 'exit' once stdio and IPC are drained (the `finished` event is never lost).
-    this.child.on('exit', (code, signal) => {
-      setTimeout(() => this.finish({ code, signal }), 1000).unref();
-    });
-    this.child.on('close', (code, signal) => this.finish({ code, signal }));
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  get exited(): boolean {
-    return this.exitInfo !== null;
-  }
-
-  send(command: SearchCommand): boolean {
-    if (this.exitInfo || !this.child.connected) return false;
-    try {
-      return this.child.send({ ...command, v: SEARCH_PROTOCOL_VERSION }, (err) => {
-        if (err) this.log(`could not send ${command.type}: ${err.message}`);
-      });
-    } catch (err) {
-      this.log(`could not send ${command.type}: ${(err as Error).message}`);
-      return false;
-    }
-  }
-
-  onEvent(listener: (event: SearchEvent) => void): { dispose(): void } {
-    return this.events.event(listener);
-  }
-
-  onExit(listener: (exit: EngineExit) => void): { dispose(): void } {
-    if (this.exitInfo) {
-      const info = this.exitInfo;
-      queueMicrotask(() => listener(info));
-      return { dispose: () => undefined };
-    }
-    return this.exits.event(listener);
-  }
-
-  onStderr(listener: (text: string) => void): { dispose(): void } {
-    return this.output.event(listener);
-  }
-
-  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (this.exitInfo) return;
-    try {
-      this.child.kill(signal);
-    } catch (err) {
-      this.log(`kill failed: ${(err as Error).message}`);
-    }
-  }
-
-  private finish(exit: EngineExit): void {
-    if (this.exitInfo) return;
-    this.exitInfo = exit;
-    this.exits.fire(exit);
-    this.events.dispose();
-    this.exits.dispose();
-    this.output.dispose();
   }
 }
