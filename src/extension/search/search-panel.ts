@@ -112,7 +112,7 @@ export class SearchPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
     for (const p of this.panels) {
       if (p.search.dir === dir) return { open: true, ...p.channel.stats, rendered: p.rendered };
     }
-    return { open: false, snapshots: 0, eventPosts: 0, events: 0, eventsIn: 0, maxDeliveryMs: 0 };
+    return { open: false, snapshots: 0, eventPosts: 0, events: 0, eventsIn: 0, snapshotMs: 0, maxDeliveryMs: 0 };
   }
 
   private attach(panel: vscode.WebviewPanel, search: Search): void {
