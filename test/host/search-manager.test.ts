@@ -343,7 +343,8 @@ describe('host: SearchManager with the real dist/search.js', function () {
 
   it('stop (the window closes) → stopped search; a new manager (the reload) finds it and resumes it to the end', async () => {
     const first = makeManager();
-    const search = first.start(experiment({ trials: 4, epochsPerTrial: 40 }, 3000));
+    // Trials of a few seconds, so that the window closes while they train however fast the engine is.
+    const search = first.start(experiment({ trials: 4, epochsPerTrial: 400 }, 3000));
     trackChildren(search.pid);
     const dir = await search.ready;
     await until('trials training', () => search.view.trials.filter((t) => t.state === 'running' && t.epoch >= 1).length >= 1);
@@ -365,7 +366,7 @@ describe('host: SearchManager with the real dist/search.js', function () {
     assert.equal(again.view.state, 'finished');
     const file = readSearchFile(dir);
     assertConsistent(file);
-    assert.ok(file.trials.every((t) => t.state === 'finished' && t.epoch === 40));
+    assert.ok(file.trials.every((t) => t.state === 'finished' && t.epoch === 400));
     assert.ok(file.trials.some((t) => t.attempts === 2), 'a trial continued from its checkpoint');
     await second.dispose();
   });

@@ -81,7 +81,7 @@ describe('search with real engine processes', function () {
   });
 
   it('kill a trial mid-run: it is marked killed, the others continue and finish', async () => {
-    const configPath = write(moonsSearch({ trials: 3, epochsPerTrial: 300 }, { batchSize: 16 }));
+    const configPath = write(moonsSearch({ trials: 3, epochsPerTrial: 3000 }, { batchSize: 16 }));
     const runner = SearchRunner.create({ configPath, runsDir: path.join(dir, 'runs') });
     const done = runner.run();
     await until(() => (runner.trial(1)?.epoch ?? 0) >= 2, 30000);
@@ -91,15 +91,15 @@ describe('search with real engine processes', function () {
     const states = result.trials.map((t) => t.state);
     assert.deepEqual(states, ['killed', 'finished', 'finished']);
     const killed = result.trials[0];
-    assert.ok(killed.epoch >= 2 && killed.epoch < 300, `killed at epoch ${killed.epoch}`);
+    assert.ok(killed.epoch >= 2 && killed.epoch < 3000, `killed at epoch ${killed.epoch}`);
     assert.equal(readJson<RunSummary>(path.join(killed.runDir!, 'summary.json')).state, 'stopped', 'its run folder was closed cleanly');
-    for (const t of result.trials.slice(1)) assert.equal(t.epoch, 300);
+    for (const t of result.trials.slice(1)) assert.equal(t.epoch, 3000);
     assert.notEqual(result.best?.id, 1, 'a killed trial is never the best');
     assertConsistent(readSearchFile(result.dir));
   });
 
   it('panda mode: a running trial takes a learning rate and a gradient check through the search, and says so', async () => {
-    const configPath = write(moonsSearch({ trials: 1, parallel: 1, epochsPerTrial: 400 }, { batchSize: 16 }));
+    const configPath = write(moonsSearch({ trials: 1, parallel: 1, epochsPerTrial: 5000 }, { batchSize: 16 }));
     const runner = SearchRunner.create({ configPath, runsDir: path.join(dir, 'runs') });
     const done = runner.run();
     await until(() => (runner.trial(1)?.epoch ?? 0) >= 2, 30000);
@@ -116,7 +116,9 @@ describe('search with real engine processes', function () {
   });
 
   it('resume an interrupted search: stopped trials continue from their checkpoints, a lost one reruns from scratch', async () => {
-    const configPath = write(moonsSearch({ trials: 5, epochsPerTrial: 150 }, { batchSize: 16 }));
+    // Trials long enough (~1–2 s each) that both can be caught mid-run however fast the engine is.
+    const EPOCHS = 1500;
+    const configPath = write(moonsSearch({ trials: 5, epochsPerTrial: EPOCHS }, { batchSize: 16 }));
     const first = SearchRunner.create({ configPath, runsDir: path.join(dir, 'runs') });
     const firstDone = first.run();
     // Hold trials 1 and 2 a few epochs in (pausing makes the interruption point certain), then stop.
@@ -133,7 +135,7 @@ describe('search with real engine processes', function () {
     assert.equal(file.state, 'stopped');
     assert.ok(file.trials.every((t) => t.state === 'stopped'), file.trials.map((t) => t.state).join());
     const atStop = file.trials.map((t) => t.epoch);
-    assert.ok(atStop[0] >= 3 && atStop[0] < 150 && atStop[1] >= 3 && atStop[1] < 150, String(atStop));
+    assert.ok(atStop[0] >= 3 && atStop[0] < EPOCHS && atStop[1] >= 3 && atStop[1] < EPOCHS, String(atStop));
     assert.equal(file.trials[4].runDir, null, 'trial 5 never started');
 
     // Pretend trial 2 was lost in a crash: marked running, no checkpoint to resume from.
@@ -148,7 +150,7 @@ describe('search with real engine processes', function () {
     file = readSearchFile(stopped.dir);
     assertConsistent(file);
     assert.equal(file.trials.length, 5);
-    assert.ok(file.trials.every((t) => t.state === 'finished' && t.epoch === 150 && t.curve.length === 150));
+    assert.ok(file.trials.every((t) => t.state === 'finished' && t.epoch === EPOCHS && t.curve.length === EPOCHS));
     const [t1, t2] = file.trials;
     assert.equal(t1.attempts, 2);
     assert.equal(t1.runDir, path.join(stopped.dir, 'trial-001'), 'resumed in place');
@@ -158,7 +160,8 @@ describe('search with real engine processes', function () {
   });
 
   it('dist/search.js over IPC: start, pause and kill a trial, add trials, finish; then exportBest in a new process', async () => {
-    const configPath = write(moonsSearch({ trials: 3, epochsPerTrial: 30 }, { batchSize: 16 }));
+    // Trials long enough (~1 s) that pause and kill land while one runs, however fast the engine is.
+    const configPath = write(moonsSearch({ trials: 3, epochsPerTrial: 1500 }, { batchSize: 16 }));
     const child = fork(path.join(DIST, 'search.js'), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
     const events: SearchEvent[] = [];
     child.on('message', (m: unknown) => {
@@ -204,7 +207,7 @@ describe('search with real engine processes', function () {
 
   it('the CLI: Ctrl-C stops cleanly and prints how to resume; --resume finishes it; --export-best writes the config', async function () {
     if (process.platform === 'win32') this.skip();
-    const configPath = write(moonsSearch({ trials: 4, epochsPerTrial: 100 }, { batchSize: 16 }));
+    const configPath = write(moonsSearch({ trials: 4, epochsPerTrial: 1000 }, { batchSize: 16 }));
     const runs = path.join(dir, 'runs');
     const cli = (args: string[]) => spawn(process.execPath, [path.join(DIST, 'cli.js'), 'search', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const collect = (p: ReturnType<typeof cli>) => {
