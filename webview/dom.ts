@@ -70,3 +70,23 @@ export function setEnabled(node: HTMLElement, enabled: boolean): void {
   if (enabled) node.removeAttribute('disabled');
   else node.setAttribute('disabled', '');
 }
+
+/**
+ * Coalesces render requests: however many arrive, `render` runs once, on the next animation frame
+ * or after 250 ms, whichever comes first (hidden webviews get no animation frames, and their state
+ * and `rendered` reports must stay current all the same).
+ */
+export function renderScheduler(render: () => void): () => void {
+  let scheduled = false;
+  const run = (): void => {
+    if (!scheduled) return;
+    scheduled = false;
+    render();
+  };
+  return () => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(run);
+    setTimeout(run, 250);
+  };
+}

@@ -12,6 +12,12 @@ const PATHS = {
   warning: 'M8.9 1.9a1 1 0 0 0-1.8 0L.8 13.5A1 1 0 0 0 1.7 15h12.6a1 1 0 0 0 .9-1.5zM8.8 12.5H7.2V11h1.6zm0-2.5H7.2V5.5h1.6z',
   info: 'M8 1a7 7 0 1 0 0 14A7 7 0 0 0 8 1zm.8 11H7.2V7h1.6zm0-6H7.2V4.5h1.6z',
   check: 'M6.3 11.6 2.7 8l1-1 2.6 2.5 6-6 1 1z',
+  // The search view's.
+  kill: 'M4.05 3 8 6.95 11.95 3 13 4.05 9.05 8 13 11.95 11.95 13 8 9.05 4.05 13 3 11.95 6.95 8 3 4.05z',
+  dashboard: 'M1.5 2h13v12h-13zM3 3.5v9h10v-9zm1 7 2.5-3 2 2 2.5-4 1 .7-3.3 5.3-2-2L5.2 11z',
+  add: 'M7.25 2h1.5v5.25H14v1.5H8.75V14h-1.5V8.75H2v-1.5h5.25z',
+  export: 'M8 1.5 11.7 5.2l-1 1L8.75 4.3V10h-1.5V4.3L5.3 6.2l-1-1zM2.5 9h1.5v3.5h8V9h1.5v5h-11z',
+  file: 'M3 1.5h6.4L13 5.1v9.4H3zm1.5 1.5v10h7V6H8.5V3z',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -8,7 +8,7 @@ import { applyEvent } from '../src/shared/run-view';
 import { decodeNonFinite } from '../src/shared/webview-protocol';
 import type { HostToWebview } from '../src/shared/webview-protocol';
 import { registerCharts, applyThemeDefaults } from './charts/setup';
-import { h } from './dom';
+import { h, renderScheduler } from './dom';
 import { readTheme, watchTheme } from './theme';
 import { loadUiState, post, saveUiState } from './vscode';
 import { mountCompare } from './views/compare';
@@ -91,19 +91,7 @@ function start(): void {
   };
 
   // ── rendering, coalesced ──
-  let scheduled = false;
-  const schedule = (): void => {
-    if (scheduled) return;
-    scheduled = true;
-    const run = (): void => {
-      if (!scheduled) return;
-      scheduled = false;
-      render();
-    };
-    requestAnimationFrame(run);
-    // Hidden webviews get no animation frames: still keep the state (and `rendered`) current.
-    setTimeout(run, 250);
-  };
+  const schedule = renderScheduler(() => render());
 
   let lastRenderedAt = -Infinity;
   let renderedTimer: ReturnType<typeof setTimeout> | null = null;

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { registerCommand } from './register';
 import type { GradCheckReport, RunState } from '../shared/protocol';
 import { toCsv } from '../shared/series';
 import type { WebviewToHost } from '../shared/webview-protocol';
@@ -70,17 +71,7 @@ export class Commands implements WebviewActions {
   constructor(private readonly d: CommandDeps) {}
 
   register(): vscode.Disposable[] {
-    const reg = (id: CommandId, fn: (...args: unknown[]) => unknown): vscode.Disposable =>
-      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-        try {
-          return await fn(...args);
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          this.d.log.error(`${id} failed: ${err instanceof Error ? err.stack ?? message : message}`);
-          void vscode.window.showErrorMessage(`Gradient Lab: ${message}`);
-          return undefined;
-        }
-      });
+    const reg = (id: CommandId, fn: (...args: unknown[]) => unknown): vscode.Disposable => registerCommand(id, fn, this.d.log);
     return [
       reg('gradientLab.newExperiment', () => this.newExperiment()),
       reg('gradientLab.openExample', () => this.openExample()),

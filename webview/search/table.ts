@@ -10,7 +10,6 @@ import {
 import type { TrialCommand } from '../../src/shared/webview-protocol';
 import { button, h, renderIfChanged, setText } from '../dom';
 import { icon } from '../icons';
-import { searchIcon } from './icons';
 
 export type SortKey = 'id' | 'round' | 'state' | 'metric' | 'epoch' | `dim:${string}`;
 export interface Sort { key: SortKey; desc: boolean }
@@ -170,8 +169,8 @@ export class TrialsTable {
       button('icon', { title: `${label} ${t.name}`, attrs: { 'data-action': action, 'data-id': t.id, 'aria-label': `${label} ${t.name}` } }, ic);
     const pause = act('pause', 'Pause', icon('pause'));
     const resume = act('resume', 'Resume', icon('play'));
-    const kill = act('kill', 'Kill', searchIcon('kill'));
-    const dashboard = act('openDashboard', 'Open the dashboard of', searchIcon('dashboard'));
+    const kill = act('kill', 'Kill', icon('kill'));
+    const dashboard = act('openDashboard', 'Open the dashboard of', icon('dashboard'));
     const star = h('span', { cls: 'best-star none', title: 'Best trial so far', text: '★' });
     const name = h('span', { text: t.name });
     const badge = h('span', { cls: 'state-badge small' });

@@ -10,12 +10,11 @@ import './search.css';
 import { applySearchEvent, bestTrialOf, canResumeSearch, countTrials, describeBox, dimensionLabels, formatMetric, formatSearchValue, METRIC_LABEL, type SearchView } from '../../src/shared/search-view';
 import { decodeNonFinite, MAX_ADD_TRIALS, type HostToWebview, type SearchControlCommand, type TrialCommand } from '../../src/shared/webview-protocol';
 import { applyThemeDefaults, registerCharts } from '../charts/setup';
-import { button, h, renderIfChanged, setEnabled, setText } from '../dom';
+import { button, h, renderIfChanged, renderScheduler, setEnabled, setText } from '../dom';
 import { icon } from '../icons';
 import { readTheme, watchTheme, type Theme } from '../theme';
 import { post, saveUiState, type UiState } from '../vscode';
 import { card, chartBox, pngButton } from '../views/card';
-import { searchIcon } from './icons';
 import { ScatterChart } from './scatter';
 import { TrialsTable } from './table';
 
@@ -70,12 +69,12 @@ export function startSearchView(): void {
   const countInput = h('input', { id: 'add-count', cls: 'gl-input count-input', attrs: {
     type: 'number', min: 1, max: MAX_ADD_TRIALS, step: 1, value: 4, 'aria-label': 'Trials to add', inputmode: 'numeric',
   } });
-  const addBtn = button('primary', { id: 'btn-add-trials', title: 'Add trials to the current round, sampled in its box' }, searchIcon('add'), h('span', { text: 'Add trials' }));
+  const addBtn = button('primary', { id: 'btn-add-trials', title: 'Add trials to the current round, sampled in its box' }, icon('add'), h('span', { text: 'Add trials' }));
   const addError = h('span', { id: 'add-error', cls: 'lr-error', attrs: { role: 'alert', 'aria-live': 'polite' } });
   const stopBtn = button('secondary', { id: 'btn-stop-search', title: 'Stop the search: running trials checkpoint and stop; Resume continues it' }, icon('stop'), h('span', { text: 'Stop search' }));
   const resumeBtn = button('primary', { id: 'btn-resume-search', title: 'Resume the search: unfinished trials continue from their checkpoints' }, icon('play'), h('span', { text: 'Resume search' }));
-  const exportBtn = button('secondary', { id: 'btn-export-best', title: 'Save the best trial\'s config as a new *.nn.json and open it' }, searchIcon('export'), h('span', { text: 'Export best config…' }));
-  const openBtn = button('icon', { id: 'btn-open-experiment', title: 'Open the experiment file', attrs: { 'aria-label': 'Open the experiment file' } }, searchIcon('file'));
+  const exportBtn = button('secondary', { id: 'btn-export-best', title: 'Save the best trial\'s config as a new *.nn.json and open it' }, icon('export'), h('span', { text: 'Export best config…' }));
+  const openBtn = button('icon', { id: 'btn-open-experiment', title: 'Open the experiment file', attrs: { 'aria-label': 'Open the experiment file' } }, icon('file'));
   const submitAdd = (): void => {
     if (addBtn.disabled) return;
     const n = Number(countInput.value);
@@ -208,9 +207,9 @@ export function startSearchView(): void {
     renderIfChanged(bestBody, best ? `${best.id}|${best.metric}|${best.state}|${best.epoch}|${v.exported?.outFile ?? ''}|${v.live}` : `none|${v.trials.length}`, () => {
       if (!best) return [h('p', { cls: 'empty', text: v.trials.length ? 'No trial has finished yet.' : 'No trials yet.' })];
       const labels = dimensionLabels(v.space);
-      const open = button('secondary', { id: 'btn-best-dashboard', title: `Open the dashboard of ${best.name}` }, searchIcon('dashboard'), h('span', { text: 'Dashboard' }));
+      const open = button('secondary', { id: 'btn-best-dashboard', title: `Open the dashboard of ${best.name}` }, icon('dashboard'), h('span', { text: 'Dashboard' }));
       open.addEventListener('click', () => trial('openDashboard', best.id));
-      const exp = button('secondary', { id: 'btn-best-export', title: 'Save this config as a new *.nn.json' }, searchIcon('export'), h('span', { text: 'Export…' }));
+      const exp = button('secondary', { id: 'btn-best-export', title: 'Save this config as a new *.nn.json' }, icon('export'), h('span', { text: 'Export…' }));
       exp.addEventListener('click', () => control('exportBest'));
       return [
         h('div', { cls: 'best-head' },
@@ -250,19 +249,11 @@ export function startSearchView(): void {
   };
 
   // ── rendering, coalesced ──
-  let scheduled = false;
   let forced = false;
+  const requestRender = renderScheduler(() => render());
   const schedule = (force = false): void => {
     forced ||= force;
-    if (scheduled) return;
-    scheduled = true;
-    const run = (): void => {
-      if (!scheduled) return;
-      scheduled = false;
-      render();
-    };
-    requestAnimationFrame(run);
-    setTimeout(run, 250);
+    requestRender();
   };
 
   let lastRenderedAt = -Infinity;

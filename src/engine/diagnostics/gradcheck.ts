@@ -83,7 +83,7 @@ export function gradientCheck(net: Network, x: FloatArray, y: Float64Array, rows
       diff2 += (g - numeric) ** 2;
       g2 += g * g;
       n2 += numeric * numeric;
-      const [cols] = [p.shape[1]];
+      const cols = p.shape[1];
       entries.push({ index: [Math.floor(idx / cols), idx % cols], analytic: g, numeric,
         difference: Math.abs(g - numeric) / (Math.abs(g) + Math.abs(numeric) || 1) });
     }

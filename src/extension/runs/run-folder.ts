@@ -124,7 +124,8 @@ export function parseJsonLines(text: string): Record<string, unknown>[] {
   return out;
 }
 
-type MetricRecord =
+/** A metrics.jsonl line, parsed. */
+export type MetricRecord =
   | { kind: 'iter'; iteration: number; epoch: number; cost: number; lr: number }
   | { kind: 'epoch'; iteration: number; summary: EpochSummary }
   | { kind: 'layers'; iteration: number; layers: LayerStat[] };
@@ -141,7 +142,7 @@ function num(x: unknown): number {
   return Number.NaN;
 }
 
-function toMetricRecord(r: Record<string, unknown>): MetricRecord | null {
+export function toMetricRecord(r: Record<string, unknown>): MetricRecord | null {
   switch (r.kind) {
     case 'iter':
       if (typeof r.iteration !== 'number') return null;
@@ -167,7 +168,8 @@ const EVENT_TYPES = new Set<EngineEvent['type']>([
   'testResult', 'snapshot', 'checkpoint', 'log', 'error', 'summary',
 ]);
 
-function toEvent(r: Record<string, unknown>): EngineEvent | null {
+/** An events.jsonl record as an engine event (without its `time`/`v`); null for unknown kinds. */
+export function toEvent(r: Record<string, unknown>): EngineEvent | null {
   if (typeof r.type !== 'string' || !EVENT_TYPES.has(r.type as EngineEvent['type'])) return null;
   const { time: _time, v: _v, ...rest } = r;
   void _time; void _v;
@@ -175,7 +177,7 @@ function toEvent(r: Record<string, unknown>): EngineEvent | null {
 }
 
 /** The iteration an event belongs to, when it says; used to interleave events with metrics. */
-function eventIteration(e: EngineEvent): number | undefined {
+export function eventIteration(e: EngineEvent): number | undefined {
   switch (e.type) {
     case 'runInfo': return e.info.resumedFrom?.iteration ?? 0;
     case 'state':

@@ -7,79 +7,15 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { EngineEvent, EpochSummary, LayerStat } from '../../shared/protocol';
-import { parseJsonLines, RUN_FILES } from '../runs/run-folder';
-
-type MetricRecord =
-  | { kind: 'iter'; iteration: number; epoch: number; cost: number; lr: number }
-  | { kind: 'epoch'; iteration: number; summary: EpochSummary }
-  | { kind: 'layers'; iteration: number; layers: LayerStat[] };
-
-function num(x: unknown): number {
-  if (typeof x === 'number') return x;
-  if (typeof x === 'string') {
-    if (x === 'Infinity') return Number.POSITIVE_INFINITY;
-    if (x === '-Infinity') return Number.NEGATIVE_INFINITY;
-    return Number(x);
-  }
-  return Number.NaN;
-}
-
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-function toMetric(r: Record<string, unknown>): MetricRecord | null {
-  switch (r.kind) {
-    case 'iter':
-      return typeof r.iteration === 'number'
-        ? { kind: 'iter', iteration: r.iteration, epoch: typeof r.epoch === 'number' ? r.epoch : 0, cost: num(r.cost), lr: num(r.lr) } : null;
-    case 'epoch': {
-      const s = (isObject(r.summary) ? r.summary : r) as Record<string, unknown>;
-      if (typeof s.epoch !== 'number' || typeof s.iteration !== 'number') return null;
-      const { kind: _k, time: _t, v: _v, ...rest } = s;
-      void _k; void _t; void _v;
-      return { kind: 'epoch', iteration: s.iteration, summary: rest as unknown as EpochSummary };
-    }
-    case 'layers':
-      return typeof r.iteration === 'number' && Array.isArray(r.layers) ? { kind: 'layers', iteration: r.iteration, layers: r.layers as LayerStat[] } : null;
-    default:
-      return null;
-  }
-}
-
-const EVENT_TYPES = new Set<string>([
-  'runInfo', 'state', 'metrics', 'epoch', 'layerStats', 'flag', 'learningRate', 'gradientCheck', 'verdict',
-  'testResult', 'snapshot', 'checkpoint', 'log', 'error', 'summary',
-]);
-
-function toEvent(r: Record<string, unknown>): EngineEvent | null {
-  if (typeof r.type !== 'string' || !EVENT_TYPES.has(r.type)) return null;
-  const { time: _t, v: _v, ...rest } = r;
-  void _t; void _v;
-  return rest as unknown as EngineEvent;
-}
-
-function iterationOf(e: EngineEvent): number | undefined {
-  switch (e.type) {
-    case 'runInfo': return e.info.resumedFrom?.iteration ?? 0;
-    case 'state':
-    case 'learningRate':
-    case 'testResult':
-    case 'checkpoint':
-    case 'layerStats':
-      return e.iteration;
-    case 'flag': return e.flag.iteration;
-    case 'gradientCheck': return e.report.iteration;
-    case 'epoch': return e.summary.iteration;
-    default: return undefined;
-  }
-}
+import type { EngineEvent } from '../../shared/protocol';
+import { eventIteration, parseJsonLines, RUN_FILES, toEvent, toMetricRecord, type MetricRecord } from '../runs/run-folder';
 
 /**
  * Merges newly read metric records and events into engine events. `position` carries the
  * iteration of the last positioned event across calls.
  */
 export function mergeRecords(metricRows: Record<string, unknown>[], eventRows: Record<string, unknown>[], state: { position: number }): EngineEvent[] {
-  const metrics = metricRows.map(toMetric).filter((m): m is MetricRecord => m !== null);
+  const metrics = metricRows.map(toMetricRecord).filter((m): m is MetricRecord => m !== null);
   const events = eventRows.map(toEvent).filter((e): e is EngineEvent => e !== null);
   const out: EngineEvent[] = [];
   let mi = 0;
@@ -108,7 +44,7 @@ export function mergeRecords(metricRows: Record<string, unknown>[], eventRows: R
     }
   };
   for (const e of events) {
-    const it = iterationOf(e);
+    const it = eventIteration(e);
     if (it !== undefined) state.position = it;
     upTo(state.position);
     out.push(e);

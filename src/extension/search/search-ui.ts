@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { registerCommand } from '../register';
 import type { SearchCommand, TrialEngineCommand } from '../../shared/search-protocol';
 import { bestTrialOf, canResumeSearch, formatMetric, METRIC_LABEL } from '../../shared/search-view';
 import { MAX_ADD_TRIALS, type WebviewToHost } from '../../shared/webview-protocol';
@@ -109,17 +110,7 @@ export class SearchUi implements TrialRouter, vscode.Disposable {
   }
 
   register(): vscode.Disposable[] {
-    const reg = (id: SearchCommandId, fn: (...args: unknown[]) => unknown): vscode.Disposable =>
-      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-        try {
-          return await fn(...args);
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          this.d.log.error(`${id} failed: ${err instanceof Error ? err.stack ?? message : message}`);
-          void vscode.window.showErrorMessage(`Gradient Lab: ${message}`);
-          return undefined;
-        }
-      });
+    const reg = (id: SearchCommandId, fn: (...args: unknown[]) => unknown): vscode.Disposable => registerCommand(id, fn, this.d.log);
     return [
       reg('gradientLab.startSearch', (arg) => this.startSearch(arg)),
       reg('gradientLab.openSearch', (arg) => this.openSearch(arg)),
