@@ -3,43 +3,16 @@
  * epoch), sortable by any column (click the header; again to reverse), with per-trial actions:
  * pause, resume, kill, open the trial's dashboard.
  */
-import type { TrialRecord, TrialState } from '../../src/shared/search-protocol';
+import type { TrialRecord } from '../../src/shared/search-protocol';
 import {
   dimensionLabels, formatMetric, formatSearchValue, METRIC_LABEL, shownTrialState, type SearchView,
 } from '../../src/shared/search-view';
 import type { TrialCommand } from '../../src/shared/webview-protocol';
 import { button, h, renderIfChanged, setText } from '../dom';
 import { icon } from '../icons';
+import { sortTrials, type Sort, type SortKey } from './sort';
 
-export type SortKey = 'id' | 'round' | 'state' | 'metric' | 'epoch' | `dim:${string}`;
-export interface Sort { key: SortKey; desc: boolean }
-
-const STATE_ORDER: Record<TrialState, number> = { running: 0, paused: 1, queued: 2, finished: 3, pruned: 4, stopped: 5, killed: 6, failed: 7 };
-
-/** Sorts trials by a column; trials without a value (no metric yet) go last either way; ties by id. */
-export function sortTrials(view: SearchView, trials: readonly TrialRecord[], sort: Sort): TrialRecord[] {
-  const dir = sort.desc ? -1 : 1;
-  const value = (t: TrialRecord): number | string | null => {
-    switch (sort.key) {
-      case 'id': return t.id;
-      case 'round': return t.round;
-      case 'state': return STATE_ORDER[shownTrialState(view, t)];
-      case 'metric': return t.metric === null || Number.isNaN(t.metric) ? null : t.metric;
-      case 'epoch': return t.epoch;
-      default: {
-        const v = t.values[sort.key.slice(4)];
-        return v === undefined ? null : typeof v === 'number' ? v : String(v);
-      }
-    }
-  };
-  return [...trials].sort((a, b) => {
-    const x = value(a);
-    const y = value(b);
-    if (x === null || y === null) return x === y ? a.id - b.id : x === null ? 1 : -1;
-    const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
-    return c !== 0 ? c * dir : a.id - b.id;
-  });
-}
+export type { Sort, SortKey } from './sort';
 
 export class TrialsTable {
   readonly root = h('div', { id: 'trials-table', cls: 'table-wrap search-table-wrap' });
