@@ -104,7 +104,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   const tree = new RunsTreeProvider(runs, searchUi.tree);
   const treeView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: false, canSelectMany: true });
   const live = new LiveViewProvider(env, hub);
-  const statusBar = new RunStatusBar(runs);
+  const statusBar = new RunStatusBar(runs, searches);
   const codeLens = new ExperimentCodeLensProvider();
 
   context.subscriptions.push(

@@ -1,14 +1,15 @@
-/** Status bar item for the active run: "$(sync~spin) GL epoch 12 · 0.234"; click opens its dashboard. */
+/** The status bar item: the active run, a search trial, or a running search (see status-bar-content.ts). */
 import * as vscode from 'vscode';
-import { describeRun, runLabel, statusBarText } from '../runs/format';
-import type { Run, RunManager } from '../runs/run-manager';
+import type { RunManager } from '../runs/run-manager';
+import type { SearchManager } from '../search/search-manager';
+import { statusBarContent } from './status-bar-content';
 
 export class RunStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('gradientLab.activeRun', vscode.StatusBarAlignment.Left, 50);
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly runs: RunManager) {
+  constructor(private readonly runs: RunManager, private readonly searches: SearchManager) {
     this.item.name = 'Gradient Lab: Active Run';
     this.disposables.push(
       runs.onDidChangeActive(() => this.update()),
@@ -16,6 +17,9 @@ export class RunStatusBar implements vscode.Disposable {
       runs.onDidUpdateRun((run) => {
         if (run === runs.activeRun) this.schedule();
       }),
+      searches.onDidChangeSearches(() => this.update()),
+      // Trial records (epoch, metric, state) change with every search event: throttled like runs.
+      searches.onDidUpdateSearch(() => this.schedule()),
     );
     this.update();
   }
@@ -34,16 +38,18 @@ export class RunStatusBar implements vscode.Disposable {
   }
 
   private update(): void {
-    const run: Run | undefined = this.runs.activeRun;
-    if (!run || run.id.startsWith('pending-') && !run.live) {
+    const active = this.runs.activeRun;
+    const content = statusBarContent({ active, activeTrial: this.searches.trialOf(active), liveSearches: this.searches.liveSearches() });
+    if (!content) {
       this.item.hide();
+      this.item.text = '';
       return;
     }
-    this.item.text = run.id.startsWith('pending-') ? '$(loading~spin) GL starting…' : statusBarText(run.view);
-    this.item.tooltip = `Gradient Lab: ${runLabel(run.view)} — ${run.state}\n${describeRun(run.view)}\nClick to open its dashboard.`;
-    this.item.command = { command: 'gradientLab.openDashboard', title: 'Open Dashboard', arguments: [run.id] };
-    this.item.backgroundColor = run.state === 'crashed' || run.state === 'diverged'
-      ? new vscode.ThemeColor(run.state === 'crashed' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground')
+    this.item.text = content.text;
+    this.item.tooltip = content.tooltip;
+    this.item.command = { title: 'Open', ...content.command };
+    this.item.backgroundColor = content.background
+      ? new vscode.ThemeColor(content.background === 'error' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground')
       : undefined;
     this.item.show();
   }

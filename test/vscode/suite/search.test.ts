@@ -69,6 +69,17 @@ describe('Hyperparameter search in VS Code', function () {
       return v.open && v.rendered && v.rendered.trials === 6 ? v.rendered : undefined;
     }, 30_000);
     assert.equal(rendered.dir, dir);
+    // The status bar follows the search while no run trains here, and a selected trial while it trains.
+    await waitFor('the status bar to show the search', () => /^\$\(search\) GL search \d+\/6/.test(gl.statusBarText() ?? ''));
+    // Found, selected and read in one synchronous step: the trial cannot finish in between.
+    const shown = await waitFor('a running trial to select', () => {
+      const training = gl.searches.trialRunsOf(search).find((r) => gl.searches.trialOf(r)?.trial.state === 'running');
+      if (!training) return undefined;
+      gl.runs.setActive(training);
+      return { name: gl.searches.trialOf(training)?.trial.name ?? '?', text: gl.statusBarText() ?? '' };
+    });
+    assert.match(shown.text, new RegExp(`^\\$\\(sync~spin\\) GL ${shown.name} epoch \\d+/\\d+`));
+    gl.runs.setActive(undefined);
   });
 
   it('kill one trial (the tree\'s command): it ends killed while the others finish; a held trial\'s dashboard shows it live once released', async () => {
