@@ -108,6 +108,15 @@ export const QUIET_SETTINGS = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
+// Restricted Mode without a dialog: trust is on, nothing is trusted, and the startup prompt (a modal
+// that would wait for a click) is off, so the folder simply opens untrusted.
+export const UNTRUSTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
+
 export function writeUserSettings(userDataDir, extra = {}) {
   const dir = path.join(userDataDir, 'User');
   fs.mkdirSync(dir, { recursive: true });
@@ -199,6 +208,7 @@ export function killByCmdline(marker) {
  * @param {string} [o.logFile] server stdout/stderr are appended here
  * @param {boolean} [o.echo] also copy server output to our stderr
  * @param {number} [o.readyTimeoutMs]
+ * @param {boolean} [o.untrusted] workspace trust on and never granted: folders open in Restricted Mode
  * @returns {Promise<{url: string, port: number, pid: number, homeDir: string, stop: () => Promise<void>,
  *   exited: Promise<{code: number|null, signal: string|null}>}>} `exited` settles if the server dies
  */
@@ -208,7 +218,7 @@ export async function startCodeServer(o) {
   const homeDir = o.homeDir ?? makeTempDir('gradient-lab-cs-home-');
   fs.mkdirSync(o.userDataDir, { recursive: true });
   fs.mkdirSync(o.extensionsDir, { recursive: true });
-  writeUserSettings(o.userDataDir, o.settings);
+  writeUserSettings(o.userDataDir, o.untrusted ? { ...UNTRUSTED_SETTINGS, ...o.settings } : o.settings);
 
   const args = [
     p.codeServerEntry,
@@ -216,7 +226,7 @@ export async function startCodeServer(o) {
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(o.untrusted ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     '--user-data-dir', o.userDataDir,

@@ -5,7 +5,7 @@
 //
 // usage: node scripts/vscode-test/run-integration.mjs --extension <abs ext root>
 //          --tests <abs compiled suite index.js exporting run(): Promise<void>>
-//          --workspace <abs dir> [--env '{"NAME":"value"}'] [--timeout ms] [--keep] [--verbose]
+//          --workspace <abs dir> [--env '{"NAME":"value"}'] [--timeout ms] [--untrusted] [--keep] [--verbose]
 //
 // How: code-server ignores --extensionDevelopmentPath, but VS Code's smoke-test driver
 // (`--vscode-option enable-smoke-test-driver`) reads extensionDevelopmentPath/extensionTestsPath
@@ -23,7 +23,7 @@ import { assertInstalled, guardedRun, launchBrowser, makeTempDir, resultsDir, st
 
 const USAGE =
   'usage: run-integration.mjs --extension <abs dir> --tests <abs index.js> --workspace <abs dir> ' +
-  "[--env '{\"K\":\"v\"}'] [--timeout ms] [--keep] [--verbose]";
+  "[--env '{\"K\":\"v\"}'] [--timeout ms] [--untrusted] [--keep] [--verbose]";
 
 function fail(msg) {
   console.error(`[run-integration] ${msg}\n${USAGE}`);
@@ -37,6 +37,7 @@ const { values: opts } = parseArgs({
     workspace: { type: 'string' },
     env: { type: 'string' },
     timeout: { type: 'string', default: '300000' },
+    untrusted: { type: 'boolean', default: false }, // open the workspace in Restricted Mode
     keep: { type: 'boolean', default: false }, // keep the temp user-data/profile dirs for debugging
     verbose: { type: 'boolean', default: false }, // echo code-server + browser console to stderr
     help: { type: 'boolean', short: 'h', default: false },
@@ -106,6 +107,7 @@ void guardedRun({ name: 'run-integration', tmp, timeoutMs, keep: opts.keep }, as
       extensionsDir: path.join(tmp, 'extensions'),
       homeDir: path.join(tmp, 'home'),
       extraArgs: ['--vscode-option', 'enable-smoke-test-driver'],
+      untrusted: opts.untrusted,
       logFile: path.join(logDir, 'code-server.log'),
       echo: opts.verbose,
     }),

@@ -4,7 +4,7 @@
 // headless Chromium) with the harness in scripts/vscode-test/. Exit status: the suite's.
 //   node test/vscode/run.mjs [--verbose] [--keep] [--timeout ms]
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,18 +25,32 @@ step('harness setup', 'bash', [path.join(root, 'scripts/vscode-test/setup.sh')])
 step('build', process.execPath, [path.join(root, 'scripts/build.mjs')]);
 step('compile suite', process.execPath, [path.join(root, 'test/vscode/build.mjs')]);
 
-const workspace = mkdtempSync(path.join(tmpdir(), 'gradient-lab-ws-'));
-cpSync(path.join(root, 'test/vscode/fixtures/workspace'), workspace, { recursive: true });
 const keep = args.includes('--keep');
-const t0 = Date.now();
-const r = spawnSync(process.execPath, [
-  path.join(root, 'scripts/vscode-test/run-integration.mjs'),
-  '--extension', root,
-  '--tests', path.join(root, 'out/test/vscode/suite/index.js'),
-  '--workspace', workspace,
-  ...args,
-], { cwd: root, stdio: 'inherit' });
-console.error(`[test:vscode] suite in VS Code: ${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${r.status ?? r.signal}`);
-if (!keep) rmSync(workspace, { recursive: true, force: true });
-else console.error(`[test:vscode] workspace kept: ${workspace}`);
-process.exit(r.status ?? 1);
+
+/** One pass of the suite in a fresh copy of the fixture workspace; resolves with its exit status. */
+function pass(name, extraArgs, prepare = () => undefined) {
+  const workspace = mkdtempSync(path.join(tmpdir(), 'gradient-lab-ws-'));
+  cpSync(path.join(root, 'test/vscode/fixtures/workspace'), workspace, { recursive: true });
+  prepare(workspace);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [
+    path.join(root, 'scripts/vscode-test/run-integration.mjs'),
+    '--extension', root,
+    '--tests', path.join(root, 'out/test/vscode/suite/index.js'),
+    '--workspace', workspace,
+    ...extraArgs,
+    ...args,
+  ], { cwd: root, stdio: 'inherit' });
+  console.error(`[test:vscode] ${name} in VS Code: ${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${r.status ?? r.signal}`);
+  if (!keep) rmSync(workspace, { recursive: true, force: true });
+  else console.error(`[test:vscode] workspace kept: ${workspace}`);
+  return r.status ?? 1;
+}
+
+const status = pass('suite', []);
+if (status !== 0) process.exit(status);
+// Restricted Mode: the same workspace untrusted, with a runs folder setting that must be ignored.
+process.exit(pass('Restricted Mode suite', ['--untrusted', '--env', JSON.stringify({ GRADIENT_LAB_SUITE: 'restricted' })], (workspace) => {
+  mkdirSync(path.join(workspace, '.vscode'));
+  writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'gradientLab.runsFolder': 'not-trusted-runs' }));
+}));

@@ -32,7 +32,9 @@ export async function run(): Promise<void> {
   const mod = await importer(pathToFileURL(fs.existsSync(entry) ? entry : path.join(repoRoot(), 'node_modules', 'mocha')).href);
   const Mocha: MochaCtor = mod.default ?? mod;
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec', bail: false });
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  // The Restricted Mode tests need an untrusted workspace: a separate pass (run.mjs) selects them.
+  const restricted = process.env.GRADIENT_LAB_SUITE === 'restricted';
+  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js') && f.endsWith('.restricted.test.js') === restricted).sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   await new Promise<void>((resolve, reject) => {
     try {
