@@ -8,7 +8,18 @@
  * loss, backward), the non-finite gradient check (sumSquares over every gradient), the optimizer
  * update. Nothing is skipped or specialised for the benchmark.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { serialize } from 'node:v8';
 import type { Backend } from '../src/engine/backend/backend';
+import { resolveConfig } from '../src/engine/config/validate';
+import { writeIdx } from '../src/engine/data/idx';
+import { LayerStatsRecorder } from '../src/engine/diagnostics/layer-stats';
+import { ThrottledIpcSink } from '../src/engine/process/ipc-sink';
+import { createRunSetup } from '../src/engine/train/setup';
+import { Trainer, type EventSink } from '../src/engine/train/trainer';
+import { PROTOCOL_VERSION, type EngineEvent } from '../src/shared/protocol';
 import { TsBackend } from '../src/engine/backend/ts-backend';
 import type { RelaxedSimdMode } from '../src/engine/backend/wasm/kernels';
 import { WasmBackend } from '../src/engine/backend/wasm/wasm-backend';
@@ -42,7 +53,26 @@ interface GemmSpec {
   seconds: number;
 }
 
-type Spec = WorkloadSpec | GemmSpec;
+/**
+ * The cost of telemetry: W1 through the real Trainer, once with per-layer statistics every 10
+ * iterations and every event through the engine's IPC sink and V8's structured serialisation (what
+ * `process.send` with `serialization: 'advanced'` does, less the pipe write), once with layer
+ * statistics off and events dropped. Both do the same training and the same end-of-epoch
+ * evaluation. On a noisy 2-core VM the difference of two runs is mostly noise, so the telemetry run
+ * also times its telemetry directly: the LayerStatsRecorder calls and the sink (serialisation
+ * included), wrapped here in the bench process, as a share of its timed epochs.
+ */
+interface TelemetrySpec {
+  kind: 'telemetry';
+  telemetry: boolean;
+  threads: number;
+  relaxedSimd?: RelaxedSimdMode;
+  epochs: number;
+  samples: number;
+  seed?: number;
+}
+
+type Spec = WorkloadSpec | GemmSpec | TelemetrySpec;
 
 const TRAIN_MODE: ForwardMode = { training: true, dropout: true, updateRunningStats: true };
 
@@ -178,6 +208,72 @@ async function runGemm(s: GemmSpec): Promise<object> {
   return { kind: 'gemm', backend: be.name, threads: be.threads, variant: be.variant, results: rows };
 }
 
+async function runTelemetry(s: TelemetrySpec): Promise<object> {
+  // W1 as an experiment file would give it: MNIST-shaped IDX files (uniform pixels, 10 classes).
+  const dir = mkdtempSync(path.join(tmpdir(), 'gl-bench-telemetry-'));
+  try {
+    const rng = new Rng(s.seed ?? 1);
+    const images = new Uint8Array(s.samples * 784);
+    for (let i = 0; i < images.length; i++) images[i] = rng.int(256);
+    const labels = Uint8Array.from({ length: s.samples }, () => rng.int(10));
+    writeIdx(path.join(dir, 'x.idx'), path.join(dir, 'y.idx'), { images, labels, rows: 28, cols: 28 });
+    const config = resolveConfig({
+      name: 'telemetry', seed: s.seed ?? 1,
+      data: { source: { idx: { images: path.join(dir, 'x.idx'), labels: path.join(dir, 'y.idx') } }, split: { train: 1, dev: 0, test: 0 } },
+      model: { hidden: [{ units: 256, activation: 'relu' }, { units: 128, activation: 'relu' }] },
+      training: { epochs: s.epochs + 1, batchSize: 128, optimizer: { type: 'adam', learningRate: 1e-3 }, checkpointEvery: 0 },
+      diagnostics: { layerStatsEvery: s.telemetry ? 10 : 0, snapshotEvery: 0 },
+    });
+    let telemetryMs = 0;
+    let timedEpochs = false;
+    const timedCall = <A extends unknown[], R>(f: (...args: A) => R) => function (this: unknown, ...args: A): R {
+      const t = performance.now();
+      try {
+        return f.apply(this, args);
+      } finally {
+        if (timedEpochs) telemetryMs += performance.now() - t;
+      }
+    };
+    const proto = LayerStatsRecorder.prototype;
+    proto.before = timedCall(proto.before);
+    proto.after = timedCall(proto.after);
+    proto.flags = timedCall(proto.flags);
+    const backend = await WasmBackend.create({ threads: s.threads, relaxedSimd: s.relaxedSimd });
+    const setup = await createRunSetup(config, { backend });
+    const counts: Partial<Record<EngineEvent['type'], number>> = {};
+    let bytes = 0;
+    const sink: EventSink = s.telemetry
+      ? new ThrottledIpcSink((event) => {
+        counts[event.type] = (counts[event.type] ?? 0) + 1;
+        bytes += serialize({ v: PROTOCOL_VERSION, ...event }).length;
+      })
+      : { emit: () => undefined };
+    // Epoch boundaries as the trainer reports them (its own sink may hold events back, so time here).
+    const ends: number[] = [];
+    const emit = timedCall((e: EngineEvent) => sink.emit(e));
+    const timed: EventSink = { emit: (e) => {
+      if (e.type === 'epoch') {
+        ends.push(performance.now());
+        timedEpochs = true; // after the warm-up epoch
+      }
+      emit(e);
+    } };
+    const t0 = performance.now();
+    const summary = await new Trainer(setup, timed, null, { flushMs: 100, paused: false }).run();
+    const seconds = ends.slice(1).map((t, i) => (t - ends[i]) / 1000);
+    const total = seconds.reduce((a, b) => a + b, 0);
+    backend.dispose();
+    return {
+      kind: 'telemetry', telemetry: s.telemetry, backend: backend.name, threads: backend.threads, variant: backend.variant,
+      samples: s.samples, epochs: s.epochs, warmupSeconds: (ends[0] - t0) / 1000, epochSeconds: seconds,
+      samplesPerSec: (s.epochs * s.samples) / total, iterations: summary.iterations, events: counts, serializedBytes: bytes,
+      telemetrySeconds: telemetryMs / 1000, telemetryShare: telemetryMs / 1000 / total,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const arg = process.argv[2];
   if (!arg) {
@@ -185,7 +281,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const spec = JSON.parse(arg) as Spec;
-  const result = spec.kind === 'gemm' ? await runGemm(spec) : await runWorkload(spec);
+  const result = spec.kind === 'gemm' ? await runGemm(spec) : spec.kind === 'telemetry' ? await runTelemetry(spec) : await runWorkload(spec);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

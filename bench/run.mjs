@@ -3,7 +3,7 @@
 // threads) against PyTorch and numpy on the same machine, in the same run.
 //
 //   npm run bench                      (builds with --production, then runs this file)
-//   node bench/run.mjs [--quick] [--rounds N] [--only W1,W2,W3,gemm] [--no-python] [--no-fma] [--out FILE]
+//   node bench/run.mjs [--quick] [--rounds N] [--only W1,W2,W3,gemm,telemetry] [--no-python] [--no-fma] [--out FILE]
 //
 // Fairness, as the issue asks:
 // - every measurement is a fresh process (ours: dist/bench-engine.cjs, bundled here from
@@ -31,7 +31,7 @@ const option = (name, fallback) => {
 
 const quick = flag('--quick');
 const rounds = Number(option('--rounds', quick ? 1 : 3));
-const only = new Set(option('--only', 'W1,W2,W3,gemm').split(','));
+const only = new Set(option('--only', 'W1,W2,W3,gemm,telemetry').split(','));
 const PY = '/usr/bin/python3';
 const SAMPLES = 10_000;
 /** Timed epochs after the warm-up epoch. W2 epochs last milliseconds for us, so it gets more. */
@@ -248,6 +248,52 @@ function benchGemm() {
   return { spec, rounds: gemmRounds, runs, rows };
 }
 
+// ───────────── telemetry ─────────────
+
+/** Target: telemetry (layer stats every 10 iterations, batched metrics through the IPC sink) < 5 % of W1 time. */
+const TELEMETRY_TARGET = 0.05;
+const TELEMETRY_EPOCHS = quick ? 2 : 8;
+
+function benchTelemetry() {
+  // The best engine setting of W1: all threads, FMA kernels unless --no-fma.
+  const variant = ENGINE_VARIANTS[ENGINE_VARIANTS.length - 1];
+  const spec = { kind: 'telemetry', epochs: TELEMETRY_EPOCHS, samples: SAMPLES };
+  const telemetryRounds = quick ? 1 : Math.max(5, rounds);
+  const runs = { on: [], off: [] };
+  for (let round = 0; round < telemetryRounds; round++) {
+    // Alternate which goes first: the two vCPUs' speed drifts.
+    const order = round % 2 ? ['off', 'on'] : ['on', 'off'];
+    for (const k of order) {
+      const r = engine({ ...spec, telemetry: k === 'on' }, ALL_THREADS, variant);
+      runs[k].push(r);
+      process.stdout.write(r.error ? `  telemetry ${k}: ${r.error}\n` : '.');
+    }
+  }
+  process.stdout.write('\n');
+  const sps = (k) => runs[k].map((r) => r.samplesPerSec ?? NaN);
+  const on = median(sps('on'));
+  const off = median(sps('off'));
+  const cost = 1 - on / off;
+  const perRound = sps('on').map((x, i) => 1 - x / sps('off')[i]);
+  const events = runs.on.find((r) => r.events)?.events ?? {};
+  console.log(`\nTelemetry  W1 through the real Trainer (${TELEMETRY_EPOCHS} timed epochs after 1 warm-up, each with its ` +
+    `end-of-epoch evaluation), ${eKey(ALL_THREADS, variant)}, median of ${telemetryRounds} rounds (samples/s)`);
+  console.log(`  off (no layer stats, events dropped)     ${lpad(fmtInt(off), 8)}   rounds: ${sps('off').map(fmtInt).join(', ')}`);
+  console.log(`  on  (layer stats every 10 it., IPC sink) ${lpad(fmtInt(on), 8)}   rounds: ${sps('on').map(fmtInt).join(', ')}`);
+  console.log(`  events sent per run: ${Object.entries(events).map(([k, v]) => `${k} ${v}`).join(', ')}; ` +
+    `${fmtInt(runs.on[0]?.serializedBytes)} bytes serialised`);
+  // The direct measure (time inside the layer statistics and the sink, as a share of the timed
+  // epochs of the same run) is the figure; the on/off difference is two noisy runs apart.
+  const shares = runs.on.map((r) => r.telemetryShare ?? NaN);
+  const share = median(shares);
+  const pct = (x) => `${(x * 100).toFixed(1)} %`;
+  console.log(`  time inside telemetry (layer stats + sink + serialisation) / timed epochs: ${pct(share)} ` +
+    `(rounds: ${shares.map(pct).join(', ')})   target < ${pct(TELEMETRY_TARGET)} → ${share < TELEMETRY_TARGET ? 'met' : 'not met'}`);
+  console.log(`  on vs off runs (noisy cross-check): ${pct(cost)} of medians; per round ${perRound.map(pct).join(', ')}`);
+  return { spec, variant, threads: ALL_THREADS, rounds: telemetryRounds, runs, medians: { on, off }, share, shares, cost,
+    perRound, target: TELEMETRY_TARGET };
+}
+
 // ───────────── main ─────────────
 
 async function main() {
@@ -299,12 +345,18 @@ async function main() {
     process.stdout.write('\nGEMM ');
     results.gemm = benchGemm();
   }
+  if (only.has('telemetry')) {
+    process.stdout.write('\nTelemetry ');
+    results.telemetry = benchTelemetry();
+  }
   results.seconds = (Date.now() - t0) / 1000;
   env.loadAverageAtEnd = os.loadavg();
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   // A quick run is a smoke test: its file ends in .tmp, which .gitignore keeps out of the record.
-  const file = option('--out', path.join(dir, `${env.date.slice(0, 10)}-${host}${quick ? '-quick.json.tmp' : '.json'}`));
+  // A partial run (--only) gets its own name, so that it never replaces a full run's record.
+  const part = option('--only', null) === null ? '' : `-${[...only].join('-')}`;
+  const file = option('--out', path.join(dir, `${env.date.slice(0, 10)}-${host}${part}${quick ? '-quick.json.tmp' : '.json'}`));
   writeFileSync(file, `${JSON.stringify(results, null, 1)}\n`);
   console.log(`\n${results.seconds.toFixed(0)} s; results: ${path.relative(root, file)}`);
 }

@@ -42,3 +42,11 @@ if (r.gemm) {
       `${g(m['numpy 1T'])} | ${g(m['numpy 2T'])} |`);
   }
 }
+if (r.telemetry) {
+  const t = r.telemetry;
+  const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '—');
+  console.log(`\nTelemetry (W1 through the real Trainer, engine ${t.threads}T${t.variant === 'on' ? ' fma' : ''}, ` +
+    `${t.rounds} rounds): time inside layer statistics (every 10 iterations) and the IPC sink ${pct(t.share)} of the ` +
+    `timed epochs (rounds ${t.shares.map(pct).join(', ')}; target < ${pct(t.target)}); on/off runs ` +
+    `${int(t.medians.on)} / ${int(t.medians.off)} samples/s.`);
+}

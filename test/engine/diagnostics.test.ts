@@ -69,6 +69,17 @@ describe('diagnostics', () => {
     const gradNorm = Math.sqrt(backend.sumSquares(w.length, net.blocks[0].dense.weights.grad));
     assert.ok(Math.abs(stats[0].updateRatio - (0.1 * gradNorm) / stats[0].weightNorm) < 1e-12);
     assert.ok(stats[0].deadRelu >= 0.25);
+    // Activation statistics against a direct column-by-column count over the layer's output.
+    const { values, rows } = net.blocks[0].activation!.output();
+    const units = 4;
+    let dead = 0;
+    for (let j = 0; j < units; j++) if (![0, 1, 2].some((r) => values[r * units + j] > 0)) dead++;
+    const all = Array.from(values.subarray(0, rows * units));
+    const mean = all.reduce((a, b) => a + b, 0) / all.length;
+    const std = Math.sqrt(all.reduce((a, b) => a + (b - mean) ** 2, 0) / all.length);
+    assert.equal(stats[0].deadRelu, dead / units);
+    assert.ok(Math.abs(stats[0].activationMean - mean) < 1e-12);
+    assert.ok(Math.abs(stats[0].activationStd - std) < 1e-9);
   });
 
   it('bias/variance verdict with remedies against human-level error', () => {

@@ -31,9 +31,11 @@ export class LayerStatsRecorder {
       const n = w.value.length;
       const gradNorm = Math.sqrt(backend.sumSquares(n, w.grad));
       const weightNorm = Math.sqrt(backend.sumSquares(n, w.value));
+      // ‖W − W_prev‖² with the backend's kernels (prev ← prev − W, then Σ prev²): a JS loop over
+      // W1's 235k weights cost ~1 ms per sample, most of the telemetry budget.
       const prev = this.previous[i];
-      let update2 = 0;
-      for (let k = 0; k < n; k++) update2 += (w.value[k] - prev[k]) ** 2;
+      backend.axpy(n, -1, w.value, prev);
+      const update2 = backend.sumSquares(n, prev);
       const stat: LayerStat = {
         layer: block.label, gradNorm, weightNorm,
         updateRatio: weightNorm === 0 ? 0 : Math.sqrt(update2) / weightNorm,
@@ -100,27 +102,28 @@ function activationStats(values: FloatArray, rows: number, units: number, kind: 
   let sum = 0;
   let sum2 = 0;
   let saturated = 0;
-  for (let i = 0; i < n; i++) {
-    const a = values[i];
-    sum += a;
-    sum2 += a * a;
-    if (kind === 'tanh' && Math.abs(a) > SATURATION) saturated++;
-    if (kind === 'sigmoid' && (a < 1 - SATURATION || a > SATURATION)) saturated++;
+  // One row-major pass: a unit is alive once any row activates it (a column-wise scan strides
+  // through memory and cost more than the rest of the statistics together).
+  const relu = kind === 'relu';
+  const alive = relu ? new Uint8Array(units) : null;
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let j = 0; j < units; j++, i++) {
+      const a = values[i];
+      sum += a;
+      sum2 += a * a;
+      if (alive !== null && a > 0) alive[j] = 1;
+      else if (kind === 'tanh' && Math.abs(a) > SATURATION) saturated++;
+      else if (kind === 'sigmoid' && (a < 1 - SATURATION || a > SATURATION)) saturated++;
+    }
   }
   const mean = sum / n;
   let dead = 0;
-  if (kind === 'relu') {
-    for (let j = 0; j < units; j++) {
-      let alive = false;
-      for (let i = 0; i < rows && !alive; i++) alive = values[i * units + j] > 0;
-      if (!alive) dead++;
-    }
-  }
+  if (alive !== null) for (let j = 0; j < units; j++) dead += 1 - alive[j];
   return {
     activationMean: mean,
     activationStd: Math.sqrt(Math.max(0, sum2 / n - mean * mean)),
     saturated: saturated / n,
-    deadRelu: kind === 'relu' ? dead / units : 0,
+    deadRelu: relu ? dead / units : 0,
   };
 }
 
