@@ -9,6 +9,8 @@ import os
 import sys
 import time
 
+from bench_common import gemm_results, timed_workload
+
 
 def run_workload(np, spec):
     rng = np.random.default_rng(spec.get("seed", 1))
@@ -127,42 +129,18 @@ def run_workload(np, spec):
             cost = step(x[idx], y[idx])
         return time.perf_counter() - t0, cost
 
-    warm, _ = epoch()
-    secs = []
-    last = None
-    for _ in range(spec["epochs"]):
-        dt, last = epoch()
-        secs.append(dt)
-    import resource  # noqa: PLC0415
-
-    return {
-        "kind": "workload", "workload": w, "samples": n, "batch": batch, "epochs": spec["epochs"],
-        "warmupSeconds": warm, "epochSeconds": secs, "samplesPerSec": spec["epochs"] * n / sum(secs),
-        "lastCost": last, "parameters": int(sum(p.size for p in params.values())),
-        "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-    }
+    return timed_workload(spec, epoch, batch, sum(p.size for p in params.values()))
 
 
 def run_gemm(np, spec):
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from torch_bench import time_gflops  # noqa: PLC0415  (pure Python helper, no torch import)
-
     rng = np.random.default_rng(1)
-    rows = []
-    for shape in spec["shapes"]:
-        m, n, k = shape["m"], shape["n"], shape["k"]
-        a = rng.random((m, k), dtype=np.float32)
-        at = rng.random((k, m), dtype=np.float32)
-        b = rng.random((k, n), dtype=np.float32)
-        bt = rng.random((n, k), dtype=np.float32)
-        c = np.empty((m, n), np.float32)
-        for form in shape["forms"]:
-            lhs = at.T if form[0] == "T" else a
-            rhs = bt.T if form[1] == "T" else b
-            s = time_gflops(lambda: np.matmul(lhs, rhs, out=c), 2 * m * n * k, spec["seconds"])
-            rows.append({"label": shape.get("label", f"{m}x{k}·{k}x{n}"), "m": m, "n": n, "k": k, "form": form,
-                         "gflops": s[2], "best": s[4], "samples": s})
-    return {"kind": "gemm", "results": rows}
+
+    def operands(m, n, k):
+        f32 = np.float32
+        return (rng.random((m, k), dtype=f32), rng.random((k, m), dtype=f32).T, rng.random((k, n), dtype=f32),
+                rng.random((n, k), dtype=f32).T, np.empty((m, n), f32))
+
+    return gemm_results(spec, operands, lambda lhs, rhs, c: np.matmul(lhs, rhs, out=c))
 
 
 def main():

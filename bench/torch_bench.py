@@ -14,6 +14,8 @@ import os
 import sys
 import time
 
+from bench_common import gemm_results, timed_workload
+
 
 def blas_info():
     """Which OpenBLAS (kernel/architecture, threads) is loaded, via threadpoolctl when present."""
@@ -92,60 +94,15 @@ def run_workload(torch, spec):
         last = loss.item()
         return time.perf_counter() - t0, last
 
-    warm, _ = epoch()
-    secs = []
-    last = None
-    for _ in range(spec["epochs"]):
-        dt, last = epoch()
-        secs.append(dt)
-    import resource  # noqa: PLC0415
-
-    return {
-        "kind": "workload", "workload": workload, "samples": n, "batch": batch, "epochs": spec["epochs"],
-        "warmupSeconds": warm, "epochSeconds": secs, "samplesPerSec": spec["epochs"] * n / sum(secs),
-        "lastCost": last, "parameters": sum(p.numel() for p in model.parameters()),
-        "peakRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-    }
-
-
-def time_gflops(fn, flop, seconds):
-    """Median GFLOP/s of 5 samples after calibrating repetitions to ~seconds/5 per sample."""
-    reps = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt > 0.05:
-            reps = max(1, round(reps * seconds / 5 / dt))
-            break
-        reps *= 2
-    samples = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        samples.append(reps * flop / (time.perf_counter() - t0) / 1e9)
-    samples.sort()
-    return samples
+    return timed_workload(spec, epoch, batch, sum(p.numel() for p in model.parameters()))
 
 
 def run_gemm(torch, spec):
-    rows = []
-    for shape in spec["shapes"]:
-        m, n, k = shape["m"], shape["n"], shape["k"]
-        a = torch.rand(m, k) * 2 - 1
-        at = torch.rand(k, m) * 2 - 1
-        b = torch.rand(k, n) * 2 - 1
-        bt = torch.rand(n, k) * 2 - 1
-        c = torch.empty(m, n)
-        for form in shape["forms"]:
-            lhs = at.t() if form[0] == "T" else a  # a transposed view: BLAS gets the transpose flag, no copy
-            rhs = bt.t() if form[1] == "T" else b
-            s = time_gflops(lambda: torch.mm(lhs, rhs, out=c), 2 * m * n * k, spec["seconds"])
-            rows.append({"label": shape.get("label", f"{m}x{k}·{k}x{n}"), "m": m, "n": n, "k": k, "form": form,
-                         "gflops": s[2], "best": s[4], "samples": s})
-    return {"kind": "gemm", "results": rows}
+    def operands(m, n, k):
+        return (torch.rand(m, k) * 2 - 1, (torch.rand(k, m) * 2 - 1).t(), torch.rand(k, n) * 2 - 1,
+                (torch.rand(n, k) * 2 - 1).t(), torch.empty(m, n))
+
+    return gemm_results(spec, operands, lambda lhs, rhs, c: torch.mm(lhs, rhs, out=c))
 
 
 def main():

@@ -5,12 +5,11 @@
  * per animation frame; after a render, `rendered` is posted at most every 500 ms (tests wait on it).
  */
 import { applyEvent } from '../src/shared/run-view';
-import { decodeNonFinite } from '../src/shared/webview-protocol';
 import type { HostToWebview } from '../src/shared/webview-protocol';
 import { registerCharts, applyThemeDefaults } from './charts/setup';
 import { h, renderScheduler } from './dom';
 import { readTheme, watchTheme } from './theme';
-import { loadUiState, post, saveUiState } from './vscode';
+import { loadUiState, onHostMessage, post, saveUiState } from './vscode';
 import { mountCompare } from './views/compare';
 import { mountDashboard, mountSidebar } from './views/dashboard';
 import { startSearchView } from './search/view';
@@ -181,11 +180,7 @@ function start(): void {
     schedule();
   };
 
-  window.addEventListener('message', (event: MessageEvent) => {
-    const data = decodeNonFinite(event.data);
-    if (typeof data !== 'object' || data === null || typeof (data as { type?: unknown }).type !== 'string') return;
-    onMessage(data as HostToWebview);
-  });
+  onHostMessage(onMessage);
 
   watchTheme(() => {
     theme = readTheme();

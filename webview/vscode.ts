@@ -2,7 +2,7 @@
  * The webview side of the VS Code API: `acquireVsCodeApi()` may be called once per page. Outside
  * VS Code (a plain browser, the dev page without its stub) a no-op stand-in keeps the UI working.
  */
-import type { WebviewToHost } from '../src/shared/webview-protocol';
+import { decodeNonFinite, type HostToWebview, type WebviewToHost } from '../src/shared/webview-protocol';
 
 /**
  * UI state kept across reloads and hidden/shown cycles (never run data: that comes from the host).
@@ -41,6 +41,18 @@ const api = acquire();
 
 export function post(message: WebviewToHost): void {
   api.postMessage(message);
+}
+
+/**
+ * Calls `handler` with each message from the host, non-finite numbers decoded; anything that is not
+ * a typed message is dropped (the host validates its side; this is the webview's guard).
+ */
+export function onHostMessage(handler: (message: HostToWebview) => void): void {
+  window.addEventListener('message', (event: MessageEvent) => {
+    const data = decodeNonFinite(event.data);
+    if (typeof data !== 'object' || data === null || typeof (data as { type?: unknown }).type !== 'string') return;
+    handler(data as HostToWebview);
+  });
 }
 
 export function loadUiState(): UiState {

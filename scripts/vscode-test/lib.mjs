@@ -386,6 +386,29 @@ export async function waitForWorkbench(page, timeout = 60000) {
 }
 
 /**
+ * code-server on `workspace` in headless Chromium, both registered with `track` (guardedRun) so
+ * they are stopped whatever happens; returns once the workbench has rendered.
+ */
+export async function openWorkbench(track, { tmp, userDataDir, extensionsDir, workspace, settings }) {
+  const server = track.server(await startCodeServer({ userDataDir, extensionsDir, homeDir: path.join(tmp, 'home'), settings }));
+  const context = track.context(await launchBrowser(path.join(tmp, 'chromium-profile'), { homeDir: path.join(tmp, 'chromium-home') }));
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded' });
+  await waitForWorkbench(page);
+  return { server, context, page };
+}
+
+/** Opens a workspace file like a person: Quick Open, type its name, Enter. */
+export async function quickOpen(page, fileName) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input[type="text"]');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill(fileName);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.press('Enter');
+}
+
+/**
  * Run a command by its palette title (e.g. "Gradient Lab: Open Dashboard"). Commands contributed
  * by an extension only show once the extension host has registered them, so on a miss we close
  * the palette and retry until `timeout`.

@@ -11,6 +11,7 @@ import type { GradCheckReport, RunState } from '../shared/protocol';
 import { toCsv } from '../shared/series';
 import type { WebviewToHost } from '../shared/webview-protocol';
 import type { EngineDiagnostics } from './diagnostics';
+import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, requireTrust, saveIfDirty } from './experiments';
 import { describeRun, formatNumber, parsePositive, runLabel, STATE_ICONS } from './runs/format';
 import { Run, type RunManager } from './runs/run-manager';
 import type { TrialRouter } from './search/search-ui';
@@ -54,9 +55,6 @@ export interface CommandDeps {
   searches?: TrialRouter;
 }
 
-const EXPERIMENT_GLOB = '**/*.nn.json';
-const EXCLUDE_GLOB = '{**/node_modules/**,**/.gradient-lab/**,**/.git/**}';
-
 const RESTRICTED_MESSAGE = 'Gradient Lab: training is disabled in Restricted Mode. Training runs the experiment: it reads the data files '
   + 'the experiment names and writes run folders into the workspace. Trust this workspace to enable it.';
 
@@ -96,11 +94,7 @@ export class Commands implements WebviewActions {
   // ───────────────────────── helpers ─────────────────────────
 
   private requireTrust(): boolean {
-    if (vscode.workspace.isTrusted) return true;
-    void vscode.window.showWarningMessage(RESTRICTED_MESSAGE, 'Manage Workspace Trust').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
-    });
-    return false;
+    return requireTrust(RESTRICTED_MESSAGE);
   }
 
   /** A Run from a command argument: the Run itself (tree), a run id (status bar, tests), or the live run of a config Uri. */
@@ -147,27 +141,18 @@ export class Commands implements WebviewActions {
   private async experimentUri(arg: unknown): Promise<vscode.Uri | undefined> {
     if (arg instanceof vscode.Uri) return arg;
     if (arg instanceof Run && arg.configPath) return vscode.Uri.file(arg.configPath);
-    const editor = vscode.window.activeTextEditor;
-    if (editor && editor.document.uri.path.endsWith('.nn.json')) return editor.document.uri;
-    const files = await vscode.workspace.findFiles(EXPERIMENT_GLOB, EXCLUDE_GLOB, 500);
+    const active = activeExperiment();
+    if (active) return active;
+    const files = await findExperiments();
     if (files.length === 1) return files[0];
     if (files.length === 0) {
       const choice = await vscode.window.showInformationMessage('Gradient Lab: no experiment (*.nn.json) in this workspace.', 'New Experiment');
       if (choice) await this.newExperiment();
       return undefined;
     }
-    files.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
-    const picked = await vscode.window.showQuickPick(
-      files.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(u, true), uri: u })),
-      { placeHolder: 'Experiment to train', matchOnDescription: true },
-    );
-    return picked?.uri;
+    return pickExperiment(files, 'Experiment to train');
   }
 
-  private async saveIfDirty(uri: vscode.Uri): Promise<void> {
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    if (doc?.isDirty) await doc.save();
-  }
 
   // ───────────────────────── experiments ─────────────────────────
 
@@ -249,12 +234,8 @@ export class Commands implements WebviewActions {
   async startTraining(arg: unknown, mode: 'train' | 'overfitBatch', options: { paused?: boolean; openDashboard?: boolean } = {}): Promise<string | undefined> {
     if (!this.requireTrust()) return undefined;
     const uri = await this.experimentUri(arg);
-    if (!uri) return undefined;
-    if (uri.scheme !== 'file') {
-      void vscode.window.showErrorMessage('Gradient Lab: the experiment must be a file on disk (save it first).');
-      return undefined;
-    }
-    await this.saveIfDirty(uri);
+    if (!uri || !requireFileOnDisk(uri)) return undefined;
+    await saveIfDirty(uri);
     this.d.diagnostics.clear(uri.fsPath);
     const run = this.d.runs.start({ configPath: uri.fsPath, mode, paused: options.paused });
     this.d.log.info(`starting ${mode === 'overfitBatch' ? 'overfit-one-batch ' : ''}training of ${uri.fsPath}`);

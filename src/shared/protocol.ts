@@ -4,6 +4,7 @@
  * of the union it belongs to. Bump PROTOCOL_VERSION on any incompatible change.
  */
 import type { ExperimentConfig } from './config';
+import { checkEnvelope, withoutVersion } from './envelope';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -193,12 +194,9 @@ const COMMAND_TYPES = new Set<EngineCommand['type']>([
 
 /** Structural check of an incoming command; returns a reason when it must be rejected. */
 export function validateCommand(msg: unknown): { ok: true; command: EngineCommand } | { ok: false; reason: string } {
-  if (typeof msg !== 'object' || msg === null) return { ok: false, reason: 'not an object' };
-  const m = msg as Record<string, unknown>;
-  if (m.v !== PROTOCOL_VERSION) return { ok: false, reason: `protocol version ${String(m.v)} ≠ ${PROTOCOL_VERSION}` };
-  if (typeof m.type !== 'string' || !COMMAND_TYPES.has(m.type as EngineCommand['type'])) {
-    return { ok: false, reason: `unknown command ${String(m.type)}` };
-  }
+  const envelope = checkEnvelope(msg, PROTOCOL_VERSION, COMMAND_TYPES, 'command');
+  if (!envelope.ok) return envelope;
+  const m = envelope.message;
   if (m.type === 'step' && !(Number.isInteger(m.iterations) && (m.iterations as number) > 0)) {
     return { ok: false, reason: 'step needs a positive integer "iterations"' };
   }
@@ -209,4 +207,16 @@ export function validateCommand(msg: unknown): { ok: true; command: EngineComman
     return { ok: false, reason: 'resumeFromCheckpoint needs "runDir"' };
   }
   return { ok: true, command: m as unknown as EngineCommand };
+}
+
+const EVENT_TYPES = new Set<EngineEvent['type']>([
+  'hello', 'runInfo', 'state', 'metrics', 'epoch', 'layerStats', 'flag', 'learningRate', 'gradientCheck',
+  'verdict', 'testResult', 'snapshot', 'checkpoint', 'log', 'error', 'summary',
+]);
+
+/** Structural check of an incoming engine message (host, search process); the reason when it must be ignored. */
+export function parseEngineMessage(msg: unknown): { event: EngineEvent } | { reason: string } {
+  const envelope = checkEnvelope(msg, PROTOCOL_VERSION, EVENT_TYPES, 'event');
+  if (!envelope.ok) return { reason: envelope.reason };
+  return { event: withoutVersion(envelope.message) as unknown as EngineEvent };
 }

@@ -5,7 +5,8 @@
  * incompatible change. Documented in docs/search.md.
  */
 import type { SearchConfig } from './config';
-import { PROTOCOL_VERSION, validateCommand, type EngineCommand } from './protocol';
+import { checkEnvelope, withoutVersion } from './envelope';
+import { PROTOCOL_VERSION, validateCommand, type EngineCommand, type EngineErrorInfo } from './protocol';
 
 export const SEARCH_PROTOCOL_VERSION = 1;
 /** Version of the `search.json` file format. */
@@ -85,6 +86,36 @@ export interface TrialRecord {
 export type SearchRunState = 'running' | 'finished' | 'stopped';
 
 /** The whole `search.json`. */
+/** The file a search keeps in its folder (format in docs/search.md). */
+export const SEARCH_FILE = 'search.json';
+
+/**
+ * Parses search.json (engine and host read it alike); throws an Error saying why it is not a
+ * search file this version reads. Non-finite metrics are written as strings (JSON has no NaN, as
+ * in run folders) and come back as numbers.
+ */
+export function parseSearchFile(text: string): SearchFile {
+  const value = JSON.parse(text) as SearchFile;
+  if (typeof value !== 'object' || value === null || !Array.isArray(value.trials) || !Array.isArray(value.space)) {
+    throw new Error('not a Gradient Lab search file');
+  }
+  if (value.version !== SEARCH_FILE_VERSION) {
+    throw new Error(`search file version ${String(value.version)} is not supported (expected ${SEARCH_FILE_VERSION})`);
+  }
+  if (!Array.isArray(value.roundBoxes)) value.roundBoxes = [];
+  for (const t of value.trials) {
+    t.metric = reviveMetric(t.metric);
+    t.curve = Array.isArray(t.curve) ? t.curve.map(reviveMetric) : [];
+  }
+  return value;
+}
+
+function reviveMetric(value: unknown): number | null {
+  if (typeof value === 'number') return value;
+  if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return Number(value);
+  return null;
+}
+
 export interface SearchFile {
   version: number;
   name: string;
@@ -123,6 +154,25 @@ export interface SearchProgress {
   best: { id: number; metric: number; values: Record<string, SearchValue> } | null;
 }
 
+/** A search's progress from its trial records: what `progress` events carry and views show. */
+export function searchProgress(trials: readonly TrialRecord[], bestTrial: number | null, roundCount: number): SearchProgress {
+  let done = 0;
+  let running = 0;
+  let queued = 0;
+  let paused = 0;
+  for (const t of trials) {
+    if (isTerminalTrialState(t.state)) done++;
+    else if (t.state === 'running') running++;
+    else if (t.state === 'paused') paused++;
+    else queued++;
+  }
+  const b = trials.find((t) => t.id === bestTrial);
+  return {
+    done, running, queued, paused, total: trials.length, round: Math.max(0, roundCount - 1),
+    best: b && b.metric !== null ? { id: b.id, metric: b.metric, values: { ...b.values } } : null,
+  };
+}
+
 export interface SearchInfo {
   dir: string;
   name: string;
@@ -138,15 +188,8 @@ export interface SearchInfo {
   resumed: boolean;
 }
 
-export interface SearchErrorInfo {
-  message: string;
-  /** 'config' | 'data' | 'io' | 'usage' | 'engine' (as in protocol.ts). */
-  code: string;
-  file?: string;
-  line?: number;
-  column?: number;
-  path?: string;
-}
+/** An error of the search process: an engine error's fields ('config' | 'data' | 'io' | 'usage' | 'engine'), no issue list. */
+export type SearchErrorInfo = Omit<EngineErrorInfo, 'issues'>;
 
 // ───────────────────────── host → search process ─────────────────────────
 export type SearchCommand =
@@ -197,13 +240,10 @@ const nonEmptyString = (x: unknown): boolean => typeof x === 'string' && x.lengt
 
 /** Structural check of an incoming command; returns a reason when it must be rejected. */
 export function validateSearchCommand(msg: unknown): { ok: true; command: SearchCommand } | { ok: false; reason: string } {
-  if (typeof msg !== 'object' || msg === null) return { ok: false, reason: 'not an object' };
-  const m = msg as Record<string, unknown>;
-  if (m.v !== SEARCH_PROTOCOL_VERSION) return { ok: false, reason: `protocol version ${String(m.v)} ≠ ${SEARCH_PROTOCOL_VERSION}` };
-  if (typeof m.type !== 'string' || !COMMAND_TYPES.has(m.type as SearchCommand['type'])) {
-    return { ok: false, reason: `unknown command ${String(m.type)}` };
-  }
-  switch (m.type as SearchCommand['type']) {
+  const envelope = checkEnvelope(msg, SEARCH_PROTOCOL_VERSION, COMMAND_TYPES, 'command');
+  if (!envelope.ok) return envelope;
+  const m = envelope.message;
+  switch (m.type) {
     case 'start':
       if (!nonEmptyString(m.configPath)) return { ok: false, reason: 'start needs "configPath"' };
       if (!optional(m.runsDir, nonEmptyString)) return { ok: false, reason: '"runsDir" must be a string' };
@@ -242,4 +282,19 @@ export function validateSearchCommand(msg: unknown): { ok: true; command: Search
       break;
   }
   return { ok: true, command: m as unknown as SearchCommand };
+}
+
+const EVENT_TYPES = new Set<SearchEvent['type']>([
+  'hello', 'searchInfo', 'trial', 'progress', 'round', 'finished', 'exported', 'log', 'error',
+]);
+
+/** Structural check of an incoming search message (type and version); the reason when it must be ignored. */
+export function parseSearchMessage(msg: unknown): { event: SearchEvent } | { reason: string } {
+  const envelope = checkEnvelope(msg, SEARCH_PROTOCOL_VERSION, EVENT_TYPES, 'event');
+  if (!envelope.ok) return { reason: envelope.reason };
+  const m = envelope.message;
+  if (m.type === 'trial' && (typeof m.trial !== 'object' || m.trial === null || !Number.isInteger((m.trial as { id?: unknown }).id))) {
+    return { reason: 'trial event without a trial record' };
+  }
+  return { event: withoutVersion(m) as unknown as SearchEvent };
 }

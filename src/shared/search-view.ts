@@ -5,8 +5,10 @@
  * the whole SearchView once, then the same events as deltas, folded with the same function.
  * A search read back from its `search.json` starts from `searchViewFromFile`.
  */
-import type {
-  SearchDimension, SearchEvent, SearchFile, SearchMetric, SearchProgress, SearchRound, SearchValue, TrialRecord, TrialState,
+import {
+  searchProgress,
+  type SearchDimension, type SearchEvent, type SearchFile, type SearchMetric, type SearchProgress, type SearchRound,
+  type SearchValue, type TrialRecord, type TrialState,
 } from './search-protocol';
 
 /**
@@ -77,7 +79,7 @@ export function searchViewFromFile(file: SearchFile, dir: string, status: Omit<S
   view.trials = [...file.trials].sort((a, b) => a.id - b.id);
   view.bestTrial = file.bestTrial;
   view.createdAt = file.createdAt;
-  view.progress = progressOf(view);
+  view.progress = searchProgress(view.trials, view.bestTrial, view.roundBoxes.length);
   applySearchEvent(view, { type: 'status', ...status });
   return view;
 }
@@ -208,16 +210,6 @@ export function countTrials(trials: readonly TrialRecord[]): SearchCounts {
   for (const t of trials) byState[t.state]++;
   const done = byState.finished + byState.killed + byState.failed + byState.stopped + byState.pruned;
   return { done, running: byState.running, paused: byState.paused, queued: byState.queued, total: trials.length, byState };
-}
-
-function progressOf(view: SearchView): SearchProgress {
-  const c = countTrials(view.trials);
-  const b = view.trials.find((t) => t.id === view.bestTrial);
-  return {
-    done: c.done, running: c.running, queued: c.queued, paused: c.paused, total: c.total,
-    round: Math.max(0, view.roundBoxes.length - 1),
-    best: b && b.metric !== null ? { id: b.id, metric: b.metric, values: { ...b.values } } : null,
-  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseEngineMessage } from '../../src/extension/runs/engine-process';
+import { parseEngineMessage } from '../../src/shared/protocol';
 import { contentSecurityPolicy, makeNonce, renderWebviewHtml } from '../../src/extension/ui/html';
 import { parseWebviewMessage } from '../../src/shared/webview-protocol';
 

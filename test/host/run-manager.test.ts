@@ -5,7 +5,7 @@ import { Emitter } from '../../src/extension/runs/emitter';
 import { EngineProcess, type EngineExit, type EngineHandle } from '../../src/extension/runs/engine-process';
 import { RunManager, type Run } from '../../src/extension/runs/run-manager';
 import type { EngineCommand, EngineEvent } from '../../src/shared/protocol';
-import { runInfo, summary, tempDir, writeRunFolder } from './helpers';
+import { alive, runInfo, summary, tempDir, writeRunFolder } from './helpers';
 
 /** An in-memory engine: the test plays the engine's part. */
 class FakeEngine implements EngineHandle {
@@ -205,16 +205,6 @@ describe('host: EngineProcess + RunManager with a real child process', function 
     spawn: () => new EngineProcess({ enginePath: fakeEngine, env: { FAKE_ENGINE_MODE: mode } }),
     stopTimeoutMs,
   });
-
-  const alive = (pid: number | undefined): boolean => {
-    if (!pid) return false;
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
 
   it('forks, talks the protocol (pause, step, learning rate), and stops cleanly', async () => {
     const runs = manager('normal');

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { SEARCH_PROTOCOL_VERSION } from '../../src/shared/search-protocol';
 import { MAX_ADD_TRIALS, parseWebviewMessage } from '../../src/shared/webview-protocol';
-import { parseSearchMessage } from '../../src/extension/search/search-process';
+import { parseSearchMessage } from '../../src/shared/search-protocol';
 import { renderWebviewHtml } from '../../src/extension/ui/html';
 import { searchContextValue, trialContextValue } from '../../src/extension/search/search-tree-values';
 import { emptySearchView } from '../../src/shared/search-view';

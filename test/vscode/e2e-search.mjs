@@ -16,8 +16,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  assertInstalled, guardedRun, installVsix, launchBrowser, makeTempDir, packageVsix, runCommandFromPalette,
-  screenshot, screenshotFrame, startCodeServer, waitForWorkbench, webviewFrame,
+  assertInstalled, guardedRun, installVsix, makeTempDir, openWorkbench, packageVsix, quickOpen, runCommandFromPalette,
+  screenshot, screenshotFrame, waitForWorkbench, webviewFrame,
 } from '../../scripts/vscode-test/lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -55,20 +55,11 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
   fs.writeFileSync(path.join(workspace, 'search.moons.nn.json'), JSON.stringify(example, null, 2) + '\n');
 
   const settings = { 'workbench.colorTheme': 'Default Dark Modern', 'editor.minimap.enabled': false };
-  const server = track.server(await startCodeServer({ userDataDir, extensionsDir, homeDir: path.join(tmp, 'home'), settings }));
-  const context = track.context(await launchBrowser(path.join(tmp, 'chromium-profile'), { homeDir: path.join(tmp, 'chromium-home') }));
-  const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded' });
-  await waitForWorkbench(page);
+  const { page } = await openWorkbench(track, { tmp, userDataDir, extensionsDir, workspace, settings });
   mark('workbench rendered');
 
   try {
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input[type="text"]');
-    await input.waitFor({ state: 'visible', timeout: 10000 });
-    await input.fill('search.moons.nn.json');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'search.moons.nn.json' }).first().waitFor({ timeout: 15000 });
-    await page.keyboard.press('Enter');
+    await quickOpen(page, 'search.moons.nn.json');
     // The "Search" CodeLens shows on files with a search block once the extension is active: click it.
     const lens = page.locator('.codelens-decoration a', { hasText: 'Search' }).first();
     await lens.waitFor({ timeout: 45000 });

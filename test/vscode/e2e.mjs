@@ -13,8 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  assertInstalled, guardedRun, installVsix, launchBrowser, makeTempDir, runCommandFromPalette,
-  screenshot, screenshotFrame, startCodeServer, waitForWorkbench, webviewFrame,
+  assertInstalled, guardedRun, installVsix, makeTempDir, openWorkbench, quickOpen, runCommandFromPalette,
+  screenshot, screenshotFrame, webviewFrame,
 } from '../../scripts/vscode-test/lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -57,28 +57,18 @@ void guardedRun({ name: 'e2e', tmp, timeoutMs: Number(opts.timeout), keep: opts.
   example.training = { ...example.training, epochs: 10000000, threads: 1 };
   fs.writeFileSync(path.join(workspace, 'moons.nn.json'), JSON.stringify(example, null, 2) + '\n');
 
-  const server = track.server(await startCodeServer({
-    userDataDir, extensionsDir, homeDir: path.join(tmp, 'home'),
+  const { page } = await openWorkbench(track, {
+    tmp, userDataDir, extensionsDir, workspace,
     settings: {
       'workbench.colorTheme': 'Default Dark Modern',
       'editor.minimap.enabled': false,
       ...(opts['refresh-rate'] ? { 'gradientLab.refreshRate': Number(opts['refresh-rate']) } : {}),
     },
-  }));
-  const context = track.context(await launchBrowser(path.join(tmp, 'chromium-profile'), { homeDir: path.join(tmp, 'chromium-home') }));
-  const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded' });
-  await waitForWorkbench(page);
+  });
   mark('workbench rendered');
 
   try {
-    // Open the example like a person: Quick Open, type the name, Enter.
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input[type="text"]');
-    await input.waitFor({ state: 'visible', timeout: 10000 });
-    await input.fill('moons.nn.json');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'moons.nn.json' }).first().waitFor({ timeout: 15000 });
-    await page.keyboard.press('Enter');
+    await quickOpen(page, 'moons.nn.json');
     await page.locator('.tab', { hasText: 'moons.nn.json' }).first().waitFor({ timeout: 15000 });
     // The CodeLens shows once the extension is active.
     await page.locator('.codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 45000 });

@@ -43,6 +43,15 @@ function opts(chart: object): GlAnnotationOptions | undefined {
   return annotationsByChart.get(chart);
 }
 
+/** Saves the context and clips drawing to the plot area (the caller restores). */
+export function clipToChartArea(chart: { ctx: CanvasRenderingContext2D; chartArea: { left: number; right: number; top: number; bottom: number } }): void {
+  const { left, right, top, bottom } = chart.chartArea;
+  chart.ctx.save();
+  chart.ctx.beginPath();
+  chart.ctx.rect(left, top, right - left, bottom - top);
+  chart.ctx.clip();
+}
+
 const annotations: Plugin<'line'> = {
   id: 'glAnnotations',
   beforeDatasetsDraw(chart) {
@@ -51,10 +60,7 @@ const annotations: Plugin<'line'> = {
     if (!o || !y) return;
     const { left, right, top, bottom } = chart.chartArea;
     const ctx = chart.ctx;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, right - left, bottom - top);
-    ctx.clip();
+    clipToChartArea(chart);
     for (const b of o.bands ?? []) {
       const p1 = Number.isFinite(b.from) ? y.getPixelForValue(b.from) : (b.from < 0 ? bottom : top);
       const p2 = Number.isFinite(b.to) ? y.getPixelForValue(b.to) : (b.to < 0 ? bottom : top);

@@ -7,7 +7,7 @@ import type { ChartDataset, Plugin, TooltipItem } from 'chart.js';
 import type { SearchDimension, TrialRecord } from '../../src/shared/search-protocol';
 import { formatMetric, formatSearchValue, METRIC_LABEL, shownTrialState, type SearchView } from '../../src/shared/search-view';
 import { canvasToPng } from '../charts/base';
-import { Chart, themeFont } from '../charts/setup';
+import { Chart, clipToChartArea, themeFont } from '../charts/setup';
 import { percentTick } from '../format';
 import type { Theme } from '../theme';
 import { withAlpha } from '../theme';
@@ -37,10 +37,7 @@ const boxPlugin: Plugin<'scatter'> = {
     if (!shades.length || !x) return;
     const { left, right, top, bottom } = chart.chartArea;
     const ctx = chart.ctx;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(left, top, right - left, bottom - top);
-    ctx.clip();
+    clipToChartArea(chart);
     let labelRow = 0;
     for (const s of shades) {
       const p1 = x.getPixelForValue(s.from);

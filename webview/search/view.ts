@@ -8,12 +8,12 @@
  */
 import './search.css';
 import { applySearchEvent, bestTrialOf, canResumeSearch, countTrials, describeBox, dimensionLabels, formatMetric, formatSearchValue, METRIC_LABEL, type SearchView } from '../../src/shared/search-view';
-import { decodeNonFinite, MAX_ADD_TRIALS, type HostToWebview, type SearchControlCommand, type TrialCommand } from '../../src/shared/webview-protocol';
+import { MAX_ADD_TRIALS, type HostToWebview, type SearchControlCommand, type TrialCommand } from '../../src/shared/webview-protocol';
 import { applyThemeDefaults, registerCharts } from '../charts/setup';
 import { button, h, renderIfChanged, renderScheduler, setEnabled, setText } from '../dom';
 import { icon } from '../icons';
 import { readTheme, watchTheme, type Theme } from '../theme';
-import { post, saveUiState, type UiState } from '../vscode';
+import { onHostMessage, post, saveUiState, type UiState } from '../vscode';
 import { card, chartBox, pngButton } from '../views/card';
 import { ScatterChart } from './scatter';
 import { TrialsTable } from './table';
@@ -335,11 +335,7 @@ export function startSearchView(): void {
     }
   };
 
-  window.addEventListener('message', (event: MessageEvent) => {
-    const data = decodeNonFinite(event.data);
-    if (typeof data !== 'object' || data === null || typeof (data as { type?: unknown }).type !== 'string') return;
-    onMessage(data as HostToWebview);
-  });
+  onHostMessage(onMessage);
 
   watchTheme(() => {
     theme = readTheme();

@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PROTOCOL_VERSION, type EngineCommand, type EngineEvent } from '../../shared/protocol';
+import { parseEngineMessage, PROTOCOL_VERSION, type EngineCommand, type EngineEvent } from '../../shared/protocol';
 import type { TrialEngineCommand } from '../../shared/search-protocol';
 
 export type TrialStart =
@@ -84,9 +84,9 @@ class ForkedTrial implements TrialHandle {
       this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL);
     });
     child.on('message', (m: unknown) => {
-      const e = m as EngineEvent & { v?: number };
-      if (typeof e !== 'object' || e === null || e.v !== PROTOCOL_VERSION) return;
-      for (const l of this.eventListeners) l(e);
+      const parsed = parseEngineMessage(m);
+      if ('reason' in parsed) return;
+      for (const l of this.eventListeners) l(parsed.event);
     });
     child.on('error', (err) => {
       this.stderr = (this.stderr + `\n${err.message}`).slice(-STDERR_TAIL);

@@ -18,6 +18,7 @@ import type { EngineEvent, EpochSummary, RunSummary } from '../../shared/protoco
 import {
   SEARCH_FILE_VERSION,
   isTerminalTrialState,
+  searchProgress,
   type SearchEvent,
   type SearchFile,
   type SearchInfo,
@@ -260,21 +261,7 @@ export class SearchRunner {
   }
 
   progress(): SearchProgress {
-    let done = 0;
-    let running = 0;
-    let queued = 0;
-    let paused = 0;
-    for (const t of this.file.trials) {
-      if (isTerminalTrialState(t.state)) done++;
-      else if (t.state === 'running') running++;
-      else if (t.state === 'paused') paused++;
-      else queued++;
-    }
-    const b = this.file.trials.find((t) => t.id === this.file.bestTrial);
-    return {
-      done, running, queued, paused, total: this.file.trials.length, round: this.file.roundBoxes.length - 1,
-      best: b && b.metric !== null ? { id: b.id, metric: b.metric, values: { ...b.values } } : null,
-    };
+    return searchProgress(this.file.trials, this.file.bestTrial, this.file.roundBoxes.length);
   }
 
   /** Every event; returns a function that removes the listener. */

@@ -1,5 +1,5 @@
 /** The forked engine (dist/engine.js), typed by the engine protocol; see ./forked-process. */
-import { PROTOCOL_VERSION, type EngineCommand, type EngineEvent } from '../../shared/protocol';
+import { parseEngineMessage, PROTOCOL_VERSION, type EngineCommand, type EngineEvent } from '../../shared/protocol';
 import { ForkedProcess, type ProcessExit, type ProcessHandle } from './forked-process';
 
 export type EngineExit = ProcessExit;
@@ -15,24 +15,6 @@ export interface EngineForkOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives protocol violations and other diagnostics. */
   log?: (message: string) => void;
-}
-
-const EVENT_TYPES = new Set<EngineEvent['type']>([
-  'hello', 'runInfo', 'state', 'metrics', 'epoch', 'layerStats', 'flag', 'learningRate', 'gradientCheck',
-  'verdict', 'testResult', 'snapshot', 'checkpoint', 'log', 'error', 'summary',
-]);
-
-/** Structural check of an incoming engine message; null when it must be ignored. */
-export function parseEngineMessage(msg: unknown): { event: EngineEvent } | { reason: string } {
-  if (typeof msg !== 'object' || msg === null) return { reason: 'not an object' };
-  const m = msg as Record<string, unknown>;
-  if (m.v !== PROTOCOL_VERSION) return { reason: `protocol version ${String(m.v)} ≠ ${PROTOCOL_VERSION}` };
-  if (typeof m.type !== 'string' || !EVENT_TYPES.has(m.type as EngineEvent['type'])) {
-    return { reason: `unknown event ${String(m.type)}` };
-  }
-  const { v: _v, ...event } = m;
-  void _v;
-  return { event: event as unknown as EngineEvent };
 }
 
 /** The engine child process. */

@@ -36,7 +36,7 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
+export async function fileExists(file: string): Promise<boolean> {
   try {
     await fs.access(file);
     return true;
@@ -45,7 +45,8 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-async function mtime(file: string): Promise<number> {
+/** Modification time in ms; 0 when the file is missing or unreadable. */
+export async function fileMtime(file: string): Promise<number> {
   try {
     return (await fs.stat(file)).mtimeMs;
   } catch {
@@ -58,7 +59,12 @@ function isObject(x: unknown): x is Record<string, unknown> {
 }
 
 /** Sub-folders of `runsDir` that look like run folders (hold run.json, config.json or metrics.jsonl). */
-export async function discoverRunFolders(runsDir: string): Promise<string[]> {
+export function discoverRunFolders(runsDir: string): Promise<string[]> {
+  return discoverFolders(runsDir, [RUN_FILES.info, RUN_FILES.config, RUN_FILES.metrics]);
+}
+
+/** Sub-folders of `runsDir` holding any of `markers`, newest name first (names start with a timestamp). */
+export async function discoverFolders(runsDir: string, markers: readonly string[]): Promise<string[]> {
   let entries: import('node:fs').Dirent[];
   try {
     entries = await fs.readdir(runsDir, { withFileTypes: true });
@@ -68,9 +74,11 @@ export async function discoverRunFolders(runsDir: string): Promise<string[]> {
   const found: string[] = [];
   await Promise.all(entries.filter((e) => e.isDirectory()).map(async (e) => {
     const dir = path.join(runsDir, e.name);
-    if (await exists(path.join(dir, RUN_FILES.info)) || await exists(path.join(dir, RUN_FILES.config))
-      || await exists(path.join(dir, RUN_FILES.metrics))) {
-      found.push(dir);
+    for (const marker of markers) {
+      if (await fileExists(path.join(dir, marker))) {
+        found.push(dir);
+        return;
+      }
     }
   }));
   return found.sort().reverse();
@@ -82,12 +90,12 @@ export async function readRunHeader(runDir: string): Promise<RunFolderHeader> {
     readJson(path.join(runDir, RUN_FILES.info)),
     readJson(path.join(runDir, RUN_FILES.summary)),
     readJson(path.join(runDir, RUN_FILES.config)),
-    exists(path.join(runDir, RUN_FILES.checkpoint)),
+    fileExists(path.join(runDir, RUN_FILES.checkpoint)),
   ]);
   const runInfo = isObject(info) && typeof info.runId === 'string' ? (info as unknown as RunInfo) : null;
   const runSummary = isObject(summary) && typeof summary.state === 'string' ? (summary as unknown as RunSummary) : null;
   const configPath = runInfo?.configPath ?? (isObject(config) && typeof config.configPath === 'string' ? config.configPath : undefined);
-  const times = await Promise.all([RUN_FILES.metrics, RUN_FILES.events, RUN_FILES.summary, RUN_FILES.info].map((f) => mtime(path.join(runDir, f))));
+  const times = await Promise.all([RUN_FILES.metrics, RUN_FILES.events, RUN_FILES.summary, RUN_FILES.info].map((f) => fileMtime(path.join(runDir, f))));
   return {
     // The folder name is the run id (the engine names folders <timestamp>-<name>); run.json may say otherwise.
     runId: runInfo?.runId ?? path.basename(runDir),

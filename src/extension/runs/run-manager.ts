@@ -3,14 +3,13 @@
  * in the runs folder. Folds engine events into one RunView per run, classifies exits, and tells
  * listeners (tree, status bar, webviews) what changed. No `vscode` import: unit-tested in plain Node.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { EngineCommand, EngineErrorInfo, EngineEvent, RunSummary } from '../../shared/protocol';
 import { applyEvent, emptyRunView, type RunView } from '../../shared/run-view';
 import { Emitter } from './emitter';
 import type { EngineExit, EngineHandle } from './engine-process';
 import { classifyExit, type ExitOutcome } from './exit';
-import { discoverRunFolders, readRunHeader, replayRunFolder, RUN_FILES, type RunFolderHeader } from './run-folder';
+import { discoverRunFolders, fileExists, readRunHeader, replayRunFolder, RUN_FILES, type RunFolderHeader } from './run-folder';
 
 export class Run {
   view: RunView;
@@ -462,11 +461,3 @@ function samePath(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-async function fileExists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}

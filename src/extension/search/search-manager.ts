@@ -11,19 +11,20 @@ import * as path from 'node:path';
 import type { EngineEvent, RunState } from '../../shared/protocol';
 import { emptyRunView, applyEvent } from '../../shared/run-view';
 import {
-  isTerminalTrialState, SEARCH_FILE_VERSION, type SearchCommand, type SearchErrorInfo, type SearchEvent, type SearchFile,
+  isTerminalTrialState, parseSearchFile, SEARCH_FILE, type SearchCommand, type SearchErrorInfo, type SearchEvent, type SearchFile,
   type TrialRecord, type TrialState,
 } from '../../shared/search-protocol';
 import {
   applySearchEvent, emptySearchView, searchViewFromFile, type SearchStatusEvent, type SearchView, type SearchViewEvent,
 } from '../../shared/search-view';
 import { Emitter } from '../runs/emitter';
+import { discoverFolders, fileMtime } from '../runs/run-folder';
 import type { EngineExit } from '../runs/engine-process';
 import { Run } from '../runs/run-manager';
 import { RunFolderFollower } from './run-follower';
 import type { SearchHandle } from './search-process';
 
-export const SEARCH_FILE = 'search.json';
+export { SEARCH_FILE };
 export const SEARCH_LOCK = 'search.pid';
 
 interface SearchSession {
@@ -148,15 +149,7 @@ const norm = (p: string): string => path.resolve(p);
 /** Reads and checks a search.json; NaN/±Infinity come back as numbers. Null when it is not a search file. */
 export async function readSearchFile(dir: string): Promise<SearchFile | null> {
   try {
-    const text = await fs.readFile(path.join(dir, SEARCH_FILE), 'utf8');
-    const file = JSON.parse(text, (_k, v: unknown) => (v === 'NaN' || v === 'Infinity' || v === '-Infinity' ? Number(v) : v)) as SearchFile;
-    if (typeof file !== 'object' || file === null || file.version !== SEARCH_FILE_VERSION || !Array.isArray(file.trials) || !Array.isArray(file.space)) return null;
-    if (!Array.isArray(file.roundBoxes)) file.roundBoxes = [];
-    for (const t of file.trials) {
-      if (!Array.isArray(t.curve)) t.curve = [];
-      if (t.metric !== null && typeof t.metric !== 'number') t.metric = null;
-    }
-    return file;
+    return parseSearchFile(await fs.readFile(path.join(dir, SEARCH_FILE), 'utf8'));
   } catch {
     return null;
   }
@@ -599,7 +592,7 @@ export class SearchManager {
     for (const dir of found) {
       const known = this.get(dir);
       if (known?.live) continue;
-      const mtime = await mtimeOf(path.join(dir, SEARCH_FILE));
+      const mtime = await fileMtime(path.join(dir, SEARCH_FILE));
       if (known && known.fileMtime === mtime && !(known.view.external && !this.externalAlive(dir))) continue;
       const file = await readSearchFile(dir);
       if (!file) continue;
@@ -642,7 +635,7 @@ export class SearchManager {
     }
     const status = await this.statusOf(file, search.dir);
     if (override?.reason) status.reason = override.reason;
-    search.fileMtime = await mtimeOf(path.join(search.dir, SEARCH_FILE));
+    search.fileMtime = await fileMtime(path.join(search.dir, SEARCH_FILE));
     this.replaceView(search, searchViewFromFile(file, search.dir, status));
   }
 
@@ -720,31 +713,8 @@ function mtimeSync(file: string): number {
   }
 }
 
-async function mtimeOf(file: string): Promise<number> {
-  try {
-    return (await fs.stat(file)).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
 
 /** Sub-folders of the runs folder that hold a search.json. */
-export async function discoverSearchFolders(runsDir: string): Promise<string[]> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await fs.readdir(runsDir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const found: string[] = [];
-  await Promise.all(entries.filter((e) => e.isDirectory()).map(async (e) => {
-    const dir = path.join(runsDir, e.name);
-    try {
-      await fs.access(path.join(dir, SEARCH_FILE));
-      found.push(dir);
-    } catch {
-      // not a search
-    }
-  }));
-  return found.sort().reverse();
+export function discoverSearchFolders(runsDir: string): Promise<string[]> {
+  return discoverFolders(runsDir, [SEARCH_FILE]);
 }

@@ -6,7 +6,7 @@
  * engines itself; when its IPC channel closes (the host went away, or killed it) it stops them
  * cleanly, and each engine also stops itself when its own channel to the search closes.
  */
-import { SEARCH_PROTOCOL_VERSION, type SearchCommand, type SearchEvent } from '../../shared/search-protocol';
+import { parseSearchMessage, SEARCH_PROTOCOL_VERSION, type SearchCommand, type SearchEvent } from '../../shared/search-protocol';
 import { ForkedProcess, type ProcessHandle } from '../runs/forked-process';
 
 /** What the search manager needs from a search process; the unit tests give it fakes. */
@@ -18,24 +18,6 @@ export interface SearchForkOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   log?: (message: string) => void;
-}
-
-const EVENT_TYPES = new Set<SearchEvent['type']>([
-  'hello', 'searchInfo', 'trial', 'progress', 'round', 'finished', 'exported', 'log', 'error',
-]);
-
-/** Structural check of an incoming search message (type and version); the reason when it must be ignored. */
-export function parseSearchMessage(msg: unknown): { event: SearchEvent } | { reason: string } {
-  if (typeof msg !== 'object' || msg === null) return { reason: 'not an object' };
-  const m = msg as Record<string, unknown>;
-  if (m.v !== SEARCH_PROTOCOL_VERSION) return { reason: `protocol version ${String(m.v)} ≠ ${SEARCH_PROTOCOL_VERSION}` };
-  if (typeof m.type !== 'string' || !EVENT_TYPES.has(m.type as SearchEvent['type'])) return { reason: `unknown event ${String(m.type)}` };
-  if (m.type === 'trial' && (typeof m.trial !== 'object' || m.trial === null || !Number.isInteger((m.trial as { id?: unknown }).id))) {
-    return { reason: 'trial event without a trial record' };
-  }
-  const { v: _v, ...event } = m;
-  void _v;
-  return { event: event as unknown as SearchEvent };
 }
 
 /** The search child process. */

@@ -12,6 +12,7 @@ import type { SearchCommand, TrialEngineCommand } from '../../shared/search-prot
 import { bestTrialOf, canResumeSearch, formatMetric, METRIC_LABEL } from '../../shared/search-view';
 import { MAX_ADD_TRIALS, type WebviewToHost } from '../../shared/webview-protocol';
 import type { EngineDiagnostics } from '../diagnostics';
+import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, requireTrust, saveIfDirty } from '../experiments';
 import { Run, type RunManager } from '../runs/run-manager';
 import { readSettings, resolveRunsFolder, SECTION } from '../settings';
 import { hasSearchBlock } from '../ui/codelens';
@@ -55,8 +56,6 @@ export interface TrialRouter {
   handleTrialMessage(msg: WebviewToHost, run: Run | undefined, source: WebviewKind): Promise<boolean>;
 }
 
-const EXPERIMENT_GLOB = '**/*.nn.json';
-const EXCLUDE_GLOB = '{**/node_modules/**,**/.gradient-lab/**,**/.git/**}';
 const RESTRICTED_MESSAGE = 'Gradient Lab: hyperparameter search is disabled in Restricted Mode. A search trains the experiment many '
   + 'times: it reads the data files the experiment names and writes run folders into the workspace. Trust this workspace to enable it.';
 
@@ -133,12 +132,9 @@ export class SearchUi implements TrialRouter, vscode.Disposable {
   // ───────────────────────── helpers ─────────────────────────
 
   private requireTrust(): boolean {
-    if (vscode.workspace.isTrusted) return true;
-    void vscode.window.showWarningMessage(RESTRICTED_MESSAGE, 'Manage Workspace Trust').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
-    });
-    return false;
+    return requireTrust(RESTRICTED_MESSAGE);
   }
+
 
   private setKey(key: string, value: unknown): void {
     if (this.contextKeys.get(key) === value) return;
@@ -220,11 +216,10 @@ export class SearchUi implements TrialRouter, vscode.Disposable {
   /** The experiment to search: a Uri argument, the active *.nn.json editor, or a picker among files with a search block. */
   private async experimentUri(arg: unknown): Promise<vscode.Uri | undefined> {
     if (arg instanceof vscode.Uri) return arg;
-    const editor = vscode.window.activeTextEditor;
-    if (editor && editor.document.uri.path.endsWith('.nn.json')) return editor.document.uri;
-    const files = await vscode.workspace.findFiles(EXPERIMENT_GLOB, EXCLUDE_GLOB, 500);
+    const active = activeExperiment();
+    if (active) return active;
     const withSearch: vscode.Uri[] = [];
-    for (const f of files) {
+    for (const f of await findExperiments()) {
       try {
         if (hasSearchBlock(await fs.readFile(f.fsPath, 'utf8'))) withSearch.push(f);
       } catch {
@@ -237,12 +232,7 @@ export class SearchUi implements TrialRouter, vscode.Disposable {
         + 'Add one, e.g. "search": {"space": {"training.optimizer.learningRate": {"log": [1e-4, 0.1]}}}.');
       return undefined;
     }
-    withSearch.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
-    const picked = await vscode.window.showQuickPick(
-      withSearch.map((u) => ({ label: path.basename(u.fsPath), description: vscode.workspace.asRelativePath(u, true), uri: u })),
-      { placeHolder: 'Experiment to search', matchOnDescription: true },
-    );
-    return picked?.uri;
+    return pickExperiment(withSearch, 'Experiment to search');
   }
 
   // ───────────────────────── commands ─────────────────────────
@@ -251,13 +241,8 @@ export class SearchUi implements TrialRouter, vscode.Disposable {
   async startSearch(arg: unknown): Promise<string | undefined> {
     if (!this.requireTrust()) return undefined;
     const uri = await this.experimentUri(arg);
-    if (!uri) return undefined;
-    if (uri.scheme !== 'file') {
-      void vscode.window.showErrorMessage('Gradient Lab: the experiment must be a file on disk (save it first).');
-      return undefined;
-    }
-    const doc = vscode.workspace.textDocuments.find((t) => t.uri.toString() === uri.toString());
-    if (doc?.isDirty) await doc.save();
+    if (!uri || !requireFileOnDisk(uri)) return undefined;
+    const doc = await saveIfDirty(uri);
     const text = doc?.getText() ?? await fs.readFile(uri.fsPath, 'utf8');
     if (!hasSearchBlock(text)) {
       const choice = await vscode.window.showInformationMessage(
