@@ -141,5 +141,25 @@ export interface SearchConfig {
   rounds: number;
   keepTop: number;
   seed?: number;
-  earlyTermination: { type: 'none' | 'median'; graceEpochs: number };
+  earlyTermination: EarlyTerminationConfig;
+}
+
+/**
+ * How a search stops or pauses unpromising trials (docs/search.md): `median` stops a trial behind
+ * the median of the completed ones; `asha` pauses it at a rung (minEpochs·eta^k epochs) unless it
+ * is in the top 1/eta of the trials that reached that rung, and resumes it when it gets there;
+ * `hyperband` runs several ASHA brackets whose first rungs differ.
+ */
+export interface EarlyTerminationConfig {
+  type: 'none' | 'median' | 'asha' | 'hyperband';
+  /** Epochs every trial runs before the median rule may stop it. */
+  graceEpochs: number;
+  /** ASHA/Hyperband: the reduction factor η (the top 1/η of a rung is promoted); the schema's default is 3 (search.json files of earlier versions have none). */
+  eta?: number;
+  /** ASHA/Hyperband: the first rung (default: graceEpochs, at least 1). */
+  minEpochs?: number;
+  /** ASHA/Hyperband: rungs lie below this many epochs (default: epochsPerTrial). */
+  maxEpochs?: number;
+  /** Hyperband: how many brackets (default: all, ⌊log_η(maxEpochs / minEpochs)⌋ + 1). */
+  brackets?: number;
 }

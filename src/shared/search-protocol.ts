@@ -4,7 +4,7 @@
  * `protocol.ts`, every message on the wire carries `v` (SEARCH_PROTOCOL_VERSION); bump it on any
  * incompatible change. Documented in docs/search.md.
  */
-import type { SearchConfig } from './config';
+import type { EarlyTerminationConfig, SearchConfig } from './config';
 import { checkEnvelope, withoutVersion } from './envelope';
 import { PROTOCOL_VERSION, validateCommand, type EngineCommand, type EngineErrorInfo } from './protocol';
 
@@ -81,6 +81,23 @@ export interface TrialRecord {
   /** Human-readable remark: divergence, missing dev set, why it was pruned … */
   note?: string;
   error?: string;
+  /** The engine reported NaN/Inf (the search stopped the trial). */
+  diverged?: boolean;
+  /** Hyperband: the trial's bracket (ASHA: 0); absent without asha/hyperband. */
+  bracket?: number;
+  /** ASHA/Hyperband: every rung the trial went past, in order. */
+  promotions?: TrialPromotion[];
+  /** ASHA/Hyperband: set while the search keeps the trial paused at this rung (index into its bracket's rungs). */
+  pausedAtRung?: number;
+}
+
+/** A trial going past a rung: by the policy (it made the top 1/η there) or by hand. */
+export interface TrialPromotion {
+  rung: number;
+  /** The rung's epoch. */
+  epoch: number;
+  by: 'policy' | 'user';
+  at: string;
 }
 
 export type SearchRunState = 'running' | 'finished' | 'stopped';
@@ -139,6 +156,8 @@ export interface SearchFile {
   roundBoxes: SearchRound[];
   trials: TrialRecord[];
   bestTrial: number | null;
+  /** Epochs trained vs a plain random search, as of the last write (absent in files of earlier versions). */
+  budget?: SearchBudget;
   /** The experiment as written in the file (JSON, comments dropped): the base of every trial and of the export. */
   experiment: unknown;
 }
@@ -152,6 +171,28 @@ export interface SearchProgress {
   /** The round being run (0-based). */
   round: number;
   best: { id: number; metric: number; values: Record<string, SearchValue> } | null;
+  budget: SearchBudget;
+}
+
+/**
+ * Epochs trained so far against what a plain random search (every trial to its last epoch)
+ * would train for the same trials: what early termination saved.
+ */
+export interface SearchBudget {
+  /** Epochs the trials have trained (each trial's epoch count). */
+  epochs: number;
+  /** Σ of every trial's full length. */
+  randomEpochs: number;
+}
+
+export function searchBudget(trials: readonly TrialRecord[]): SearchBudget {
+  let epochs = 0;
+  let randomEpochs = 0;
+  for (const t of trials) {
+    epochs += t.epoch;
+    randomEpochs += t.epochs;
+  }
+  return { epochs, randomEpochs };
 }
 
 /** A search's progress from its trial records: what `progress` events carry and views show. */
@@ -170,6 +211,7 @@ export function searchProgress(trials: readonly TrialRecord[], bestTrial: number
   return {
     done, running, queued, paused, total: trials.length, round: Math.max(0, roundCount - 1),
     best: b && b.metric !== null ? { id: b.id, metric: b.metric, values: { ...b.values } } : null,
+    budget: searchBudget(trials),
   };
 }
 
@@ -186,6 +228,8 @@ export interface SearchInfo {
   mode: 'min' | 'max';
   epochsPerTrial: number;
   resumed: boolean;
+  /** The early-termination rule (absent from search processes of earlier versions). */
+  earlyTermination?: EarlyTerminationConfig;
 }
 
 /** An error of the search process: an engine error's fields ('config' | 'data' | 'io' | 'usage' | 'engine'), no issue list. */
@@ -198,6 +242,8 @@ export type SearchCommand =
   | { type: 'pauseTrial'; id: number }
   | { type: 'resumeTrial'; id: number }
   | { type: 'killTrial'; id: number }
+  /** ASHA/Hyperband: promote a trial paused at a rung (it goes on from its checkpoint). */
+  | { type: 'promoteTrial'; id: number }
   | { type: 'addTrials'; count: number }
   | { type: 'stop' }
   /**
@@ -229,7 +275,7 @@ export type SearchEvent =
 export type SearchWire<T> = T & { v: number };
 
 const COMMAND_TYPES = new Set<SearchCommand['type']>([
-  'start', 'resume', 'pauseTrial', 'resumeTrial', 'killTrial', 'addTrials', 'stop', 'exportBest', 'trialCommand',
+  'start', 'resume', 'pauseTrial', 'resumeTrial', 'killTrial', 'promoteTrial', 'addTrials', 'stop', 'exportBest', 'trialCommand',
 ]);
 
 const TRIAL_COMMANDS = new Set(['step', 'setLearningRate', 'gradientCheck', 'evaluateTest', 'checkpoint']);
@@ -258,6 +304,7 @@ export function validateSearchCommand(msg: unknown): { ok: true; command: Search
     case 'pauseTrial':
     case 'resumeTrial':
     case 'killTrial':
+    case 'promoteTrial':
       if (!positiveInt(m.id)) return { ok: false, reason: `${m.type} needs a trial "id"` };
       break;
     case 'addTrials':

@@ -1,8 +1,12 @@
 /**
  * A stand-in for forked engines: each "trial" reports one epoch every few milliseconds with a
  * dev error computed from its config, and obeys pause / resume / stop like the real engine. It
- * lets the search logic (rounds, boxes, pruning, control) be tested in milliseconds.
+ * lets the search logic (rounds, boxes, pruning, control) be tested in milliseconds. Like the
+ * engine it writes `config.json` and, when it stops or finishes, `checkpoints/latest.json` (here
+ * just the epoch), so `resumeFromCheckpoint` continues a trial where it stopped.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { ExperimentConfig } from '../../src/shared/config';
 import type { EngineEvent, EpochSummary, RunInfo, RunSummary } from '../../src/shared/protocol';
 import type { TrialExit, TrialHandle, TrialLauncher, TrialStart } from '../../src/engine/search/launcher';
@@ -18,15 +22,25 @@ export interface FakeOptions {
 
 export class FakeLauncher implements TrialLauncher {
   readonly started: FakeTrial[] = [];
+  /** The trials started from a checkpoint, in order. */
+  readonly resumed: FakeTrial[] = [];
   live = 0;
   maxLive = 0;
 
   constructor(readonly options: FakeOptions) {}
 
   launch(start: TrialStart): TrialHandle {
-    if (start.type !== 'start') throw new Error('the fake launcher cannot resume from checkpoints');
-    const t = new FakeTrial(this, start.config as ExperimentConfig, start.runDir);
-    this.started.push(t);
+    let t: FakeTrial;
+    if (start.type === 'start') {
+      fs.writeFileSync(path.join(start.runDir, 'config.json'), JSON.stringify(start.config));
+      t = new FakeTrial(this, start.config as ExperimentConfig, start.runDir, 0);
+      this.started.push(t);
+    } else {
+      const config = JSON.parse(fs.readFileSync(path.join(start.runDir, 'config.json'), 'utf8')) as ExperimentConfig;
+      const { epoch } = JSON.parse(fs.readFileSync(path.join(start.runDir, 'checkpoints', 'latest.json'), 'utf8')) as { epoch: number };
+      t = new FakeTrial(this, config, start.runDir, epoch);
+      this.resumed.push(t);
+    }
     this.live++;
     this.maxLive = Math.max(this.maxLive, this.live);
     return t;
@@ -36,17 +50,21 @@ export class FakeLauncher implements TrialLauncher {
 export class FakeTrial implements TrialHandle {
   private readonly eventListeners: ((e: EngineEvent) => void)[] = [];
   private readonly exitListeners: ((x: TrialExit) => void)[] = [];
-  private epoch = 0;
   private paused = false;
   private ended = false;
   private timer: NodeJS.Timeout | null = null;
   readonly commands: string[] = [];
+  /** The epoch it started from (0: from scratch). */
+  readonly startEpoch: number;
 
-  constructor(private readonly launcher: FakeLauncher, readonly config: ExperimentConfig, readonly runDir: string) {
+  constructor(private readonly launcher: FakeLauncher, readonly config: ExperimentConfig, readonly runDir: string, private epoch: number) {
+    const from = epoch;
+    this.startEpoch = from;
     setImmediate(() => {
       this.emit({ type: 'hello', protocolVersion: 1, pid: 0 });
-      this.emit({ type: 'runInfo', info: { runDir, name: config.name, config } as unknown as RunInfo });
-      this.emit({ type: 'state', state: 'running', iteration: 0, epoch: 0 });
+      const resumedFrom = from > 0 ? { epoch: from, iteration: from * 10 } : undefined;
+      this.emit({ type: 'runInfo', info: { runDir, name: config.name, config, resumedFrom } as unknown as RunInfo });
+      this.emit({ type: 'state', state: 'running', iteration: from * 10, epoch: from });
       this.schedule();
     });
   }
@@ -82,6 +100,8 @@ export class FakeTrial implements TrialHandle {
   }
 
   private finish(state: 'finished' | 'stopped'): void {
+    fs.mkdirSync(path.join(this.runDir, 'checkpoints'), { recursive: true });
+    fs.writeFileSync(path.join(this.runDir, 'checkpoints', 'latest.json'), JSON.stringify({ epoch: this.epoch }));
     const final = this.summaryOf(Math.max(1, this.epoch));
     const summary: RunSummary = {
       state, epochs: this.epoch, iterations: this.epoch * 10, final, best: null, testLooks: 0, seconds: 0, backend: 'fake', threads: 1,

@@ -88,7 +88,9 @@ describe('search runner (fake trials)', function () {
     assert.equal(changes('started'), 7);
     assert.equal(changes('finished'), 7);
     const progress = events.filter((e): e is Extract<SearchEvent, { type: 'progress' }> => e.type === 'progress');
-    assert.deepEqual({ ...progress[progress.length - 1], best: null }, { type: 'progress', done: 7, running: 0, queued: 0, paused: 0, total: 7, round: 0, best: null });
+    assert.deepEqual({ ...progress[progress.length - 1], best: null }, {
+      type: 'progress', done: 7, running: 0, queued: 0, paused: 0, total: 7, round: 0, best: null, budget: { epochs: 42, randomEpochs: 42 },
+    });
     assert.equal(events[events.length - 1].type, 'finished');
     // The trial's config: sampled value, the experiment's seed, no search block, threads split.
     const cfg = launcher.started[0].config;

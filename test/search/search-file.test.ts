@@ -71,6 +71,7 @@ describe('search progress from trial records', () => {
       trial(5, 'killed', 0.05), trial(6, 'pruned', 0.4)];
     assert.deepEqual(searchProgress(trials, 1, 2), {
       done: 3, running: 1, queued: 1, paused: 1, total: 6, round: 1, best: { id: 1, metric: 0.1, values: { lr: 0.1 } },
+      budget: { epochs: 12, randomEpochs: 12 },
     });
     assert.equal(searchProgress(trials, null, 0).round, 0);
     assert.equal(searchProgress(trials, 4, 1).best, null, 'a best trial without a metric is not reported');

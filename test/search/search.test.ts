@@ -192,7 +192,10 @@ describe('search with real engine processes', function () {
     for (const e of of('trial')) last.set(e.trial.id, e.trial.state);
     assert.deepEqual([...last].sort((a, b) => a[0] - b[0]), [[1, 'killed'], [2, 'finished'], [3, 'finished'], [4, 'finished'], [5, 'finished']]);
     const progress = of('progress');
-    assert.deepEqual({ ...progress[progress.length - 1], best: null }, { type: 'progress', v: SEARCH_PROTOCOL_VERSION, done: 5, running: 0, queued: 0, paused: 0, total: 5, round: 0, best: null });
+    const lastProgress = progress[progress.length - 1];
+    assert.deepEqual({ ...lastProgress, best: null, budget: null }, { type: 'progress', v: SEARCH_PROTOCOL_VERSION, done: 5, running: 0, queued: 0, paused: 0, total: 5, round: 0, best: null, budget: null });
+    assert.equal(lastProgress.budget.randomEpochs, 5 * 1500, 'every trial at full length');
+    assert.ok(lastProgress.budget.epochs < lastProgress.budget.randomEpochs, 'the killed trial trained less');
 
     const exporter = fork(path.join(DIST, 'search.js'), [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
     const got: SearchEvent[] = [];

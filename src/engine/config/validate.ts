@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from '../../../schema/nn.schema.json';
 import type { ExperimentConfig, SearchDistribution } from '../../shared/config';
+import { bracketCount, DEFAULT_ETA } from '../../shared/search-rungs';
 import { ConfigError, type ConfigIssue } from './errors';
 import { JsonSyntaxError, escapePointerToken, locateIn, parseJson, type ParsedJson } from './jsonLocations';
 import {
@@ -429,8 +430,36 @@ function semanticIssues(config: ExperimentConfig, raw: unknown): RawIssue[] {
       const message = checkSearchEntry(config, key, dist);
       if (message) issues.push({ path: `/search/space/${escapePointerToken(key)}`, message });
     }
+    issues.push(...earlyTerminationIssues(config, s.epochsPerTrial ?? config.training.epochs));
   }
   return issues;
+}
+
+/** The rungs of asha/hyperband must fit inside a trial. */
+function earlyTerminationIssues(config: ExperimentConfig, epochs: number): RawIssue[] {
+  const rule = config.search!.earlyTermination;
+  if (rule.type !== 'asha' && rule.type !== 'hyperband') return [];
+  const at = '/search/earlyTermination';
+  const min = rule.minEpochs ?? Math.max(1, rule.graceEpochs);
+  const minName = rule.minEpochs === undefined ? `graceEpochs ${rule.graceEpochs} (the first rung without minEpochs)` : `minEpochs ${min}`;
+  if (rule.maxEpochs !== undefined && rule.maxEpochs > epochs) {
+    return [{ path: `${at}/maxEpochs`, message: `maxEpochs ${rule.maxEpochs} is more than the ${epochs} epochs of a trial (epochsPerTrial or training.epochs)` }];
+  }
+  const max = rule.maxEpochs ?? epochs;
+  if (min >= max) {
+    return [{
+      path: `${at}/${rule.minEpochs === undefined ? 'graceEpochs' : 'minEpochs'}`,
+      message: `${rule.type} never decides anything: ${minName} is not below ${rule.maxEpochs === undefined ? `the ${max} epochs of a trial` : `maxEpochs ${max}`}; lower it or train longer`,
+    }];
+  }
+  if (rule.brackets !== undefined) {
+    if (rule.type !== 'hyperband') return [{ path: `${at}/brackets`, message: 'brackets applies to "hyperband" only; asha has one bracket' }];
+    const most = bracketCount(min, max, rule.eta ?? DEFAULT_ETA);
+    if (rule.brackets > most) {
+      return [{ path: `${at}/brackets`, message: `hyperband with ${minName}, ${max} epochs and eta ${rule.eta ?? DEFAULT_ETA} has at most ${most} bracket${most === 1 ? '' : 's'} (minEpochs·eta^b ≤ ${max}), not ${rule.brackets}` }];
+    }
+  }
+  return [];
 }
 
 let knownPaths: string[] | undefined;

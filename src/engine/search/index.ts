@@ -5,6 +5,10 @@ export {
 } from './runner';
 export { exportBest, trialExperiment, type ExportedConfig } from './export';
 export {
+  decide, bestTrial, boxRanking, nextRoundBox, medianStop, rungRanking, rungsPassed, bracketFor, valueAt,
+  type Decision, type PolicyEvent, type SearchTraces, type TrialTrace,
+} from './policy';
+export {
   dimensionsOf, dimensionOf, toSamplingSpace, fromSamplingSpace, fullBox, sampleCoord, samplePoint, sampleTrial,
   boxOf, insideBox, trialRng, searchSeed, pow10, formatValue, type SampledPoint,
 } from './sampling';

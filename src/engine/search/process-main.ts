@@ -76,6 +76,8 @@ function handle(command: SearchCommand): void {
       return control('resumeTrial', (r) => r.resumeTrial(command.id));
     case 'killTrial':
       return control('killTrial', (r) => r.killTrial(command.id));
+    case 'promoteTrial':
+      return control('promoteTrial', (r) => r.promoteTrial(command.id));
     case 'trialCommand':
       return control('trialCommand', (r) => r.trialCommand(command.id, command.command));
     case 'addTrials':

@@ -18,6 +18,7 @@ import type { EngineEvent, EpochSummary, RunSummary } from '../../shared/protoco
 import {
   SEARCH_FILE_VERSION,
   isTerminalTrialState,
+  searchBudget,
   searchProgress,
   type SearchEvent,
   type SearchFile,
@@ -35,12 +36,13 @@ import { setPath } from '../config/paths';
 import { resolveConfig, resolveConfigText } from '../config/validate';
 import { createRunDir } from '../run/run-folder';
 import { defaultRunsDir } from '../run/session';
+import { rungPlan } from '../../shared/search-rungs';
 import { ForkLauncher, type TrialExit, type TrialHandle, type TrialLauncher, type TrialStart } from './launcher';
-import { boxOf, dimensionsOf, formatValue, sampleTrial, searchSeed } from './sampling';
+import { bracketFor, decide, nextRoundBox, rankFinished, valueAt, type Decision, type PolicyEvent } from './policy';
+import { boxOf, dimensionsOf, sampleTrial, searchSeed } from './sampling';
 import { readSearchFile, writeSearchFile } from './search-file';
 
-/** Median stopping needs at least this many completed trials to compare with. */
-export const MEDIAN_MIN_COMPLETED = 3;
+export { MEDIAN_MIN_COMPLETED } from './policy';
 
 export interface SearchRunnerOptions {
   /** Trials per round instead of `search.trials`. */
@@ -92,6 +94,8 @@ interface LiveTrial {
   resumed: boolean;
   kill: boolean;
   prune: string | null;
+  /** ASHA/Hyperband: stopped to wait at a rung (the trial stays `paused` without a process). */
+  rungPause: boolean;
   stop: boolean;
   diverged: string | null;
   timer: NodeJS.Timeout | null;
@@ -105,21 +109,6 @@ const pick = (s: EpochSummary, metric: SearchMetric): number | null => {
     case 'trainLoss': return s.trainCost;
   }
 };
-
-/** Mean of the first `epoch` values of a curve (nulls skipped); null when the curve is shorter. */
-function runningAverage(curve: readonly (number | null)[], epoch: number): number | null {
-  if (curve.length < epoch) return null;
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < epoch; i++) {
-    const v = curve[i];
-    if (v !== null) {
-      sum += v;
-      n++;
-    }
-  }
-  return n > 0 ? sum / n : null;
-}
 
 const trialName = (id: number): string => `trial-${String(id).padStart(3, '0')}`;
 const now = (): string => new Date().toISOString();
@@ -221,7 +210,10 @@ export class SearchRunner {
     if (options.trials !== undefined) file.trialsPerRound = options.trials;
     if (options.parallel !== undefined) file.parallel = resolveParallel(options.parallel);
     for (const t of file.trials) {
-      if (!isTerminalTrialState(t.state) || t.state === 'stopped') {
+      if (t.pausedAtRung !== undefined && !isTerminalTrialState(t.state)) {
+        // Waiting at an ASHA rung: it stays there until promoted.
+        t.state = 'paused';
+      } else if (!isTerminalTrialState(t.state) || t.state === 'stopped') {
         t.state = 'queued';
         delete t.endedAt;
         delete t.error;
@@ -257,6 +249,7 @@ export class SearchRunner {
     return {
       dir: this.dir, name: f.name, configPath: f.configPath, space: structuredClone(f.space), trials: f.trialsPerRound,
       rounds: f.rounds, parallel: f.parallel, metric: f.metric, mode: f.mode, epochsPerTrial: f.epochsPerTrial, resumed: this.resumed,
+      earlyTermination: { ...f.earlyTermination },
     };
   }
 
@@ -312,9 +305,10 @@ export class SearchRunner {
     return true;
   }
 
-  /** Resumes a paused trial (or releases a held one into the queue). */
+  /** Resumes a paused trial (or releases a held one into the queue); one paused at a rung is promoted. */
   resumeTrial(id: number): boolean {
     const t = this.require(id);
+    if (t.pausedAtRung !== undefined) return this.promoteTrial(id);
     const live = this.live.get(id);
     if (live) {
       if (t.state !== 'paused') return false;
@@ -327,12 +321,24 @@ export class SearchRunner {
     return true;
   }
 
+  /**
+   * Promotes a trial the policy keeps paused at an ASHA/Hyperband rung: it goes on from its
+   * checkpoint as soon as a slot is free (before trials that never ran). False if it waits at no rung.
+   */
+  promoteTrial(id: number): boolean {
+    this.require(id);
+    const decisions = this.consult({ type: 'promote', trial: id });
+    this.pump();
+    return decisions.length > 0;
+  }
+
   /** Kills one trial (state `killed`; its run folder is closed cleanly); the others go on. */
   killTrial(id: number): boolean {
     const t = this.require(id);
     if (isTerminalTrialState(t.state)) return false;
     const live = this.live.get(id);
     if (!live) {
+      delete t.pausedAtRung;
       t.endedAt = now();
       this.setState(t, 'killed', 'finished');
       this.pump();
@@ -383,13 +389,14 @@ export class SearchRunner {
     this.stopping = true;
     this.started = true;
     for (const t of this.file.trials) {
-      if (!isTerminalTrialState(t.state) && !this.live.has(t.id)) {
+      // Trials waiting at a rung stay there: resume keeps them waiting for promotion.
+      if (!isTerminalTrialState(t.state) && !this.live.has(t.id) && t.pausedAtRung === undefined) {
         t.endedAt = now();
         this.setState(t, 'stopped', 'finished');
       }
     }
     for (const live of this.live.values()) {
-      if (!live.kill && !live.prune) {
+      if (!live.kill && !live.prune && !live.rungPause) {
         live.stop = true;
         this.stopLive(live);
       }
@@ -406,32 +413,18 @@ export class SearchRunner {
     return t;
   }
 
-  /** `a` is better than `b` (NaN is worse than anything). */
-  private better(a: number, b: number): boolean {
-    if (Number.isNaN(a)) return false;
-    if (Number.isNaN(b)) return true;
-    return this.file.mode === 'max' ? a > b : a < b;
-  }
-
-  /** Finished trials of a round (all rounds when undefined), best first. */
-  private ranked(round?: number): TrialRecord[] {
-    return this.file.trials
-      .filter((t) => t.state === 'finished' && t.metric !== null && (round === undefined || t.round === round))
-      .sort((a, b) => (this.better(a.metric!, b.metric!) ? -1 : this.better(b.metric!, a.metric!) ? 1 : a.id - b.id));
+  /** What the policy knows: the trials as they stand (read, never changed, by it). */
+  private traces(): Parameters<typeof decide>[0] {
+    return { mode: this.file.mode, rule: this.file.earlyTermination, epochsPerTrial: this.file.epochsPerTrial, trials: this.file.trials };
   }
 
   private openRound(index: number): void {
     let basedOn: number[] = [];
     let box = boxOf(this.file.space, []);
     if (index > 0) {
-      const top = this.ranked(index - 1).slice(0, this.file.keepTop);
-      if (top.length > 0) {
-        basedOn = top.map((t) => t.id);
-        box = boxOf(this.file.space, top.map((t) => t.coords));
-      } else {
-        box = structuredClone(this.file.roundBoxes[index - 1].box);
-        this.log('warning', `round ${index + 1}: no trial of round ${index} finished; sampling in the same box again`);
-      }
+      const next = nextRoundBox(this.file.space, this.traces(), index, this.file.keepTop, this.file.roundBoxes[index - 1].box);
+      ({ box, basedOn } = next);
+      if (next.reused) this.log('warning', `round ${index + 1}: no trial of round ${index} finished; sampling in the same box again`);
     }
     this.file.roundBoxes.push({ index, box, basedOn });
     this.emit({ type: 'round', index, box: structuredClone(box), basedOn: [...basedOn] });
@@ -443,6 +436,7 @@ export class SearchRunner {
     let inRound = this.file.trials.filter((t) => t.round === round).length;
     let nextId = this.file.trials.reduce((m, t) => Math.max(m, t.id), 0) + 1;
     const added: TrialRecord[] = [];
+    const plan = rungPlan(this.file.earlyTermination, this.file.epochsPerTrial);
     for (let k = 0; k < count; k++) {
       const { values, coords } = sampleTrial(this.file.space, this.file.seed, round, inRound++, box);
       const id = nextId++;
@@ -450,6 +444,8 @@ export class SearchRunner {
         id, name: trialName(id), round, values, coords, state: 'queued', metric: null, metricName: this.file.metric,
         curve: [], epoch: 0, epochs: this.file.epochsPerTrial, runDir: null, best: false, attempts: 0,
       };
+      const bracket = bracketFor(this.file.seed, id, plan);
+      if (bracket !== undefined) t.bracket = bracket;
       this.file.trials.push(t);
       added.push(t);
       this.emit({ type: 'trial', change: 'added', trial: structuredClone(t) });
@@ -476,12 +472,23 @@ export class SearchRunner {
     if (this.ended || !this.started) return;
     const round = this.file.roundBoxes.length - 1;
     if (!this.stopping) {
-      for (const t of this.file.trials) {
+      // Promoted trials first, the furthest first (ASHA's get_job), then the queue in order.
+      const queued = this.file.trials.filter((t) => t.state === 'queued')
+        .sort((a, b) => (b.promotions?.length ?? 0) - (a.promotions?.length ?? 0) || a.id - b.id);
+      for (const t of queued) {
         if (this.live.size >= this.file.parallel) break;
-        if (t.state === 'queued') this.launch(t);
+        this.launch(t);
       }
     }
-    if (this.file.trials.some((t) => !isTerminalTrialState(t.state)) || this.live.size > 0) return;
+    const atRung = (t: TrialRecord): boolean => t.state === 'paused' && t.pausedAtRung !== undefined;
+    const open = this.file.trials.filter((t) => !isTerminalTrialState(t.state));
+    if (!this.stopping && this.live.size === 0 && open.length > 0 && open.every(atRung)) {
+      // Nothing else can reach the rungs now: the policy settles them.
+      if (this.consult({ type: 'idle' }).length > 0) this.pump();
+      return;
+    }
+    // A search that stops leaves the trials waiting at a rung there (resume keeps them waiting).
+    if (open.some((t) => !(this.stopping && atRung(t))) || this.live.size > 0) return;
     if (!this.stopping && round < this.file.rounds - 1) {
       this.openRound(round + 1);
       this.writeNow();
@@ -531,7 +538,7 @@ export class SearchRunner {
     delete t.error;
     const handle = this.launcher.launch(start);
     const live: LiveTrial = {
-      handle, ready: false, pending: [], summary: null, error: null, sawRunInfo: false, resumed: resumable, kill: false, prune: null, stop: false, diverged: null, timer: null,
+      handle, ready: false, pending: [], summary: null, error: null, sawRunInfo: false, resumed: resumable, kill: false, prune: null, rungPause: false, stop: false, diverged: null, timer: null,
     };
     this.live.set(t.id, live);
     handle.onEvent((e) => this.onEngineEvent(t, live, e));
@@ -586,6 +593,7 @@ export class SearchRunner {
         else if (e.state === 'diverged' && !live.diverged) {
           live.diverged = `diverged (NaN/Inf) at iteration ${e.iteration}, epoch ${e.epoch}; stopped by the search`;
           t.note = live.diverged;
+          t.diverged = true;
           this.stopLive(live);
           this.touch(t);
         }
@@ -598,7 +606,10 @@ export class SearchRunner {
         t.curve.push(value);
         t.metric = value;
         this.touch(t);
-        this.maybePrune(t, live);
+        if (!live.prune && !live.kill && !live.stop && !live.diverged && !live.rungPause && !this.stopping) {
+          const decisions = this.consult({ type: 'epoch', trial: t.id });
+          if (decisions.some((d) => d.type === 'promote' && d.resume)) this.pump();
+        }
         return;
       }
       case 'summary':
@@ -612,44 +623,52 @@ export class SearchRunner {
     }
   }
 
-  /**
-   * Median stopping (the rule of Google Vizier; docs/search.md): at an epoch e ≥ max(1, graceEpochs)
-   * before its last, a trial whose best metric over epochs 1…e is worse than the median of the
-   * running averages (mean metric over epochs 1…e) of the completed trials (finished or pruned)
-   * that reached epoch e — at least MEDIAN_MIN_COMPLETED of them — is stopped and marked `pruned`.
-   */
-  private maybePrune(t: TrialRecord, live: LiveTrial): void {
-    const rule = this.file.earlyTermination;
-    if (rule.type !== 'median' || live.prune || live.kill || live.stop || live.diverged || this.stopping) return;
-    const epoch = t.epoch;
-    if (epoch < Math.max(1, rule.graceEpochs) || epoch >= t.epochs) return;
-    const mine = this.bestSoFar(t.curve, epoch);
-    if (mine === null) return;
-    const others = this.file.trials
-      .filter((o) => (o.state === 'finished' || o.state === 'pruned') && o.id !== t.id)
-      .map((o) => runningAverage(o.curve, epoch))
-      .filter((v): v is number => v !== null && !Number.isNaN(v))
-      .sort((x, y) => x - y);
-    if (others.length < MEDIAN_MIN_COMPLETED) return;
-    const mid = others.length >> 1;
-    const median = others.length % 2 ? others[mid] : (others[mid - 1] + others[mid]) / 2;
-    if (this.better(median, mine)) {
-      live.prune = `pruned at epoch ${epoch}: its best ${t.metricName} so far (${formatValue(mine)}) is worse than the median (${formatValue(median)}) of the running averages of ${others.length} completed trials at that epoch`;
-      t.note = live.prune;
-      this.stopLive(live);
-    }
+  /** Asks the policy and carries out its decisions (docs/search.md); returns them. */
+  private consult(event: PolicyEvent): Decision[] {
+    const decisions = decide(this.traces(), event);
+    for (const d of decisions) this.apply(d);
+    return decisions;
   }
 
-  /** Best value of the first `epoch` epochs of a curve; null when the curve is shorter. */
-  private bestSoFar(curve: (number | null)[], epoch: number): number | null {
-    if (curve.length < epoch) return null;
-    let best: number | null = null;
-    for (let i = 0; i < epoch; i++) {
-      const v = curve[i];
-      if (v === null) continue;
-      if (best === null || this.better(v, best)) best = v;
+  private apply(d: Decision): void {
+    const t = this.require(d.trial);
+    const live = this.live.get(t.id);
+    switch (d.type) {
+      case 'stop':
+        t.note = d.reason;
+        if (live) {
+          live.prune = d.reason;
+          this.stopLive(live);
+          this.touch(t);
+        } else {
+          delete t.pausedAtRung;
+          t.endedAt = now();
+          this.setState(t, 'pruned', 'finished');
+        }
+        return;
+      case 'pause':
+        if (!live) return;
+        t.pausedAtRung = d.rung;
+        t.note = d.reason;
+        live.rungPause = true;
+        this.log('info', `${t.name} ${d.reason}`);
+        this.stopLive(live);
+        this.touch(t);
+        return;
+      case 'promote':
+        (t.promotions ??= []).push({ rung: d.rung, epoch: d.epoch, by: d.by, at: now() });
+        if (!d.resume) {
+          this.touch(t);
+          return;
+        }
+        delete t.pausedAtRung;
+        t.note = d.reason;
+        this.log('info', `${t.name} ${d.reason}`);
+        // A trial still on its way to the pause goes back to the queue when its engine has stopped.
+        if (!live && t.state === 'paused') this.setState(t, 'queued');
+        else this.touch(t);
+        return;
     }
-    return best;
   }
 
   private onExit(t: TrialRecord, live: LiveTrial, exit: TrialExit): void {
@@ -663,6 +682,16 @@ export class SearchRunner {
     let state: TrialState;
     if (live.kill) state = 'killed';
     else if (live.prune) state = 'pruned';
+    else if (live.rungPause) {
+      // Waiting at its rung with its checkpoint (or promoted while its engine stopped: back in the queue).
+      if (t.pausedAtRung !== undefined) {
+        const plan = rungPlan(this.file.earlyTermination, this.file.epochsPerTrial);
+        t.metric = valueAt(t.curve, plan?.brackets[t.bracket ?? 0]?.[t.pausedAtRung] ?? t.epoch) ?? t.metric;
+      }
+      this.setState(t, t.pausedAtRung !== undefined ? 'paused' : 'queued', 'updated');
+      this.pump();
+      return;
+    }
     else if (s && s.state === 'finished') state = 'finished';
     else if (s && live.diverged) state = 'finished';
     else if (s) state = 'stopped';
@@ -692,7 +721,7 @@ export class SearchRunner {
     if (this.writeTimer) clearTimeout(this.writeTimer);
     if (this.eventTimer) clearTimeout(this.eventTimer);
     this.flushTrialEvents();
-    const incomplete = this.file.trials.some((t) => t.state === 'stopped') || this.file.roundBoxes.length < this.file.rounds;
+    const incomplete = this.file.trials.some((t) => t.state === 'stopped' || t.state === 'paused') || this.file.roundBoxes.length < this.file.rounds;
     const state = this.stopping && incomplete ? 'stopped' : 'finished';
     this.file.state = state;
     this.updateBest();
@@ -717,7 +746,7 @@ export class SearchRunner {
   }
 
   private updateBest(): void {
-    const top = this.ranked()[0];
+    const top = rankFinished(this.file.trials, this.file.mode)[0];
     const id = top ? top.id : null;
     if (id === this.file.bestTrial && this.file.trials.every((t) => t.best === (t.id === id))) return;
     this.file.bestTrial = id;
@@ -767,6 +796,7 @@ export class SearchRunner {
       this.writeTimer = null;
     }
     this.file.updatedAt = now();
+    this.file.budget = searchBudget(this.file.trials);
     writeSearchFile(this.dir, this.file);
     this.lastWrite = Date.now();
   }

@@ -22,7 +22,11 @@
  */
 import type { ExperimentConfig, SearchDistribution } from '../../shared/config';
 import type { SearchBox, SearchBoxRange, SearchDimension, SearchValue } from '../../shared/search-protocol';
+import { fullBox } from '../../shared/search-ranking';
 import { Rng } from '../util/rng';
+
+// The boxes are shared with the policy, the advice and the views.
+export { boxOf, fullBox, insideBox } from '../../shared/search-ranking';
 
 /** 10^x, exact for whole exponents (10^-4 is 0.0001, not 0.00009999999999999999). */
 export function pow10(x: number): number {
@@ -89,15 +93,6 @@ export function fromSamplingSpace(dim: SearchDimension, coord: number): SearchVa
   }
 }
 
-/** The whole space as a box (round 0 samples in it). */
-export function fullBox(dims: readonly SearchDimension[]): SearchBox {
-  const box: SearchBox = {};
-  for (const d of dims) {
-    box[d.path] = d.scale === 'choice' ? { indices: d.choices!.map((_, i) => i) } : { low: d.low, high: d.high };
-  }
-  return box;
-}
-
 /** Draws one coordinate of `dim` inside `range` (the whole dimension when absent). */
 export function sampleCoord(dim: SearchDimension, rng: Rng, range?: SearchBoxRange): number {
   const r = range ?? fullBox([dim])[dim.path];
@@ -130,42 +125,8 @@ export function samplePoint(dims: readonly SearchDimension[], rng: Rng, box: Sea
   return { values, coords };
 }
 
-/**
- * The bounding box, in sampling space, of some trials' coordinates: [min, max] per continuous
- * dimension, the same rounded to whole numbers for `int` (never empty), and the set of chosen
- * indices per `choice` dimension. With no points it is the whole space.
- */
-export function boxOf(dims: readonly SearchDimension[], points: readonly Record<string, number>[]): SearchBox {
-  if (points.length === 0) return fullBox(dims);
-  const box: SearchBox = {};
-  for (const d of dims) {
-    const cs = points.map((p) => p[d.path]).filter((c) => typeof c === 'number' && Number.isFinite(c));
-    if (cs.length === 0) {
-      box[d.path] = fullBox([d])[d.path];
-    } else if (d.scale === 'choice') {
-      box[d.path] = { indices: [...new Set(cs.map((c) => Math.round(c)))].sort((a, b) => a - b) };
-    } else if (d.scale === 'int') {
-      box[d.path] = { low: Math.round(Math.min(...cs)), high: Math.round(Math.max(...cs)) };
-    } else {
-      box[d.path] = { low: Math.min(...cs), high: Math.max(...cs) };
-    }
-  }
-  return box;
-}
-
-/** Whether the coordinates lie in the box (a relative tolerance absorbs float round-off). */
-export function insideBox(dims: readonly SearchDimension[], box: SearchBox, coords: Record<string, number>, tolerance = 1e-9): boolean {
-  return dims.every((d) => {
-    const r = box[d.path];
-    const c = coords[d.path];
-    if (r === undefined || typeof c !== 'number') return false;
-    if ('indices' in r) return r.indices.includes(c);
-    const tol = tolerance * Math.max(1, Math.abs(r.low), Math.abs(r.high));
-    return c >= r.low - tol && c <= r.high + tol;
-  });
-}
-
-function mix(h: number, x: number): number {
+/** A 32-bit hash step (seeds of trials, Hyperband brackets). */
+export function mix(h: number, x: number): number {
   let z = (h ^ (x >>> 0)) >>> 0;
   z = Math.imul(z ^ (z >>> 16), 0x7feb352d) >>> 0;
   z = Math.imul(z ^ (z >>> 15), 0x846ca68b) >>> 0;

@@ -138,7 +138,7 @@ describe('config/validate', () => {
         mode: 'min',
         rounds: 1,
         keepTop: 5,
-        earlyTermination: { type: 'none', graceEpochs: 5 },
+        earlyTermination: { type: 'none', graceEpochs: 5, eta: 3 },
       });
     });
 

@@ -1,0 +1,82 @@
+/**
+ * Ranking trials and the sampling-space boxes they span: one definition for the search policy
+ * (src/engine/search/policy.ts), the advice (./search-advice.ts) and the views. Pure.
+ *
+ * Boxes live in sampling space (log10 x for `log`, log10(1 − x) for `oneMinusLog`, x for
+ * `uniform` and `int`, the index for `choice`): a range per continuous or integer dimension, a
+ * set of indices per choice.
+ */
+import type { SearchBox, SearchDimension, TrialState } from './search-protocol';
+
+export type SearchMode = 'min' | 'max';
+
+/** What ranking needs of a trial (a TrialRecord has all of it). */
+export interface RankedTrial {
+  id: number;
+  round: number;
+  state: TrialState;
+  metric: number | null;
+}
+
+/** `a` is better than `b` (NaN is worse than anything). */
+export function better(a: number, b: number, mode: SearchMode): boolean {
+  if (Number.isNaN(a)) return false;
+  if (Number.isNaN(b)) return true;
+  return mode === 'max' ? a > b : a < b;
+}
+
+/** Sort order of two metrics, best first (NaN last). */
+export function compareMetrics(a: number, b: number, mode: SearchMode): number {
+  return better(a, b, mode) ? -1 : better(b, a, mode) ? 1 : 0;
+}
+
+/** Finished trials with a metric, of one round when `round` is given, best first; ties go to the lower id. */
+export function rankFinished<T extends RankedTrial>(trials: readonly T[], mode: SearchMode, round?: number): T[] {
+  return trials
+    .filter((t) => t.state === 'finished' && t.metric !== null && (round === undefined || t.round === round))
+    .sort((a, b) => compareMetrics(a.metric!, b.metric!, mode) || a.id - b.id);
+}
+
+/** The whole space as a box (round 0 samples in it). */
+export function fullBox(dims: readonly SearchDimension[]): SearchBox {
+  const box: SearchBox = {};
+  for (const d of dims) {
+    box[d.path] = d.scale === 'choice' ? { indices: (d.choices ?? []).map((_, i) => i) } : { low: d.low, high: d.high };
+  }
+  return box;
+}
+
+/**
+ * The bounding box, in sampling space, of some trials' coordinates: [min, max] per continuous
+ * dimension, the same rounded to whole numbers for `int` (never empty), and the set of chosen
+ * indices per `choice` dimension. With no points it is the whole space.
+ */
+export function boxOf(dims: readonly SearchDimension[], points: readonly Record<string, number>[]): SearchBox {
+  if (points.length === 0) return fullBox(dims);
+  const box: SearchBox = {};
+  for (const d of dims) {
+    const cs = points.map((p) => p[d.path]).filter((c) => typeof c === 'number' && Number.isFinite(c));
+    if (cs.length === 0) {
+      box[d.path] = fullBox([d])[d.path];
+    } else if (d.scale === 'choice') {
+      box[d.path] = { indices: [...new Set(cs.map((c) => Math.round(c)))].sort((a, b) => a - b) };
+    } else if (d.scale === 'int') {
+      box[d.path] = { low: Math.round(Math.min(...cs)), high: Math.round(Math.max(...cs)) };
+    } else {
+      box[d.path] = { low: Math.min(...cs), high: Math.max(...cs) };
+    }
+  }
+  return box;
+}
+
+/** Whether the coordinates lie in the box (a relative tolerance absorbs float round-off). */
+export function insideBox(dims: readonly SearchDimension[], box: SearchBox, coords: Record<string, number>, tolerance = 1e-9): boolean {
+  return dims.every((d) => {
+    const r = box[d.path];
+    const c = coords[d.path];
+    if (r === undefined || typeof c !== 'number') return false;
+    if ('indices' in r) return r.indices.includes(c);
+    const tol = tolerance * Math.max(1, Math.abs(r.low), Math.abs(r.high));
+    return c >= r.low - tol && c <= r.high + tol;
+  });
+}
