@@ -149,6 +149,8 @@ export type EngineCommand =
   | { type: 'gradientCheck'; requestId?: string }
   | { type: 'evaluateTest' }
   | { type: 'checkpoint' }
+  /** Pause (with a checkpoint) once this epoch is done: a search's ASHA rung, exact whatever the IPC delay. */
+  | { type: 'pauseAt'; epoch: number }
   | { type: 'shutdown' };
 
 // ───────────────────────── engine → host ─────────────────────────
@@ -189,7 +191,7 @@ export type Wire<T> = T & { v: number };
 
 const COMMAND_TYPES = new Set<EngineCommand['type']>([
   'start', 'resumeFromCheckpoint', 'pause', 'resume', 'step', 'stop', 'setLearningRate', 'gradientCheck',
-  'evaluateTest', 'checkpoint', 'shutdown',
+  'evaluateTest', 'checkpoint', 'pauseAt', 'shutdown',
 ]);
 
 /** Structural check of an incoming command; returns a reason when it must be rejected. */
@@ -199,6 +201,9 @@ export function validateCommand(msg: unknown): { ok: true; command: EngineComman
   const m = envelope.message;
   if (m.type === 'step' && !(Number.isInteger(m.iterations) && (m.iterations as number) > 0)) {
     return { ok: false, reason: 'step needs a positive integer "iterations"' };
+  }
+  if (m.type === 'pauseAt' && !(Number.isInteger(m.epoch) && (m.epoch as number) > 0)) {
+    return { ok: false, reason: 'pauseAt needs a positive integer "epoch"' };
   }
   if (m.type === 'setLearningRate' && !(typeof m.value === 'number' && Number.isFinite(m.value) && m.value > 0)) {
     return { ok: false, reason: 'setLearningRate needs a positive finite "value"' };

@@ -197,7 +197,8 @@ describe('engine child process (IPC)', function () {
     engine.child.send({ v: 99, type: 'start' });
     engine.child.send({ v: PROTOCOL_VERSION, type: 'launchMissiles' });
     engine.child.send({ v: PROTOCOL_VERSION, type: 'step', iterations: -3 });
-    await engine.until('three warnings', () => engine.of('log').filter((l) => l.level === 'warning').length === 3);
+    engine.child.send({ v: PROTOCOL_VERSION, type: 'pauseAt', epoch: 0 });
+    await engine.until('four warnings', () => engine.of('log').filter((l) => l.level === 'warning').length === 4);
     assert.equal(engine.of('runInfo').length, 0);
     engine.send({ type: 'shutdown' });
     assert.equal((await engine.exited).code, 0);

@@ -218,6 +218,31 @@ describe('trainer', function () {
     assert.ok(Math.abs(epochs[3].learningRate - 0.5 * 3 / 4) < 1e-12);
   });
 
+  it('pauseAt: pauses on its own right after that epoch, with a checkpoint there; resumed, the run is the same', async () => {
+    const json = experiment();
+    const full = await train(json);
+    const dir = tempDir();
+    const rec = new Recorder();
+    const session = await startSession({ config: json, runDir: dir }, rec);
+    session.trainer.command({ type: 'pauseAt', epoch: 2 });
+    const done = session.trainer.run();
+    for (let i = 0; i < 500 && !rec.of('state').some((e) => e.state === 'paused'); i++) await new Promise((r) => setTimeout(r, 5));
+    const paused = rec.of('state').find((e) => e.state === 'paused')!;
+    assert.equal(paused.epoch, 2);
+    const perEpoch = rec.of('epoch')[0].summary.iteration;
+    assert.equal(paused.iteration, 2 * perEpoch, 'not one iteration of epoch 3');
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(rec.of('metrics').flatMap((m) => m.costs).length, 2 * perEpoch, 'it waits');
+    const cp = JSON.parse(read(dir, 'checkpoints/latest.json')) as { epoch: number; batchInEpoch: number };
+    assert.deepEqual([cp.epoch, cp.batchInEpoch], [2, 0]);
+    session.trainer.command({ type: 'resume' });
+    const summary = await done;
+    session.folder.close();
+    assert.equal(summary.epochs, 6);
+    const curve = (r: Recorder): unknown[] => r.of('epoch').map((e) => ({ ...e.summary, seconds: 0 }));
+    assert.deepEqual(curve(rec), curve(full.rec), 'the same epochs as without the pause');
+  });
+
   it('resuming from a checkpoint continues the same curve, bit for bit', async () => {
     const json = experiment({ training: { epochs: 6, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, backend: 'ts', checkpointEvery: 1 } });
     const full = await train(json);

@@ -51,6 +51,7 @@ export class FakeTrial implements TrialHandle {
   private readonly eventListeners: ((e: EngineEvent) => void)[] = [];
   private readonly exitListeners: ((x: TrialExit) => void)[] = [];
   private paused = false;
+  private pauseAt: number | null = null;
   private ended = false;
   private timer: NodeJS.Timeout | null = null;
   readonly commands: string[] = [];
@@ -96,6 +97,12 @@ export class FakeTrial implements TrialHandle {
       this.finish('finished');
       return;
     }
+    if (this.pauseAt !== null && this.epoch >= this.pauseAt) {
+      this.pauseAt = null;
+      this.paused = true;
+      this.emit({ type: 'state', state: 'paused', iteration: this.epoch * 10, epoch: this.epoch });
+      return;
+    }
     this.schedule();
   }
 
@@ -126,8 +133,13 @@ export class FakeTrial implements TrialHandle {
     for (const l of this.eventListeners) l(e);
   }
 
-  send(command: { type: 'pause' | 'resume' | 'stop' }): void {
+  send(command: { type: 'pause' | 'resume' | 'stop' } | { type: 'pauseAt'; epoch: number }): void {
     this.commands.push(command.type);
+    if (command.type === 'pauseAt') {
+      // As the engine: queued before the run starts, so in place before the first epoch.
+      this.pauseAt = command.epoch;
+      return;
+    }
     setImmediate(() => {
       if (this.ended) return;
       switch (command.type) {

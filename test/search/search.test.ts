@@ -244,4 +244,40 @@ describe('search with real engine processes', function () {
     assert.ok(done.trials.every((t) => t.state === 'finished'));
     assert.equal(resolveConfig(readJson(out)).training.optimizer.learningRate, done.trials.find((t) => t.best)!.values[LR]);
   });
+  it('the CLI with asha: trials wait at their rung exactly, the promoted ones resume from their checkpoints; --json says so', async () => {
+    // One at a time: the arrival order at the rungs, hence the whole search, is the same every run.
+    const configPath = write(moonsSearch({ trials: 9, parallel: 1, epochsPerTrial: 9, earlyTermination: { type: 'asha', eta: 3, minEpochs: 1 } }));
+    const runs = path.join(dir, 'runs');
+    const child = spawn(process.execPath, [path.join(DIST, 'cli.js'), 'search', configPath, '--runs', runs, '--json'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    assert.equal(await new Promise((r) => child.on('exit', r)), 0, out);
+    const events = out.trim().split('\n').map((l) => JSON.parse(l) as SearchEvent);
+    const logs = events.filter((e): e is Extract<SearchEvent, { type: 'log' }> => e.type === 'log').map((e) => e.message);
+    assert.ok(logs.some((m) => /^trial-\d+ paused at rung 1 \(epoch 1\)/.test(m)), logs.join('\n'));
+    assert.ok(logs.some((m) => /^trial-\d+ promoted past rung \d \(epoch \d\)/.test(m)), logs.join('\n'));
+    const info = events.find((e): e is Extract<SearchEvent, { type: 'searchInfo' }> => e.type === 'searchInfo')!;
+    assert.deepEqual(info.earlyTermination, { type: 'asha', graceEpochs: 5, eta: 3, minEpochs: 1 });
+    const finished = events.find((e): e is Extract<SearchEvent, { type: 'finished' }> => e.type === 'finished')!;
+    const file = readSearchFile(finished.dir);
+    assertConsistent(file);
+    // A trial that waited at a rung and was promoted later: a second engine continued its run folder.
+    const resumed = file.trials.filter((t) => t.attempts >= 2 && (t.promotions ?? []).length > 0);
+    assert.ok(resumed.length > 0, JSON.stringify(file.trials.map((t) => [t.name, t.state, t.epoch, t.attempts])));
+    for (const t of resumed) {
+      const events = fs.readFileSync(path.join(t.runDir!, 'events.jsonl'), 'utf8');
+      assert.match(events, /"resumedFrom":\{[^}]*"epoch":[13]/, `${t.name} resumed from its rung's checkpoint`);
+      assert.equal(t.curve.length, t.epoch);
+    }
+    for (const t of file.trials.filter((x) => x.state === 'pruned')) {
+      assert.ok([1, 3].includes(t.epoch), `${t.name} stopped at epoch ${t.epoch}: a rung, not later`);
+      const summary = readJson<RunSummary>(path.join(t.runDir!, 'summary.json'));
+      assert.equal(summary.epochs, t.epoch, 'the engine stopped exactly at the rung');
+    }
+    const best = file.trials.find((t) => t.best)!;
+    assert.equal(best.state, 'finished');
+    assert.equal(best.epoch, 9);
+    assert.ok(file.budget!.epochs < file.budget!.randomEpochs / 2, `${file.budget!.epochs} of ${file.budget!.randomEpochs} epochs`);
+  });
 });

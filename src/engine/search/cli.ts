@@ -6,13 +6,16 @@
  */
 import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
-import type {
-  SearchDimension,
-  SearchEvent,
-  SearchInfo,
-  SearchProgress,
-  TrialRecord,
+import type { EarlyTerminationConfig } from '../../shared/config';
+import {
+  searchBudget,
+  type SearchDimension,
+  type SearchEvent,
+  type SearchInfo,
+  type SearchProgress,
+  type TrialRecord,
 } from '../../shared/search-protocol';
+import { rungPlan } from '../../shared/search-rungs';
 import { exportBest } from './export';
 import { SearchRunner, type SearchResult } from './runner';
 import { formatValue } from './sampling';
@@ -51,6 +54,16 @@ function describeDimension(d: SearchDimension): string {
   }
 }
 
+/** The rule in one line: `asha (η = 3): rungs at epochs 1, 3, 9` … */
+export function describeRule(rule: EarlyTerminationConfig, epochsPerTrial: number): string {
+  if (rule.type === 'median') return `median stopping after ${rule.graceEpochs} grace epochs`;
+  const plan = rungPlan(rule, epochsPerTrial);
+  if (!plan) return '';
+  const rungs = (r: number[]): string => (r.length ? r.join(', ') : 'none: to the end');
+  if (plan.kind === 'asha') return `asha (η = ${plan.eta}): a trial waits at each rung unless it is in the top 1/${plan.eta}; rungs at epochs ${rungs(plan.brackets[0])}`;
+  return `hyperband (η = ${plan.eta}), ${plan.brackets.length} brackets with rungs at epochs ${plan.brackets.map((b, i) => `[${i}] ${rungs(b)}`).join(' · ')}`;
+}
+
 class SearchReporter {
   private bar: SingleBar | null = null;
   private info: SearchInfo | null = null;
@@ -85,6 +98,8 @@ class SearchReporter {
           + `ranked by ${e.metric} (${better} is better)`);
         const width = Math.max(...e.space.map((d) => d.path.length));
         for (const d of e.space) console.log(`  ${d.path.padEnd(width)}  ${describeDimension(d)}`);
+        const rule = e.earlyTermination ? describeRule(e.earlyTermination, e.epochsPerTrial) : '';
+        if (rule) console.log(`early termination: ${rule}`);
         console.log(`search folder: ${e.dir}`);
         if (process.stdout.isTTY) {
           this.bar = new SingleBar({
@@ -161,6 +176,10 @@ class SearchReporter {
     const counts = new Map<string, number>();
     for (const t of file.trials) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
     console.log(`${result.state === 'stopped' ? 'search stopped' : 'search finished'}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`);
+    const budget = searchBudget(file.trials);
+    if (budget.randomEpochs > 0) {
+      console.log(`epochs: ${budget.epochs} trained of the ${budget.randomEpochs} a plain random search would train (${((100 * budget.epochs) / budget.randomEpochs).toFixed(0)} %)`);
+    }
     if (result.best) {
       console.log(`best: ${result.best.name}, ${result.best.metricName} ${metricText(result.best.metric)} (run folder ${result.best.runDir})`);
       for (const d of file.space) {

@@ -23,7 +23,7 @@ export interface TrialExit {
 /** A started trial: commands in, engine events out, one exit. */
 export interface TrialHandle {
   readonly pid?: number;
-  send(command: Extract<EngineCommand, { type: 'pause' | 'resume' | 'stop' }> | TrialEngineCommand): void;
+  send(command: Extract<EngineCommand, { type: 'pause' | 'resume' | 'stop' | 'pauseAt' }> | TrialEngineCommand): void;
   /** Ends the process at once (the run folder keeps what was written). */
   kill(): void;
   onEvent(listener: (event: EngineEvent) => void): void;
@@ -122,7 +122,7 @@ class ForkedTrial implements TrialHandle {
     }
   }
 
-  send(command: Extract<EngineCommand, { type: 'pause' | 'resume' | 'stop' }> | TrialEngineCommand): void {
+  send(command: Extract<EngineCommand, { type: 'pause' | 'resume' | 'stop' | 'pauseAt' }> | TrialEngineCommand): void {
     this.post(command);
   }
 

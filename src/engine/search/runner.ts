@@ -36,9 +36,9 @@ import { setPath } from '../config/paths';
 import { resolveConfig, resolveConfigText } from '../config/validate';
 import { createRunDir } from '../run/run-folder';
 import { defaultRunsDir } from '../run/session';
-import { rungPlan } from '../../shared/search-rungs';
+import { rungPlan, rungsOf } from '../../shared/search-rungs';
 import { ForkLauncher, type TrialExit, type TrialHandle, type TrialLauncher, type TrialStart } from './launcher';
-import { bracketFor, decide, nextRoundBox, rankFinished, valueAt, type Decision, type PolicyEvent } from './policy';
+import { bracketFor, decide, nextRoundBox, rankFinished, rungsPassed, valueAt, type Decision, type PolicyEvent } from './policy';
 import { boxOf, dimensionsOf, sampleTrial, searchSeed } from './sampling';
 import { readSearchFile, writeSearchFile } from './search-file';
 
@@ -96,6 +96,10 @@ interface LiveTrial {
   prune: string | null;
   /** ASHA/Hyperband: stopped to wait at a rung (the trial stays `paused` without a process). */
   rungPause: boolean;
+  /** ASHA/Hyperband: the rung epoch at which the engine pauses on its own (`pauseAt`), null: none ahead. */
+  pauseAt: number | null;
+  /** The engine paused itself at a rung: its `paused` state is the search's, not the user's. */
+  autoPaused: boolean;
   stop: boolean;
   diverged: string | null;
   timer: NodeJS.Timeout | null;
@@ -538,12 +542,25 @@ export class SearchRunner {
     delete t.error;
     const handle = this.launcher.launch(start);
     const live: LiveTrial = {
-      handle, ready: false, pending: [], summary: null, error: null, sawRunInfo: false, resumed: resumable, kill: false, prune: null, rungPause: false, stop: false, diverged: null, timer: null,
+      handle, ready: false, pending: [], summary: null, error: null, sawRunInfo: false, resumed: resumable, kill: false, prune: null, rungPause: false, pauseAt: null, autoPaused: false, stop: false, diverged: null, timer: null,
     };
     this.live.set(t.id, live);
     handle.onEvent((e) => this.onEngineEvent(t, live, e));
     handle.onExit((x) => this.onExit(t, live, x));
+    this.armRung(t, live);
     this.setState(t, 'running', 'started');
+  }
+
+  /**
+   * ASHA/Hyperband: tells the engine to pause itself at the trial's next rung, so that it stops
+   * exactly there whatever the IPC delay (a small net trains many epochs in one round trip). Sent
+   * at once: the engine queues commands that arrive while it sets the run up.
+   */
+  private armRung(t: TrialRecord, live: LiveTrial): void {
+    const plan = rungPlan(this.file.earlyTermination, this.file.epochsPerTrial);
+    const next = rungsOf(plan, t.bracket).slice(rungsPassed(t)).find((r) => r > t.epoch);
+    live.pauseAt = next ?? null;
+    if (next !== undefined) live.handle.send({ type: 'pauseAt', epoch: next });
   }
 
   /** Sends a control command, or holds it until the engine can take it. */
@@ -588,7 +605,8 @@ export class SearchRunner {
           const pending = live.pending.splice(0);
           for (const type of pending.includes('stop') ? (['stop'] as const) : pending) live.handle.send({ type });
         }
-        if (e.state === 'paused' && t.state === 'running') this.setState(t, 'paused');
+        if (e.state === 'paused' && live.autoPaused) live.autoPaused = false;
+        else if (e.state === 'paused' && t.state === 'running') this.setState(t, 'paused');
         else if (e.state === 'running' && t.state === 'paused') this.setState(t, 'running');
         else if (e.state === 'diverged' && !live.diverged) {
           live.diverged = `diverged (NaN/Inf) at iteration ${e.iteration}, epoch ${e.epoch}; stopped by the search`;
@@ -606,8 +624,17 @@ export class SearchRunner {
         t.curve.push(value);
         t.metric = value;
         this.touch(t);
+        if (live.pauseAt !== null && t.epoch >= live.pauseAt) {
+          live.pauseAt = null;
+          live.autoPaused = true;
+        }
         if (!live.prune && !live.kill && !live.stop && !live.diverged && !live.rungPause && !this.stopping) {
           const decisions = this.consult({ type: 'epoch', trial: t.id });
+          if (live.autoPaused && !live.prune && !live.rungPause) {
+            // Went past its rung: on to the next one.
+            this.armRung(t, live);
+            live.handle.send({ type: 'resume' });
+          }
           if (decisions.some((d) => d.type === 'promote' && d.resume)) this.pump();
         }
         return;

@@ -28,7 +28,7 @@ export interface RunStore {
 export type TrainerCommand =
   | { type: 'pause' } | { type: 'resume' } | { type: 'step'; iterations: number } | { type: 'stop' }
   | { type: 'setLearningRate'; value: number } | { type: 'gradientCheck'; requestId?: string }
-  | { type: 'evaluateTest' } | { type: 'checkpoint' };
+  | { type: 'evaluateTest' } | { type: 'checkpoint' } | { type: 'pauseAt'; epoch: number };
 
 const TRAIN_MODE: ForwardMode = { training: true, dropout: true, updateRunningStats: true };
 /** How long the loop computes before it yields to the event loop (IPC, timers). */
@@ -52,6 +52,8 @@ export class Trainer {
   private paused: boolean;
   private stepCredits = 0;
   private stopRequested = false;
+  /** Pause on its own once this epoch is done (a search's ASHA rung); null: never. */
+  private pauseAtEpoch: number | null = null;
   private state: RunState = 'starting';
   private stateReason: string | undefined;
 
@@ -239,6 +241,9 @@ export class Trainer {
         case 'checkpoint':
           this.saveCheckpoint();
           break;
+        case 'pauseAt':
+          this.pauseAtEpoch = c.epoch;
+          break;
       }
     }
   }
@@ -339,6 +344,11 @@ export class Trainer {
     const snapEvery = config.diagnostics.snapshotEvery;
     const final = this.epoch === config.training.epochs || stop;
     if (snapEvery > 0 && (final || (this.epoch % snapEvery === 0 && this.due('snapshot')))) this.emitSnapshot();
+    if (this.pauseAtEpoch !== null && this.epoch >= this.pauseAtEpoch && !final && !stop) {
+      // Taken at the next gate, before the next epoch's first batch: exactly at the epoch's end.
+      this.pauseAtEpoch = null;
+      this.commands.push({ type: 'pause' });
+    }
     return stop;
   }
 

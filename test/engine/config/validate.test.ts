@@ -378,6 +378,29 @@ describe('config/validate', () => {
       assert.deepEqual(mode.map((i) => i.path), ['/search/mode']);
     });
 
+    it('checks that asha / hyperband rungs fit inside a trial', () => {
+      const rule = (earlyTermination: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+        issuesOf(() => resolveConfig(withSource({ training: { epochs: 30 }, search: { space: { 'training.optimizer.learningRate': { log: [1e-4, 0.1] } }, earlyTermination, ...extra } })));
+      const ok = resolveConfig(withSource({ training: { epochs: 30 }, search: { space: { 'training.optimizer.learningRate': { log: [1e-4, 0.1] } }, earlyTermination: { type: 'hyperband', minEpochs: 3, brackets: 3 } } }));
+      assert.deepEqual(ok.search!.earlyTermination, { type: 'hyperband', graceEpochs: 5, eta: 3, minEpochs: 3, brackets: 3 });
+      const one = (issues: ConfigIssue[]): ConfigIssue => {
+        assert.equal(issues.length, 1, JSON.stringify(issues));
+        return issues[0];
+      };
+      const tooMany = one(rule({ type: 'hyperband', minEpochs: 3, brackets: 4 }));
+      assert.equal(tooMany.path, '/search/earlyTermination/brackets');
+      assert.match(tooMany.message, /hyperband with minEpochs 3, 30 epochs and eta 3 has at most 3 brackets/);
+      assert.match(one(rule({ type: 'asha', brackets: 2 })).message, /applies to "hyperband" only/);
+      const late = one(rule({ type: 'asha', minEpochs: 10 }, { epochsPerTrial: 10 }));
+      assert.equal(late.path, '/search/earlyTermination/minEpochs');
+      assert.match(late.message, /asha never decides anything: minEpochs 10 is not below the 10 epochs of a trial/);
+      assert.equal(one(rule({ type: 'asha', graceEpochs: 40 })).path, '/search/earlyTermination/graceEpochs');
+      assert.match(one(rule({ type: 'asha', maxEpochs: 31 })).message, /maxEpochs 31 is more than the 30 epochs of a trial/);
+      assert.equal(one(rule({ type: 'asha', eta: 1 })).path, '/search/earlyTermination/eta');
+      // The asha fields mean nothing to the median rule.
+      assert.doesNotThrow(() => resolveConfig(withSource({ search: { space: { 'training.optimizer.learningRate': { log: [1e-4, 0.1] } }, earlyTermination: { type: 'median', minEpochs: 100 } } })));
+    });
+
     it('accepts a good search block', () => {
       const c = resolveConfig(
         withSource({
