@@ -230,6 +230,8 @@ export interface SearchInfo {
   resumed: boolean;
   /** The early-termination rule (absent from search processes of earlier versions). */
   earlyTermination?: EarlyTerminationConfig;
+  /** How many of a round's best trials span the next round's box (absent from earlier versions). */
+  keepTop?: number;
 }
 
 /** An error of the search process: an engine error's fields ('config' | 'data' | 'io' | 'usage' | 'engine'), no issue list. */

@@ -6,7 +6,9 @@
  * `uniform` and `int`, the index for `choice`): a range per continuous or integer dimension, a
  * set of indices per choice.
  */
+import type { EarlyTerminationConfig } from './config';
 import type { SearchBox, SearchDimension, TrialState } from './search-protocol';
+import { rungPlan, rungsOf } from './search-rungs';
 
 export type SearchMode = 'min' | 'max';
 
@@ -35,6 +37,40 @@ export function rankFinished<T extends RankedTrial>(trials: readonly T[], mode: 
   return trials
     .filter((t) => t.state === 'finished' && t.metric !== null && (round === undefined || t.round === round))
     .sort((a, b) => compareMetrics(a.metric!, b.metric!, mode) || a.id - b.id);
+}
+
+/** The metric at `epoch` (1-based); null when the curve does not reach it or could not measure it. */
+export function valueAt(curve: readonly (number | null)[], epoch: number): number | null {
+  return epoch >= 1 && curve.length >= epoch ? curve[epoch - 1] : null;
+}
+
+/** What the box ranking needs of a trial. */
+export interface BoxTrial extends RankedTrial {
+  curve: readonly (number | null)[];
+  bracket?: number;
+}
+
+/**
+ * The trials whose coordinates span a coarse-to-fine box, best first: the finished ones by
+ * metric; with asha/hyperband, fewer than `keepTop` trials may finish, so the pruned ones follow,
+ * those that got furthest (highest rung epoch) first, each by its value at that rung. A trial
+ * pruned by the median rule never spans a box. `round` undefined: every round.
+ */
+export function boxRanking<T extends BoxTrial>(trials: readonly T[], settings: { mode: SearchMode; rule: EarlyTerminationConfig; epochsPerTrial: number }, round?: number): T[] {
+  const finished = rankFinished(trials, settings.mode, round);
+  const plan = rungPlan(settings.rule, settings.epochsPerTrial);
+  if (!plan) return finished;
+  const reached = (t: T): { epoch: number; value: number } | null => {
+    const rungs = rungsOf(plan, t.bracket).filter((r) => valueAt(t.curve, r) !== null);
+    const epoch = rungs[rungs.length - 1];
+    return epoch === undefined ? null : { epoch, value: valueAt(t.curve, epoch)! };
+  };
+  const pruned = trials
+    .filter((t) => (round === undefined || t.round === round) && t.state === 'pruned')
+    .map((t) => ({ t, at: reached(t) }))
+    .filter((x): x is { t: T; at: { epoch: number; value: number } } => x.at !== null)
+    .sort((a, b) => b.at.epoch - a.at.epoch || compareMetrics(a.at.value, b.at.value, settings.mode) || a.t.id - b.t.id);
+  return [...finished, ...pruned.map((x) => x.t)];
 }
 
 /** The whole space as a box (round 0 samples in it). */

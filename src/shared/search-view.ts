@@ -5,6 +5,7 @@
  * the whole SearchView once, then the same events as deltas, folded with the same function.
  * A search read back from its `search.json` starts from `searchViewFromFile`.
  */
+import type { EarlyTerminationConfig } from './config';
 import {
   searchProgress,
   type SearchDimension, type SearchEvent, type SearchFile, type SearchMetric, type SearchProgress, type SearchRound,
@@ -36,6 +37,9 @@ export interface SearchView {
   rounds: number;
   parallel: number;
   epochsPerTrial: number;
+  /** How many of a round's best trials span the next round's box. */
+  keepTop: number;
+  earlyTermination: EarlyTerminationConfig;
   space: SearchDimension[];
   /** One entry per round opened so far, by index. */
   roundBoxes: SearchRound[];
@@ -60,7 +64,8 @@ const MAX_ERRORS = 10;
 export function emptySearchView(dir: string, name = '', configPath = ''): SearchView {
   return {
     dir, name, configPath, state: 'starting', live: false, external: false, metric: 'devError', mode: 'min',
-    trialsPerRound: 0, rounds: 1, parallel: 1, epochsPerTrial: 0, space: [], roundBoxes: [], trials: [], bestTrial: null,
+    trialsPerRound: 0, rounds: 1, parallel: 1, epochsPerTrial: 0, keepTop: 5, earlyTermination: { type: 'none', graceEpochs: 5 },
+    space: [], roundBoxes: [], trials: [], bestTrial: null,
     progress: null, errors: [], logs: [], exported: null,
   };
 }
@@ -74,6 +79,8 @@ export function searchViewFromFile(file: SearchFile, dir: string, status: Omit<S
   view.rounds = file.rounds;
   view.parallel = file.parallel;
   view.epochsPerTrial = file.epochsPerTrial;
+  view.keepTop = file.keepTop;
+  view.earlyTermination = file.earlyTermination;
   view.space = file.space;
   view.roundBoxes = [...file.roundBoxes].sort((a, b) => a.index - b.index);
   view.trials = [...file.trials].sort((a, b) => a.id - b.id);
@@ -121,6 +128,8 @@ export function applySearchEvent(view: SearchView, event: SearchViewEvent): Sear
       view.metric = event.metric;
       view.mode = event.mode;
       view.epochsPerTrial = event.epochsPerTrial;
+      if (event.keepTop !== undefined) view.keepTop = event.keepTop;
+      if (event.earlyTermination) view.earlyTermination = event.earlyTermination;
       if (view.state === 'starting') {
         view.state = 'running';
         view.stateReason = undefined;

@@ -245,11 +245,11 @@ describe('search policy', () => {
         trace(6, [0.05, 0.05], { state: 'killed', coords: { lr: -4.5 } }),
       ];
       // Finished first (5, 1), then pruned by the furthest rung reached (3 reached epoch 3), then by their value there (4 before 2).
-      assert.deepEqual(boxRanking(traces(trials), 0).map((t) => t.id), [5, 1, 3, 4, 2]);
+      assert.deepEqual(boxRanking(trials, traces(trials), 0).map((t) => t.id), [5, 1, 3, 4, 2]);
       const next = nextRoundBox(space, traces(trials), 1, 3, { lr: { low: -5, high: 0 } });
       assert.deepEqual(next, { box: { lr: { low: -2, high: -1 } }, basedOn: [5, 1, 3], reused: false });
       const median = traces(trials, { type: 'median', graceEpochs: 1 });
-      assert.deepEqual(boxRanking(median, 0).map((t) => t.id), [5, 1], 'median-pruned trials never span a box');
+      assert.deepEqual(boxRanking(trials, median, 0).map((t) => t.id), [5, 1], 'median-pruned trials never span a box');
       const none = nextRoundBox(space, traces([trials[5]]), 1, 3, { lr: { low: -3, high: -1 } });
       assert.deepEqual(none, { box: { lr: { low: -3, high: -1 } }, basedOn: [], reused: true });
     });

@@ -13,11 +13,11 @@
  */
 import type { EarlyTerminationConfig } from '../../shared/config';
 import type { SearchBox, SearchDimension, TrialPromotion, TrialState } from '../../shared/search-protocol';
-import { better, boxOf, compareMetrics, rankFinished, type SearchMode } from '../../shared/search-ranking';
+import { better, boxOf, boxRanking, compareMetrics, rankFinished, valueAt, type SearchMode } from '../../shared/search-ranking';
 import { rungPlan, rungsOf, type RungPlan } from '../../shared/search-rungs';
 import { formatValue, mix } from './sampling';
 
-export { better, rankFinished } from '../../shared/search-ranking';
+export { better, boxRanking, rankFinished, valueAt } from '../../shared/search-ranking';
 
 /** Median stopping needs at least this many completed trials to compare with. */
 export const MEDIAN_MIN_COMPLETED = 3;
@@ -72,35 +72,12 @@ export function bestTrial<T extends TrialTrace>(trials: readonly T[], mode: Sear
 }
 
 /**
- * The trials of a round whose coordinates span the next round's box, best first: the finished
- * ones by metric; with asha/hyperband, fewer than `keepTop` trials may finish, so the pruned ones
- * follow, those that got furthest (highest rung epoch) first, each by its value at that rung.
- * A trial pruned by the median rule never spans a box.
- */
-export function boxRanking<T extends TrialTrace>(traces: Omit<SearchTraces, 'trials'> & { trials: readonly T[] }, round: number): T[] {
-  const finished = rankFinished(traces.trials, traces.mode, round);
-  const plan = rungPlan(traces.rule, traces.epochsPerTrial);
-  if (!plan) return finished;
-  const reached = (t: T): { epoch: number; value: number } | null => {
-    const rungs = rungsOf(plan, t.bracket).filter((r) => valueAt(t.curve, r) !== null);
-    const epoch = rungs[rungs.length - 1];
-    return epoch === undefined ? null : { epoch, value: valueAt(t.curve, epoch)! };
-  };
-  const pruned = traces.trials
-    .filter((t) => t.round === round && t.state === 'pruned')
-    .map((t) => ({ t, at: reached(t) }))
-    .filter((x): x is { t: T; at: { epoch: number; value: number } } => x.at !== null)
-    .sort((a, b) => b.at.epoch - a.at.epoch || compareMetrics(a.at.value, b.at.value, traces.mode) || a.t.id - b.t.id);
-  return [...finished, ...pruned.map((x) => x.t)];
-}
-
-/**
  * Where round `index` (≥ 1) samples: the sampling-space box of the best `keepTop` trials of the
  * round before (see `boxRanking`); when none of them can span a box, the previous box again.
  */
 export function nextRoundBox(space: readonly SearchDimension[], traces: SearchTraces, index: number, keepTop: number, previous: SearchBox):
   { box: SearchBox; basedOn: number[]; reused: boolean } {
-  const top = boxRanking(traces, index - 1).slice(0, keepTop);
+  const top = boxRanking(traces.trials, traces, index - 1).slice(0, keepTop);
   if (top.length === 0) return { box: structuredClone(previous), basedOn: [], reused: true };
   return { box: boxOf(space, top.map((t) => t.coords)), basedOn: top.map((t) => t.id), reused: false };
 }
@@ -130,11 +107,6 @@ export function decide(state: SearchTraces, event: PolicyEvent): Decision[] {
 }
 
 const isEnded = (s: TrialState): boolean => s === 'finished' || s === 'killed' || s === 'failed' || s === 'stopped' || s === 'pruned';
-
-/** The metric at `epoch` (1-based); null when the curve does not reach it or could not measure it. */
-export function valueAt(curve: readonly (number | null)[], epoch: number): number | null {
-  return epoch >= 1 && curve.length >= epoch ? curve[epoch - 1] : null;
-}
 
 // ── median stopping ──
 

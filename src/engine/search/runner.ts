@@ -253,7 +253,7 @@ export class SearchRunner {
     return {
       dir: this.dir, name: f.name, configPath: f.configPath, space: structuredClone(f.space), trials: f.trialsPerRound,
       rounds: f.rounds, parallel: f.parallel, metric: f.metric, mode: f.mode, epochsPerTrial: f.epochsPerTrial, resumed: this.resumed,
-      earlyTermination: { ...f.earlyTermination },
+      earlyTermination: { ...f.earlyTermination }, keepTop: f.keepTop,
     };
   }
 
