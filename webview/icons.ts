@@ -18,6 +18,8 @@ const PATHS = {
   add: 'M7.25 2h1.5v5.25H14v1.5H8.75V14h-1.5V8.75H2v-1.5h5.25z',
   export: 'M8 1.5 11.7 5.2l-1 1L8.75 4.3V10h-1.5V4.3L5.3 6.2l-1-1zM2.5 9h1.5v3.5h8V9h1.5v5h-11z',
   file: 'M3 1.5h6.4L13 5.1v9.4H3zm1.5 1.5v10h7V6H8.5V3z',
+  promote: 'M8 1.5 13 6.5l-1.05 1.05-3.2-3.2V14.5h-1.5V4.35l-3.2 3.2L3 6.5z',
+  table: 'M1.5 2.5h13v11h-13zM3 4v2h4.25V4zm5.75 0v2H13V4zM3 7.5v2h4.25v-2zm5.75 0v2H13v-2zM3 11v1h4.25v-1zm5.75 0v1H13v-1z',
 } as const;
 
 export type IconName = keyof typeof PATHS;

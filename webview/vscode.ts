@@ -16,6 +16,9 @@ export interface UiState {
   /** Smoothing β of the cost chart; undefined = the host's `settings.smoothing`. */
   beta?: number;
   logScale?: boolean;
+  /** The search view: its search folder, and its parallel-coordinates brushes and axis order (checked by the view). */
+  searchDir?: string;
+  searchParallel?: unknown;
 }
 
 interface VsCodeApi {
@@ -65,6 +68,8 @@ export function loadUiState(): UiState {
   if (typeof o.runId === 'string') out.runId = o.runId;
   if (typeof o.runDir === 'string') out.runDir = o.runDir;
   if (Array.isArray(o.runIds)) out.runIds = o.runIds.filter((x): x is string => typeof x === 'string');
+  if (typeof o.searchDir === 'string') out.searchDir = o.searchDir;
+  if (o.searchParallel !== undefined) out.searchParallel = o.searchParallel;
   return out;
 }
 

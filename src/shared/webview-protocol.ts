@@ -28,9 +28,9 @@ export type HostToWebview =
 export type ControlCommand = 'pause' | 'resume' | 'step' | 'stop' | 'gradientCheck' | 'evaluateTest';
 
 /** What the search view asks of one trial. */
-export type TrialCommand = 'pause' | 'resume' | 'kill' | 'openDashboard';
+export type TrialCommand = 'pause' | 'resume' | 'kill' | 'openDashboard' | 'promote';
 /** What the search view asks of the whole search. */
-export type SearchControlCommand = 'addTrials' | 'stop' | 'resume' | 'exportBest' | 'openExperiment';
+export type SearchControlCommand = 'addTrials' | 'stop' | 'resume' | 'exportBest' | 'openExperiment' | 'exportCsv';
 
 /** Most trials one "Add" may ask for. */
 export const MAX_ADD_TRIALS = 1000;
@@ -52,8 +52,8 @@ export type WebviewToHost =
   | { type: 'searchRendered'; dir: string; trials: number; done: number; running: number; best: number | null; points: number };
 
 const CONTROL = new Set<ControlCommand>(['pause', 'resume', 'step', 'stop', 'gradientCheck', 'evaluateTest']);
-const TRIAL_COMMANDS = new Set<TrialCommand>(['pause', 'resume', 'kill', 'openDashboard']);
-const SEARCH_CONTROL = new Set<SearchControlCommand>(['addTrials', 'stop', 'resume', 'exportBest', 'openExperiment']);
+const TRIAL_COMMANDS = new Set<TrialCommand>(['pause', 'resume', 'kill', 'openDashboard', 'promote']);
+const SEARCH_CONTROL = new Set<SearchControlCommand>(['addTrials', 'stop', 'resume', 'exportBest', 'openExperiment', 'exportCsv']);
 
 const trialId = (x: unknown): x is number => Number.isInteger(x) && (x as number) > 0 && (x as number) <= 1_000_000;
 const count = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 1_000_000;

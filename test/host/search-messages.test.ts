@@ -14,10 +14,10 @@ import { emptySearchView } from '../../src/shared/search-view';
 describe('host: search view messages', () => {
   it('accepts well-formed search messages', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'searchTrial', command: 'kill', id: 3 }), { type: 'searchTrial', command: 'kill', id: 3 });
-    for (const command of ['pause', 'resume', 'kill', 'openDashboard']) {
+    for (const command of ['pause', 'resume', 'kill', 'openDashboard', 'promote']) {
       assert.deepEqual(parseWebviewMessage({ type: 'searchTrial', command, id: 1 }), { type: 'searchTrial', command, id: 1 });
     }
-    for (const command of ['stop', 'resume', 'exportBest', 'openExperiment', 'addTrials']) {
+    for (const command of ['stop', 'resume', 'exportBest', 'openExperiment', 'addTrials', 'exportCsv']) {
       assert.deepEqual(parseWebviewMessage({ type: 'searchControl', command }), { type: 'searchControl', command });
     }
     assert.deepEqual(parseWebviewMessage({ type: 'searchControl', command: 'addTrials', count: 4 }), { type: 'searchControl', command: 'addTrials', count: 4 });

@@ -249,6 +249,8 @@ describe('search runner (fake trials)', function () {
     const v = SEARCH_PROTOCOL_VERSION;
     assert.ok(validateSearchCommand({ v, type: 'start', configPath: 'x.nn.json' }).ok);
     assert.ok(validateSearchCommand({ v, type: 'killTrial', id: 3 }).ok);
+    assert.ok(validateSearchCommand({ v, type: 'promoteTrial', id: 3 }).ok);
+    assert.equal(validateSearchCommand({ v, type: 'promoteTrial' }).ok, false);
     assert.ok(validateSearchCommand({ v, type: 'exportBest', outFile: 'b.nn.json' }).ok);
     assert.match(String((validateSearchCommand({ v: 99, type: 'stop' }) as { reason: string }).reason), /protocol version/);
     assert.equal(validateSearchCommand({ v, type: 'addTrials', count: 0 }).ok, false);

@@ -1,7 +1,7 @@
 /**
  * The trials table: one row per trial (★ best, name, round, state, every sampled value, metric,
  * epoch), sortable by any column (click the header; again to reverse), with per-trial actions:
- * pause, resume, kill, open the trial's dashboard.
+ * pause, resume, kill, open the trial's dashboard, and promote a trial waiting at an ASHA rung.
  */
 import type { TrialRecord } from '../../src/shared/search-protocol';
 import {
@@ -142,6 +142,7 @@ export class TrialsTable {
       button('icon', { title: `${label} ${t.name}`, attrs: { 'data-action': action, 'data-id': t.id, 'aria-label': `${label} ${t.name}` } }, ic);
     const pause = act('pause', 'Pause', icon('pause'));
     const resume = act('resume', 'Resume', icon('play'));
+    const promote = act('promote', 'Promote', icon('promote'));
     const kill = act('kill', 'Kill', icon('kill'));
     const dashboard = act('openDashboard', 'Open the dashboard of', icon('dashboard'));
     const star = h('span', { cls: 'best-star none', title: 'Best trial so far', text: '★' });
@@ -159,15 +160,15 @@ export class TrialsTable {
       ...values,
       metric,
       h('td', { cls: 'num epoch-cell' }, epochText, h('span', { cls: 'epoch-bar', attrs: { 'aria-hidden': 'true' } }, fill)),
-      h('td', { cls: 'actions' }, h('div', { cls: 'row-actions' }, pause, resume, kill, dashboard)));
-    return { tr, key: '', star, name, badge, note, values, metric, epochText, fill, pause, resume, kill, dashboard };
+      h('td', { cls: 'actions' }, h('div', { cls: 'row-actions' }, pause, resume, promote, kill, dashboard)));
+    return { tr, key: '', star, name, badge, note, values, metric, epochText, fill, pause, resume, promote, kill, dashboard };
   }
 
   private updateRow(row: Row, view: SearchView, t: TrialRecord): void {
     const state = shownTrialState(view, t);
     const best = view.bestTrial === t.id;
     const selected = this.selected === t.id;
-    const key = `${state}|${best}|${selected}|${view.live}|${t.metric}|${t.metricName}|${t.epoch}|${t.epochs}|${t.runDir}|${t.note ?? ''}|${t.error ?? ''}`;
+    const key = `${state}|${best}|${selected}|${view.live}|${t.metric}|${t.metricName}|${t.epoch}|${t.epochs}|${t.runDir}|${t.note ?? ''}|${t.error ?? ''}|${t.pausedAtRung ?? ''}`;
     if (row.key === key) return;
     row.key = key;
     const { tr } = row;
@@ -179,8 +180,12 @@ export class TrialsTable {
     else tr.removeAttribute('aria-selected');
     row.star.classList.toggle('none', !best);
     row.name.title = t.runDir ?? 'not started yet';
-    setText(row.badge, state);
+    // Waiting at an ASHA rung: paused by the search, promoted when it makes the rung's top (or by hand).
+    const rung = state === 'paused' && t.pausedAtRung !== undefined ? t.pausedAtRung : null;
+    setText(row.badge, rung === null ? state : `paused · rung ${rung + 1}`);
     row.badge.dataset.state = state;
+    if (rung === null) delete tr.dataset.rung;
+    else tr.dataset.rung = String(rung);
     const note = t.error ?? t.note;
     row.note.replaceChildren(...(note ? [icon(t.error ? 'error' : 'info', `icon ${t.error ? 'sev-error' : 'sev-info'}`)] : []));
     row.note.title = note ?? '';
@@ -197,7 +202,12 @@ export class TrialsTable {
     const live = view.live;
     const active = state === 'running' || state === 'paused' || state === 'queued';
     row.pause.hidden = state === 'paused';
-    row.resume.hidden = state !== 'paused';
+    row.resume.hidden = state !== 'paused' || rung !== null;
+    row.promote.hidden = rung === null;
+    row.promote.disabled = !(live && rung !== null);
+    const promoteLabel = rung === null ? `Promote ${t.name}` : `Promote ${t.name} past rung ${rung + 1}: it goes on from its checkpoint`;
+    row.promote.title = promoteLabel;
+    row.promote.setAttribute('aria-label', promoteLabel);
     row.pause.disabled = !(live && (state === 'running' || state === 'queued'));
     const pauseLabel = `${state === 'queued' ? 'Hold' : 'Pause'} ${t.name}`;
     row.pause.title = pauseLabel;
@@ -221,6 +231,7 @@ interface Row {
   fill: HTMLElement;
   pause: HTMLButtonElement;
   resume: HTMLButtonElement;
+  promote: HTMLButtonElement;
   kill: HTMLButtonElement;
   dashboard: HTMLButtonElement;
 }

@@ -13,8 +13,11 @@ import { applyThemeDefaults, registerCharts } from '../charts/setup';
 import { button, h, renderIfChanged, renderScheduler, setEnabled, setText } from '../dom';
 import { icon } from '../icons';
 import { readTheme, watchTheme, type Theme } from '../theme';
-import { onHostMessage, post, saveUiState, type UiState } from '../vscode';
+import { searchBudget } from '../../src/shared/search-protocol';
+import { loadUiState, onHostMessage, post, saveUiState, type UiState } from '../vscode';
 import { card, chartBox, pngButton } from '../views/card';
+import { SearchInsights } from './insights';
+import { parseParallelState } from './parallel-model';
 import { ScatterChart } from './scatter';
 import { TrialsTable } from './table';
 
@@ -56,12 +59,13 @@ export function startSearchView(): void {
   const sRunning = stat('stat-running', 'Running');
   const sRound = stat('stat-round', 'Round');
   const sBest = stat('stat-best', 'Best');
+  const sEpochs = stat('stat-epochs', 'Epochs');
   const progress = h('div', { id: 'search-progress', cls: 'search-progress', attrs: { role: 'progressbar', 'aria-label': 'Trials done' } });
   const reason = h('div', { id: 'search-reason', cls: 'state-reason' });
   const header = h('header', { cls: 'run-header search-header' },
     h('div', { cls: 'title-row' }, name, badge, kind),
     meta,
-    h('div', { cls: 'stats' }, sDone.root, sRunning.root, sRound.root, sBest.root),
+    h('div', { cls: 'stats' }, sDone.root, sRunning.root, sRound.root, sBest.root, sEpochs.root),
     progress,
     reason);
 
@@ -74,6 +78,8 @@ export function startSearchView(): void {
   const stopBtn = button('secondary', { id: 'btn-stop-search', title: 'Stop the search: running trials checkpoint and stop; Resume continues it' }, icon('stop'), h('span', { text: 'Stop search' }));
   const resumeBtn = button('primary', { id: 'btn-resume-search', title: 'Resume the search: unfinished trials continue from their checkpoints' }, icon('play'), h('span', { text: 'Resume search' }));
   const exportBtn = button('secondary', { id: 'btn-export-best', title: 'Save the best trial\'s config as a new *.nn.json and open it' }, icon('export'), h('span', { text: 'Export best config…' }));
+  const csvBtn = button('secondary', { id: 'btn-export-csv', title: 'Save every trial (values, metric, state, epochs, run folder) as CSV' }, icon('table'), h('span', { text: 'Export CSV…' }));
+  csvBtn.addEventListener('click', () => !csvBtn.disabled && control('exportCsv'));
   const openBtn = button('icon', { id: 'btn-open-experiment', title: 'Open the experiment file', attrs: { 'aria-label': 'Open the experiment file' } }, icon('file'));
   const submitAdd = (): void => {
     if (addBtn.disabled) return;
@@ -101,7 +107,7 @@ export function startSearchView(): void {
     sep(),
     h('div', { cls: 'group' }, stopBtn, resumeBtn),
     sep(),
-    h('div', { cls: 'group' }, exportBtn),
+    h('div', { cls: 'group' }, exportBtn, csvBtn),
     h('div', { cls: 'spacer' }),
     h('div', { cls: 'group' }, openBtn));
   const banner = h('div', { id: 'search-errors', cls: 'error-banner', attrs: { role: 'alert' } });
@@ -113,12 +119,19 @@ export function startSearchView(): void {
   const scatterGrid = h('div', { id: 'scatters', cls: 'scatter-grid' });
   const table = new TrialsTable((command, id) => trial(command, id), () => schedule(true));
   const tableCount = h('span', { cls: 'card-subtitle', id: 'table-count' });
+  const saved = loadUiState();
+  const insights = new SearchInsights(theme, saved.searchDir ? parseParallelState(saved.searchParallel, saved.searchDir) : null,
+    () => view && persist(view), (chart, dataUrl) => post({ type: 'savePng', chart, dataUrl }));
 
   app.replaceChildren(h('div', { id: 'loading', cls: 'empty-state' }, h('p', { text: 'Waiting for the search…' })));
   const main = h('main', { cls: 'grid search-grid' },
     h('div', { cls: 'span-all summary-row' },
       card({ id: 'best', title: 'Best trial', subtitle: '', body: [bestBody] }),
       card({ id: 'rounds', title: 'Coarse to fine', subtitle: 'where each round samples', body: [roundsBody] })),
+    insights.adviceCard,
+    insights.parallelCard,
+    insights.importanceCard,
+    insights.curvesCard,
     h('section', { id: 'card-scatters', cls: 'span-all scatter-section', attrs: { 'aria-label': 'Metric against each hyperparameter' } }, scatterGrid),
     card({ id: 'trials', title: 'Trials', cls: 'span-all', tools: [tableCount], body: [table.root] }));
   let mounted = false;
@@ -163,6 +176,10 @@ export function startSearchView(): void {
     const best = bestTrialOf(v);
     setText(sBest.value, best ? formatMetric(best.metricName, best.metric) : '—');
     setText(sBest.sub, best ? ` ${best.name}` : '');
+    const budget = searchBudget(v.trials);
+    setText(sEpochs.value, String(budget.epochs));
+    setText(sEpochs.sub, budget.randomEpochs ? ` / ${budget.randomEpochs} (${Math.round((100 * budget.epochs) / budget.randomEpochs)} %)` : '');
+    sEpochs.root.title = 'Epochs trained, of the epochs a plain random search would train for these trials (every trial to its last epoch)';
     const frac = c.total ? c.done / c.total : 0;
     progress.setAttribute('aria-valuenow', String(Math.round(frac * 100)));
     renderIfChanged(progress, `${c.byState.finished}|${c.byState.killed + c.byState.failed + c.byState.stopped + c.byState.pruned}|${c.running + c.paused}|${c.total}`, () => {
@@ -192,6 +209,7 @@ export function startSearchView(): void {
     setEnabled(stopBtn, canControl);
     resumeBtn.hidden = !canResumeSearch(v);
     setEnabled(exportBtn, v.bestTrial !== null);
+    setEnabled(csvBtn, v.trials.length > 0);
     setEnabled(openBtn, !!v.configPath);
     const errors = v.errors.filter((e) => e.fatal || v.live).slice(-3);
     const warnings = v.logs.filter((l) => l.level === 'warning').slice(-3);
@@ -281,19 +299,24 @@ export function startSearchView(): void {
       renderBest(v);
       renderRounds(v);
       rebuildCharts(v);
+      insights.render(v, force);
+      // The parallel-coordinates brush filters the scatters and the table.
+      const shown = insights.filtered(v);
       let points = 0;
       for (const c of charts) {
-        c.chart.update(v, version, force);
+        c.chart.update(shown, version, force);
         points += c.chart.points;
       }
-      table.render(v);
+      table.render(shown);
       const c = countTrials(v.trials);
-      setText(tableCount, `${c.total} trial${c.total === 1 ? '' : 's'} · sorted by ${sortLabel(v, table.sortState.key)}${table.sortState.desc ? ' ↓' : ' ↑'}`);
+      const of = shown === v ? '' : `${shown.trials.length} of `;
+      setText(tableCount, `${of}${c.total} trial${c.total === 1 ? '' : 's'} · sorted by ${sortLabel(v, table.sortState.key)}${table.sortState.desc ? ' ↓' : ' ↑'}`);
       for (const el of [document.body, app]) {
         el.dataset.searchState = v.state;
         el.dataset.trials = String(c.total);
         el.dataset.done = String(c.done);
         el.dataset.best = v.bestTrial === null ? '' : String(v.bestTrial);
+        el.dataset.shown = String(shown.trials.length);
       }
       pendingRendered = { dir: v.dir, trials: c.total, done: c.done, running: c.running, best: v.bestTrial, points };
       const wait = lastRenderedAt + RENDERED_EVERY_MS - performance.now();
@@ -306,7 +329,7 @@ export function startSearchView(): void {
 
   const persist = (v: SearchView): void => {
     // The host's WebviewPanelSerializer reads `searchDir` to restore this view after a reload.
-    const state: UiState & { searchDir: string } = { runDir: v.dir, searchDir: v.dir };
+    const state: UiState & { searchDir: string } = { runDir: v.dir, searchDir: v.dir, searchParallel: insights.state };
     saveUiState(state);
   };
 
@@ -341,6 +364,7 @@ export function startSearchView(): void {
     theme = readTheme();
     applyThemeDefaults(theme);
     for (const c of charts) c.chart.setTheme(theme);
+    insights.setTheme(theme);
     schedule(true);
   });
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommand } from '../register';
 import type { SearchCommand, TrialEngineCommand } from '../../shared/search-protocol';
+import { trialsCsv } from '../../shared/search-csv';
 import { bestTrialOf, canResumeSearch, formatMetric, METRIC_LABEL } from '../../shared/search-view';
 import { MAX_ADD_TRIALS, type WebviewToHost } from '../../shared/webview-protocol';
 import type { EngineDiagnostics } from '../diagnostics';
@@ -299,7 +300,7 @@ export class SearchUi implements TrialRouter, vscode.Disposable {
     return this.sendTrial(search, id, type);
   }
 
-  private sendTrial(search: Search, id: number, type: 'pauseTrial' | 'resumeTrial' | 'killTrial'): boolean {
+  private sendTrial(search: Search, id: number, type: 'pauseTrial' | 'resumeTrial' | 'killTrial' | 'promoteTrial'): boolean {
     const t = search.trial(id);
     if (!t) throw new Error(`no trial ${id} in the search ${search.view.name}`);
     if (!search.live) {
@@ -405,6 +406,7 @@ export class SearchUi implements TrialRouter, vscode.Disposable {
         case 'pause': this.sendTrial(search, msg.id, 'pauseTrial'); return;
         case 'resume': this.sendTrial(search, msg.id, 'resumeTrial'); return;
         case 'kill': this.sendTrial(search, msg.id, 'killTrial'); return;
+        case 'promote': this.sendTrial(search, msg.id, 'promoteTrial'); return;
         case 'openDashboard': {
           const run = search.trialRuns.get(msg.id);
           if (!run || !t.runDir) {
@@ -421,10 +423,24 @@ export class SearchUi implements TrialRouter, vscode.Disposable {
       case 'stop': await this.stopSearch(search); return;
       case 'resume': await this.resumeSearch(search); return;
       case 'exportBest': await this.exportBest(search); return;
+      case 'exportCsv': await this.exportTrialsCsv(search); return;
       case 'openExperiment':
         if (search.view.configPath) await vscode.window.showTextDocument(vscode.Uri.file(search.view.configPath), { preview: false });
         return;
     }
+  }
+
+  /** Writes every trial as CSV (save dialog unless `target`); returns the file. */
+  async exportTrialsCsv(search: Search, target?: vscode.Uri): Promise<string | undefined> {
+    const uri = target ?? await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(search.dir || path.dirname(search.view.configPath), `${search.view.name || 'search'}-trials.csv`)),
+      filters: { CSV: ['csv'] },
+      saveLabel: 'Export Trials',
+    });
+    if (!uri) return undefined;
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(trialsCsv(search.view), 'utf8'));
+    this.d.log.info(`saved the ${search.view.trials.length} trials of ${search.view.name} to ${uri.fsPath}`);
+    return uri.fsPath;
   }
 
   private async savePng(search: Search, chart: string, dataUrl: string): Promise<void> {
