@@ -20,6 +20,8 @@ export interface AdviceInput {
   epochsPerTrial: number;
   /** Trials of the next round (for the chance that more trials beat the best). */
   trialsPerRound: number;
+  /** Rounds still to come (0: the box is for a round you would add). Default 1. */
+  roundsLeft?: number;
 }
 
 export type AdviceKind = 'boundary' | 'infeasible' | 'moreTrials' | 'nextBox';
@@ -64,7 +66,7 @@ export function adviseSearch(input: AdviceInput): SearchAdvice {
   const label = (path: string): string => labels[input.space.findIndex((d) => d.path === path)] ?? path;
   for (const b of boundaries) {
     const d = input.space.find((x) => x.path === b.path)!;
-    const range = `${formatSearchValue(d, valueOf(d, d.low))} … ${formatSearchValue(d, valueOf(d, d.high))}`;
+    const range = formatRange(d, { low: d.low, high: d.high }).slice(1, -1).replace(', ', ' … ');
     const where = b.edge === 'high' ? 'upper' : 'lower';
     const fix = b.widened
       ? `widen the range, e.g. to ${formatRange(d, b.widened)}`
@@ -79,7 +81,7 @@ export function adviseSearch(input: AdviceInput): SearchAdvice {
   const nextBox = proposeBox(input, boundaries);
   if (nextBox) {
     items.push({ kind: 'nextBox', severity: 'info',
-      message: `Next round: sample in ${describeRanges(input.space, nextBox.box, labels)}${nextBox.widened.length ? ` (widened: ${nextBox.widened.map(label).join(', ')})` : ''}, the box of trial${nextBox.basedOn.length === 1 ? '' : 's'} ${nextBox.basedOn.join(', ')}.` });
+      message: `${(input.roundsLeft ?? 1) > 0 ? 'Next round' : 'For another round (no more are planned)'}: sample in ${describeRanges(input.space, nextBox.box, labels)}${nextBox.widened.length ? ` (widened: ${nextBox.widened.map(label).join(', ')})` : ''}, the box of trial${nextBox.basedOn.length === 1 ? '' : 's'} ${nextBox.basedOn.join(', ')}.` });
   }
   return { items, boundaries, nextBox };
 }

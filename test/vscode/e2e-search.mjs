@@ -6,7 +6,10 @@
 // node with its trials), and take screenshots of the search view in a dark and a light theme into
 // test-results/ (e2e-search-*.png; with --copy-screenshot the dark one also goes to media/screenshot-search.png).
 // Mid-search it reloads the window: the search view comes back (stopped), and its Resume button
-// finishes the search.
+// finishes the search. Before the reload it brushes the metric axis of the parallel coordinates and
+// checks that the table shows exactly the brushed trials; after it, that the brush came back.
+// Last, an ASHA search (one trial at a time): a trial waits at its rung, its row's Promote button
+// sends it on, and search.json records the promotion by hand.
 //
 // usage: node test/vscode/e2e-search.mjs [--vsix FILE] [--example examples/search.moons.nn.json]
 //          [--timeout ms] [--keep] [--copy-screenshot]
@@ -53,6 +56,10 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
     earlyTermination: { type: 'none', graceEpochs: 5 } };
   example.training = { ...example.training, batchSize: 16, threads: 1 };
   fs.writeFileSync(path.join(workspace, 'search.moons.nn.json'), JSON.stringify(example, null, 2) + '\n');
+  // ASHA, one at a time: trial 1 waits at the rung (epoch 1500) until two more trials reach it.
+  const asha = { ...example, name: 'asha-moons', search: { ...example.search, parallel: 1, trials: 6, rounds: 1, epochsPerTrial: 6000,
+    earlyTermination: { type: 'asha', eta: 3, minEpochs: 1500 } } };
+  fs.writeFileSync(path.join(workspace, 'asha.moons.nn.json'), JSON.stringify(asha, null, 2) + '\n');
 
   const settings = { 'workbench.colorTheme': 'Default Dark Modern', 'editor.minimap.enabled': false };
   const { page } = await openWorkbench(track, { tmp, userDataDir, extensionsDir, workspace, settings });
@@ -85,6 +92,10 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
     if (killedId === null) throw new Error('could not kill a running trial from its row');
     mark(`trial ${killedId} killed from its row`);
 
+    // Brush the metric axis (its lower half: the better trials): the table shows exactly them.
+    const brushedBefore = await brushAndCheck(page, frame, 'metric', 0, 0.5);
+    mark(`brushed the metric axis: the table shows the ${brushedBefore.rows} brushed trials of ${brushedBefore.total}`);
+
     // Reload the window mid-search: the old extension host stops the search (its trials
     // checkpoint), the new one restores the search view from its state, shown stopped with Resume.
     const stateBefore = await frame.locator('body').getAttribute('data-search-state');
@@ -100,6 +111,11 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
     await frame.locator('body[data-search-state]').waitFor({ timeout: 60000 });
     const restored = await frame.locator('body').getAttribute('data-search-state');
     mark(`window reloaded (search was ${stateBefore}); the search view is restored: ${restored}`);
+    await frame.locator('#parallel[data-brushes="metric"]').waitFor({ timeout: 30000 });
+    const brushedAfter = await tableMatchesBrush(frame);
+    mark(`the brush came back with the view: ${brushedAfter.rows} of ${brushedAfter.total} rows`);
+    await frame.locator('#btn-clear-brush:not([disabled])').click();
+    await frame.locator('#parallel[data-brushes=""]').waitFor({ timeout: 10000 });
     if (restored === 'stopped') {
       await frame.locator('#btn-resume-search:not([hidden])').click();
       await frame.locator('body[data-search-state="running"]').waitFor({ timeout: 30000 });
@@ -155,6 +171,33 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
     await page.locator('iframe.webview.ready').first().screenshot({ path: shotLight });
     track.log(`screenshots: ${shotDark}, ${shotLight}`);
     if (opts['copy-screenshot']) fs.copyFileSync(shotDark, path.join(root, 'media', 'screenshot-search.png'));
+
+    // ASHA from the extension: a trial waits at its rung; Promote sends it on by hand.
+    await runCommandFromPalette(page, 'View: Close All Editors', { timeout: 15000 });
+    await quickOpen(page, 'asha.moons.nn.json');
+    const ashaLens = page.locator('.codelens-decoration a', { hasText: 'Search' }).first();
+    await ashaLens.waitFor({ timeout: 45000 });
+    await ashaLens.click();
+    const ashaFrame = webviewFrame(page);
+    const promote = ashaFrame.locator('tr[data-rung="0"] button[data-action="promote"]:not([disabled])').first();
+    await promote.waitFor({ timeout: 120000 });
+    const waitingId = await ashaFrame.locator('tr[data-rung="0"]').first().getAttribute('data-trial-id');
+    mark(`ASHA: trial ${waitingId} waits at rung 1`);
+    await promote.click();
+    await ashaFrame.locator(`tr[data-trial-id="${waitingId}"]:not([data-rung])`).waitFor({ timeout: 30000 });
+    const stateAfter = await ashaFrame.locator(`tr[data-trial-id="${waitingId}"]`).getAttribute('data-state');
+    mark(`Promote clicked: trial ${waitingId} is ${stateAfter}`);
+    await page.waitForTimeout(1000);
+    await screenshotFrame(ashaFrame, 'e2e-search-asha');
+    await ashaFrame.locator('#btn-stop-search:not([disabled])').click();
+    await ashaFrame.locator('body[data-search-state="stopped"], body[data-search-state="finished"]').first().waitFor({ timeout: 60000 });
+    const runs = path.join(workspace, '.gradient-lab', 'runs');
+    const ashaDir = fs.readdirSync(runs).find((d) => d.endsWith('-asha-moons-search'));
+    const file = JSON.parse(fs.readFileSync(path.join(runs, ashaDir, 'search.json'), 'utf8'));
+    const promoted = file.trials.find((t) => String(t.id) === waitingId);
+    if (!(promoted.promotions ?? []).some((p) => p.rung === 0 && p.by === 'user')) throw new Error(`search.json has no promotion by hand of trial ${waitingId}: ${JSON.stringify(promoted)}`);
+    if (file.earlyTermination.type !== 'asha') throw new Error('not an ASHA search');
+    mark(`search.json: trial ${waitingId} promoted past rung 1 by hand; epochs ${file.budget.epochs} of ${file.budget.randomEpochs}`);
     mark('done');
     return 0;
   } catch (err) {
@@ -163,3 +206,42 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
     return 1;
   }
 });
+
+/**
+ * Drags along a parallel-coordinates axis from position `from` to `to` (0 = bottom, 1 = top), as a
+ * person brushes it, then checks that the table shows exactly the trials the brush keeps.
+ */
+async function brushAndCheck(page, frame, axis, from, to) {
+  const area = frame.locator(`rect.pc-brush-area[data-axis="${axis}"]`);
+  await area.scrollIntoViewIfNeeded();
+  const box = await area.boundingBox();
+  if (!box) throw new Error(`no brush area for the ${axis} axis`);
+  const x = box.x + box.width / 2;
+  // The area reaches 4 px beyond the axis at both ends (in the SVG's units, about as many pixels).
+  const y = (p) => box.y + 4 + (1 - p) * (box.height - 8);
+  await page.mouse.move(x, y(from) - 1);
+  await page.mouse.down();
+  await page.mouse.move(x, y(to), { steps: 12 });
+  await page.mouse.up();
+  await frame.locator(`#parallel[data-brushes="${axis}"]`).waitFor({ timeout: 10000 });
+  return tableMatchesBrush(frame);
+}
+
+/** The table's rows are the trials the brush keeps (the lines not faded out), fewer than all of them. */
+async function tableMatchesBrush(frame) {
+  for (let attempt = 0; ; attempt++) {
+    // Read the table, the chart and the counts in one go: a live search re-renders in between.
+    const seen = await frame.locator('body').evaluate(() => ({
+      brushed: document.getElementById('parallel')?.dataset.brushed ?? '',
+      rows: [...document.querySelectorAll('table.trials-table tbody tr[data-trial-id]')].map((r) => r.getAttribute('data-trial-id')).sort(),
+      lines: [...document.querySelectorAll('#parallel path.pc-line:not(.out)')].map((l) => l.getAttribute('data-trial-id')).sort(),
+      total: Number(document.body.dataset.trials),
+      shown: Number(document.body.dataset.shown),
+    }));
+    const ok = seen.brushed !== '' && Number(seen.brushed) === seen.rows.length && seen.shown === seen.rows.length
+      && seen.rows.length < seen.total && JSON.stringify(seen.rows) === JSON.stringify(seen.lines);
+    if (ok) return { rows: seen.rows.length, total: seen.total };
+    if (attempt >= 20) throw new Error(`the table does not show the brushed trials: ${JSON.stringify(seen)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -49,6 +49,7 @@ describe('search advice', () => {
     assert.deepEqual(advice.nextBox!.widened, [LR]);
     assert.deepEqual(advice.nextBox!.box[LR], { low: -1.2, high: 0.5 });
     assert.deepEqual(advice.nextBox!.box[B1], box[B1]);
+    assert.match(adviseSearch(input(edgeSearch(), { roundsLeft: 0 })).items.find((i) => i.kind === 'nextBox')!.message, /^For another round \(no more are planned\): sample in /);
     assert.match(advice.items.find((i) => i.kind === 'nextBox')!.message, /^Next round: sample in learningRate \[6\.31e-2, 3\.16e0\] · beta1 \[0\.9206, 0\.9450\] · keepProb \[0\.55, 0\.64\] · activation ∈ \{relu, tanh\} \(widened: learningRate\), the box of trials 1, 2, 3\.$/);
   });
 
@@ -58,7 +59,7 @@ describe('search advice', () => {
     const b = boundaryWarnings(SPACE, trials.slice(0, 3));
     assert.deepEqual(b.map((x) => [x.path, x.edge, x.widened]), [[B1, 'high', { low: -2.5, high: -1 }], [KEEP, 'high', null]]);
     const advice = adviseSearch(input(trials));
-    assert.ok(advice.items.some((i) => /upper edge of beta1 .*widen the range, e\.g\. to \[0\.900, 0\.99684\]/.test(i.message)), advice.items.map((i) => i.message).join('\n'));
+    assert.ok(advice.items.some((i) => /upper edge of beta1 \(3 of the 3 best in the outer 10 % of 0\.900 … 0\.9900\): widen the range, e\.g\. to \[0\.900, 0\.99684\]/.test(i.message)), advice.items.map((i) => i.message).join('\n'));
     assert.ok(advice.items.some((i) => /upper edge of keepProb .*it is already at the largest value it can take/.test(i.message)));
   });
 

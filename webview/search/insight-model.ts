@@ -22,7 +22,7 @@ export interface ImportanceModel {
 
 /** A key that changes when a trial's result changes (not on every epoch of a running trial). */
 export function resultsKey(view: SearchView): string {
-  return `${view.space.map((d) => d.path).join('|')}|${view.mode}|${view.keepTop}|${view.earlyTermination.type}|`
+  return `${view.space.map((d) => d.path).join('|')}|${view.mode}|${view.keepTop}|${view.earlyTermination.type}|${view.rounds - view.roundBoxes.length}|`
     + view.trials.map((t) => `${t.id}:${t.state}:${t.state === 'running' ? '' : t.metric}:${t.curve.length}:${t.pausedAtRung ?? ''}`).join(',');
 }
 
@@ -46,5 +46,6 @@ export function adviceItems(view: SearchView): Advice[] {
   return adviseSearch({
     space: view.space, trials: view.trials, mode: view.mode, metric: view.metric, keepTop: view.keepTop,
     earlyTermination: view.earlyTermination, epochsPerTrial: view.epochsPerTrial, trialsPerRound: view.trialsPerRound,
+    roundsLeft: view.rounds - view.roundBoxes.length,
   }).items;
 }

@@ -36,6 +36,8 @@ export class ParallelCoordinates {
   private kept: Set<number> | null = null;
   private key = '';
   private width = 800;
+  /** A brush or an axis is being dragged: redraws wait (they would replace the element that has the pointer). */
+  private dragging = false;
 
   constructor(private theme: Theme, private state: ParallelState, private readonly onChange: (state: ParallelState) => void) {
     this.root.append(this.svgEl);
@@ -77,7 +79,7 @@ export class ParallelCoordinates {
     this.refilter();
     const key = `${this.width}|${this.theme.kind}|${JSON.stringify(this.state)}|${view.metric}|${view.bestTrial}|${view.live}|`
       + view.trials.map((t) => `${t.id}:${t.state}:${t.metric}`).join(',');
-    if (!force && key === this.key) return;
+    if ((!force && key === this.key) || this.dragging) return;
     this.key = key;
     this.draw();
   }
@@ -225,6 +227,7 @@ export class ParallelCoordinates {
     let preview: SVGRectElement | null = null;
     area.addEventListener('pointerdown', (e) => {
       area.setPointerCapture(e.pointerId);
+      this.dragging = true;
       start = e.clientY;
       e.preventDefault();
     });
@@ -244,11 +247,13 @@ export class ParallelCoordinates {
       if (start === null) return;
       const from = start;
       start = null;
+      this.dragging = false;
       preview?.remove();
       preview = null;
       const moved = Math.abs(e.clientY - from);
       if (moved < 3) {
         if (this.state.brushes[a.key]) this.change(setBrush(this.state, a.key, null));
+        else this.redraw();
         return;
       }
       this.change(setBrush(this.state, a.key, brushBetween(a, this.positionAt(from), this.positionAt(e.clientY))));
@@ -256,6 +261,8 @@ export class ParallelCoordinates {
     area.addEventListener('pointerup', end);
     area.addEventListener('pointercancel', () => {
       start = null;
+      this.dragging = false;
+      this.redraw();
       preview?.remove();
       preview = null;
     });
@@ -272,6 +279,7 @@ export class ParallelCoordinates {
     let shift = 0;
     label.addEventListener('pointerdown', (e) => {
       label.setPointerCapture(e.pointerId);
+      this.dragging = true;
       start = e.clientX;
       shift = 0;
       e.preventDefault();
@@ -282,14 +290,21 @@ export class ParallelCoordinates {
       shift = (e.clientX - start) * (r.width > 0 ? this.width / r.width : 1);
       group.setAttribute('transform', `translate(${shift.toFixed(1)},0)`);
     });
-    label.addEventListener('pointerup', () => {
+    const drop = (): void => {
       if (start === null) return;
       start = null;
+      this.dragging = false;
       group.setAttribute('transform', 'translate(0,0)');
       const n = axes.length;
       const gap = n > 1 ? (this.width - 2 * SIDE) / (n - 1) : 1;
       const to = Math.max(0, Math.min(n - 1, Math.round(index + shift / gap)));
       if (to !== index) this.change(moveAxis(this.axes, this.state, a.key, to));
+      else this.redraw();
+    };
+    label.addEventListener('pointerup', drop);
+    label.addEventListener('pointercancel', () => {
+      shift = 0;
+      drop();
     });
     label.addEventListener('keydown', (e) => {
       const to = e.key === 'ArrowLeft' ? index - 1 : e.key === 'ArrowRight' ? index + 1 : null;
