@@ -197,6 +197,18 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
     const promoted = file.trials.find((t) => String(t.id) === waitingId);
     if (!(promoted.promotions ?? []).some((p) => p.rung === 0 && p.by === 'user')) throw new Error(`search.json has no promotion by hand of trial ${waitingId}: ${JSON.stringify(promoted)}`);
     if (file.earlyTermination.type !== 'asha') throw new Error('not an ASHA search');
+    // Export CSV: the host asks where (VS Code's save dialog, its default path: the search folder) and writes every trial.
+    await ashaFrame.locator('#btn-export-csv:not([disabled])').click();
+    const dialog = page.locator('.quick-input-widget input[type="text"]');
+    await dialog.waitFor({ timeout: 15000 });
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Enter');
+    const csvFile = path.join(runs, ashaDir, 'asha-moons-trials.csv');
+    for (let i = 0; i < 60 && !fs.existsSync(csvFile); i++) await page.waitForTimeout(250);
+    const csv = fs.readFileSync(csvFile, 'utf8').trim().split('\r\n');
+    if (!csv[0].startsWith('trial,id,round,state,training.optimizer.learningRate') || csv.length !== 7) throw new Error(`unexpected CSV: ${csv.slice(0, 3).join(' | ')} (${csv.length} lines)`);
+    if (!csv.some((l) => l.startsWith(`trial-00${waitingId},`) && l.includes('1@1500 by hand'))) throw new Error(`the CSV does not show trial ${waitingId} promoted by hand`);
+    mark(`Export CSV wrote ${csv.length - 1} trials to ${path.basename(csvFile)}`);
     mark(`search.json: trial ${waitingId} promoted past rung 1 by hand; epochs ${file.budget.epochs} of ${file.budget.randomEpochs}`);
     mark('done');
     return 0;
@@ -212,9 +224,12 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
  * person brushes it, then checks that the table shows exactly the trials the brush keeps.
  */
 async function brushAndCheck(page, frame, axis, from, to) {
+  // A live search redraws the chart when a trial reports: scroll its card (which stays), then
+  // measure the axis (re-measured if it was just redrawn; the redrawn one sits at the same place).
+  await frame.locator('#card-parallel').scrollIntoViewIfNeeded();
   const area = frame.locator(`rect.pc-brush-area[data-axis="${axis}"]`);
-  await area.scrollIntoViewIfNeeded();
-  const box = await area.boundingBox();
+  let box = null;
+  for (let i = 0; i < 20 && !box; i++) box = await area.boundingBox({ timeout: 2000 }).catch(() => null);
   if (!box) throw new Error(`no brush area for the ${axis} axis`);
   const x = box.x + box.width / 2;
   // The area reaches 4 px beyond the axis at both ends (in the SVG's units, about as many pixels).
@@ -224,7 +239,10 @@ async function brushAndCheck(page, frame, axis, from, to) {
   await page.mouse.move(x, y(to), { steps: 12 });
   await page.mouse.up();
   await frame.locator(`#parallel[data-brushes="${axis}"]`).waitFor({ timeout: 10000 });
-  return tableMatchesBrush(frame);
+  const seen = await tableMatchesBrush(frame);
+  // The lower half of the metric axis holds at least the best trial.
+  if (seen.rows < 1) throw new Error('the brush kept no trial');
+  return seen;
 }
 
 /** The table's rows are the trials the brush keeps (the lines not faded out), fewer than all of them. */
