@@ -6,7 +6,7 @@
 // node with its trials), and take screenshots of the search view in a dark and a light theme into
 // test-results/ (e2e-search-*.png; with --copy-screenshot the dark one also goes to media/screenshot-search.png).
 // Mid-search it reloads the window: the search view comes back (stopped), and its Resume button
-// finishes the search. Before the reload it brushes the metric axis of the parallel coordinates and
+// finishes the search. Before the reload it brushes the learning-rate axis of the parallel coordinates and
 // checks that the table shows exactly the brushed trials; after it, that the brush came back.
 // Last, an ASHA search (one trial at a time): a trial waits at its rung, its row's Promote button
 // sends it on, and search.json records the promotion by hand.
@@ -92,9 +92,10 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
     if (killedId === null) throw new Error('could not kill a running trial from its row');
     mark(`trial ${killedId} killed from its row`);
 
-    // Brush the metric axis (its lower half: the better trials): the table shows exactly them.
-    const brushedBefore = await brushAndCheck(page, frame, 'metric', 0, 0.5);
-    mark(`brushed the metric axis: the table shows the ${brushedBefore.rows} brushed trials of ${brushedBefore.total}`);
+    // Brush the learning-rate axis (its upper half, 10^-2.5 … 0.1): the table shows exactly those trials.
+    const LR_AXIS = 'training.optimizer.learningRate';
+    const brushedBefore = await brushAndCheck(page, frame, LR_AXIS, 0.5, 1);
+    mark(`brushed the learningRate axis: the table shows the ${brushedBefore.rows} brushed trials of ${brushedBefore.total}`);
 
     // Reload the window mid-search: the old extension host stops the search (its trials
     // checkpoint), the new one restores the search view from its state, shown stopped with Resume.
@@ -111,9 +112,12 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
     await frame.locator('body[data-search-state]').waitFor({ timeout: 60000 });
     const restored = await frame.locator('body').getAttribute('data-search-state');
     mark(`window reloaded (search was ${stateBefore}); the search view is restored: ${restored}`);
-    await frame.locator('#parallel[data-brushes="metric"]').waitFor({ timeout: 30000 });
+    await frame.locator(`#parallel[data-brushes="${LR_AXIS}"]`).waitFor({ timeout: 30000 });
     const brushedAfter = await tableMatchesBrush(frame);
-    mark(`the brush came back with the view: ${brushedAfter.rows} of ${brushedAfter.total} rows`);
+    // The same range of learning rates: the trials it kept still show (the search may have added round 2's).
+    const lost = brushedBefore.ids.filter((id) => !brushedAfter.ids.includes(id));
+    if (lost.length) throw new Error(`after the reload the brush no longer keeps trials ${lost.join(', ')}`);
+    mark(`the brush came back with the view: ${brushedAfter.rows} of ${brushedAfter.total} rows, the ${brushedBefore.rows} from before among them`);
     await frame.locator('#btn-clear-brush:not([disabled])').click();
     await frame.locator('#parallel[data-brushes=""]').waitFor({ timeout: 10000 });
     if (restored === 'stopped') {
@@ -240,7 +244,6 @@ async function brushAndCheck(page, frame, axis, from, to) {
   await page.mouse.up();
   await frame.locator(`#parallel[data-brushes="${axis}"]`).waitFor({ timeout: 10000 });
   const seen = await tableMatchesBrush(frame);
-  // The lower half of the metric axis holds at least the best trial.
   if (seen.rows < 1) throw new Error('the brush kept no trial');
   return seen;
 }
@@ -258,7 +261,7 @@ async function tableMatchesBrush(frame) {
     }));
     const ok = seen.brushed !== '' && Number(seen.brushed) === seen.rows.length && seen.shown === seen.rows.length
       && seen.rows.length < seen.total && JSON.stringify(seen.rows) === JSON.stringify(seen.lines);
-    if (ok) return { rows: seen.rows.length, total: seen.total };
+    if (ok) return { rows: seen.rows.length, total: seen.total, ids: seen.rows };
     if (attempt >= 20) throw new Error(`the table does not show the brushed trials: ${JSON.stringify(seen)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
