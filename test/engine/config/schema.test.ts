@@ -29,6 +29,10 @@ const OPTIONAL = new Set([
   '#/properties/search',
   '#/properties/search/properties/epochsPerTrial',
   '#/properties/search/properties/seed',
+  // Derived when absent: graceEpochs (at least 1), the trial's epochs, every bracket (docs/search.md).
+  '#/properties/search/properties/earlyTermination/properties/minEpochs',
+  '#/properties/search/properties/earlyTermination/properties/maxEpochs',
+  '#/properties/search/properties/earlyTermination/properties/brackets',
 ]);
 
 const ANNOTATIONS = ['markdownDescription', 'enumDescriptions', 'markdownEnumDescriptions', 'defaultSnippets'];
