@@ -156,6 +156,8 @@ export interface SearchFile {
   roundBoxes: SearchRound[];
   trials: TrialRecord[];
   bestTrial: number | null;
+  /** asha/hyperband: the rung epochs of each bracket (for readers; the policy derives them from `earlyTermination`). */
+  rungs?: number[][];
   /** Epochs trained vs a plain random search, as of the last write (absent in files of earlier versions). */
   budget?: SearchBudget;
   /** The experiment as written in the file (JSON, comments dropped): the base of every trial and of the export. */

@@ -108,6 +108,7 @@ describe('ASHA and Hyperband in the runner (fake trials)', function () {
     assert.ok(file.budget!.epochs < 60, `${file.budget!.epochs} epochs used`);
     assert.equal(file.trials.find((t) => t.best)!.state, 'finished');
     assert.deepEqual(file.earlyTermination, { type: 'asha', graceEpochs: 5, eta: 3, minEpochs: 1 });
+    assert.deepEqual(file.rungs, [[1, 3]]);
   });
 
   it('promote by hand: a trial waiting at a rung goes on at once (before trials that never ran)', async () => {

@@ -194,6 +194,8 @@ export class SearchRunner {
       bestTrial: null,
       experiment: parseJson(text).value,
     };
+    const plan = rungPlan(file.earlyTermination, file.epochsPerTrial);
+    if (plan) file.rungs = plan.brackets;
     const runner = new SearchRunner(dir, file, options, false);
     lockSearch(dir);
     runner.openRound(0);
