@@ -198,12 +198,15 @@ async function shoot() {
       check(attrs.epoch === String(finalView.epoch) && attrs.state === 'running', `body data-epoch/data-state (${attrs.epoch}, ${attrs.state})`);
       const ids = ['#epoch', '#cost', '#state', '#btn-pause', '#btn-resume', '#btn-step', '#btn-stop', '#lr-input', '#btn-set-lr',
         '#btn-gradcheck', '#btn-test', '#chart-cost', '#chart-error', '#chart-grad', '#chart-ratio', '#chart-lr', '#gradcheck',
-        '#verdict', '#boundary', '#confusion'];
+        '#verdict', '#boundary', '#confusion', '#chart-act-mean', '#chart-act-std', '#chart-act-saturated', '#chart-act-dead'];
       const missing = await p.evaluate((list) => list.filter((s) => !document.querySelector(s)), ids);
       check(missing.length === 0, `stable ids present${missing.length ? ` (missing ${missing.join(' ')})` : ''}`);
       check((await p.textContent('#epoch')) === String(finalView.epoch), '#epoch shows the epoch');
       check(await p.evaluate(() => document.querySelector('#gradcheck tr[data-band="bug"]') !== null), 'gradient check shows the bug tensor');
       check((await p.evaluate(() => document.querySelectorAll('#flags li').length)) === finalView.flags.length, 'all flags listed');
+      check(/NaN/.test(await p.textContent('#grad-axis-note')), 'the gradient-norm axis note counts the NaN');
+      await p.click('#act-mean-outliers');
+      check(await p.evaluate(() => document.getElementById('act-std-outliers').checked), '"ignore outliers" toggles both activation charts');
       await shot(p, 'dashboard-dark');
       for (const id of ['card-cost', 'card-grad', 'card-gradcheck']) {
         const file = path.join(outDir, `webview-${id}-dark.png`);
