@@ -68,7 +68,14 @@ const compareBatches = [];
 for (let i = liveCut; i < liveAll.length; i += 40) compareBatches.push(liveAll.slice(i, i + 40));
 const gradCheck = finalView.gradientChecks[0];
 const settings = { smoothing: 0.6, maxPoints: 2000 };
-const feed = encodeNonFinite({ snapshot, batches, compare, compareBatches, settings, gradCheck });
+// Diagnose: the real engine's report card on the digits example (seconds, no run folder).
+const { diagnose } = await tsImport('../../src/engine/diagnostics/diagnose.ts', import.meta.url);
+const { loadExperiment } = await tsImport('../../src/engine/config/validate.ts', import.meta.url);
+const digits = path.join(root, 'examples', 'digits.softmax.nn.json');
+const report = await diagnose(loadExperiment(digits), { configPath: digits });
+const diagnoseState = { kind: 'diagnose', file: digits, fileName: 'digits.softmax.nn.json', runId: null, runLive: false, phase: 'done',
+  progress: null, report, lrFind: report.lrFind, error: null, applied: null };
+const feed = encodeNonFinite({ snapshot, batches, compare, compareBatches, settings, gradCheck, diagnose: diagnoseState });
 
 // ── the page, as the host writes it ──
 const dir = mkdtempSync(path.join(tmpdir(), 'gl-webview-dev-'));
@@ -91,7 +98,7 @@ let cspSource = '';
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   let file = null;
-  const m = /^\/(dashboard|sidebar|compare)\.html$/.exec(url.pathname);
+  const m = /^\/(dashboard|sidebar|compare|diagnose)\.html$/.exec(url.pathname);
   if (m) {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(page(m[1], cspSource));
@@ -120,7 +127,7 @@ const cleanup = () => {
 };
 
 if (serveOnly) {
-  for (const v of ['dashboard', 'sidebar', 'compare']) console.log(`${cspSource}/${v}.html?theme=dark   (theme=dark|light|hc, interval=ms between posts)`);
+  for (const v of ['dashboard', 'sidebar', 'compare', 'diagnose']) console.log(`${cspSource}/${v}.html?theme=dark   (theme=dark|light|hc, interval=ms between posts)`);
   process.on('SIGINT', () => {
     cleanup();
     process.exit(0);
@@ -318,6 +325,20 @@ async function shoot() {
       check(Array.isArray(saved.runIds) && saved.runIds.length === 3, `compare state keeps runIds for the serializer (${JSON.stringify(saved.runIds)})`);
       await shot(p, `compare-${theme}`);
       check(consoleErrors.length === 0, `compare (${theme}) without console errors${consoleErrors.length ? `: ${consoleErrors.join(' | ')}` : ''}`);
+      await p.close();
+    }
+    // Diagnose: the report card and the range test's chart; Apply posts the action.
+    for (const theme of ['dark', 'light']) {
+      const { p, consoleErrors } = await open('diagnose', theme, { width: 1280, height: 900 });
+      await p.waitForFunction(() => (window.__posted ?? []).some((m) => m.type === 'diagnoseRendered' && m.phase === 'done'), null, { timeout: 30_000 });
+      const r = await p.evaluate(() => window.__posted.filter((m) => m.type === 'diagnoseRendered').pop());
+      check(r.checks.length === 8 && r.checks.every((c) => c.status === 'pass'), `diagnose (${theme}): 8 cards, all pass (${r.checks.map((c) => c.status).join(',')})`);
+      check(r.lrPoints > 10 && r.suggestion > 0, `diagnose (${theme}): range-test chart with ${r.lrPoints} points, suggestion ${r.suggestion}`);
+      check((await p.evaluate(() => document.querySelectorAll('.dx-check[data-status="pass"]').length)) === 8, 'eight pass cards in the DOM');
+      await p.click('#btn-apply-lr');
+      check(await p.evaluate(() => window.__posted.some((m) => m.type === 'diagnoseAction' && m.action === 'applyLearningRate' && m.target === 'file')), 'Apply posts applyLearningRate to the file');
+      check(consoleErrors.length === 0, `diagnose (${theme}) without console errors${consoleErrors.length ? `: ${consoleErrors.join(' | ')}` : ''}`);
+      await shot(p, `diagnose-${theme}`);
       await p.close();
     }
   } finally {

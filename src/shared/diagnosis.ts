@@ -45,8 +45,12 @@ export interface LrFindResult {
   burnIn: number;
   /** The longest descending stretch of the smoothed curve (first and last point). */
   valley: { first: LrPoint; last: LrPoint } | null;
-  /** Steepest descent against log₁₀ LR inside the valley: the suggested learning rate. */
-  suggestion: (LrPoint & { slope: number }) | null;
+  /**
+   * The suggested learning rate. 'steepest': the steepest descent against log₁₀ LR inside the
+   * valley. 'beforeRise': no descent (weights already near a minimum, as mid-run), so a tenth of
+   * the rate where the loss starts rising.
+   */
+  suggestion: (LrPoint & { slope: number; rule: 'steepest' | 'beforeRise' }) | null;
   /** The lowest smoothed loss (a learning rate near it is usually too high to train with). */
   minimum: LrPoint | null;
   /** Why there is no suggestion, or how it was chosen. */
@@ -101,6 +105,11 @@ export interface DiagnoseReport {
   /** The range test's curve, when that check ran. */
   lrFind: LrFindResult | null;
   seconds: number;
+}
+
+/** A suggested learning rate rounded to two significant digits, as it is written into the file. */
+export function roundedRate(lr: number): number {
+  return Number(lr.toPrecision(2));
 }
 
 /** The worst status of a set of checks (skipped ones do not count). */

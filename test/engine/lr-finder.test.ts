@@ -74,7 +74,7 @@ describe('learning-rate range test', function () {
 
   it('suggests the steepest point of a clean descent, below its minimum', () => {
     const losses = curve(-2, -0.5);
-    const s = suggestLearningRate(RATES, debiasedEwa(losses, 0.98));
+    const s = suggestLearningRate(RATES, losses, debiasedEwa(losses, 0.98));
     assert.ok(s.suggestion, s.note);
     const target = cleanSteepest(-2, -0.5);
     assert.ok(target > -2 && target < -1, `the smoothed curve's steepest point ${target}`);
@@ -89,7 +89,7 @@ describe('learning-rate range test', function () {
     losses[12] += 0.5;
     const naive = naiveSuggestion(losses);
     assert.ok(log10(naive) < -5.5, `the naive rule picks the spike's fall (${naive})`);
-    const s = suggestLearningRate(RATES, debiasedEwa(losses, 0.98));
+    const s = suggestLearningRate(RATES, losses, debiasedEwa(losses, 0.98));
     const target = cleanSteepest(-2, -0.5);
     assert.ok(s.suggestion && Math.abs(log10(s.suggestion.lr) - target) < 0.3, `suggestion ${s.suggestion?.lr} vs 1e${target}`);
   });
@@ -100,7 +100,7 @@ describe('learning-rate range test', function () {
     for (let trial = 0; trial < 10; trial++) {
       const losses = curve(-3, 0).map((l) => l + (rng.uniform() - 0.5) * 0.2);
       const naive = naiveSuggestion(losses);
-      const s = suggestLearningRate(RATES, debiasedEwa(losses, 0.98));
+      const s = suggestLearningRate(RATES, losses, debiasedEwa(losses, 0.98));
       assert.ok(s.suggestion && Math.abs(log10(s.suggestion.lr) - target) < 0.5, `trial ${trial}: suggestion ${s.suggestion?.lr} vs 1e${target} (naive ${naive})`);
     }
   });
@@ -108,9 +108,20 @@ describe('learning-rate range test', function () {
   it('a flat curve gets no suggestion, and says why', () => {
     const rng = new Rng(7);
     const flat = RATES.map(() => 0.69 + (rng.uniform() - 0.5) * 0.002);
-    const s = suggestLearningRate(RATES, debiasedEwa(flat, 0.98));
+    const s = suggestLearningRate(RATES, flat, debiasedEwa(flat, 0.98));
     assert.equal(s.suggestion, null);
     assert.match(s.note, /never falls/);
+  });
+
+  it('mid-run (flat, then rising, with noise): no false descent; a tenth of where the loss starts rising', () => {
+    const rng = new Rng(11);
+    // Weights near a minimum: flat at 0.13 with mini-batch noise until 1e-1, then rising.
+    const losses = RATES.map((lr) => 0.13 + (rng.uniform() - 0.5) * 0.1 + (log10(lr) > -1 ? (log10(lr) + 1) * 0.5 : 0));
+    const s = suggestLearningRate(RATES, losses, debiasedEwa(losses, 0.98));
+    assert.ok(s.suggestion, s.note);
+    assert.equal(s.suggestion.rule, 'beforeRise', s.note);
+    assert.equal(s.valley, null);
+    assert.ok(log10(s.suggestion.lr) > -2.6 && log10(s.suggestion.lr) < -1.4, `suggestion ${s.suggestion.lr}`);
   });
 
   it('the longest descent is a decreasing subsequence, so a bump inside it does not cut it', () => {

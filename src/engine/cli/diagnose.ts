@@ -4,11 +4,10 @@
  * diagnose exits 1 when a check fails; lr-find exits 1 when the sweep finds no descent.
  */
 import * as fs from 'node:fs';
-import type { ConfigEdit, DiagnoseReport, LrFindOptions, LrFindResult } from '../../shared/diagnosis';
+import { roundedRate, type ConfigEdit, type DiagnoseReport, type LrFindOptions, type LrFindResult } from '../../shared/diagnosis';
 import { formatNumber as fmt } from '../../shared/series';
 import { jsonSet } from '../config/json-edit';
 import { loadExperiment } from '../config/validate';
-import { roundedRate } from '../diagnostics/checks/lr-range';
 import { diagnose } from '../diagnostics/diagnose';
 import { withLocations } from '../run/session';
 import { createRunSetup } from '../train/setup';

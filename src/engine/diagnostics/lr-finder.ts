@@ -67,7 +67,7 @@ export function lrRangeTest(target: SweepTarget, partial: Partial<LrFindOptions>
   const savedDropout = target.dropoutRng.state();
   try {
     const curve = sweep(target, options);
-    const s = suggestLearningRate(curve.lrs, curve.smoothed);
+    const s = suggestLearningRate(curve.lrs, curve.losses, curve.smoothed);
     return {
       from: context.from, iteration: context.iteration, options, optimizer: optimizer.type, batchSize: target.batchSize,
       currentLr: context.currentLr, ...curve, ...s, seconds: (Date.now() - started) / 1000,

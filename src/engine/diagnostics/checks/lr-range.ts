@@ -3,7 +3,7 @@
  * learning rate sits on its curve: past the lowest smoothed loss it is too high, at the point the
  * sweep blew up it diverges; a suggestion far above it is offered as a one-click fix.
  */
-import type { LrFindResult } from '../../../shared/diagnosis';
+import { roundedRate, type LrFindResult } from '../../../shared/diagnosis';
 import { findLearningRate } from '../../train/find-learning-rate';
 import type { Check, CheckContext, CheckOutcome } from './context';
 import { fmt } from './context';
@@ -15,11 +15,6 @@ export function lrRange(ctx: CheckContext): LrFindResult {
   return ctx.memo('lrFind', () => findLearningRate(ctx.setup, ctx.lrFind, { iteration: 0, currentLr: ctx.setup.config.training.optimizer.learningRate }));
 }
 
-/** The suggestion rounded to two significant digits, as it would be typed into the file. */
-export function roundedRate(lr: number): number {
-  return Number(lr.toPrecision(2));
-}
-
 export const lrRangeCheck: Check = {
   id: 'lrRange',
   title: 'Learning-rate range test',
@@ -29,8 +24,9 @@ export const lrRangeCheck: Check = {
     const threshold = `pass when the file's rate is below the lowest point of the smoothed curve and within ×${TOO_LOW_FACTOR} of the suggestion; a sweep that never descends fails`;
     const sweep = `sweep ${fmt(r.options.start)} → ${fmt(r.lrs[r.lrs.length - 1] ?? r.options.end)} in ${r.lrs.length} iterations${r.stop === 'end' ? '' : ` (stopped: ${r.stop === 'diverged' ? `smoothed loss > ${r.options.divergeFactor}× its best` : 'non-finite loss'})`}`;
     const values = { suggestion: r.suggestion?.lr ?? null, minimum: r.minimum?.lr ?? null, current: lr, steps: r.lrs.length };
-    if (!r.suggestion) {
-      return { status: 'fail', threshold, values, measured: `${sweep}: no suggestion — ${r.note}`,
+    if (!r.suggestion || r.suggestion.rule !== 'steepest') {
+      // From the initial weights a flat curve is no "already converged": nothing learns at any rate.
+      return { status: 'fail', threshold, values, measured: `${sweep}: no descent — ${r.note}`,
         remedy: 'The loss does not go down at any learning rate: the model or the data pipeline cannot learn (see the other checks), or the range is wrong for this optimizer.' };
     }
     const s = roundedRate(r.suggestion.lr);
