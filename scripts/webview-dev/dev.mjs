@@ -248,12 +248,14 @@ async function shoot() {
       await p.click('#btn-test');
       await p.click('#png-cost');
       await p.click('#btn-export-csv');
+      await p.click('#btn-find-lr');
       await p.waitForTimeout(700);
       const sent = (await p.evaluate(() => window.__posted)).filter((m) => m.type !== 'rendered');
       const lrs = sent.filter((m) => m.type === 'setLearningRate').map((m) => m.value);
       check(lrs.length === 1 && lrs[0] === 5e-4, `setLearningRate posted once with 5e-4 (${JSON.stringify(lrs)})`);
       const cmds = sent.filter((m) => m.type === 'control').map((m) => m.command).join(',');
       check(cmds === 'pause,step,resume,gradientCheck,evaluateTest', `control commands (${cmds})`);
+      check(sent.filter((m) => m.type === 'findLearningRate').length === 1, '"Find LR" posts findLearningRate once');
       const png = sent.find((m) => m.type === 'savePng');
       check(png && png.chart === 'cost' && png.dataUrl.startsWith('data:image/png;base64,') && png.dataUrl.length > 5000, 'savePng posts a PNG data URL');
       check(sent.some((m) => m.type === 'exportCsv'), 'exportCsv posted');
