@@ -12,7 +12,7 @@ import { evaluate } from './evaluate';
 import type { RunSetup } from './setup';
 import { checkGradients } from './check-gradients';
 import { findLearningRate } from './find-learning-rate';
-import { expectedInitialLoss } from '../diagnostics/checks/initial-loss';
+import { expectedInitialLoss, measureInitialLoss } from '../diagnostics/checks/initial-loss';
 import type { LrFindOptions } from '../../shared/diagnosis';
 
 export interface EventSink {
@@ -291,13 +291,11 @@ export class Trainer {
   }
 
   private initialCostCheck(): void {
-    const { data, net, trainGatherer, config } = this.setup;
+    const { data, config } = this.setup;
     if (data.train.task === 'regression') return;
     // −log(1/C): a network that knows nothing predicts 1/C for each class (the prior's entropy with the prior output bias).
     const { expected, label } = expectedInitialLoss(data.train, config.model.outputBias);
-    const rows = Math.min(trainGatherer.capacity, data.train.count);
-    const batch = trainGatherer.range(0, rows);
-    const cost = net.loss.forward(net.forward(batch.x, rows, { training: true, dropout: false, updateRunningStats: false }), rows, batch.y, false).cost;
+    const { cost } = measureInitialLoss(this.setup);
     const off = !(Math.abs(cost - expected) <= 0.5 * expected);
     const message = `Initial cost ${fmt(cost)} vs ${label} = ${fmt(expected)} expected for a small random init`
       + (off ? (config.model.init === 'random' && config.model.initScale > 1
