@@ -13,6 +13,7 @@ import { loadUiState, onHostMessage, post, saveUiState } from './vscode';
 import { mountCompare } from './views/compare';
 import { mountDashboard, mountSidebar } from './views/dashboard';
 import { startSearchView } from './search/view';
+import { startDiagnoseView } from './views/diagnose';
 import type { Hooks, Model, Mounted } from './views/types';
 
 type Layout = 'dashboard' | 'sidebar' | 'compare';
@@ -193,7 +194,12 @@ function start(): void {
   post({ type: 'ready' });
 }
 
-/** `data-view="search"` is the hyperparameter-search view (webview/search); the rest are run views. */
-const entry = (): void => (document.body.dataset.view === 'search' ? startSearchView() : start());
+/** `data-view="search"` is the hyperparameter-search view (webview/search), "diagnose" the report card; the rest are run views. */
+const entry = (): void => {
+  const view = document.body.dataset.view;
+  if (view === 'search') startSearchView();
+  else if (view === 'diagnose') startDiagnoseView();
+  else start();
+};
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', entry, { once: true });
 else entry();

@@ -68,7 +68,14 @@ const compareBatches = [];
 for (let i = liveCut; i < liveAll.length; i += 40) compareBatches.push(liveAll.slice(i, i + 40));
 const gradCheck = finalView.gradientChecks[0];
 const settings = { smoothing: 0.6, maxPoints: 2000 };
-const feed = encodeNonFinite({ snapshot, batches, compare, compareBatches, settings, gradCheck });
+// Diagnose: the real engine's report card on the digits example (seconds, no run folder).
+const { diagnose } = await tsImport('../../src/engine/diagnostics/diagnose.ts', import.meta.url);
+const { loadExperiment } = await tsImport('../../src/engine/config/validate.ts', import.meta.url);
+const digits = path.join(root, 'examples', 'digits.softmax.nn.json');
+const report = await diagnose(loadExperiment(digits), { configPath: digits });
+const diagnoseState = { kind: 'diagnose', file: digits, fileName: 'digits.softmax.nn.json', runId: null, runLive: false, phase: 'done',
+  progress: null, report, lrFind: report.lrFind, error: null, applied: null };
+const feed = encodeNonFinite({ snapshot, batches, compare, compareBatches, settings, gradCheck, diagnose: diagnoseState });
 
 // ── the page, as the host writes it ──
 const dir = mkdtempSync(path.join(tmpdir(), 'gl-webview-dev-'));
@@ -91,7 +98,7 @@ let cspSource = '';
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   let file = null;
-  const m = /^\/(dashboard|sidebar|compare)\.html$/.exec(url.pathname);
+  const m = /^\/(dashboard|sidebar|compare|diagnose)\.html$/.exec(url.pathname);
   if (m) {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(page(m[1], cspSource));
@@ -120,7 +127,7 @@ const cleanup = () => {
 };
 
 if (serveOnly) {
-  for (const v of ['dashboard', 'sidebar', 'compare']) console.log(`${cspSource}/${v}.html?theme=dark   (theme=dark|light|hc, interval=ms between posts)`);
+  for (const v of ['dashboard', 'sidebar', 'compare', 'diagnose']) console.log(`${cspSource}/${v}.html?theme=dark   (theme=dark|light|hc, interval=ms between posts)`);
   process.on('SIGINT', () => {
     cleanup();
     process.exit(0);
@@ -198,12 +205,15 @@ async function shoot() {
       check(attrs.epoch === String(finalView.epoch) && attrs.state === 'running', `body data-epoch/data-state (${attrs.epoch}, ${attrs.state})`);
       const ids = ['#epoch', '#cost', '#state', '#btn-pause', '#btn-resume', '#btn-step', '#btn-stop', '#lr-input', '#btn-set-lr',
         '#btn-gradcheck', '#btn-test', '#chart-cost', '#chart-error', '#chart-grad', '#chart-ratio', '#chart-lr', '#gradcheck',
-        '#verdict', '#boundary', '#confusion'];
+        '#verdict', '#boundary', '#confusion', '#chart-act-mean', '#chart-act-std', '#chart-act-saturated', '#chart-act-dead'];
       const missing = await p.evaluate((list) => list.filter((s) => !document.querySelector(s)), ids);
       check(missing.length === 0, `stable ids present${missing.length ? ` (missing ${missing.join(' ')})` : ''}`);
       check((await p.textContent('#epoch')) === String(finalView.epoch), '#epoch shows the epoch');
       check(await p.evaluate(() => document.querySelector('#gradcheck tr[data-band="bug"]') !== null), 'gradient check shows the bug tensor');
       check((await p.evaluate(() => document.querySelectorAll('#flags li').length)) === finalView.flags.length, 'all flags listed');
+      check(/NaN/.test(await p.textContent('#grad-axis-note')), 'the gradient-norm axis note counts the NaN');
+      await p.click('#act-mean-outliers');
+      check(await p.evaluate(() => document.getElementById('act-std-outliers').checked), '"ignore outliers" toggles both activation charts');
       await shot(p, 'dashboard-dark');
       for (const id of ['card-cost', 'card-grad', 'card-gradcheck']) {
         const file = path.join(outDir, `webview-${id}-dark.png`);
@@ -238,12 +248,14 @@ async function shoot() {
       await p.click('#btn-test');
       await p.click('#png-cost');
       await p.click('#btn-export-csv');
+      await p.click('#btn-find-lr');
       await p.waitForTimeout(700);
       const sent = (await p.evaluate(() => window.__posted)).filter((m) => m.type !== 'rendered');
       const lrs = sent.filter((m) => m.type === 'setLearningRate').map((m) => m.value);
       check(lrs.length === 1 && lrs[0] === 5e-4, `setLearningRate posted once with 5e-4 (${JSON.stringify(lrs)})`);
       const cmds = sent.filter((m) => m.type === 'control').map((m) => m.command).join(',');
       check(cmds === 'pause,step,resume,gradientCheck,evaluateTest', `control commands (${cmds})`);
+      check(sent.filter((m) => m.type === 'findLearningRate').length === 1, '"Find LR" posts findLearningRate once');
       const png = sent.find((m) => m.type === 'savePng');
       check(png && png.chart === 'cost' && png.dataUrl.startsWith('data:image/png;base64,') && png.dataUrl.length > 5000, 'savePng posts a PNG data URL');
       check(sent.some((m) => m.type === 'exportCsv'), 'exportCsv posted');
@@ -315,6 +327,20 @@ async function shoot() {
       check(Array.isArray(saved.runIds) && saved.runIds.length === 3, `compare state keeps runIds for the serializer (${JSON.stringify(saved.runIds)})`);
       await shot(p, `compare-${theme}`);
       check(consoleErrors.length === 0, `compare (${theme}) without console errors${consoleErrors.length ? `: ${consoleErrors.join(' | ')}` : ''}`);
+      await p.close();
+    }
+    // Diagnose: the report card and the range test's chart; Apply posts the action.
+    for (const theme of ['dark', 'light']) {
+      const { p, consoleErrors } = await open('diagnose', theme, { width: 1280, height: 900 });
+      await p.waitForFunction(() => (window.__posted ?? []).some((m) => m.type === 'diagnoseRendered' && m.phase === 'done'), null, { timeout: 30_000 });
+      const r = await p.evaluate(() => window.__posted.filter((m) => m.type === 'diagnoseRendered').pop());
+      check(r.checks.length === 8 && r.checks.every((c) => c.status === 'pass'), `diagnose (${theme}): 8 cards, all pass (${r.checks.map((c) => c.status).join(',')})`);
+      check(r.lrPoints > 10 && r.suggestion > 0, `diagnose (${theme}): range-test chart with ${r.lrPoints} points, suggestion ${r.suggestion}`);
+      check((await p.evaluate(() => document.querySelectorAll('.dx-check[data-status="pass"]').length)) === 8, 'eight pass cards in the DOM');
+      await p.click('#btn-apply-lr');
+      check(await p.evaluate(() => window.__posted.some((m) => m.type === 'diagnoseAction' && m.action === 'applyLearningRate' && m.target === 'file')), 'Apply posts applyLearningRate to the file');
+      check(consoleErrors.length === 0, `diagnose (${theme}) without console errors${consoleErrors.length ? `: ${consoleErrors.join(' | ')}` : ''}`);
+      await shot(p, `diagnose-${theme}`);
       await p.close();
     }
   } finally {

@@ -270,6 +270,8 @@
           case 'ready':
             if (params.get('empty')) {
               toWebview({ type: 'empty', message: 'No run selected. Start training an experiment (*.nn.json) or pick a run in the Runs list.' });
+            } else if (view === 'diagnose') {
+              toWebview({ type: 'diagnoseState', state: feed.diagnose });
             } else if (view === 'compare') {
               toWebview({ type: 'compare', views: feed.compare, settings: feed.settings });
               stream(feed.compareBatches, feed.compare[2].runId);
@@ -291,6 +293,12 @@
               r.id = 'gc-' + Date.now();
               r.iteration = iteration;
               hostEvent({ type: 'gradientCheck', report: r });
+            }
+            break;
+          case 'diagnoseAction':
+            if (msg.action === 'applyLearningRate') {
+              const lr = Number(feed.diagnose.lrFind.suggestion.lr.toPrecision(2));
+              toWebview({ type: 'diagnoseState', state: { ...feed.diagnose, applied: 'wrote training.optimizer.learningRate = ' + lr + ' into ' + feed.diagnose.fileName } });
             }
             break;
           case 'setLearningRate':

@@ -53,6 +53,8 @@ export interface CommandDeps {
   log: vscode.LogOutputChannel;
   /** Trials of hyperparameter searches: runs that the search process drives (src/extension/search). */
   searches?: TrialRouter;
+  /** The range test on a live run's weights (the dashboard's "Find LR"; src/extension/diagnose). */
+  lrFinder?: { findLearningRate(arg: unknown): Promise<unknown> };
 }
 
 const RESTRICTED_MESSAGE = 'Gradient Lab: training is disabled in Restricted Mode. Training runs the experiment: it reads the data files '
@@ -495,6 +497,9 @@ export class Commands implements WebviewActions {
         return;
       case 'setLearningRate':
         if (run) await this.setLearningRate(run, msg.value);
+        return;
+      case 'findLearningRate':
+        if (run) await this.d.lrFinder?.findLearningRate(run);
         return;
       case 'control':
         if (!run) {

@@ -6,6 +6,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Commands, COMMANDS } from './commands';
+import { DIAGNOSE_COMMANDS, DiagnoseUi } from './diagnose/diagnose-ui';
+import type { DiagnosePanelStats } from './ui/diagnose-panel';
 import { EngineDiagnostics } from './diagnostics';
 import { EngineProcess } from './runs/engine-process';
 import { runLabel } from './runs/format';
@@ -36,6 +38,10 @@ export interface GradientLabApi {
   searches: SearchManager;
   /** What the search view of a search folder has been sent and has reported back. */
   searchView(dir: string): ReturnType<SearchUi['viewStats']>;
+  /** What a Diagnose panel (by experiment path, or `run:<id>`) was sent and drew, for tests. */
+  diagnosePanel(key: string): DiagnosePanelStats;
+  /** Delivers a message to a Diagnose panel's host side as its webview would (tests cannot click in a webview). */
+  diagnoseMessage(key: string, message: unknown): Promise<void>;
   /** The Runs tree as VS Code sees it (roots, children, rows), for tests. */
   runsTree: { children(element?: unknown): unknown[]; item(element: unknown): vscode.TreeItem };
 }
@@ -48,21 +54,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   context.subscriptions.push(log);
   const enginePath = path.join(context.extensionPath, 'dist', 'engine.js');
 
-  const runs = new RunManager({
-    runsDir: () => resolveRunsFolder(context),
-    spawn: () => {
-      const threads = readSettings().threads;
-      const engine = new EngineProcess({
-        enginePath,
-        cwd: vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? vscode.workspace.workspaceFolders[0].uri.fsPath : undefined,
-        env: threads > 0 ? { GRADIENT_LAB_THREADS: String(threads) } : {},
-        log: (m) => log.warn(m),
-      });
-      log.info(`forked engine ${engine.pid ?? '?'} (${process.execPath} ${enginePath})`);
-      return engine;
-    },
-    log: (m) => log.info(m),
-  });
+  const spawnEngine = (): EngineProcess => {
+    const threads = readSettings().threads;
+    const engine = new EngineProcess({
+      enginePath,
+      cwd: vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? vscode.workspace.workspaceFolders[0].uri.fsPath : undefined,
+      env: threads > 0 ? { GRADIENT_LAB_THREADS: String(threads) } : {},
+      log: (m) => log.warn(m),
+    });
+    log.info(`forked engine ${engine.pid ?? '?'} (${process.execPath} ${enginePath})`);
+    return engine;
+  };
+  const runs = new RunManager({ runsDir: () => resolveRunsFolder(context), spawn: spawnEngine, log: (m) => log.info(m) });
   manager = runs;
 
   const searchPath = path.join(context.extensionPath, 'dist', 'search.js');
@@ -98,7 +101,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   const dashboards = new DashboardManager(env, hub, context.workspaceState);
   const compare = new ComparePanels(env, hub);
   const searchUi = new SearchUi({ context, runs, searches, dashboards, diagnostics, log });
-  const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, searches: searchUi });
+  const diagnose = new DiagnoseUi({ extensionUri: context.extensionUri, runs, diagnostics, log, spawnEngine });
+  const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, searches: searchUi, lrFinder: diagnose });
   env.actions = commands;
 
   const tree = new RunsTreeProvider(runs, searchUi.tree);
@@ -111,6 +115,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
     diagnostics, hub, dashboards, compare, searchUi, tree, treeView, live, statusBar, codeLens,
     ...commands.register(),
     ...searchUi.register(),
+    diagnose, ...diagnose.register(),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       // A trial's dashboard is restored by the search side (trials are not among the RunManager's runs).
       deserializeWebviewPanel: async (panel, state) => {
@@ -253,7 +258,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
     runs,
     runsFolder: () => resolveRunsFolder(context),
     enginePath,
-    commands: [...COMMANDS, ...SEARCH_COMMANDS],
+    commands: [...COMMANDS, ...SEARCH_COMMANDS, ...DIAGNOSE_COMMANDS],
+    diagnosePanel: (key) => diagnose.panels.stats(key),
+    diagnoseMessage: async (key, message) => {
+      const panel = diagnose.panels.get(key);
+      if (panel) await diagnose.panels.receive(panel, message);
+    },
     dashboard: (runId) => dashboards.stats(runId),
     diagnostics: (uri) => diagnostics.get(uri),
     statusBarText: () => statusBar.text,

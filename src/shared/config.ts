@@ -62,6 +62,8 @@ export interface ModelConfig {
   hidden: HiddenLayerConfig[];
   output: OutputKind;
   init: InitKind;
+  /** Output bias at initialisation: 0, or from the train split's class prior / target means. */
+  outputBias: 'zero' | 'prior';
   initScale: number;
   leakyReluSlope: number;
   batchNormMomentum: number;

@@ -4,6 +4,7 @@
  * of the union it belongs to. Bump PROTOCOL_VERSION on any incompatible change.
  */
 import type { ExperimentConfig } from './config';
+import { DIAGNOSE_CHECKS, type DiagnoseCheckId, type DiagnoseReport, type LrFindOptions, type LrFindResult } from './diagnosis';
 import { checkEnvelope, withoutVersion } from './envelope';
 
 export const PROTOCOL_VERSION = 1;
@@ -151,6 +152,10 @@ export type EngineCommand =
   | { type: 'checkpoint' }
   /** Pause (with a checkpoint) once this epoch is done: a search's ASHA rung, exact whatever the IPC delay. */
   | { type: 'pauseAt'; epoch: number }
+  /** Learning-rate range test on the live run's current weights, between two iterations (the run is restored after it). */
+  | { type: 'lrFind'; requestId?: string; options?: Partial<LrFindOptions> }
+  /** One-shot, in an engine with no run: Diagnose the experiment (no run folder), report, exit. */
+  | { type: 'diagnose'; configPath?: string; config?: unknown; checks?: DiagnoseCheckId[]; lrFind?: Partial<LrFindOptions>; requestId?: string }
   | { type: 'shutdown' };
 
 // ───────────────────────── engine → host ─────────────────────────
@@ -171,7 +176,10 @@ export type EngineEvent =
   | { type: 'checkpoint'; iteration: number; epoch: number; path: string }
   | { type: 'log'; level: 'info' | 'warning'; message: string }
   | { type: 'error'; error: EngineErrorInfo; fatal: boolean }
-  | { type: 'summary'; summary: RunSummary };
+  | { type: 'summary'; summary: RunSummary }
+  | { type: 'lrFind'; result: LrFindResult; requestId?: string }
+  | { type: 'diagnoseProgress'; check: DiagnoseCheckId; index: number; total: number; requestId?: string }
+  | { type: 'diagnosis'; report: DiagnoseReport; requestId?: string };
 
 export interface RunSummary {
   state: RunState;
@@ -191,7 +199,7 @@ export type Wire<T> = T & { v: number };
 
 const COMMAND_TYPES = new Set<EngineCommand['type']>([
   'start', 'resumeFromCheckpoint', 'pause', 'resume', 'step', 'stop', 'setLearningRate', 'gradientCheck',
-  'evaluateTest', 'checkpoint', 'pauseAt', 'shutdown',
+  'evaluateTest', 'checkpoint', 'pauseAt', 'shutdown', 'lrFind', 'diagnose',
 ]);
 
 /** Structural check of an incoming command; returns a reason when it must be rejected. */
@@ -211,12 +219,26 @@ export function validateCommand(msg: unknown): { ok: true; command: EngineComman
   if (m.type === 'resumeFromCheckpoint' && typeof m.runDir !== 'string') {
     return { ok: false, reason: 'resumeFromCheckpoint needs "runDir"' };
   }
+  const lrOptions = m.type === 'lrFind' ? m.options : m.type === 'diagnose' ? m.lrFind : undefined;
+  if (lrOptions !== undefined && !validLrFindOptions(lrOptions)) {
+    return { ok: false, reason: 'learning-rate range test options must be an object of positive numbers (start, end, steps, beta, divergeFactor)' };
+  }
+  if (m.type === 'diagnose' && m.checks !== undefined
+    && !(Array.isArray(m.checks) && m.checks.every((c) => (DIAGNOSE_CHECKS as readonly unknown[]).includes(c)))) {
+    return { ok: false, reason: `diagnose "checks" must list some of ${DIAGNOSE_CHECKS.join(', ')}` };
+  }
   return { ok: true, command: m as unknown as EngineCommand };
+}
+
+function validLrFindOptions(o: unknown): boolean {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return false;
+  const keys: (keyof LrFindOptions)[] = ['start', 'end', 'steps', 'beta', 'divergeFactor'];
+  return Object.entries(o).every(([k, v]) => keys.includes(k as keyof LrFindOptions) && typeof v === 'number' && Number.isFinite(v) && v >= 0);
 }
 
 const EVENT_TYPES = new Set<EngineEvent['type']>([
   'hello', 'runInfo', 'state', 'metrics', 'epoch', 'layerStats', 'flag', 'learningRate', 'gradientCheck',
-  'verdict', 'testResult', 'snapshot', 'checkpoint', 'log', 'error', 'summary',
+  'verdict', 'testResult', 'snapshot', 'checkpoint', 'log', 'error', 'summary', 'lrFind', 'diagnoseProgress', 'diagnosis',
 ]);
 
 /** Structural check of an incoming engine message (host, search process); the reason when it must be ignored. */

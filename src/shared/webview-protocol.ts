@@ -3,6 +3,7 @@
  * compare panel). The webview imports only this file and ./run-view, ./protocol (types).
  */
 import type { EngineEvent } from './protocol';
+import { DIAGNOSE_CHECKS, type CheckStatus, type DiagnoseCheckId, type DiagnoseReport, type LrFindResult } from './diagnosis';
 import type { RunView } from './run-view';
 import type { SearchView, SearchViewEvent } from './search-view';
 
@@ -23,7 +24,34 @@ export type HostToWebview =
   /** Search view: the whole search, on `ready` and whenever the host re-read it from its folder. */
   | { type: 'searchSnapshot'; view: SearchView }
   /** Search view: search events since the last post (≤ 10 posts per second), folded with `applySearchEvent`. */
-  | { type: 'searchEvents'; dir: string; events: SearchViewEvent[] };
+  | { type: 'searchEvents'; dir: string; events: SearchViewEvent[] }
+  /** Diagnose view: everything it shows, on `ready` and whenever it changes (a few posts per diagnosis). */
+  | { type: 'diagnoseState'; state: DiagnoseViewState };
+
+/** What the Diagnose / Find Learning Rate panel shows. */
+export interface DiagnoseViewState {
+  /** 'diagnose': the report card (and the range test's chart); 'lrFind': the range test alone. */
+  kind: 'diagnose' | 'lrFind';
+  /** The experiment file, and the live run whose weights were swept (a dashboard's "Find LR"). */
+  file: string | null;
+  fileName: string;
+  runId: string | null;
+  runLive: boolean;
+  phase: 'running' | 'done' | 'error' | 'cancelled';
+  progress: { check: DiagnoseCheckId; index: number; total: number } | null;
+  report: DiagnoseReport | null;
+  lrFind: LrFindResult | null;
+  error: string | null;
+  /** What the last one-click fix did ("wrote training.optimizer.learningRate = 0.018"). */
+  applied: string | null;
+}
+
+/** What the Diagnose panel asks: a check's fix, the range test's rate (into the file or the live run), a re-run. */
+export type DiagnoseAction =
+  | { action: 'fix'; check: DiagnoseCheckId }
+  | { action: 'applyLearningRate'; target: 'file' | 'run' }
+  | { action: 'rerun' }
+  | { action: 'openFile' };
 
 export type ControlCommand = 'pause' | 'resume' | 'step' | 'stop' | 'gradientCheck' | 'evaluateTest';
 
@@ -49,11 +77,34 @@ export type WebviewToHost =
   /** `count` only with `addTrials` (absent: the host asks for it). */
   | { type: 'searchControl'; command: SearchControlCommand; count?: number }
   /** The search view's own view of what it shows, for tests: rows in the table, states, best trial, points drawn. */
-  | { type: 'searchRendered'; dir: string; trials: number; done: number; running: number; best: number | null; points: number };
+  | { type: 'searchRendered'; dir: string; trials: number; done: number; running: number; best: number | null; points: number }
+  /** Dashboard: the range test on the run's current weights. */
+  | { type: 'findLearningRate' }
+  | ({ type: 'diagnoseAction' } & DiagnoseAction)
+  /** The Diagnose panel's own view of what it shows, for tests: each card's status, the chart's points and marked rate. */
+  | { type: 'diagnoseRendered'; phase: DiagnoseViewState['phase']; checks: { id: DiagnoseCheckId; status: CheckStatus }[]; lrPoints: number; suggestion: number | null };
 
 const CONTROL = new Set<ControlCommand>(['pause', 'resume', 'step', 'stop', 'gradientCheck', 'evaluateTest']);
 const TRIAL_COMMANDS = new Set<TrialCommand>(['pause', 'resume', 'kill', 'openDashboard', 'promote']);
 const SEARCH_CONTROL = new Set<SearchControlCommand>(['addTrials', 'stop', 'resume', 'exportBest', 'openExperiment', 'exportCsv']);
+
+const CHECK_IDS = new Set<unknown>(DIAGNOSE_CHECKS);
+const STATUSES = new Set<unknown>(['pass', 'warn', 'fail', 'skip']);
+const PHASES = new Set<unknown>(['running', 'done', 'error', 'cancelled']);
+
+function parseDiagnoseAction(m: Record<string, unknown>): WebviewToHost | null {
+  switch (m.action) {
+    case 'fix':
+      return CHECK_IDS.has(m.check) ? { type: 'diagnoseAction', action: 'fix', check: m.check as DiagnoseCheckId } : null;
+    case 'applyLearningRate':
+      return m.target === 'file' || m.target === 'run' ? { type: 'diagnoseAction', action: 'applyLearningRate', target: m.target } : null;
+    case 'rerun':
+    case 'openFile':
+      return { type: 'diagnoseAction', action: m.action };
+    default:
+      return null;
+  }
+}
 
 const trialId = (x: unknown): x is number => Number.isInteger(x) && (x as number) > 0 && (x as number) <= 1_000_000;
 const count = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 1_000_000;
@@ -96,6 +147,17 @@ export function parseWebviewMessage(msg: unknown): WebviewToHost | null {
       return typeof m.dir === 'string' && m.dir.length < 4096 && count(m.trials) && count(m.done) && count(m.running)
         && (m.best === null || trialId(m.best)) && count(m.points)
         ? { type: 'searchRendered', dir: m.dir, trials: m.trials, done: m.done, running: m.running, best: m.best as number | null, points: m.points } : null;
+    case 'findLearningRate':
+      return { type: 'findLearningRate' };
+    case 'diagnoseAction':
+      return parseDiagnoseAction(m);
+    case 'diagnoseRendered':
+      return PHASES.has(m.phase) && Array.isArray(m.checks) && m.checks.length <= DIAGNOSE_CHECKS.length
+        && m.checks.every((c: unknown) => typeof c === 'object' && c !== null && CHECK_IDS.has((c as { id?: unknown }).id) && STATUSES.has((c as { status?: unknown }).status))
+        && count(m.lrPoints) && (m.suggestion === null || (typeof m.suggestion === 'number' && m.suggestion > 0))
+        ? { type: 'diagnoseRendered', phase: m.phase as DiagnoseViewState['phase'],
+          checks: (m.checks as { id: DiagnoseCheckId; status: CheckStatus }[]).map((c) => ({ id: c.id, status: c.status })),
+          lrPoints: m.lrPoints, suggestion: m.suggestion as number | null } : null;
     default:
       return null;
   }

@@ -91,7 +91,7 @@ describe('trainer', function () {
     const iters = lines.filter((l) => l.kind === 'iter').map((l) => l.iteration);
     assert.deepEqual(iters, Array.from({ length: summary.iterations }, (_, i) => i + 1));
     const initial = rec.of('flag').find((f) => f.flag.kind === 'initialCost')!;
-    assert.match(initial.flag.message, /−log\(1\/2\)/);
+    assert.match(initial.flag.message, /vs ln 2 = 0.693/);
     assert.ok(rec.of('verdict').length === 6);
     assert.ok(rec.of('snapshot').some((s) => s.snapshot.boundary && s.snapshot.confusion));
   });

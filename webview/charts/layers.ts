@@ -1,6 +1,8 @@
 /**
  * Per-layer charts on log axes: ‖dW‖ with shaded vanishing/exploding bands, and the update/weight
- * ratio ‖ΔW‖/‖W‖ with a dashed 1e-3 guide. Non-finite values are red triangles on the top edge.
+ * ratio ‖ΔW‖/‖W‖ with a dashed 1e-3 guide. The axis floor is six decades below the robust maximum
+ * (./axes): values below it are drawn on the floor with hollow markers; non-finite values are red
+ * triangles on the top edge. `note` says how many of each there are.
  */
 import type { RunView } from '../../src/shared/run-view';
 import { GRAD_EXPLODING, GRAD_VANISHING, UPDATE_RATIO_GUIDE } from '../../src/shared/series';
@@ -9,12 +11,15 @@ import type { LayerField } from '../../src/shared/series';
 import type { Theme } from '../theme';
 import { StreamChart } from './base';
 import { baseOptions } from './setup';
-import type { EdgeMarker, LineOptions, XY } from './setup';
-import { positiveRange, pow10Ceil, pow10Floor, toPoints } from './common';
+import type { EdgeMarker, LineOptions } from './setup';
+import { toPoints } from './common';
+import { axisNote, clampPoints, fitLogAxis } from './axes';
 
 export class LayerChart extends StreamChart {
   private range: [number, number] | null = null;
   private readonly cache: LayerSeriesCache;
+  /** What the axis could not show in place (values under the floor, NaN/Inf), for the card. */
+  note = '';
 
   constructor(canvas: HTMLCanvasElement, theme: Theme, private readonly field: Extract<LayerField, 'gradNorm' | 'updateRatio'>) {
     super(canvas, theme);
@@ -43,30 +48,30 @@ export class LayerChart extends StreamChart {
       const series = this.cache.get(view, `${version}|${view.runId}`);
       const ds = this.ensureDatasets(series.length, () => ({ label: '', data: [] }));
       const markers: EdgeMarker[] = [];
-      const all: XY[][] = [];
+      const guide = this.field === 'gradNorm' ? [GRAD_VANISHING, GRAD_EXPLODING] : [UPDATE_RATIO_GUIDE, UPDATE_RATIO_GUIDE];
+      const axis = fitLogAxis(series.map((s) => s.ys), [guide[0] / 10, guide[1] * 10]);
+      // Band edges and the guide stay in view when they are within a decade or two of the data.
+      const reach = this.field === 'gradNorm' ? 10 : 100;
+      const lo = guide[0] < axis.min && guide[0] * reach >= axis.min ? guide[0] / 10 : axis.min;
+      const hi = guide[1] > axis.max && guide[1] <= axis.max * reach ? guide[1] * 10 : axis.max;
+      const range: [number, number] = [lo, hi];
+      let below = 0;
       for (let i = 0; i < series.length; i++) {
         const p = toPoints(series[i].xs, series[i].ys, maxPoints, this.theme.red);
+        const c = clampPoints(p.points, { min: lo, max: Infinity });
         ds[i].label = series[i].layer;
-        ds[i].data = p.points;
-        markers.push(...p.markers);
-        all.push(p.points);
+        ds[i].data = c.points;
+        markers.push(...p.markers, ...c.clamped.map((m) => ({ x: m.x, kind: m.kind, color: this.theme.muted })));
       }
+      for (const s of series) for (const y of s.ys) if (Number.isFinite(y) && y < lo) below++;
       this.annotations.markers = markers;
-      const r = positiveRange(all);
-      let range: [number, number];
+      this.note = axisNote({ below, floor: lo, nonFinite: axis.nonFinite });
       if (this.field === 'gradNorm') {
-        // Always show a sliver of both bands, so "where is danger" is visible at a glance.
-        const lo = r ? Math.min(r[0], GRAD_VANISHING) : GRAD_VANISHING;
-        const hi = r ? Math.max(r[1], GRAD_EXPLODING) : GRAD_EXPLODING;
-        range = [pow10Floor(lo) / 10, pow10Ceil(hi) * 10];
         this.annotations.bands = [
           { from: 0, to: GRAD_VANISHING, color: this.theme.bands.vanishing, label: `vanishing < ${fmtPow(GRAD_VANISHING)}` },
           { from: GRAD_EXPLODING, to: Infinity, color: this.theme.bands.exploding, label: `exploding > ${fmtPow(GRAD_EXPLODING)}` },
         ];
       } else {
-        const lo = r ? Math.min(r[0], UPDATE_RATIO_GUIDE) : UPDATE_RATIO_GUIDE / 10;
-        const hi = r ? Math.max(r[1], UPDATE_RATIO_GUIDE) : UPDATE_RATIO_GUIDE * 10;
-        range = [pow10Floor(lo), pow10Ceil(hi * 1.0001)];
         this.annotations.hlines = [{ y: UPDATE_RATIO_GUIDE, color: this.theme.muted, dash: [6, 4], label: '1e-3 (healthy)' }];
       }
       if (!this.range || range[0] !== this.range[0] || range[1] !== this.range[1]) {

@@ -17,8 +17,12 @@ export interface Band { from: number; to: number; color: string; label?: string 
 export interface HLine { y: number; color: string; dash?: number[]; label?: string }
 /** A vertical annotation line with a label at the top. */
 export interface VLine { x: number; color: string; label?: string; dash?: number[] }
-/** A non-finite value drawn as a triangle at the chart edge (top for NaN/+Inf, bottom for −Inf). */
-export interface EdgeMarker { x: number; kind: 'nan' | '+inf' | '-inf'; color: string }
+/**
+ * A value the plot cannot show where it is: non-finite ones as filled triangles at the edge (top
+ * for NaN/+Inf, bottom for −Inf); finite ones beyond the axis ('below' the log floor, or an outlier
+ * 'above'/'below' a robust extent) as hollow triangles on that edge, drawn at the edge themselves.
+ */
+export interface EdgeMarker { x: number; kind: 'nan' | '+inf' | '-inf' | 'below' | 'above'; color: string }
 export interface PointLabel { x: number; y: number; text: string; color: string }
 
 export interface GlAnnotationOptions {
@@ -152,7 +156,20 @@ const annotations: Plugin<'line'> = {
       if (!(px >= left - 1 && px <= right + 1)) continue;
       const s = 5;
       ctx.fillStyle = m.color;
+      ctx.strokeStyle = m.color;
       ctx.beginPath();
+      if (m.kind === 'below' || m.kind === 'above') {
+        // Hollow, pointing out of the plot: "there is more beyond this edge".
+        const edge = m.kind === 'below' ? bottom - 1 : top + 1;
+        const dir = m.kind === 'below' ? -1 : 1;
+        ctx.moveTo(px, edge);
+        ctx.lineTo(px - s * 0.8, edge + dir * 1.4 * s);
+        ctx.lineTo(px + s * 0.8, edge + dir * 1.4 * s);
+        ctx.closePath();
+        ctx.lineWidth = 1;
+        ctx.stroke();
+        continue;
+      }
       if (m.kind === '-inf') {
         ctx.moveTo(px, bottom - 1);
         ctx.lineTo(px - s, bottom - 1 - 1.6 * s);

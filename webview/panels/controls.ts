@@ -1,4 +1,4 @@
-/** Run controls: pause/resume (one shown at a time), step, stop, learning rate, gradient check, test. */
+/** Run controls: pause/resume (one shown at a time), step, stop, learning rate (and its range test), gradient check, test. */
 import type { RunState } from '../../src/shared/protocol';
 import type { RunView } from '../../src/shared/run-view';
 import { learningRateAt, formatNumber } from '../../src/shared/series';
@@ -34,6 +34,7 @@ export class Controls {
   private readonly lrError: HTMLElement;
   private readonly gradCheck: HTMLElement | null;
   private readonly test: HTMLElement | null;
+  private readonly findLr: HTMLElement | null;
   private state: RunState | null = null;
 
   constructor(compact: boolean, exportButtons: HTMLElement[] = []) {
@@ -77,19 +78,22 @@ export class Controls {
     if (compact) {
       this.gradCheck = null;
       this.test = null;
+      this.findLr = null;
       this.root = h('div', { cls: 'controls compact', attrs: { role: 'toolbar', 'aria-label': 'Run controls' } },
         this.pause, this.resume, this.step, this.stop);
       return;
     }
     this.gradCheck = button('btn-gradcheck', 'Gradient check', 'beaker', 'Check backprop against numerical gradients (float64, dropout off)');
     this.test = button('btn-test', 'Evaluate test', 'test', 'Evaluate on the sealed test set (each look is counted)');
+    this.findLr = button('btn-find-lr', 'Find LR', 'graph', 'Learning-rate range test on the current weights (the run is restored afterwards)');
+    onActivate(this.findLr, () => post({ type: 'findLearningRate' }));
     onActivate(this.gradCheck, c('gradientCheck'));
     onActivate(this.test, c('evaluateTest'));
     const sep = (): HTMLElement => h('span', { cls: 'toolbar-sep', attrs: { 'aria-hidden': 'true' } });
     this.root = h('div', { cls: 'controls', attrs: { role: 'toolbar', 'aria-label': 'Run controls' } },
       h('div', { cls: 'group' }, this.pause, this.resume, this.step, this.stop),
       sep(),
-      h('div', { cls: 'group lr-group' }, h('label', { cls: 'lr-label', text: 'LR', attrs: { for: 'lr-input' } }), this.lrInput, this.setLr, this.lrError),
+      h('div', { cls: 'group lr-group' }, h('label', { cls: 'lr-label', text: 'LR', attrs: { for: 'lr-input' } }), this.lrInput, this.setLr, this.findLr, this.lrError),
       sep(),
       h('div', { cls: 'group' }, this.gradCheck, this.test),
       h('div', { cls: 'spacer' }),
@@ -115,6 +119,8 @@ export class Controls {
       // host still has its engine; the host answers with an error message when it has not.
       if (this.gradCheck) setEnabled(this.gradCheck, state !== null && state !== 'crashed');
       if (this.test) setEnabled(this.test, state !== null && state !== 'crashed');
+      // The sweep runs between two iterations of the live engine: only while there is one.
+      if (this.findLr) setEnabled(this.findLr, live);
     }
     if (view && document.activeElement !== this.lrInput && !this.lrInput.value) {
       const lr = learningRateAt(view, view.iteration);

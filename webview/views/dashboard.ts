@@ -6,6 +6,7 @@ import { CostChart } from '../charts/cost';
 import { ErrorChart } from '../charts/error';
 import { LayerChart } from '../charts/layers';
 import { LrChart } from '../charts/lr';
+import { ActivationChart, type ActivationField } from '../charts/activations';
 import { Controls } from '../panels/controls';
 import { ErrorBanner, FlagList, Header } from '../panels/header';
 import { GradCheckPanel } from '../panels/gradcheck';
@@ -15,6 +16,7 @@ import { card, chartBox, pngButton } from './card';
 import { smoothingControls } from './smoothing';
 import type { SmoothingControls } from './smoothing';
 import type { Hooks, Model, Mounted } from './types';
+import type { RunView } from '../../src/shared/run-view';
 import type { StreamChart } from '../charts/base';
 
 export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, model: Model): Mounted {
@@ -34,7 +36,10 @@ export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, mod
   const gradChart = new LayerChart(grad.canvas, theme, 'gradNorm');
   const ratioChart = new LayerChart(ratio.canvas, theme, 'updateRatio');
   const lrChart = new LrChart(lr.canvas, theme);
-  const charts: StreamChart[] = [costChart, errChart, gradChart, ratioChart, lrChart];
+  const activation = activationCards(theme);
+  const charts: StreamChart[] = [costChart, errChart, gradChart, ratioChart, lrChart, ...activation.charts];
+  const gradNote = h('p', { id: 'grad-axis-note', cls: 'axis-note' });
+  const ratioNote = h('p', { id: 'ratio-axis-note', cls: 'axis-note' });
   const gradcheck = new GradCheckPanel();
   const verdict = new VerdictPanel();
   const boundary = new BoundaryPanel(theme);
@@ -53,8 +58,9 @@ export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, mod
       card({ id: 'cost', title: 'Cost', subtitle: 'per iteration · raw and smoothed', cls: 'span-2',
         tools: [smoothing.root, png('cost', 'cost', costChart)], body: [cost.box, nonFinite] }),
       card({ id: 'error', title: 'Error', subtitle: 'per epoch', tools: [png('error', 'error', errChart)], body: [err.box] }),
-      card({ id: 'grad', title: 'Gradient norm ‖dW‖', subtitle: 'per layer · log', tools: [png('grad', 'gradient norm', gradChart)], body: [grad.box] }),
-      card({ id: 'ratio', title: 'Update / weight', subtitle: '‖ΔW‖ / ‖W‖ · log', tools: [png('ratio', 'update ratio', ratioChart)], body: [ratio.box] }),
+      card({ id: 'grad', title: 'Gradient norm ‖dW‖', subtitle: 'per layer · log', tools: [png('grad', 'gradient norm', gradChart)], body: [grad.box, gradNote] }),
+      card({ id: 'ratio', title: 'Update / weight', subtitle: '‖ΔW‖ / ‖W‖ · log', tools: [png('ratio', 'update ratio', ratioChart)], body: [ratio.box, ratioNote] }),
+      ...activation.cards(png),
       card({ id: 'lr', title: 'Learning rate', subtitle: 'manual changes marked', tools: [png('lr', 'learning rate', lrChart)], body: [lr.box] }),
       card({ id: 'gradcheck', title: 'Gradient check', subtitle: 'analytic vs numerical', cls: 'span-2', body: [gradcheck.root] }),
       card({ id: 'verdict', title: 'Bias / variance', body: [verdict.root] }),
@@ -77,6 +83,9 @@ export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, mod
       errChart.update(v);
       gradChart.update(v, m.settings.maxPoints, m.version);
       ratioChart.update(v, m.settings.maxPoints, m.version);
+      setText(gradNote, gradChart.note);
+      setText(ratioNote, ratioChart.note);
+      activation.update(v, m.settings.maxPoints, m.version);
       lrChart.update(v, m.settings.maxPoints);
       gradcheck.update(v);
       verdict.update(v);
@@ -90,6 +99,65 @@ export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, mod
       boundary.setTheme(t);
       confusion.setTheme(t);
     },
+  };
+}
+
+/** Activation health (issue 9 §5): one card per statistic, one line per layer, and the outlier toggle of the linear ones. */
+function activationCards(theme: Theme): {
+  charts: ActivationChart[];
+  cards(png: (id: string, label: string, c: { toPng(): string }) => HTMLElement): HTMLElement[];
+  update(view: RunView, maxPoints: number, version: number): void;
+} {
+  const specs: { field: ActivationField; id: string; title: string; subtitle: string; empty: string }[] = [
+    { field: 'activationMean', id: 'act-mean', title: 'Activation mean', subtitle: 'per layer', empty: 'No hidden layers.' },
+    { field: 'activationStd', id: 'act-std', title: 'Activation std', subtitle: 'per layer', empty: 'No hidden layers.' },
+    { field: 'saturated', id: 'act-saturated', title: 'Saturated units', subtitle: 'tanh |a| > 0.99, sigmoid < 0.01 or > 0.99', empty: 'No tanh or sigmoid layers.' },
+    { field: 'deadRelu', id: 'act-dead', title: 'Dead ReLUs', subtitle: 'output 0 for the whole batch', empty: 'No ReLU layers.' },
+  ];
+  let ignoreOutliers = false;
+  let redraw = (): void => undefined;
+  const items = specs.map((spec) => {
+    const box = chartBox(`chart-${spec.id}`, `${spec.title} per layer`);
+    const chart = new ActivationChart(box.canvas, theme, spec.field);
+    const note = h('p', { id: `${spec.id}-axis-note`, cls: 'axis-note' });
+    const empty = h('p', { id: `${spec.id}-empty`, cls: 'empty', text: spec.empty });
+    empty.hidden = true;
+    return { spec, box, chart, note, empty };
+  });
+  const toggles: HTMLInputElement[] = [];
+  const outlierToggle = (id: string): HTMLElement => {
+    const input = h('input', { id: `${id}-outliers`, cls: 'gl-checkbox', attrs: { type: 'checkbox' } });
+    toggles.push(input);
+    input.addEventListener('change', () => {
+      ignoreOutliers = input.checked;
+      for (const other of toggles) other.checked = input.checked;
+      redraw();
+    });
+    return h('label', { cls: 'check-label', title: 'Axis from the 5th to the 95th percentile, as TensorBoard\'s "ignore outliers" (values beyond are drawn at the edge and marked)' },
+      input, h('span', { text: 'ignore outliers' }));
+  };
+  let last: { view: RunView; maxPoints: number; version: number } | null = null;
+  const update = (view: RunView, maxPoints: number, version: number): void => {
+    last = { view, maxPoints, version };
+    for (const it of items) {
+      it.chart.update(view, maxPoints, version, ignoreOutliers);
+      const none = it.chart.layers === 0 && view.info !== null;
+      it.empty.hidden = !none;
+      it.box.box.hidden = none;
+      setText(it.note, it.chart.note);
+    }
+  };
+  redraw = () => {
+    if (last) update(last.view, last.maxPoints, last.version);
+  };
+  return {
+    charts: items.map((i) => i.chart),
+    cards: (png) => items.map((it) => card({
+      id: it.spec.id, title: it.spec.title, subtitle: it.spec.subtitle,
+      tools: [...(it.spec.field === 'activationMean' || it.spec.field === 'activationStd' ? [outlierToggle(it.spec.id)] : []), png(it.spec.id, it.spec.title.toLowerCase(), it.chart)],
+      body: [it.box.box, it.empty, it.note],
+    })),
+    update,
   };
 }
 

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EngineEvent } from '../../shared/protocol';
+import type { LrFindOptions } from '../../shared/diagnosis';
 import { loadExperiment } from '../config/validate';
 import { createRunSetup } from '../train/setup';
 import { checkGradients } from '../train/check-gradients';
@@ -15,12 +16,15 @@ import { describeError, startSession } from '../run/session';
 import { HumanReporter, printGradCheck } from './report';
 import { repoExamplesDir } from './examples';
 import { runSearchCommand } from '../search/cli';
+import { diagnoseCommand, lrFindCommand } from './diagnose';
 
 const USAGE = `Usage:
   gradient-lab train <file.nn.json> [--out DIR | --runs DIR] [--epochs N] [--overfit-batch] [--json] [--quiet]
   gradient-lab gradcheck <file.nn.json> [--json]
   gradient-lab search <file.nn.json> [--runs DIR] [--parallel N] [--trials N] [--export-best OUT.nn.json] [--json]
   gradient-lab search --resume SEARCH_DIR [--parallel N] [--export-best OUT.nn.json] [--json]
+  gradient-lab diagnose <file.nn.json> [--json]
+  gradient-lab lr-find <file.nn.json> [--json] [--apply] [--start LR] [--end LR] [--steps N]
   gradient-lab demo [--runs DIR]
 
   train       trains the experiment and writes a run folder (default .gradient-lab/runs/ next to the file)
@@ -30,6 +34,13 @@ const USAGE = `Usage:
               as parallel engine processes in <runs>/<time>-<name>-search/; --trials is per round,
               --parallel 0 = all cores; Ctrl-C stops cleanly, --resume continues, --export-best
               writes the best trial's config as a new experiment file
+  diagnose    sanity checks of the experiment as configured, in seconds, no run folder: loss at init,
+              overfit 20 examples, input-independent baseline, regularisation, gradient check,
+              update/weight ratio, dead/saturated units, learning-rate range test; exit code 1
+              when a check fails
+  lr-find     learning-rate range test from the initial weights (default 1e-7 → 10 in 100 steps)
+              and its suggestion; --apply writes it to training.optimizer.learningRate in the file;
+              exit code 1 when the loss descends at no rate
   demo        trains examples/moons.nn.json and examples/digits.softmax.nn.json`;
 
 export class UsageError extends Error {}
@@ -41,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' }, runs: { type: 'string' }, epochs: { type: 'string' }, json: { type: 'boolean' },
       quiet: { type: 'boolean' }, 'overfit-batch': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       parallel: { type: 'string' }, trials: { type: 'string' }, resume: { type: 'string' }, 'export-best': { type: 'string' },
+      apply: { type: 'boolean' }, start: { type: 'string' }, end: { type: 'string' }, steps: { type: 'string' },
     },
   });
   const [command, file] = positionals;
@@ -71,6 +83,12 @@ async function main(argv: string[]): Promise<number> {
         parallel: count('parallel', values.parallel, 0), trials: count('trials', values.trials, 1),
       });
     }
+    case 'diagnose':
+      if (!file) throw new UsageError('diagnose needs an experiment file');
+      return diagnoseCommand(file, !!values.json);
+    case 'lr-find':
+      if (!file) throw new UsageError('lr-find needs an experiment file');
+      return lrFindCommand(file, { json: !!values.json, apply: !!values.apply, options: lrFindFlags(values) });
     case 'demo': {
       const examples = repoExamplesDir();
       const runs = values.runs ?? path.join(os.tmpdir(), 'gradient-lab-demo', 'runs');
@@ -83,6 +101,18 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+function lrFindFlags(values: { start?: string; end?: string; steps?: string }): Partial<LrFindOptions> {
+  const out: Partial<LrFindOptions> = {};
+  for (const name of ['start', 'end', 'steps'] as const) {
+    const raw = values[name];
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (!(Number.isFinite(n) && n > 0) || (name === 'steps' && !Number.isInteger(n))) throw new UsageError(`--${name} must be a positive ${name === 'steps' ? 'integer' : 'number'}`);
+    out[name] = n;
+  }
+  return out;
 }
 
 interface TrainFlags { out?: string; runs?: string; epochs?: number; json: boolean; quiet: boolean; overfit: boolean }

@@ -50,6 +50,23 @@ export abstract class Optimizer {
     return { type: this.type, step: this.step, slots };
   }
 
+  /**
+   * Puts back a state taken with `exportState` into the slot arrays it has now, without
+   * allocating (a WASM backend's arena never frees): used to undo a learning-rate range test.
+   * Slots created since are zeroed, which is what a first use would have allocated (slots are
+   * never removed, so every saved one still has its array).
+   */
+  restoreInPlace(state: OptimizerState): void {
+    if (state.type !== this.type) throw new Error(`cannot restore a ${state.type} state into ${this.type}`);
+    this.step = state.step;
+    for (const [key, [arr]] of this.slots) {
+      const [name, index] = key.split(':');
+      const saved = state.slots[name]?.[Number(index)];
+      if (saved) arr.set(saved);
+      else arr.fill(0);
+    }
+  }
+
   importState(state: OptimizerState): void {
     if (state.type !== this.type) throw new Error(`checkpoint optimizer is ${state.type}, config says ${this.type}`);
     this.step = state.step;

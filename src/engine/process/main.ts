@@ -8,6 +8,7 @@ import { PROTOCOL_VERSION, validateCommand, type EngineCommand, type EngineEvent
 import { describeError, resumeSession, startSession, type Session } from '../run/session';
 import { ThrottledIpcSink } from './ipc-sink';
 import type { TrainerCommand } from '../train/trainer';
+import { runDiagnoseCommand } from '../diagnostics/diagnose-command';
 
 let session: Session | null = null;
 let starting = false;
@@ -62,6 +63,11 @@ function handle(command: EngineCommand): void {
     case 'resumeFromCheckpoint':
       if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'a run is already active in this engine' } });
       void run(resumeSession(command.runDir, ipcSink, { paused: command.paused, flushMs: command.flushMs }));
+      return;
+    case 'diagnose':
+      if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'diagnose runs in an engine of its own, not beside a run' } });
+      starting = true;
+      void runDiagnoseCommand(command, ipcSink).then(exit);
       return;
     case 'shutdown':
       if (session) session.trainer.command({ type: 'stop' });

@@ -89,7 +89,7 @@ export async function resumeSession(runDir: string, sink: EventSink, options: { 
  * Config problems found after validation (e.g. a sigmoid output on 10 classes) know only their
  * JSON path: add the line and column from the file so the editor can underline them.
  */
-async function withLocations<T>(configPath: string | undefined, build: () => Promise<T>): Promise<T> {
+export async function withLocations<T>(configPath: string | undefined, build: () => Promise<T>): Promise<T> {
   try {
     return await build();
   } catch (e) {

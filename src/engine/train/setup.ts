@@ -7,6 +7,7 @@ import { subset } from '../data/subset';
 import { INFERENCE } from '../model/layers/layer';
 import type { LossKind } from '../model/losses';
 import { Network, type NetworkSpec } from '../model/network';
+import { initOutputBias } from '../model/output-bias';
 import { createOptimizer, type Optimizer } from '../optim';
 import { Rng } from '../util/rng';
 import { BatchGatherer } from './batches';
@@ -78,6 +79,7 @@ export async function createRunSetup(config: ExperimentConfig, options: { config
   const capacity = Math.max(batchSize, Math.min(EVAL_CHUNK, Math.max(data.train.count, data.dev.count, data.test.count)));
   const net = new Network(backend, spec, capacity, rngs.dropout);
   net.initialize(config.model.init, config.model.initScale, rngs.init);
+  if (config.model.outputBias === 'prior') initOutputBias(net, data.train);
   const optimizer = createOptimizer(backend, t.optimizer);
   const gatherer = (ds: Dataset): BatchGatherer | null => (ds.count > 0 ? new BatchGatherer(backend, ds, capacity) : null);
   const overfitBatch = mode === 'overfitBatch' ? subset(data.train, Int32Array.from({ length: batchSize }, (_, i) => i)) : null;

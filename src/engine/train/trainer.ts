@@ -11,6 +11,9 @@ import { EarlyStopping } from './early-stopping';
 import { evaluate } from './evaluate';
 import type { RunSetup } from './setup';
 import { checkGradients } from './check-gradients';
+import { findLearningRate } from './find-learning-rate';
+import { expectedInitialLoss, measureInitialLoss } from '../diagnostics/checks/initial-loss';
+import type { LrFindOptions } from '../../shared/diagnosis';
 
 export interface EventSink {
   emit(event: EngineEvent): void;
@@ -28,7 +31,8 @@ export interface RunStore {
 export type TrainerCommand =
   | { type: 'pause' } | { type: 'resume' } | { type: 'step'; iterations: number } | { type: 'stop' }
   | { type: 'setLearningRate'; value: number } | { type: 'gradientCheck'; requestId?: string }
-  | { type: 'evaluateTest' } | { type: 'checkpoint' } | { type: 'pauseAt'; epoch: number };
+  | { type: 'evaluateTest' } | { type: 'checkpoint' } | { type: 'pauseAt'; epoch: number }
+  | { type: 'lrFind'; requestId?: string; options?: Partial<LrFindOptions> };
 
 const TRAIN_MODE: ForwardMode = { training: true, dropout: true, updateRunningStats: true };
 /** How long the loop computes before it yields to the event loop (IPC, timers). */
@@ -244,6 +248,9 @@ export class Trainer {
         case 'pauseAt':
           this.pauseAtEpoch = c.epoch;
           break;
+        case 'lrFind':
+          this.runLrFind(c.requestId, c.options);
+          break;
       }
     }
   }
@@ -289,15 +296,13 @@ export class Trainer {
   }
 
   private initialCostCheck(): void {
-    const { data, net, trainGatherer, config } = this.setup;
+    const { data, config } = this.setup;
     if (data.train.task === 'regression') return;
-    const classes = Math.max(2, data.train.classes.length);
-    const expected = Math.log(classes); // −log(1/C): a network that knows nothing predicts 1/C for each class
-    const rows = Math.min(trainGatherer.capacity, data.train.count);
-    const batch = trainGatherer.range(0, rows);
-    const cost = net.loss.forward(net.forward(batch.x, rows, { training: true, dropout: false, updateRunningStats: false }), rows, batch.y, false).cost;
+    // −log(1/C): a network that knows nothing predicts 1/C for each class (the prior's entropy with the prior output bias).
+    const { expected, label } = expectedInitialLoss(data.train, config.model.outputBias);
+    const { cost } = measureInitialLoss(this.setup);
     const off = !(Math.abs(cost - expected) <= 0.5 * expected);
-    const message = `Initial cost ${fmt(cost)} vs −log(1/${classes}) = ${fmt(expected)} expected for a small random init`
+    const message = `Initial cost ${fmt(cost)} vs ${label} = ${fmt(expected)} expected for a small random init`
       + (off ? (config.model.init === 'random' && config.model.initScale > 1
         ? ': far off, as expected for large initial weights (they saturate the output and slow learning).'
         : ': far off — check the initialisation scale and the labels.') : ': as expected.');
@@ -390,6 +395,17 @@ export class Trainer {
     const report = checkGradients(this.setup, id, this.iteration);
     this.store?.saveGradientCheck(report);
     this.sink.emit({ type: 'gradientCheck', report, requestId });
+  }
+
+  /** The range test on the current weights; it restores everything it touched, so the run goes on bit for bit. */
+  private runLrFind(requestId?: string, options: Partial<LrFindOptions> = {}): void {
+    this.flushCosts();
+    try {
+      const result = findLearningRate(this.setup, options, { iteration: this.iteration, currentLr: this.currentLr });
+      this.sink.emit({ type: 'lrFind', result, requestId });
+    } catch (e) {
+      this.sink.emit({ type: 'error', fatal: false, error: { code: 'usage', message: e instanceof Error ? e.message : String(e) } });
+    }
   }
 
   private evaluateTest(): void {

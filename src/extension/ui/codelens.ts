@@ -1,4 +1,4 @@
-/** CodeLens at the top of every *.nn.json: "▶ Train", "✓ Gradient check", and "Search" (hyperparameter search) when it has a search block. */
+/** CodeLens at the top of every *.nn.json: "▶ Train", "Diagnose", "✓ Gradient check", and "Search" (hyperparameter search) when it has a search block. */
 import * as vscode from 'vscode';
 
 interface LensSpec {
@@ -22,6 +22,7 @@ export function hasSearchBlock(text: string): boolean {
 
 const LENSES: LensSpec[] = [
   { title: '▶ Train', command: 'gradientLab.startTraining', tooltip: 'Train this experiment and open its dashboard' },
+  { title: '$(pulse) Diagnose', command: 'gradientLab.diagnose', tooltip: 'Sanity checks in seconds (loss at init, overfit 20 examples, baselines, gradient check, update ratio, dead units, learning-rate range test): a report card with fixes' },
   { title: '✓ Gradient check', command: 'gradientLab.runGradientCheck', tooltip: 'Start paused and compare backprop with numerical gradients' },
   { title: '$(graph-scatter) Search', command: 'gradientLab.startSearch', tooltip: 'Start the hyperparameter search of this experiment\'s "search" block', when: hasSearchBlock },
 ];

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export type WebviewKind = 'dashboard' | 'sidebar' | 'compare' | 'search';
+export type WebviewKind = 'dashboard' | 'sidebar' | 'compare' | 'search' | 'diagnose';
 
 export interface HtmlInput {
   cspSource: string;

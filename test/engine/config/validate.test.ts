@@ -30,6 +30,7 @@ const EXPECTED_MINIMAL: ExperimentConfig = {
     hidden: [{ units: 16, activation: 'relu', keepProb: 1, batchNorm: false }],
     output: 'auto',
     init: 'he',
+    outputBias: 'zero',
     initScale: 0.01,
     leakyReluSlope: 0.01,
     batchNormMomentum: 0.9,

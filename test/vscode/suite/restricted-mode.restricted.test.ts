@@ -43,7 +43,7 @@ describe('Gradient Lab in Restricted Mode', function () {
     assert.equal(run.live, false);
   });
 
-  it('nothing that trains starts: training, overfit, gradient check, resume, LR, search', async () => {
+  it('nothing that trains starts: training, overfit, gradient check, resume, LR, search, diagnose, LR finder', async () => {
     const experiment = workspaceFile('cancer.nn.json');
     const search = workspaceFile('search.nn.json');
     const folders = (): string[] => fs.readdirSync(gl.runsFolder()).sort();
@@ -55,6 +55,8 @@ describe('Gradient Lab in Restricted Mode', function () {
       ['gradientLab.resumeFromCheckpoint', [pastRun]],
       ['gradientLab.setLearningRate', [pastRun, 0.01]],
       ['gradientLab.startSearch', [search]],
+      ['gradientLab.diagnose', [experiment]],
+      ['gradientLab.findLearningRate', [experiment]],
     ];
     for (const [command, args] of refused) {
       const result = await vscode.commands.executeCommand(command, ...args);
