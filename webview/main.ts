@@ -4,7 +4,7 @@
  * `events` deltas, folded with the same `applyEvent` the host uses. Renders are coalesced into one
  * per animation frame; after a render, `rendered` is posted at most every 500 ms (tests wait on it).
  */
-import { applyEvent } from '../src/shared/run-view';
+import { applyEvent, reviveRunView } from '../src/shared/run-view';
 import type { HostToWebview } from '../src/shared/webview-protocol';
 import { registerCharts, applyThemeDefaults } from './charts/setup';
 import { h, renderScheduler } from './dom';
@@ -149,7 +149,7 @@ function start(): void {
     switch (msg.type) {
       case 'snapshot':
         applySettings(msg.settings);
-        model.view = msg.view;
+        model.view = reviveRunView(msg.view);
         model.version++;
         persist();
         mount(pageLayout === 'compare' ? 'compare' : msg.compact || pageLayout === 'sidebar' ? 'sidebar' : 'dashboard');
@@ -161,14 +161,14 @@ function start(): void {
           : model.compare.find((c) => c.runId === msg.runId);
         if (!v) return;
         for (const e of msg.events) {
-          if (e.type === 'metrics' && v.costs.length && e.firstIteration < v.firstIteration + v.costs.length) model.version++;
+          if (e.type === 'history') model.version++;
           applyEvent(v, e);
         }
         break;
       }
       case 'compare':
         applySettings(msg.settings);
-        model.compare = msg.views;
+        model.compare = msg.views.map(reviveRunView);
         model.version++;
         persist();
         mount('compare');

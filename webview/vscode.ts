@@ -2,7 +2,8 @@
  * The webview side of the VS Code API: `acquireVsCodeApi()` may be called once per page. Outside
  * VS Code (a plain browser, the dev page without its stub) a no-op stand-in keeps the UI working.
  */
-import { decodeNonFinite, type HostToWebview, type WebviewToHost } from '../src/shared/webview-protocol';
+import { decodeNonFinite } from '../src/shared/nonfinite';
+import type { HostToWebview, WebviewToHost } from '../src/shared/webview-protocol';
 
 /**
  * UI state kept across reloads and hidden/shown cycles (never run data: that comes from the host).

@@ -8,13 +8,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommand } from './register';
 import type { GradCheckReport, RunState } from '../shared/protocol';
-import { toCsv } from '../shared/series';
 import type { WebviewToHost } from '../shared/webview-protocol';
 import type { EngineDiagnostics } from './diagnostics';
 import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, requireTrust, saveIfDirty } from './experiments';
 import { describeRun, formatNumber, parsePositive, runLabel, STATE_ICONS } from './runs/format';
+import { runCsv } from './runs/run-folder';
 import { Run, type RunManager } from './runs/run-manager';
-import type { TrialRouter } from './search/search-ui';
 import { rememberSmoothing } from './settings';
 import { listTemplates, uniqueFile, type Template } from './templates';
 import type { ComparePanels } from './ui/compare';
@@ -51,8 +50,6 @@ export interface CommandDeps {
   compare: ComparePanels;
   diagnostics: EngineDiagnostics;
   log: vscode.LogOutputChannel;
-  /** Trials of hyperparameter searches: runs that the search process drives (src/extension/search). */
-  searches?: TrialRouter;
   /** The range test on a live run's weights (the dashboard's "Find LR"; src/extension/diagnose). */
   lrFinder?: { findLearningRate(arg: unknown): Promise<unknown> };
 }
@@ -63,7 +60,7 @@ const RESTRICTED_MESSAGE = 'Gradient Lab: training is disabled in Restricted Mod
 const canPause = (r: Run): boolean => r.live && (r.state === 'running' || r.state === 'starting');
 const canResume = (r: Run): boolean => r.live && (r.state === 'paused' || r.state === 'diverged');
 const isLive = (r: Run): boolean => r.live;
-const isReal = (r: Run): boolean => !r.id.startsWith('pending-');
+const isReal = (r: Run): boolean => !r.pending;
 
 export class Commands implements WebviewActions {
   private gradCheckCounter = 0;
@@ -101,8 +98,8 @@ export class Commands implements WebviewActions {
 
   /** A Run from a command argument: the Run itself (tree), a run id (status bar, tests), or the live run of a config Uri. */
   private runFrom(arg: unknown): Run | undefined {
-    if (arg instanceof Run) return this.d.runs.list().includes(arg) ? arg : this.d.searches?.trialRun(arg);
-    if (typeof arg === 'string') return this.d.runs.get(arg) ?? this.d.searches?.trialRun(arg);
+    if (arg instanceof Run) return this.d.runs.list().includes(arg) ? arg : undefined;
+    if (typeof arg === 'string') return this.d.runs.get(arg);
     if (arg instanceof vscode.Uri) {
       return this.d.runs.list().find((r) => r.live && r.configPath && path.resolve(r.configPath) === path.resolve(arg.fsPath));
     }
@@ -285,8 +282,7 @@ export class Commands implements WebviewActions {
   }
 
   private currentLearningRate(run: Run): number | undefined {
-    const lr = run.view.learningRates[run.view.learningRates.length - 1];
-    return lr ? lr[1] : undefined;
+    return run.view.learningRate ?? undefined;
   }
 
   private async setLearningRate(arg: unknown, value?: number): Promise<boolean> {
@@ -405,7 +401,6 @@ export class Commands implements WebviewActions {
   private async openDashboard(arg: unknown): Promise<boolean> {
     const run = await this.pickRun(arg, isReal, 'show');
     if (!run) return false;
-    await this.d.searches?.prepare(run);
     this.d.runs.setActive(run);
     await this.d.dashboards.open(run, { preserveFocus: arg instanceof Run });
     return true;
@@ -431,7 +426,6 @@ export class Commands implements WebviewActions {
       runs = picked?.map((p) => p.run);
     }
     if (!runs || runs.length === 0) return false;
-    await Promise.all(runs.map((r) => this.d.searches?.prepare(r)));
     await this.d.compare.open(runs);
     return true;
   }
@@ -439,7 +433,6 @@ export class Commands implements WebviewActions {
   private async exportMetrics(arg: unknown, target?: vscode.Uri): Promise<string | undefined> {
     const run = await this.pickRun(arg, isReal, 'export');
     if (!run) return undefined;
-    await this.d.searches?.prepare(run);
     const view = await this.d.runs.load(run);
     const uri = target ?? await vscode.window.showSaveDialog({
       defaultUri: vscode.Uri.file(path.join(run.runDir || this.defaultDir(), `${run.id}-metrics.csv`)),
@@ -448,7 +441,7 @@ export class Commands implements WebviewActions {
       title: `Export metrics of ${runLabel(view)}`,
     });
     if (!uri) return undefined;
-    await writeFile(uri, Buffer.from(toCsv(view), 'utf8'));
+    await writeFile(uri, Buffer.from(await runCsv(run.runDir), 'utf8'));
     this.d.log.info(`exported metrics of ${run.id} to ${uri.fsPath}`);
     if (!target) {
       void vscode.window.showInformationMessage(`Gradient Lab: metrics exported to ${path.basename(uri.fsPath)}.`, 'Open').then((c) => {
@@ -480,8 +473,6 @@ export class Commands implements WebviewActions {
   // ───────────────────────── webview messages ─────────────────────────
 
   async handle(msg: WebviewToHost, run: Run | undefined, source: WebviewKind): Promise<void> {
-    // A search trial's engine belongs to its search process: its controls go there.
-    if (this.d.searches && await this.d.searches.handleTrialMessage(msg, run, source)) return;
     switch (msg.type) {
       case 'ready':
       case 'rendered':
@@ -502,6 +493,7 @@ export class Commands implements WebviewActions {
         if (run) await this.d.lrFinder?.findLearningRate(run);
         return;
       case 'control':
+        this.d.log.info(`${source}: ${msg.command}${run ? ` ${run.id}` : ''}`);
         if (!run) {
           this.d.log.warn(`${source} webview asked for ${msg.command} without a run; ignored`);
           return;

@@ -9,10 +9,10 @@ import { Commands, COMMANDS } from './commands';
 import { DIAGNOSE_COMMANDS, DiagnoseUi } from './diagnose/diagnose-ui';
 import type { DiagnosePanelStats } from './ui/diagnose-panel';
 import { EngineDiagnostics } from './diagnostics';
+import { AttachedEngine } from './runs/attached-engine';
 import { EngineProcess } from './runs/engine-process';
 import { runLabel } from './runs/format';
 import { Run, RunManager } from './runs/run-manager';
-import { SearchAwareHub } from './search/search-hub';
 import { SearchManager } from './search/search-manager';
 import { SearchProcess } from './search/search-process';
 import { SEARCH_COMMANDS, SearchUi } from './search/search-ui';
@@ -23,7 +23,7 @@ import { DASHBOARD_VIEW_TYPE, DashboardManager } from './ui/dashboard';
 import { LIVE_VIEW_ID, LiveViewProvider } from './ui/live-view';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './ui/runs-tree';
 import { RunStatusBar } from './ui/status-bar';
-import type { WebviewEnv } from './ui/webviews';
+import { WebviewHub, type WebviewEnv } from './ui/webviews';
 
 /** What `activate` returns: a small surface for the integration tests (and other extensions). */
 export interface GradientLabApi {
@@ -54,22 +54,30 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   context.subscriptions.push(log);
   const enginePath = path.join(context.extensionPath, 'dist', 'engine.js');
 
-  const spawnEngine = (): EngineProcess => {
+  /** `detached`: a training run outlives this window (a reload) and is reattached by the next one. */
+  const spawnEngine = (detached = false): EngineProcess => {
     const threads = readSettings().threads;
     const engine = new EngineProcess({
       enginePath,
       cwd: vscode.workspace.workspaceFolders?.[0]?.uri.scheme === 'file' ? vscode.workspace.workspaceFolders[0].uri.fsPath : undefined,
       env: threads > 0 ? { GRADIENT_LAB_THREADS: String(threads) } : {},
       log: (m) => log.warn(m),
+      detached,
     });
     log.info(`forked engine ${engine.pid ?? '?'} (${process.execPath} ${enginePath})`);
     return engine;
   };
-  const runs = new RunManager({ runsDir: () => resolveRunsFolder(context), spawn: spawnEngine, log: (m) => log.info(m) });
+  const runs = new RunManager({
+    runsDir: () => resolveRunsFolder(context),
+    spawn: () => spawnEngine(true),
+    attach: (runDir) => AttachedEngine.connect(runDir, (m) => log.warn(m)),
+    log: (m) => log.info(m),
+  });
   manager = runs;
 
   const searchPath = path.join(context.extensionPath, 'dist', 'search.js');
   const searches = new SearchManager({
+    runs,
     runsDir: () => resolveRunsFolder(context),
     spawn: () => {
       const threads = readSettings().threads;
@@ -87,8 +95,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   searchManager = searches;
 
   const diagnostics = new EngineDiagnostics();
-  // Trials of a search are run folders written by the search's engines: the hub forwards them too.
-  const hub = new SearchAwareHub(runs, searches);
+  const hub = new WebviewHub(runs);
   // `actions` is filled in below; webviews only call it after activation finished.
   const env: WebviewEnv = {
     extensionUri: context.extensionUri,
@@ -101,8 +108,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   const dashboards = new DashboardManager(env, hub, context.workspaceState);
   const compare = new ComparePanels(env, hub);
   const searchUi = new SearchUi({ context, runs, searches, dashboards, diagnostics, log });
-  const diagnose = new DiagnoseUi({ extensionUri: context.extensionUri, runs, diagnostics, log, spawnEngine });
-  const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, searches: searchUi, lrFinder: diagnose });
+  const diagnose = new DiagnoseUi({ extensionUri: context.extensionUri, runs, diagnostics, log, spawnEngine: () => spawnEngine() });
+  const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, lrFinder: diagnose });
   env.actions = commands;
 
   const tree = new RunsTreeProvider(runs, searchUi.tree);
@@ -117,9 +124,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
     ...searchUi.register(),
     diagnose, ...diagnose.register(),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
-      // A trial's dashboard is restored by the search side (trials are not among the RunManager's runs).
+      // Trials are runs too, once their search is known: read the searches first.
       deserializeWebviewPanel: async (panel, state) => {
-        if (!await searchUi.restoreTrialDashboard(panel, state)) await dashboards.deserializeWebviewPanel(panel, state);
+        await searchUi.refresh();
+        await dashboards.deserializeWebviewPanel(panel, state);
       },
     }),
     vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, compare),
@@ -129,7 +137,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
       if (e.selection.length === 1 && e.selection[0] instanceof Run) runs.setActive(e.selection[0]);
     }),
     runs.onDidChangeActive((run) => {
-      if (run && treeView.visible && !treeView.selection.includes(run) && !run.id.startsWith('pending-')) {
+      if (run && treeView.visible && !treeView.selection.includes(run) && !run.pending) {
         treeView.reveal(run, { select: true, focus: false }).then(undefined, () => undefined);
       }
     }),
@@ -183,7 +191,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   const updateContext = (): void => {
     const list = runs.list();
     const active = runs.activeRun;
-    setKey('gradientLab.hasRuns', list.some((r) => !r.id.startsWith('pending-')));
+    setKey('gradientLab.hasRuns', list.some((r) => !r.pending));
     setKey('gradientLab.hasLiveRuns', list.some((r) => r.live));
     setKey('gradientLab.hasResumableRuns', list.some((r) => r.resumable && !r.live));
     setKey('gradientLab.hasActiveRun', active !== undefined);
@@ -242,13 +250,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
     vscode.workspace.onDidGrantWorkspaceTrust(updateContext),
   );
 
-  // Last resort if the host process itself goes away without deactivate: no orphan engines.
-  const killAll = (): void => {
-    runs.killAll();
-    searches.killAll();
-  };
-  process.once('exit', killAll);
-  context.subscriptions.push({ dispose: () => process.removeListener('exit', killAll) });
+  // Last resort if the host process itself goes away without deactivate: no orphan searches.
+  // (Training engines are left alone on purpose: they wait for the next window, or stop themselves.)
+  const killSearches = (): void => searches.killAll();
+  process.once('exit', killSearches);
+  context.subscriptions.push({ dispose: () => process.removeListener('exit', killSearches) });
 
   await runs.refresh().catch((e: unknown) => log.warn(`could not read the runs folder: ${String(e)}`));
   await searchUi.refresh().catch((e: unknown) => log.warn(`could not read the searches in the runs folder: ${String(e)}`));
@@ -281,5 +287,7 @@ export async function deactivate(): Promise<void> {
   const s = searchManager;
   manager = undefined;
   searchManager = undefined;
-  await Promise.all([m?.dispose(3000), s?.dispose(4000)]);
+  // Searches stop with the window (their trials checkpoint; Resume continues them); training runs
+  // go on and are reattached by the next window (the engine stops itself if none comes).
+  await Promise.all([s?.dispose(4000), m?.dispose()]);
 }

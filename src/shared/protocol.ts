@@ -3,11 +3,14 @@
  * CLI and replayed from run folders. One definition per message; the direction is in the name
  * of the union it belongs to. Bump PROTOCOL_VERSION on any incompatible change.
  */
+import type { Buckets } from './buckets';
 import type { ExperimentConfig } from './config';
 import { DIAGNOSE_CHECKS, type DiagnoseCheckId, type DiagnoseReport, type LrFindOptions, type LrFindResult } from './diagnosis';
 import { checkEnvelope, withoutVersion } from './envelope';
+import type { RunView } from './run-view';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: telemetry chunks instead of per-iteration `metrics`, `history`/`snapshot` for reattaching. */
+export const PROTOCOL_VERSION = 2;
 
 export type RunState = 'starting' | 'running' | 'paused' | 'finished' | 'stopped' | 'crashed' | 'diverged';
 
@@ -139,9 +142,14 @@ export interface EngineErrorInfo {
 
 // ───────────────────────── host → engine ─────────────────────────
 export type EngineCommand =
+  /**
+   * The first command to a forked engine. `attachable`: the run outlives its host for a while and a
+   * new host can attach (the extension, whose window may reload); otherwise the engine stops as soon
+   * as its host goes away (a search's trials).
+   */
   | { type: 'start'; configPath?: string; config?: unknown; runsDir?: string; runDir?: string;
-    mode?: 'train' | 'overfitBatch'; paused?: boolean; flushMs?: number }
-  | { type: 'resumeFromCheckpoint'; runDir: string; paused?: boolean; flushMs?: number }
+    mode?: 'train' | 'overfitBatch'; paused?: boolean; attachable?: boolean }
+  | { type: 'resumeFromCheckpoint'; runDir: string; paused?: boolean; attachable?: boolean }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'step'; iterations: number }
@@ -156,17 +164,50 @@ export type EngineCommand =
   | { type: 'lrFind'; requestId?: string; options?: Partial<LrFindOptions> }
   /** One-shot, in an engine with no run: Diagnose the experiment (no run folder), report, exit. */
   | { type: 'diagnose'; configPath?: string; config?: unknown; checks?: DiagnoseCheckId[]; lrFind?: Partial<LrFindOptions>; requestId?: string }
+  /** Asks for the whole run as the engine holds it (answered by `history`): a host that reattaches. */
+  | { type: 'snapshot' }
   | { type: 'shutdown' };
 
 // ───────────────────────── engine → host ─────────────────────────
+/**
+ * What a run produced since the last telemetry, sent at most ~20 times a second whatever the
+ * iteration rate: each series' new points as a small bucket chunk (./buckets; one bucket per point
+ * when there are few, pre-aggregated when there are many, so a message has a fixed upper size).
+ * `iterations` has columns cost and lr (x = iteration), `epochs` trainCost, trainError, devCost,
+ * devError (x = epoch), `layers` one column per layer and statistic (x = iteration).
+ */
+export interface Telemetry {
+  iteration: number;
+  epoch: number;
+  learningRate: number;
+  iterations?: Buckets;
+  epochs?: Buckets;
+  layers?: Buckets;
+  /** The newest epoch summary and layer sample, whole (for headers, tables and the search). */
+  lastEpoch?: EpochSummary;
+  lastLayers?: { iteration: number; layers: LayerStat[] };
+  /**
+   * Events that do not answer a control (flags, verdicts, snapshots, checkpoints, logs) since the
+   * last telemetry, in order, of the replacing kinds (verdict, snapshot, checkpoint) only the newest:
+   * they ride along instead of costing a message each. Folded after the points.
+   */
+  events?: EngineEvent[];
+}
+
 export type EngineEvent =
   | { type: 'hello'; protocolVersion: number; pid: number }
   | { type: 'runInfo'; info: RunInfo }
   | { type: 'state'; state: RunState; iteration: number; epoch: number; reason?: string }
-  /** Iteration costs batched: cost[k] belongs to iteration firstIteration + k. */
+  | ({ type: 'telemetry' } & Telemetry)
+  /**
+   * Raw per-point forms for engines that send few points (the PyTorch module): folded like a
+   * telemetry chunk of one bucket per point. cost[k] belongs to iteration firstIteration + k.
+   */
   | { type: 'metrics'; firstIteration: number; costs: number[]; learningRate: number; epoch: number }
   | { type: 'epoch'; summary: EpochSummary }
   | { type: 'layerStats'; iteration: number; layers: LayerStat[] }
+  /** The whole run as the engine holds it: after a `snapshot` command, and first thing on a resume. */
+  | { type: 'history'; view: RunView }
   | { type: 'flag'; flag: Flag }
   | { type: 'learningRate'; iteration: number; epoch: number; from: number; to: number; source: 'user' | 'schedule' }
   | { type: 'gradientCheck'; report: GradCheckReport; requestId?: string }
@@ -197,10 +238,12 @@ export interface RunSummary {
 /** Envelope on the wire: every message carries the protocol version. */
 export type Wire<T> = T & { v: number };
 
-const COMMAND_TYPES = new Set<EngineCommand['type']>([
-  'start', 'resumeFromCheckpoint', 'pause', 'resume', 'step', 'stop', 'setLearningRate', 'gradientCheck',
-  'evaluateTest', 'checkpoint', 'pauseAt', 'shutdown', 'lrFind', 'diagnose',
-]);
+/** Every command type, checked against the union by the compiler (a missing or extra key fails). */
+const COMMAND_KEYS: Record<EngineCommand['type'], true> = {
+  start: true, resumeFromCheckpoint: true, pause: true, resume: true, step: true, stop: true, setLearningRate: true,
+  gradientCheck: true, evaluateTest: true, checkpoint: true, pauseAt: true, snapshot: true, shutdown: true, lrFind: true, diagnose: true,
+};
+const COMMAND_TYPES = new Set(Object.keys(COMMAND_KEYS) as EngineCommand['type'][]);
 
 /** Structural check of an incoming command; returns a reason when it must be rejected. */
 export function validateCommand(msg: unknown): { ok: true; command: EngineCommand } | { ok: false; reason: string } {
@@ -236,14 +279,17 @@ function validLrFindOptions(o: unknown): boolean {
   return Object.entries(o).every(([k, v]) => keys.includes(k as keyof LrFindOptions) && typeof v === 'number' && Number.isFinite(v) && v >= 0);
 }
 
-const EVENT_TYPES = new Set<EngineEvent['type']>([
-  'hello', 'runInfo', 'state', 'metrics', 'epoch', 'layerStats', 'flag', 'learningRate', 'gradientCheck',
-  'verdict', 'testResult', 'snapshot', 'checkpoint', 'log', 'error', 'summary', 'lrFind', 'diagnoseProgress', 'diagnosis',
-]);
+const EVENT_KEYS: Record<EngineEvent['type'], true> = {
+  hello: true, runInfo: true, state: true, telemetry: true, metrics: true, epoch: true, layerStats: true, history: true,
+  flag: true, learningRate: true, gradientCheck: true, verdict: true, testResult: true, snapshot: true, checkpoint: true,
+  log: true, error: true, summary: true, lrFind: true, diagnoseProgress: true, diagnosis: true,
+};
+/** Every engine event type (the run folder's events.jsonl holds a subset). */
+export const ENGINE_EVENT_TYPES: ReadonlySet<EngineEvent['type']> = new Set(Object.keys(EVENT_KEYS) as EngineEvent['type'][]);
 
 /** Structural check of an incoming engine message (host, search process); the reason when it must be ignored. */
 export function parseEngineMessage(msg: unknown): { event: EngineEvent } | { reason: string } {
-  const envelope = checkEnvelope(msg, PROTOCOL_VERSION, EVENT_TYPES, 'event');
+  const envelope = checkEnvelope(msg, PROTOCOL_VERSION, ENGINE_EVENT_TYPES, 'event');
   if (!envelope.ok) return { reason: envelope.reason };
   return { event: withoutVersion(envelope.message) as unknown as EngineEvent };
 }

@@ -6,9 +6,11 @@
  */
 import type { EarlyTerminationConfig, SearchConfig } from './config';
 import { checkEnvelope, withoutVersion } from './envelope';
-import { PROTOCOL_VERSION, validateCommand, type EngineCommand, type EngineErrorInfo } from './protocol';
+import { fromJson, legacyNumber } from './nonfinite';
+import { PROTOCOL_VERSION, validateCommand, type EngineCommand, type EngineErrorInfo, type EngineEvent } from './protocol';
 
-export const SEARCH_PROTOCOL_VERSION = 1;
+/** 2: trials' engine events are forwarded (`trialEvent`, `subscribe`): a trial is a run like any other. */
+export const SEARCH_PROTOCOL_VERSION = 2;
 /** Version of the `search.json` file format. */
 export const SEARCH_FILE_VERSION = 1;
 
@@ -108,11 +110,11 @@ export const SEARCH_FILE = 'search.json';
 
 /**
  * Parses search.json (engine and host read it alike); throws an Error saying why it is not a
- * search file this version reads. Non-finite metrics are written as strings (JSON has no NaN, as
- * in run folders) and come back as numbers.
+ * search file this version reads. Non-finite metrics are `$nf` tokens (./nonfinite, as in run
+ * folders; version-1 files wrote strings) and come back as numbers.
  */
 export function parseSearchFile(text: string): SearchFile {
-  const value = JSON.parse(text) as SearchFile;
+  const value = fromJson(text) as SearchFile;
   if (typeof value !== 'object' || value === null || !Array.isArray(value.trials) || !Array.isArray(value.space)) {
     throw new Error('not a Gradient Lab search file');
   }
@@ -127,10 +129,10 @@ export function parseSearchFile(text: string): SearchFile {
   return value;
 }
 
+/** A metric as read: a number (tokens are numbers already), a version-1 string, or null. */
 function reviveMetric(value: unknown): number | null {
-  if (typeof value === 'number') return value;
-  if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return Number(value);
-  return null;
+  if (value === null || value === undefined) return null;
+  return legacyNumber(value);
 }
 
 export interface SearchFile {
@@ -255,6 +257,12 @@ export type SearchCommand =
    * dashboard — change its learning rate, step it, check its gradients, look at its test set).
    */
   | { type: 'trialCommand'; id: number; command: TrialEngineCommand }
+  /**
+   * Whether the host wants a trial's per-point telemetry (it shows the trial); every other engine
+   * event of every running trial is forwarded anyway. Subscribing asks the trial's engine for its
+   * whole run (`history`), so a view opened mid-trial starts complete.
+   */
+  | { type: 'subscribe'; id: number; on: boolean }
   /** Writes the best trial's config; without an active search `searchDir` names the search. */
   | { type: 'exportBest'; outFile: string; searchDir?: string };
 
@@ -274,13 +282,17 @@ export type SearchEvent =
   | { type: 'finished'; state: 'finished' | 'stopped'; best: TrialRecord | null; dir: string }
   | { type: 'exported'; outFile: string; trialId: number }
   | { type: 'log'; level: 'info' | 'warning'; message: string }
-  | ({ type: 'error'; fatal: boolean } & SearchErrorInfo);
+  | ({ type: 'error'; fatal: boolean } & SearchErrorInfo)
+  /** An event of a running trial's engine, as the engine sent it. */
+  | { type: 'trialEvent'; id: number; event: EngineEvent };
 
 export type SearchWire<T> = T & { v: number };
 
-const COMMAND_TYPES = new Set<SearchCommand['type']>([
-  'start', 'resume', 'pauseTrial', 'resumeTrial', 'killTrial', 'promoteTrial', 'addTrials', 'stop', 'exportBest', 'trialCommand',
-]);
+const COMMAND_KEYS: Record<SearchCommand['type'], true> = {
+  start: true, resume: true, pauseTrial: true, resumeTrial: true, killTrial: true, promoteTrial: true, addTrials: true, stop: true,
+  exportBest: true, trialCommand: true, subscribe: true,
+};
+const COMMAND_TYPES = new Set(Object.keys(COMMAND_KEYS) as SearchCommand['type'][]);
 
 const TRIAL_COMMANDS = new Set(['step', 'setLearningRate', 'gradientCheck', 'evaluateTest', 'checkpoint']);
 
@@ -304,6 +316,9 @@ export function validateSearchCommand(msg: unknown): { ok: true; command: Search
       if (!nonEmptyString(m.searchDir)) return { ok: false, reason: 'resume needs "searchDir"' };
       if (!optional(m.parallel, (x) => Number.isInteger(x) && (x as number) >= 0)) return { ok: false, reason: '"parallel" must be an integer ≥ 0' };
       if (!optional(m.addTrials, positiveInt)) return { ok: false, reason: '"addTrials" must be a positive integer' };
+      break;
+    case 'subscribe':
+      if (typeof m.on !== 'boolean' || !positiveInt(m.id)) return { ok: false, reason: 'subscribe needs a trial "id" and a boolean "on"' };
       break;
     case 'pauseTrial':
     case 'resumeTrial':
@@ -335,9 +350,11 @@ export function validateSearchCommand(msg: unknown): { ok: true; command: Search
   return { ok: true, command: m as unknown as SearchCommand };
 }
 
-const EVENT_TYPES = new Set<SearchEvent['type']>([
-  'hello', 'searchInfo', 'trial', 'progress', 'round', 'finished', 'exported', 'log', 'error',
-]);
+const EVENT_KEYS: Record<SearchEvent['type'], true> = {
+  hello: true, searchInfo: true, trial: true, progress: true, round: true, finished: true, exported: true, log: true,
+  error: true, trialEvent: true,
+};
+const EVENT_TYPES = new Set(Object.keys(EVENT_KEYS) as SearchEvent['type'][]);
 
 /** Structural check of an incoming search message (type and version); the reason when it must be ignored. */
 export function parseSearchMessage(msg: unknown): { event: SearchEvent } | { reason: string } {

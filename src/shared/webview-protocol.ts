@@ -163,42 +163,4 @@ export function parseWebviewMessage(msg: unknown): WebviewToHost | null {
   }
 }
 
-// ───────────────────────── NaN / ±Infinity across postMessage ─────────────────────────
-/**
- * `Webview.postMessage` sends JSON, which turns NaN and ±Infinity into `null`; the product shows
- * non-finite values rather than losing them. The host posts `encodeNonFinite(message)` and the
- * webview reads `decodeNonFinite(event.data)`: each non-finite number travels as `{ $nf: … }`.
- * Both copy; neither touches the value it is given. (A plain `null` still reads as NaN in charts.)
- */
-export interface NonFiniteToken { $nf: 'NaN' | 'Infinity' | '-Infinity' }
-
-export function encodeNonFinite(value: unknown): unknown {
-  if (typeof value === 'number') {
-    if (Number.isFinite(value)) return value;
-    return { $nf: Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity' } satisfies NonFiniteToken;
-  }
-  if (Array.isArray(value)) return value.map(encodeNonFinite);
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = encodeNonFinite(v);
-    return out;
-  }
-  return value;
-}
-
-export function decodeNonFinite(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(decodeNonFinite);
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value);
-    if (entries.length === 1 && entries[0][0] === '$nf') {
-      const t = entries[0][1];
-      if (t === 'NaN') return Number.NaN;
-      if (t === 'Infinity') return Infinity;
-      if (t === '-Infinity') return -Infinity;
-    }
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of entries) out[k] = decodeNonFinite(v);
-    return out;
-  }
-  return value;
-}
+// NaN / ±Infinity across postMessage: ./nonfinite (`encodeNonFinite` on the host, `decodeNonFinite` in the webview).

@@ -13,7 +13,7 @@ const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 
 async function runExample(file: string): Promise<{ summary: RunSummary; final: EpochSummary }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-lesson-'));
-  const session = await startSession({ configPath: path.join(EXAMPLES, file), runDir: dir }, { emit: () => undefined });
+  const session = await startSession({ configPath: path.join(EXAMPLES, file), runDir: dir }, { iteration: () => undefined, emit: () => undefined });
   const summary = await session.trainer.run();
   session.folder.close();
   session.setup.backend.dispose();

@@ -173,8 +173,10 @@ describe('learning-rate range test', function () {
       let finds = 0;
       let trainer: Trainer | null = null;
       const sink = {
+        iteration: (_it: number, _epoch: number, cost: number): void => {
+          costs.push(cost);
+        },
         emit: (e: EngineEvent): void => {
-          if (e.type === 'metrics') costs.push(...e.costs);
           if (e.type === 'layerStats') costs.push(...e.layers.map((l) => l.updateRatio));
           if (e.type === 'epoch') {
             const { seconds: _s, ...rest } = e.summary;
@@ -188,7 +190,7 @@ describe('learning-rate range test', function () {
           }
         },
       };
-      trainer = new Trainer(setup, sink, null, { flushMs: 1e9, paused: false });
+      trainer = new Trainer(setup, sink, null, { paused: false });
       await trainer.run();
       setup.backend.dispose();
       return { costs, epochs, finds };
@@ -213,7 +215,7 @@ describe('learning-rate range test', function () {
         config.training.optimizer.learningRate = lr;
         config.training.earlyStopping.enabled = false;
         const setup = await createRunSetup(config, { configPath: file });
-        const summary = await new Trainer(setup, { emit: () => undefined }, null, { flushMs: 1e9, paused: false }).run();
+        const summary = await new Trainer(setup, { iteration: () => undefined, emit: () => undefined }, null, { paused: false }).run();
         setup.backend.dispose();
         return summary.final!.devError!;
       };

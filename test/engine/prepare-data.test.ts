@@ -69,7 +69,7 @@ describe('data preparation', () => {
       training: { epochs: 1, backend: 'ts' },
     }));
     const events: EngineEvent[] = [];
-    const session = await startSession({ configPath: file, runDir: path.join(dir, 'run') }, { emit: (e) => events.push(e) });
+    const session = await startSession({ configPath: file, runDir: path.join(dir, 'run') }, { iteration: () => undefined, emit: (e) => events.push(e) });
     await session.trainer.run();
     session.folder.close();
     const flag = events.find((e) => e.type === 'flag' && e.flag.kind === 'distributionMismatch');
@@ -79,7 +79,7 @@ describe('data preparation', () => {
 
   it('stores the normalisation with the model', async () => {
     const events: EngineEvent[] = [];
-    const session = await startSession({ config: { data: { source: 'gaussian', samples: 100 }, training: { epochs: 1, backend: 'ts' } }, runDir: path.join(dir, 'm') }, { emit: (e) => events.push(e) });
+    const session = await startSession({ config: { data: { source: 'gaussian', samples: 100 }, training: { epochs: 1, backend: 'ts' } }, runDir: path.join(dir, 'm') }, { iteration: () => undefined, emit: (e) => events.push(e) });
     await session.trainer.run();
     session.folder.close();
     const model = JSON.parse(fs.readFileSync(path.join(dir, 'm', 'model.json'), 'utf8')) as { normalization: { mean: number[]; std: number[] }; format: string };
@@ -89,8 +89,8 @@ describe('data preparation', () => {
 
   it('augments training batches only: evaluation of the same weights is unchanged', async () => {
     const base = { seed: 9, data: { source: 'moons', samples: 200, augment: { jitter: 0.3 } }, training: { epochs: 2, backend: 'ts' } };
-    const session = await startSession({ config: base, runDir: path.join(dir, 'aug') }, { emit: () => undefined });
-    const plain = await startSession({ config: { ...base, data: { source: 'moons', samples: 200 } }, runDir: path.join(dir, 'plain') }, { emit: () => undefined });
+    const session = await startSession({ config: base, runDir: path.join(dir, 'aug') }, { iteration: () => undefined, emit: () => undefined });
+    const plain = await startSession({ config: { ...base, data: { source: 'moons', samples: 200 } }, runDir: path.join(dir, 'plain') }, { iteration: () => undefined, emit: () => undefined });
     assert.deepEqual(Array.from(session.setup.data.dev.x), Array.from(plain.setup.data.dev.x), 'dev data is not augmented');
     const a = await session.trainer.run();
     const b = await plain.trainer.run();

@@ -8,12 +8,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROTOCOL_VERSION, type EngineCommand, type EngineEvent } from '../../src/shared/protocol';
+import { applyEvent, emptyRunView } from '../../src/shared/run-view';
+import { columnIndex, envelope } from '../../src/shared/buckets';
+import { readFloat64 } from '../../src/engine/run/run-folder';
 
 const ENGINE = path.join(__dirname, '..', '..', 'dist', 'engine.js');
 
 class Engine {
   readonly child: ChildProcess;
   readonly events: EngineEvent[] = [];
+  /** What a host makes of the events: the one fold, as the extension does. */
+  readonly view = emptyRunView('', '');
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private waiters: (() => void)[] = [];
 
@@ -23,6 +28,7 @@ class Engine {
       const e = m as EngineEvent & { v: number };
       assert.equal(e.v, PROTOCOL_VERSION);
       this.events.push(e);
+      applyEvent(this.view, e);
       for (const w of this.waiters.splice(0)) w();
     });
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -37,9 +43,7 @@ class Engine {
   }
 
   iterations(): number {
-    const m = this.of('metrics');
-    const last = m[m.length - 1];
-    return last ? last.firstIteration + last.costs.length - 1 : 0;
+    return this.view.iterations.count > 0 ? this.view.iterations.x1[this.view.iterations.size - 1] : 0;
   }
 
   async until(what: string, predicate: () => boolean, timeoutMs = 20000): Promise<void> {
@@ -90,11 +94,12 @@ describe('engine child process (IPC)', function () {
   it('start, pause, step, set learning rate, resume, gradient check, test, stop', async () => {
     const engine = spawn();
     const config = writeExperiment(dir, LONG_RUN);
-    await engine.until('hello', () => engine.of('hello').length === 1);
-    engine.send({ type: 'start', configPath: config, runsDir: path.join(dir, 'runs'), flushMs: 20 });
+    engine.send({ type: 'start', configPath: config, runsDir: path.join(dir, 'runs') });
     await engine.until('iterations', () => engine.iterations() > 50);
+    // hello comes once the run exists (runInfo first): from then on every command is taken.
+    assert.ok(engine.events.findIndex((e) => e.type === 'runInfo') < engine.events.findIndex((e) => e.type === 'hello'));
     const info = engine.of('runInfo')[0].info;
-    assert.ok(fs.existsSync(path.join(info.runDir, 'metrics.jsonl')));
+    assert.ok(fs.existsSync(path.join(info.runDir, 'costs.f64')));
 
     engine.send({ type: 'pause' });
     await engine.until('paused', () => engine.of('state').some((s) => s.state === 'paused'));
@@ -118,8 +123,10 @@ describe('engine child process (IPC)', function () {
     const beforeResume = engine.iterations();
     engine.send({ type: 'resume' });
     await engine.until('running again', () => engine.iterations() > beforeResume + 20);
-    const after = engine.of('metrics').filter((m) => m.firstIteration > beforeResume);
-    assert.ok(after.every((m) => m.learningRate === 0.0123), 'next iterations use the new rate');
+    const lr = envelope(engine.view.iterations, columnIndex(engine.view.iterations, 'lr'));
+    assert.ok(lr.xs.length > 0 && lr.xs.every((x, i) => x <= beforeResume || lr.ys[i] === 0.0123), 'next iterations use the new rate');
+    // Telemetry is bounded: a few dozen messages a second, not one per iteration.
+    assert.ok(engine.of('telemetry').length < engine.iterations() / 5, `${engine.of('telemetry').length} telemetry messages for ${engine.iterations()} iterations`);
 
     engine.send({ type: 'stop' });
     const exit = await engine.exited;
@@ -134,7 +141,7 @@ describe('engine child process (IPC)', function () {
   it('SIGKILL keeps the files; resumeFromCheckpoint continues the iteration count', async () => {
     const first = spawn();
     const config = writeExperiment(dir, LONG_RUN);
-    first.send({ type: 'start', configPath: config, runsDir: path.join(dir, 'runs'), flushMs: 20 });
+    first.send({ type: 'start', configPath: config, runsDir: path.join(dir, 'runs') });
     await first.until('a few epochs', () => first.of('checkpoint').length >= 3);
     const runDir = first.of('runInfo')[0].info.runDir;
     first.child.kill('SIGKILL');
@@ -144,15 +151,19 @@ describe('engine child process (IPC)', function () {
     assert.ok(checkpoint.iteration > 0);
 
     const second = spawn();
-    second.send({ type: 'resumeFromCheckpoint', runDir, flushMs: 20 });
-    await second.until('metrics after resume', () => second.of('metrics').length > 0);
-    assert.equal(second.of('metrics')[0].firstIteration, checkpoint.iteration + 1, 'numbering continues from the checkpoint');
+    second.send({ type: 'resumeFromCheckpoint', runDir });
+    await second.until('telemetry after resume', () => second.of('telemetry').some((t) => t.iterations));
+    // The run as recorded up to the checkpoint comes first, whole, then the new points continue it.
+    const history = second.of('history')[0].view;
+    assert.equal(history.iterations.count, checkpoint.iteration, 'history up to the checkpoint');
+    const firstChunk = second.of('telemetry').find((t) => t.iterations)!.iterations!;
+    assert.equal(firstChunk.x0[0], checkpoint.iteration + 1, 'numbering continues from the checkpoint');
     assert.equal(second.of('runInfo')[0].info.resumedFrom?.iteration, checkpoint.iteration);
     second.send({ type: 'stop' });
     assert.equal((await second.exited).code, 0);
-    const iters = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n')
-      .map((l) => JSON.parse(l) as { kind: string; iteration: number }).filter((l) => l.kind === 'iter').map((l) => l.iteration);
-    assert.deepEqual(iters, Array.from({ length: iters.length }, (_, i) => i + 1), 'one continuous curve, no zig-zag');
+    const summary = second.of('summary')[0].summary;
+    assert.equal(readFloat64(path.join(runDir, 'costs.f64')).length, summary.iterations, 'one continuous cost column, no zig-zag');
+    assert.equal(second.iterations(), summary.iterations);
   });
 
   it('a config error is reported with its JSON path, line and column; the engine exits 2', async () => {
@@ -178,11 +189,11 @@ describe('engine child process (IPC)', function () {
     assert.match(error.message, /nope\.csv/);
   });
 
-  it('a stop sent while the run is still starting is kept, not dropped (regression)', async () => {
+  it('says hello only once it takes commands: sent after hello, a stop right away is obeyed', async () => {
     const engine = spawn();
     const config = writeExperiment(dir, { ...LONG_RUN, data: { source: 'digits' } });
-    await engine.until('hello', () => engine.of('hello').length === 1);
     engine.send({ type: 'start', configPath: config, runsDir: path.join(dir, 'runs') });
+    await engine.until('hello', () => engine.of('hello').length === 1);
     engine.send({ type: 'pause' });
     engine.send({ type: 'stop' });
     const exit = await engine.exited;
@@ -191,9 +202,21 @@ describe('engine child process (IPC)', function () {
     assert.equal(engine.of('error').length, 0);
   });
 
+  it('answers snapshot with the whole run, bounded (what a reattached window gets)', async () => {
+    const engine = spawn();
+    engine.send({ type: 'start', configPath: writeExperiment(dir, LONG_RUN), runsDir: path.join(dir, 'runs') });
+    await engine.until('iterations', () => engine.iterations() > 500, 60000);
+    engine.send({ type: 'snapshot' });
+    await engine.until('history', () => engine.of('history').length === 1);
+    const h = engine.of('history')[0].view;
+    assert.ok(h.iterations.count >= 500 && h.iterations.size <= h.iterations.capacity);
+    assert.ok(h.info?.runId);
+    engine.send({ type: 'stop' });
+    assert.equal((await engine.exited).code, 0);
+  });
+
   it('ignores malformed and wrong-version commands with a warning', async () => {
     const engine = spawn();
-    await engine.until('hello', () => engine.of('hello').length === 1);
     engine.child.send({ v: 99, type: 'start' });
     engine.child.send({ v: PROTOCOL_VERSION, type: 'launchMissiles' });
     engine.child.send({ v: PROTOCOL_VERSION, type: 'step', iterations: -3 });

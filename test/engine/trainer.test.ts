@@ -8,14 +8,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineEvent } from '../../src/shared/protocol';
+import { readFloat64 } from '../../src/engine/run/run-folder';
 import { startSession, resumeSession } from '../../src/engine/run/session';
+import type { RunSink } from '../../src/engine/train/trainer';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'gl-trainer-'));
 }
 
-class Recorder {
+class Recorder implements RunSink {
   events: EngineEvent[] = [];
+  costs: number[] = [];
+  iteration = (_iteration: number, _epoch: number, cost: number): void => {
+    this.costs.push(cost);
+  };
   emit = (e: EngineEvent): void => {
     this.events.push(e);
   };
@@ -38,13 +44,15 @@ async function train(json: Record<string, unknown>, onEvent?: (e: EngineEvent, s
   const dir = tempDir();
   const rec = new Recorder();
   let session: Awaited<ReturnType<typeof startSession>> | null = null;
-  session = await startSession({ config: json, runDir: dir }, { emit: (e) => { rec.emit(e); if (session) onEvent?.(e, session); } });
+  session = await startSession({ config: json, runDir: dir }, { iteration: rec.iteration, emit: (e) => { rec.emit(e); if (session) onEvent?.(e, session); } });
   const summary = await session.trainer.run();
   session.folder.close();
   return { dir, rec, summary, session };
 }
 
 const read = (dir: string, file: string): string => fs.readFileSync(path.join(dir, file), 'utf8');
+/** The per-iteration cost column (costs.f64) as bytes in hex: compared bit for bit. */
+const costs = (dir: string): string => fs.readFileSync(path.join(dir, 'costs.f64')).toString('hex');
 
 describe('trainer', function () {
   this.timeout(60000);
@@ -54,6 +62,7 @@ describe('trainer', function () {
     const b = await train(experiment());
     assert.ok(read(a.dir, 'metrics.jsonl').length > 1000);
     assert.equal(read(a.dir, 'metrics.jsonl'), read(b.dir, 'metrics.jsonl'));
+    assert.equal(costs(a.dir), costs(b.dir));
     assert.equal(read(a.dir, 'model.json'), read(b.dir, 'model.json'));
   });
 
@@ -69,12 +78,13 @@ describe('trainer', function () {
     const b = await train(json);
     assert.equal(a.summary.backend, 'wasm-simd');
     assert.equal(read(a.dir, 'metrics.jsonl'), read(b.dir, 'metrics.jsonl'));
+    assert.equal(costs(a.dir), costs(b.dir));
   });
 
   it('records cost per iteration, epoch summaries, layer stats and the run folder files', async () => {
     const { dir, rec, summary } = await train(experiment({ diagnostics: { layerStatsEvery: 5 } }));
     assert.equal(summary.state, 'finished');
-    const iterations = rec.of('metrics').flatMap((m) => m.costs).length;
+    const iterations = rec.costs.length;
     assert.equal(iterations, summary.iterations);
     assert.equal(rec.of('epoch').length, 6);
     const stats = rec.of('layerStats');
@@ -84,12 +94,12 @@ describe('trainer', function () {
       assert.ok(l.gradNorm > 0 && l.weightNorm > 0 && l.updateRatio > 0 && l.meanAbsGrad > 0);
     }
     assert.ok(stats[0].layers[1].activationStd > 0);
-    for (const f of ['config.json', 'run.json', 'metrics.jsonl', 'events.jsonl', 'checkpoints/latest.json', 'model.json', 'summary.json']) {
+    for (const f of ['config.json', 'run.json', 'metrics.jsonl', 'costs.f64', 'lr.f64', 'events.jsonl', 'checkpoints/latest.json', 'model.json', 'summary.json']) {
       assert.ok(fs.existsSync(path.join(dir, f)), f);
     }
-    const lines = read(dir, 'metrics.jsonl').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; iteration?: number });
-    const iters = lines.filter((l) => l.kind === 'iter').map((l) => l.iteration);
-    assert.deepEqual(iters, Array.from({ length: summary.iterations }, (_, i) => i + 1));
+    // Every iteration's cost, in order, as float64: exactly what the sinks were given.
+    assert.deepEqual(Array.from(readFloat64(path.join(dir, 'costs.f64'))), rec.costs);
+    assert.deepEqual(Array.from(readFloat64(path.join(dir, 'lr.f64'))), [1, 0.01], 'one learning-rate change point');
     const initial = rec.of('flag').find((f) => f.flag.kind === 'initialCost')!;
     assert.match(initial.flag.message, /vs ln 2 = 0.693/);
     assert.ok(rec.of('verdict').length === 6);
@@ -198,6 +208,7 @@ describe('trainer', function () {
     assert.ok(report.report.notes.some((n) => /Dropout/.test(n)));
     assert.ok(fs.existsSync(path.join(checked.dir, 'gradchecks', `${report.report.id}.json`)));
     assert.equal(read(checked.dir, 'metrics.jsonl'), read(plain.dir, 'metrics.jsonl'));
+    assert.equal(costs(checked.dir), costs(plain.dir));
   });
 
   it('setLearningRate is recorded and used from the next iteration; the schedule continues from it', async () => {
@@ -232,7 +243,7 @@ describe('trainer', function () {
     const perEpoch = rec.of('epoch')[0].summary.iteration;
     assert.equal(paused.iteration, 2 * perEpoch, 'not one iteration of epoch 3');
     await new Promise((r) => setTimeout(r, 30));
-    assert.equal(rec.of('metrics').flatMap((m) => m.costs).length, 2 * perEpoch, 'it waits');
+    assert.equal(rec.costs.length, 2 * perEpoch, 'it waits');
     const cp = JSON.parse(read(dir, 'checkpoints/latest.json')) as { epoch: number; batchInEpoch: number };
     assert.deepEqual([cp.epoch, cp.batchInEpoch], [2, 0]);
     session.trainer.command({ type: 'resume' });
@@ -256,8 +267,8 @@ describe('trainer', function () {
     // Step into epoch 4 (8 iterations per epoch), checkpoint mid-epoch, step on, then "crash":
     // keep the files, drop the process state.
     const stepTo = async (n: number): Promise<void> => {
-      first.trainer.command({ type: 'step', iterations: n - rec.of('metrics').flatMap((m) => m.costs).length });
-      for (let i = 0; i < 500 && rec.of('metrics').flatMap((m) => m.costs).length < n; i++) await new Promise((r) => setTimeout(r, 5));
+      first.trainer.command({ type: 'step', iterations: n - rec.costs.length });
+      for (let i = 0; i < 500 && rec.costs.length < n; i++) await new Promise((r) => setTimeout(r, 5));
     };
     await stepTo(26);
     first.trainer.command({ type: 'checkpoint' });
@@ -266,14 +277,16 @@ describe('trainer', function () {
     assert.equal(cp.iteration, 26, 'checkpoint taken mid-epoch');
     assert.equal(cp.batchInEpoch, 2);
     first.folder.close();
-    // Append a torn line as a crash would leave it.
-    fs.appendFileSync(path.join(dir, 'metrics.jsonl'), '{"kind":"iter","iterat');
+    // Append a torn line and a torn cost as a crash would leave them.
+    fs.appendFileSync(path.join(dir, 'metrics.jsonl'), '{"kind":"epoch","epo');
+    fs.appendFileSync(path.join(dir, 'costs.f64'), Buffer.from([1, 2, 3]));
     void partial;
     const resumed = await resumeSession(dir, new Recorder());
     const summary = await resumed.trainer.run();
     resumed.folder.close();
     assert.equal(summary.iterations, full.summary.iterations);
     assert.equal(read(dir, 'metrics.jsonl'), read(full.dir, 'metrics.jsonl'));
+    assert.equal(costs(dir), costs(full.dir));
   });
 });
 

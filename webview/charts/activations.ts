@@ -9,7 +9,7 @@ import { formatNumber, layerSeries, type LayerField } from '../../src/shared/ser
 import type { Theme } from '../theme';
 import { percentTick } from '../format';
 import { StreamChart } from './base';
-import { toPoints } from './common';
+import { linePoints, seriesKey } from './common';
 import { axisNote, clampPoints, fitLinearAxis, type LinearAxis } from './axes';
 import { baseOptions } from './setup';
 import type { EdgeMarker, LineOptions } from './setup';
@@ -60,8 +60,7 @@ export class ActivationChart extends StreamChart {
   }
 
   update(view: RunView, maxPoints: number, version: number, ignoreOutliers: boolean): boolean {
-    const last = view.layerStats[view.layerStats.length - 1];
-    const key = `${version}|${view.runId}|${view.layerStats.length}|${last?.iteration}|${maxPoints}|${ignoreOutliers}|${view.info?.layers.length}`;
+    const key = `${version}|${view.runId}|${seriesKey(view.layers)}|${maxPoints}|${ignoreOutliers}|${view.info?.layers.length}`;
     return this.redrawIf(key, () => {
       const wanted = activationLayers(view, this.field);
       const series = layerSeries(view, this.field).filter((s) => wanted.has(s.layer));
@@ -75,7 +74,7 @@ export class ActivationChart extends StreamChart {
       const markers: EdgeMarker[] = [];
       let outside = 0;
       series.forEach((s, i) => {
-        const p = toPoints(s.xs, s.ys, maxPoints, this.theme.red);
+        const p = linePoints(s, this.theme.red);
         const c = clampPoints(p.points, axis);
         ds[i].label = s.layer;
         ds[i].data = c.points;

@@ -1,26 +1,20 @@
 /** Helpers shared by the chart wrappers. */
-import { decimateIndices, nonFiniteKind } from '../../src/shared/series';
 import type { LearningRateChange } from '../../src/shared/run-view';
+import { formatNumber, nonFiniteKind, type Line } from '../../src/shared/series';
 import type { EdgeMarker, VLine, XY } from './setup';
 import type { Theme } from '../theme';
-import { formatNumber } from '../../src/shared/series';
 
-/** Decimated {x, y} points (non-finite y → NaN: a gap in the line) and edge markers for them. */
-export function toPoints(xs: ArrayLike<number> | ((i: number) => number), ys: ArrayLike<number>, maxPoints: number,
-  markerColor: string, indices?: readonly number[]): { points: XY[]; markers: EdgeMarker[] } {
-  const xOf = typeof xs === 'function' ? xs : (i: number): number => xs[i];
-  const idx = indices ?? decimateIndices(ys, maxPoints);
-  const points: XY[] = new Array<XY>(idx.length);
-  const markers: EdgeMarker[] = [];
-  for (let k = 0; k < idx.length; k++) {
-    const i = idx[k];
-    const y = ys[i];
-    const kind = nonFiniteKind(y);
-    const x = xOf(i);
-    points[k] = { x, y: kind ? Number.NaN : y };
-    if (kind) markers.push({ x, kind, color: markerColor });
-  }
+/** A series' points, and its non-finite values as edge markers (never silently dropped). */
+export function linePoints(line: Line, markerColor: string): { points: XY[]; markers: EdgeMarker[] } {
+  const points: XY[] = new Array<XY>(line.xs.length);
+  for (let i = 0; i < line.xs.length; i++) points[i] = { x: line.xs[i], y: line.ys[i] };
+  const markers: EdgeMarker[] = line.bad.map((b) => ({ x: b.x, kind: nonFiniteKind(b.value) ?? 'nan', color: markerColor }));
   return { points, markers };
+}
+
+/** {x, y} points of parallel arrays (non-finite y → NaN: a gap in the line). */
+export function xyPoints(xs: readonly number[], ys: readonly number[]): XY[] {
+  return xs.map((x, i) => ({ x, y: Number.isFinite(ys[i]) ? ys[i] : Number.NaN }));
 }
 
 /** Vertical annotation lines for manual learning-rate changes. */
@@ -55,8 +49,7 @@ export function pow10Ceil(v: number): number {
   return 10 ** Math.ceil(Math.log10(v));
 }
 
-/** A cheap fingerprint of a numeric array's tail, to skip chart updates when nothing changed. */
-export function tailKey(values: ArrayLike<number>): string {
-  const n = values.length;
-  return n ? `${n}:${values[n - 1]}` : '0';
+/** What changed in a series since the last draw: its point count and newest x (O(1)). */
+export function seriesKey(b: { count: number; size: number; x1: ArrayLike<number> } | null): string {
+  return b ? `${b.count}:${b.size ? b.x1[b.size - 1] : 0}` : '-';
 }

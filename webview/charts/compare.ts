@@ -1,22 +1,19 @@
 /** Compare panel: smoothed cost and train/dev error of several runs overlaid, one colour per run. */
 import type { RunView } from '../../src/shared/run-view';
-import { errorSeries, formatNumber } from '../../src/shared/series';
+import { errorSeries, formatNumber, smoothedCost } from '../../src/shared/series';
 import { percentTick } from '../format';
-import { EwaCache } from './cache';
 import type { Theme } from '../theme';
-import type { EdgeMarker } from './setup';
 import { StreamChart } from './base';
 import { baseOptions } from './setup';
 import type { LineOptions } from './setup';
-import { tailKey, toPoints } from './common';
+import { linePoints, seriesKey, xyPoints } from './common';
 
 function runsKey(views: readonly RunView[]): string {
-  return views.map((v) => `${v.runId}:${tailKey(v.costs)}:${v.epochs.length}`).join(',');
+  return views.map((v) => `${v.runId}:${seriesKey(v.iterations)}:${seriesKey(v.epochs)}`).join(',');
 }
 
 export class CompareCostChart extends StreamChart {
   private logScale = false;
-  private readonly ewa: EwaCache[] = [];
 
   constructor(canvas: HTMLCanvasElement, theme: Theme) {
     super(canvas, theme);
@@ -35,23 +32,18 @@ export class CompareCostChart extends StreamChart {
     });
   }
 
-  update(views: readonly RunView[], beta: number, logScale: boolean, maxPoints: number, version: number): boolean {
+  update(views: readonly RunView[], beta: number, logScale: boolean, version: number): boolean {
     if (logScale !== this.logScale) {
       this.logScale = logScale;
       this.restyle();
     }
-    return this.redrawIf(`${version}|${runsKey(views)}|${beta}|${logScale}|${maxPoints}`, () => {
+    return this.redrawIf(`${version}|${runsKey(views)}|${beta}|${logScale}`, () => {
       const ds = this.ensureDatasets(views.length, () => ({ label: '', data: [] }));
-      const markers: EdgeMarker[] = [];
       views.forEach((v, i) => {
-        const xs = (k: number): number => v.firstIteration + k;
-        const ewa = (this.ewa[i] ??= new EwaCache()).get(v.costs, beta, `${version}|${v.runId}|${v.firstIteration}`);
-        const p = toPoints(xs, ewa, maxPoints, this.theme.red);
+        const sm = smoothedCost(v, beta);
         ds[i].label = v.info?.name ?? v.runId;
-        ds[i].data = p.points;
-        markers.push(...p.markers);
+        ds[i].data = xyPoints(sm.xs, sm.ys);
       });
-      this.annotations.markers = markers;
     });
   }
 }
@@ -86,12 +78,12 @@ export class CompareErrorChart extends StreamChart {
     return this.redrawIf(`${version}|${runsKey(views)}`, () => {
       const ds = this.ensureDatasets(2 * views.length, () => ({ label: '', data: [] }));
       views.forEach((v, i) => {
-        const s = errorSeries(v.epochs);
+        const s = errorSeries(v);
         const name = v.info?.name ?? v.runId;
         ds[2 * i].label = `${name} · train`;
-        ds[2 * i].data = toPoints(s.xs, s.train, 100_000, this.theme.red).points;
+        ds[2 * i].data = linePoints(s.train, this.theme.red).points;
         ds[2 * i + 1].label = `${name} · dev`;
-        ds[2 * i + 1].data = toPoints(s.xs, s.dev, 100_000, this.theme.red).points;
+        ds[2 * i + 1].data = linePoints(s.dev, this.theme.red).points;
       });
     });
   }

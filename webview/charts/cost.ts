@@ -1,13 +1,13 @@
-/** Cost per iteration: raw (thin, faded) and TensorBoard's debiased EWA, LR changes annotated. */
+/** Cost per iteration: raw (thin, faded; each bucket's extremes) and TensorBoard's debiased EWA, LR changes annotated. */
 import type { RunView } from '../../src/shared/run-view';
-import { decimateIndices, formatNumber } from '../../src/shared/series';
-import { EwaCache } from './cache';
+import { badCount, columnIndex } from '../../src/shared/buckets';
+import { costLine, formatNumber, smoothedCost } from '../../src/shared/series';
 import type { Theme } from '../theme';
 import { withAlpha } from '../theme';
 import { StreamChart } from './base';
 import { baseOptions } from './setup';
 import type { LineOptions } from './setup';
-import { lrChangeLines, tailKey, toPoints } from './common';
+import { linePoints, lrChangeLines, seriesKey, xyPoints } from './common';
 
 export interface CostSettings { beta: number; logScale: boolean; maxPoints: number; version: number }
 
@@ -17,8 +17,7 @@ export function betaLabel(beta: number): string {
 
 export class CostChart extends StreamChart {
   private logScale = false;
-  private readonly ewa = new EwaCache();
-  /** Points drawn by the last update (raw series, after decimation). */
+  /** Points drawn by the last update (raw series). */
   points = 0;
   /** Non-finite costs in the whole series (not only the drawn ones). */
   nonFinite = 0;
@@ -50,19 +49,14 @@ export class CostChart extends StreamChart {
       this.logScale = s.logScale;
       this.restyle();
     }
-    const key = `${s.version}|${view.runId}|${view.firstIteration}|${tailKey(view.costs)}|${s.beta}|${s.logScale}|${s.maxPoints}|${view.learningRateChanges.length}`;
+    const key = `${s.version}|${view.runId}|${seriesKey(view.iterations)}|${s.beta}|${s.logScale}|${s.maxPoints}|${view.learningRateChanges.length}`;
     return this.redrawIf(key, () => {
-      const first = view.firstIteration;
-      const xs = (k: number): number => first + k;
-      const idx = decimateIndices(view.costs, s.maxPoints);
-      const raw = toPoints(xs, view.costs, s.maxPoints, this.theme.red, idx);
-      const smoothed = this.ewa.get(view.costs, s.beta, `${s.version}|${view.runId}|${view.firstIteration}`);
-      // Decimated on its own extremes: the raw series' indices would make the smooth line zig-zag.
-      const sm = toPoints(xs, smoothed, s.maxPoints, this.theme.red);
-      this.nonFinite = this.ewa.nonFinite;
+      const raw = linePoints(costLine(view, s.maxPoints), this.theme.red);
+      const sm = smoothedCost(view, s.beta);
+      this.nonFinite = badCount(view.iterations, columnIndex(view.iterations, 'cost'));
       const [rawDs, smDs] = this.chart.data.datasets;
       rawDs.data = raw.points;
-      smDs.data = sm.points;
+      smDs.data = xyPoints(sm.xs, sm.ys);
       smDs.label = `smoothed (β ${betaLabel(s.beta)})`;
       this.points = raw.points.length;
       this.annotations.markers = raw.markers;

@@ -6,7 +6,7 @@ import type { Theme } from '../theme';
 import { StreamChart } from './base';
 import { baseOptions } from './setup';
 import type { LineOptions, XY } from './setup';
-import { toPoints } from './common';
+import { linePoints, seriesKey } from './common';
 
 export class ErrorChart extends StreamChart {
   private regression = false;
@@ -49,21 +49,16 @@ export class ErrorChart extends StreamChart {
       this.regression = regression;
       this.restyle();
     }
-    const last = view.epochs[view.epochs.length - 1];
-    const key = `${view.runId}|${view.epochs.length}|${last?.epoch}|${last?.devError}|${view.tests.length}`;
+    const key = `${view.runId}|${seriesKey(view.epochs)}|${view.lastEpoch?.devError}|${view.tests.length}`;
     return this.redrawIf(key, () => {
-      const s = errorSeries(view.epochs);
+      const s = errorSeries(view);
       const [train, dev, test] = this.chart.data.datasets;
-      // Few points (one per epoch) and markers matter: draw every epoch, points visible when sparse.
-      train.data = toPoints(s.xs, s.train, 100_000, this.theme.red).points;
-      dev.data = toPoints(s.xs, s.dev, 100_000, this.theme.red).points;
-      const sparse = s.xs.length <= 40 && !this.compact;
+      // Few points (one per epoch, or each bucket's extremes) and markers matter: points visible when sparse.
+      train.data = linePoints(s.train, this.theme.red).points;
+      dev.data = linePoints(s.dev, this.theme.red).points;
+      const sparse = view.epochs.count <= 40 && !this.compact;
       train.pointRadius = dev.pointRadius = sparse ? 2 : 0;
-      const ipe = view.info?.iterationsPerEpoch ?? 0;
-      const pts: XY[] = view.tests.map((t) => ({
-        x: ipe > 0 ? t.iteration / ipe : epochOfIteration(view, t.iteration) ?? view.epoch,
-        y: t.error,
-      }));
+      const pts: XY[] = view.tests.map((t) => ({ x: epochOfIteration(view, t.iteration), y: t.error }));
       test.data = pts;
       const looks = view.tests.length ? view.tests[view.tests.length - 1].looks : 0;
       test.label = looks ? `test (look ${looks})` : 'test';

@@ -5,25 +5,22 @@
  * triangles on the top edge. `note` says how many of each there are.
  */
 import type { RunView } from '../../src/shared/run-view';
-import { GRAD_EXPLODING, GRAD_VANISHING, UPDATE_RATIO_GUIDE } from '../../src/shared/series';
-import { LayerSeriesCache } from './cache';
+import { GRAD_EXPLODING, GRAD_VANISHING, layerSeries, UPDATE_RATIO_GUIDE } from '../../src/shared/series';
 import type { LayerField } from '../../src/shared/series';
 import type { Theme } from '../theme';
 import { StreamChart } from './base';
 import { baseOptions } from './setup';
 import type { EdgeMarker, LineOptions } from './setup';
-import { toPoints } from './common';
+import { linePoints, seriesKey } from './common';
 import { axisNote, clampPoints, fitLogAxis } from './axes';
 
 export class LayerChart extends StreamChart {
   private range: [number, number] | null = null;
-  private readonly cache: LayerSeriesCache;
   /** What the axis could not show in place (values under the floor, NaN/Inf), for the card. */
   note = '';
 
   constructor(canvas: HTMLCanvasElement, theme: Theme, private readonly field: Extract<LayerField, 'gradNorm' | 'updateRatio'>) {
     super(canvas, theme);
-    this.cache = new LayerSeriesCache(field);
     this.restyle();
   }
 
@@ -41,11 +38,10 @@ export class LayerChart extends StreamChart {
     });
   }
 
-  update(view: RunView, maxPoints: number, version: number): boolean {
-    const last = view.layerStats[view.layerStats.length - 1];
-    const key = `${version}|${view.runId}|${view.layerStats.length}|${last?.iteration}|${maxPoints}`;
+  update(view: RunView, version: number): boolean {
+    const key = `${version}|${view.runId}|${seriesKey(view.layers)}`;
     return this.redrawIf(key, () => {
-      const series = this.cache.get(view, `${version}|${view.runId}`);
+      const series = layerSeries(view, this.field);
       const ds = this.ensureDatasets(series.length, () => ({ label: '', data: [] }));
       const markers: EdgeMarker[] = [];
       const guide = this.field === 'gradNorm' ? [GRAD_VANISHING, GRAD_EXPLODING] : [UPDATE_RATIO_GUIDE, UPDATE_RATIO_GUIDE];
@@ -57,7 +53,7 @@ export class LayerChart extends StreamChart {
       const range: [number, number] = [lo, hi];
       let below = 0;
       for (let i = 0; i < series.length; i++) {
-        const p = toPoints(series[i].xs, series[i].ys, maxPoints, this.theme.red);
+        const p = linePoints(series[i], this.theme.red);
         const c = clampPoints(p.points, { min: lo, max: Infinity });
         ds[i].label = series[i].layer;
         ds[i].data = c.points;

@@ -5,7 +5,7 @@ import type { Theme } from '../theme';
 import { StreamChart } from './base';
 import { baseOptions } from './setup';
 import type { LineOptions } from './setup';
-import { lrChangeLines, positiveRange, toPoints } from './common';
+import { lrChangeLines, positiveRange, seriesKey, xyPoints } from './common';
 
 export class LrChart extends StreamChart {
   private range: [number, number] | null = null;
@@ -38,12 +38,12 @@ export class LrChart extends StreamChart {
     changes.pointBorderWidth = 1;
   }
 
-  update(view: RunView, maxPoints: number): boolean {
-    const key = `${view.runId}|${view.learningRates.length}|${view.iteration}|${view.learningRateChanges.length}|${maxPoints}`;
+  update(view: RunView): boolean {
+    const key = `${view.runId}|${seriesKey(view.iterations)}|${view.iteration}|${view.learningRate}|${view.learningRateChanges.length}`;
     return this.redrawIf(key, () => {
       const s = learningRateSteps(view);
       const [line, changes] = this.chart.data.datasets;
-      line.data = toPoints(s.xs, s.ys, maxPoints, this.theme.red).points;
+      line.data = xyPoints(s.xs, s.ys);
       const user = view.learningRateChanges.filter((c) => c.source === 'user');
       changes.data = user.map((c) => ({ x: c.iteration, y: c.to }));
       this.annotations.vlines = lrChangeLines(view.learningRateChanges, this.theme);

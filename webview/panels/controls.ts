@@ -1,7 +1,7 @@
 /** Run controls: pause/resume (one shown at a time), step, stop, learning rate (and its range test), gradient check, test. */
 import type { RunState } from '../../src/shared/protocol';
 import type { RunView } from '../../src/shared/run-view';
-import { learningRateAt, formatNumber } from '../../src/shared/series';
+import { formatNumber } from '../../src/shared/series';
 import type { ControlCommand } from '../../src/shared/webview-protocol';
 import { button as makeButton, h, setEnabled, setText } from '../dom';
 import type { ButtonLook } from '../dom';
@@ -36,6 +36,7 @@ export class Controls {
   private readonly test: HTMLElement | null;
   private readonly findLr: HTMLElement | null;
   private state: RunState | null = null;
+  private shownRate: number | null = null;
 
   constructor(compact: boolean, exportButtons: HTMLElement[] = []) {
     const c = (command: ControlCommand) => () => post({ type: 'control', command });
@@ -115,15 +116,20 @@ export class Controls {
       setEnabled(this.setLr, live);
       if (live) this.lrInput.removeAttribute('disabled');
       else this.lrInput.setAttribute('disabled', '');
-      // A gradient check or a test-set look also makes sense on a finished run, as long as the
-      // host still has its engine; the host answers with an error message when it has not.
-      if (this.gradCheck) setEnabled(this.gradCheck, state !== null && state !== 'crashed');
-      if (this.test) setEnabled(this.test, state !== null && state !== 'crashed');
+      // Both need the run's engine: a finished run's dashboard shows them disabled.
+      if (this.gradCheck) setEnabled(this.gradCheck, live || state === 'diverged');
+      if (this.test) setEnabled(this.test, live || state === 'diverged');
       // The sweep runs between two iterations of the live engine: only while there is one.
       if (this.findLr) setEnabled(this.findLr, live);
     }
-    if (view && document.activeElement !== this.lrInput && !this.lrInput.value) {
-      const lr = learningRateAt(view, view.iteration);
+    if (view && document.activeElement !== this.lrInput) {
+      // The rate in effect, whoever set it (this box, the palette, a schedule): a typed value is
+      // cleared once the engine acknowledged a change, so the box never shows a stale rate.
+      const lr = view.learningRate;
+      if (lr !== this.shownRate) {
+        this.shownRate = lr;
+        this.lrInput.value = '';
+      }
       this.lrInput.placeholder = lr === null ? 'learning rate' : formatNumber(lr, 3);
     }
   }

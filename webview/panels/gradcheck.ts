@@ -31,6 +31,7 @@ export class GradCheckPanel {
         return [h('p', { cls: 'empty', text: 'No gradient check yet. “Gradient check” compares backprop with two-sided numerical gradients (float64) on a fixed batch, without changing the run.' })];
       }
       this.root.dataset.band = r.band;
+      this.root.dataset.report = r.id;
       return render(r, reports.length);
     });
   }

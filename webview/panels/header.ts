@@ -1,7 +1,7 @@
 /** Run header: name, state badge, epoch/iteration/cost, backend; errors banner and flags list. */
 import type { Flag, RunState } from '../../src/shared/protocol';
 import type { RunView } from '../../src/shared/run-view';
-import { formatNumber, lastFinite, learningRateAt } from '../../src/shared/series';
+import { formatNumber, lastCost } from '../../src/shared/series';
 import { h, renderIfChanged, setText } from '../dom';
 import { icon } from '../icons';
 
@@ -45,8 +45,8 @@ export class Header {
     const total = view.info?.config?.training?.epochs;
     setText(this.epochs, typeof total === 'number' ? ` / ${total}` : '');
     setText(this.iteration, String(view.iteration));
-    setText(this.cost, formatNumber(lastFinite(view.costs), 4));
-    setText(this.lr, formatNumber(learningRateAt(view, view.iteration), 3));
+    setText(this.cost, formatNumber(lastCost(view), 4));
+    setText(this.lr, formatNumber(view.learningRate, 3));
     const showReason = view.stateReason && view.state !== 'running';
     setText(this.reason, showReason ? view.stateReason ?? '' : '');
     this.reason.hidden = !showReason;

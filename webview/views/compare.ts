@@ -1,6 +1,7 @@
 /** The compare panel: several runs overlaid, legend by run name, and a summary table. */
 import type { RunView } from '../../src/shared/run-view';
-import { formatError, formatNumber, lastFinite, learningRateAt } from '../../src/shared/series';
+import { columnIndex, envelope } from '../../src/shared/buckets';
+import { formatError, formatNumber, lastCost } from '../../src/shared/series';
 import { h, renderIfChanged, setText } from '../dom';
 import type { Theme } from '../theme';
 import { CompareCostChart, CompareErrorChart } from '../charts/compare';
@@ -35,26 +36,26 @@ export function mountCompare(app: HTMLElement, theme: Theme, hooks: Hooks, model
   };
 
   const renderTable = (views: readonly RunView[]): void => {
-    const key = views.map((v) => `${v.runId}:${v.state}:${v.epochs.length}:${v.costs.length}`).join('|') + currentTheme.kind;
+    const key = views.map((v) => `${v.runId}:${v.state}:${v.epochs.count}:${v.iterations.count}`).join('|') + currentTheme.kind;
     renderIfChanged(table, key, () => {
       const t = h('table', { cls: 'runs-table' });
       t.append(h('thead', {}, h('tr', {}, ...['Run', 'State', 'Epoch', 'Cost', 'Train error', 'Dev error', 'Best dev', 'Learning rate'].map((c, i) => h('th', { cls: i > 1 ? 'num' : '', text: c })))));
       const body = h('tbody');
       views.forEach((v, i) => {
         const reg = v.info?.task === 'regression';
-        const last = v.epochs[v.epochs.length - 1];
-        const devs = v.epochs.map((e) => e.devError).filter((x): x is number => x !== null && Number.isFinite(x));
+        const last = v.lastEpoch;
+        const devs = envelope(v.epochs, columnIndex(v.epochs, 'devError')).ys;
         const sw = h('span', { cls: 'swatch' });
         sw.style.setProperty('background-color', currentTheme.palette[i % currentTheme.palette.length]);
         body.append(h('tr', { attrs: { 'data-run-id': v.runId } },
           h('td', {}, sw, h('span', { text: ` ${v.info?.name ?? v.runId}` })),
           h('td', {}, h('span', { cls: 'state-badge small', attrs: { 'data-state': v.state }, text: v.state })),
           h('td', { cls: 'num', text: String(v.epoch) }),
-          h('td', { cls: 'num', text: formatNumber(lastFinite(v.costs), 4) }),
+          h('td', { cls: 'num', text: formatNumber(lastCost(v), 4) }),
           h('td', { cls: 'num', text: formatError(last?.trainError, reg) }),
           h('td', { cls: 'num', text: formatError(last?.devError, reg) }),
           h('td', { cls: 'num', text: devs.length ? formatError(Math.min(...devs), reg) : '—' }),
-          h('td', { cls: 'num', text: formatNumber(learningRateAt(v, v.iteration)) })));
+          h('td', { cls: 'num', text: formatNumber(v.learningRate) })));
       });
       t.append(body);
       return [t];
@@ -68,7 +69,7 @@ export function mountCompare(app: HTMLElement, theme: Theme, hooks: Hooks, model
       smoothing.setBeta(m.beta);
       smoothing.setLog(m.logScale);
       renderLegend(views);
-      costChart.update(views, m.beta, m.logScale, m.settings.maxPoints, m.version);
+      costChart.update(views, m.beta, m.logScale, m.version);
       errChart.update(views, m.version);
       renderTable(views);
       return costChart.chart.data.datasets.reduce((a, d) => a + d.data.length, 0);

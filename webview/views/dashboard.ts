@@ -81,12 +81,12 @@ export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, mod
       const bad = costChart.nonFinite;
       setText(nonFinite, bad ? `▲ ${bad} non-finite cost${bad > 1 ? 's' : ''} (marked on the top edge)` : '');
       errChart.update(v);
-      gradChart.update(v, m.settings.maxPoints, m.version);
-      ratioChart.update(v, m.settings.maxPoints, m.version);
+      gradChart.update(v, m.version);
+      ratioChart.update(v, m.version);
       setText(gradNote, gradChart.note);
       setText(ratioNote, ratioChart.note);
       activation.update(v, m.settings.maxPoints, m.version);
-      lrChart.update(v, m.settings.maxPoints);
+      lrChart.update(v);
       gradcheck.update(v);
       verdict.update(v);
       boundary.update(v);

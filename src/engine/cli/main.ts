@@ -7,8 +7,10 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { toJson } from '../../shared/nonfinite';
 import type { EngineEvent } from '../../shared/protocol';
 import type { LrFindOptions } from '../../shared/diagnosis';
+import type { RunSink } from '../train/trainer';
 import { loadExperiment } from '../config/validate';
 import { createRunSetup } from '../train/setup';
 import { checkGradients } from '../train/check-gradients';
@@ -119,10 +121,10 @@ interface TrainFlags { out?: string; runs?: string; epochs?: number; json: boole
 
 async function train(file: string, flags: TrainFlags): Promise<number> {
   const reporter = flags.json ? null : new HumanReporter(flags.quiet);
-  const sink = { emit: (e: EngineEvent): void => (flags.json ? console.log(JSON.stringify(e)) : reporter!.onEvent(e)) };
+  const sink: RunSink = reporter ?? jsonLines();
   const session = await startSession({
     configPath: file, runDir: flags.out ? path.resolve(flags.out) : undefined, runsDir: flags.runs,
-    mode: flags.overfit ? 'overfitBatch' : 'train', flushMs: 200,
+    mode: flags.overfit ? 'overfitBatch' : 'train',
     override: (c) => { if (flags.epochs) c.training.epochs = flags.epochs; },
   }, sink);
   // Ctrl-C stops cleanly: checkpoint, summary and model are written before exit.
@@ -141,6 +143,16 @@ async function train(file: string, flags: TrainFlags): Promise<number> {
     session.folder.close();
     session.setup.backend.dispose();
   }
+}
+
+/** `--json`: one event per line (epoch summaries included; per-iteration costs are in the run folder's costs.f64). */
+function jsonLines(): RunSink {
+  return {
+    iteration: () => undefined,
+    emit: (e: EngineEvent): void => {
+      if (e.type !== 'layerStats') console.log(toJson(e));
+    },
+  };
 }
 
 async function gradcheck(file: string, json: boolean): Promise<number> {

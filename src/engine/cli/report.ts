@@ -1,11 +1,12 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { EngineEvent, GradCheckReport, RunInfo, RunSummary } from '../../shared/protocol';
+import type { RunSink } from '../train/trainer';
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(2)}%`);
 const num = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : Number.isFinite(x) ? x.toPrecision(4) : String(x));
 
 /** Human output for `gradient-lab train`: a progress bar plus the messages that matter. */
-export class HumanReporter {
+export class HumanReporter implements RunSink {
   private bar: SingleBar | null = null;
   private info: RunInfo | null = null;
   private lastCost = NaN;
@@ -37,7 +38,14 @@ export class HumanReporter {
     this.bar.start(total, at, { epoch: 0, epochs: info.config.training.epochs, cost: '—', dev: '—' });
   }
 
-  onEvent(e: EngineEvent): void {
+  iteration(iteration: number, epoch: number, cost: number): void {
+    this.lastCost = cost;
+
+    // The bar redraws a few times a second anyway: tell it every 256 iterations, not 50,000 times a second.
+    if ((iteration & 255) === 0) this.bar?.update(iteration, { cost: num(cost), epoch });
+  }
+
+  emit(e: EngineEvent): void {
     switch (e.type) {
       case 'runInfo': {
         const i = e.info;
@@ -49,13 +57,9 @@ export class HumanReporter {
         this.startBar(i, i.resumedFrom?.iteration ?? 0);
         break;
       }
-      case 'metrics':
-        this.lastCost = e.costs[e.costs.length - 1];
-        this.bar?.update(e.firstIteration + e.costs.length - 1, { cost: num(this.lastCost), epoch: e.epoch });
-        break;
       case 'epoch':
         this.devError = e.summary.devError;
-        this.bar?.update(e.summary.iteration, { epoch: e.summary.epoch, dev: this.errorText(this.devError) });
+        this.bar?.update(e.summary.iteration, { epoch: e.summary.epoch, cost: num(this.lastCost), dev: this.errorText(this.devError) });
         break;
       case 'flag':
         if (e.flag.severity !== 'info' || !this.quiet) this.line(`${e.flag.severity === 'info' ? 'ℹ' : '⚠'} ${e.flag.message}`);

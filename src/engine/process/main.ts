@@ -1,31 +1,56 @@
 /**
- * The engine as a child process: `child_process.fork(dist/engine.js)` from the extension host.
- * Commands arrive over Node IPC, events go back the same way (every message carries the
- * protocol version). The run folder is written here, so a host that dies loses nothing.
- * Fork with `serialization: 'advanced'` so NaN/Infinity survive the channel.
+ * The engine as a child process: `child_process.fork(dist/engine.js)` from the extension host (or
+ * the search process). The first command (`start` or `resumeFromCheckpoint`) arrives over Node
+ * IPC; the engine answers `hello` once its run exists and takes every command, so the host's queue
+ * until `hello` is the only one. Events go back as bounded telemetry (../run/telemetry). The run
+ * folder is written here, so a host that dies loses nothing.
+ *
+ * Reattaching: the engine also listens on a private socket named in the run folder's engine.json
+ * (with a token). When its host goes away (a window reload), the run keeps training and waits for
+ * a host to attach there; after DETACHED_GRACE_MS without one it stops cleanly.
+ *
+ * Fork with `serialization: 'advanced'` so NaN/Infinity and typed arrays survive the channel.
  */
+import * as os from 'node:os';
 import { PROTOCOL_VERSION, validateCommand, type EngineCommand, type EngineEvent } from '../../shared/protocol';
+import { RUN_FILES } from '../../shared/run-folder';
 import { describeError, resumeSession, startSession, type Session } from '../run/session';
-import { ThrottledIpcSink } from './ipc-sink';
-import type { TrainerCommand } from '../train/trainer';
 import { runDiagnoseCommand } from '../diagnostics/diagnose-command';
+import { Telemetry } from '../run/telemetry';
+import { AttachServer, type HostLink, ipcLink } from './links';
+
+const TELEMETRY_MS = 50;
+const DETACHED_GRACE_MS = Number(process.env.GRADIENT_LAB_DETACHED_GRACE_MS ?? 60_000);
+
+// A host that went away closed our stdout/stderr pipes too: a late warning must not end the run.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
+// Below the editor and the extension host: a fast run on a busy 2-core machine must leave the UI a core.
+try {
+  os.setPriority(process.pid, Math.max(os.getPriority(process.pid), 10));
+} catch {
+  /* not permitted here: run at the inherited priority */
+}
 
 let session: Session | null = null;
 let starting = false;
-/** Commands that arrive while the run is still being set up (data loading can take seconds). */
-const early: TrainerCommand[] = [];
+let link: HostLink | null = ipcLink();
+let attach: AttachServer | null = null;
+let graceTimer: ReturnType<typeof setTimeout> | null = null;
+let attachable = false;
 
 function send(event: EngineEvent): void {
-  if (process.send && process.connected) process.send({ v: PROTOCOL_VERSION, ...event });
+  link?.send({ v: PROTOCOL_VERSION, ...event });
 }
 
-const ipcSink = new ThrottledIpcSink(send);
+const telemetry = new Telemetry({ intervalMs: TELEMETRY_MS, send });
 
 async function run(start: Promise<Session>): Promise<void> {
   starting = true;
   try {
     session = await start;
-    for (const c of early.splice(0)) session.trainer.command(c);
+    if (attachable) attach = await AttachServer.open(session.folder.dir, RUN_FILES.engine, (l) => onAttach(l));
+    send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, pid: process.pid });
   } catch (e) {
     const error = describeError(e);
     send({ type: 'error', error, fatal: true });
@@ -43,14 +68,15 @@ async function run(start: Promise<Session>): Promise<void> {
     try {
       session.trainer.command({ type: 'checkpoint' });
     } catch { /* the report below matters more */ }
-    send({ type: 'error', error: describeError(e), fatal: true });
+    telemetry.emit({ type: 'error', error: describeError(e), fatal: true });
     exit(1);
   }
 }
 
 function exit(code: number): void {
-  ipcSink.flush();
-  // Let queued IPC messages drain before leaving.
+  telemetry.flush();
+  attach?.close();
+  // Let queued messages drain before leaving.
   setTimeout(() => process.exit(code), 50);
 }
 
@@ -58,45 +84,75 @@ function handle(command: EngineCommand): void {
   switch (command.type) {
     case 'start':
       if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'a run is already active in this engine' } });
-      void run(startSession(command, ipcSink));
+      attachable = command.attachable === true;
+      void run(startSession(command, telemetry));
       return;
     case 'resumeFromCheckpoint':
       if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'a run is already active in this engine' } });
-      void run(resumeSession(command.runDir, ipcSink, { paused: command.paused, flushMs: command.flushMs }));
+      attachable = command.attachable === true;
+      void run(resumeSession(command.runDir, telemetry, { paused: command.paused, history: (view) => telemetry.restore(view) }));
       return;
     case 'diagnose':
       if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'diagnose runs in an engine of its own, not beside a run' } });
       starting = true;
-      void runDiagnoseCommand(command, ipcSink).then(exit);
+      void runDiagnoseCommand(command, telemetry).then(exit);
       return;
     case 'shutdown':
       if (session) session.trainer.command({ type: 'stop' });
-      else if (starting) early.push({ type: 'stop' });
       else exit(0);
       return;
+    case 'snapshot':
+      telemetry.flush();
+      send({ type: 'history', view: telemetry.history() });
+      return;
     default:
-      if (!session && starting) {
-        early.push(command);
-        return;
-      }
       if (!session) return send({ type: 'error', fatal: false, error: { code: 'usage', message: `no active run for "${command.type}"` } });
       session.trainer.command(command);
   }
 }
 
-process.on('message', (msg: unknown) => {
+function onMessage(msg: unknown): void {
   const checked = validateCommand(msg);
   if (!checked.ok) {
     send({ type: 'log', level: 'warning', message: `ignored a malformed command: ${checked.reason}` });
     return;
   }
   handle(checked.command);
-});
+}
 
-// The host went away (window closed, host crashed): stop cleanly so the files are complete.
-process.on('disconnect', () => {
-  if (session) session.trainer.command({ type: 'stop' });
-  else process.exit(0);
-});
+/** A host attached on the socket (the window reloaded): it becomes the link, and gets the whole run. */
+function onAttach(next: HostLink): void {
+  link?.close();
+  link = next;
+  if (graceTimer) clearTimeout(graceTimer);
+  graceTimer = null;
+  next.onMessage(onMessage);
+  next.onClose(() => detached(next));
+  telemetry.flush();
+  send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, pid: process.pid });
+  if (telemetry.view.info) send({ type: 'runInfo', info: telemetry.view.info });
+  send({ type: 'history', view: telemetry.history() });
+}
 
-send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, pid: process.pid });
+/** The host went away (window closed or reloaded): train on, and stop cleanly if nobody attaches in time. */
+function detached(from: HostLink): void {
+  if (link !== from) return;
+  link = null;
+  if (!session) {
+    if (!starting) process.exit(0);
+    return;
+  }
+  if (!attachable) {
+    session.trainer.command({ type: 'stop', reason: 'its host (the search or the window) went away' });
+    return;
+  }
+  graceTimer ??= setTimeout(() => {
+    session?.trainer.command({ type: 'stop', reason: `no VS Code window attached for ${Math.round(DETACHED_GRACE_MS / 1000)} s after the window closed` });
+  }, DETACHED_GRACE_MS);
+}
+
+if (link) {
+  const first = link;
+  first.onMessage(onMessage);
+  first.onClose(() => detached(first));
+}

@@ -1,7 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EngineEvent } from '../../shared/protocol';
-import type { EventSink, RunStore } from '../train/trainer';
+import { fromJson, toJson } from '../../shared/nonfinite';
+import type { EngineEvent, RunInfo, RunSummary } from '../../shared/protocol';
+import {
+  epochLine, eventLine, isRecordedEvent, keepLayerSample, layersLine, RUN_FILES, type RunFolderContents,
+} from '../../shared/run-folder';
+import type { RunSink, RunStore } from '../train/trainer';
 import { isCheckpoint, type Checkpoint } from './checkpoint';
 
 /** Writes a file so that readers see the old or the new content, never a torn one. */
@@ -40,84 +44,128 @@ export function createRunDir(runsDir: string, name: string): string {
 }
 
 /**
- * The run folder (format in docs/run-folder.md): an event sink that appends metrics and events
- * as JSON lines, and the store for checkpoints, gradient-check reports and the final model.
- * Appends go straight to the file (O_APPEND): whatever was recorded survives a crash.
+ * The run folder (format in docs/run-folder.md and src/shared/run-folder.ts): a sink that appends
+ * every iteration's cost to costs.f64 (8 bytes each) and each learning-rate change to lr.f64,
+ * epoch summaries and the kept layer samples to metrics.jsonl, every other event to events.jsonl;
+ * and the store for checkpoints, gradient-check reports and the final model. Points are buffered
+ * and written with each flush (at most every FLUSH_MS, and before every event), so whatever was
+ * recorded before a crash survives, and a long run costs a few appends a second.
  */
-export class RunFolder implements EventSink, RunStore {
+const FLUSH_MS = 100;
+const COST_BUFFER = 8192;
+
+export class RunFolder implements RunSink, RunStore {
   private readonly metricsFd: number;
   private readonly eventsFd: number;
-  /** Iteration lines not yet written; flushed with each metrics batch event (~every 100 ms). */
-  private pendingLines: string[] = [];
+  private readonly costsFd: number;
+  private readonly lrFd: number;
+  private readonly costs = new Float64Array(COST_BUFFER);
+  private held = 0;
+  private lrPairs: number[] = [];
+  private lastRate = Number.NaN;
+  private metricLines: string[] = [];
+  private layerEvery = 0;
+  private lastFlush = Date.now();
+  /** The verdict is written when its diagnosis changes (and the last one at the end), not every epoch. */
+  private verdict: { written: boolean; event: Extract<EngineEvent, { type: 'verdict' }> } | null = null;
 
   constructor(readonly dir: string) {
-    fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
-    this.metricsFd = fs.openSync(path.join(dir, 'metrics.jsonl'), 'a');
-    this.eventsFd = fs.openSync(path.join(dir, 'events.jsonl'), 'a');
+    fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints), { recursive: true });
+    this.metricsFd = fs.openSync(path.join(dir, RUN_FILES.metrics), 'a');
+    this.eventsFd = fs.openSync(path.join(dir, RUN_FILES.events), 'a');
+    this.costsFd = fs.openSync(path.join(dir, RUN_FILES.costs), 'a');
+    this.lrFd = fs.openSync(path.join(dir, RUN_FILES.learningRates), 'a');
   }
 
   writeJson(name: string, value: unknown): void {
-    writeFileAtomic(path.join(this.dir, name), JSON.stringify(value, null, 1) + '\n');
+    writeFileAtomic(path.join(this.dir, name), toJson(value, 1) + '\n');
   }
 
-  recordIteration(iteration: number, epoch: number, cost: number, learningRate: number): void {
-    this.pendingLines.push(JSON.stringify({ kind: 'iter', iteration, epoch, cost: finite(cost), lr: learningRate }));
+  iteration(iteration: number, _epoch: number, cost: number, learningRate: number): void {
+    if (learningRate !== this.lastRate) {
+      this.lrPairs.push(iteration, learningRate);
+      this.lastRate = learningRate;
+    }
+    this.costs[this.held++] = cost;
+    if (this.held === COST_BUFFER) this.flush();
+    else if (this.held % 256 === 0 && Date.now() - this.lastFlush >= FLUSH_MS) this.flush();
   }
 
-  /** Writes metric lines in the order they happened, whatever the batching of the events. */
-  private writeMetrics(line?: string): void {
-    if (line !== undefined) this.pendingLines.push(line);
-    if (this.pendingLines.length === 0) return;
-    fs.writeSync(this.metricsFd, this.pendingLines.join('\n') + '\n');
-    this.pendingLines = [];
+  /** Writes held points in the order they happened. */
+  flush(): void {
+    this.lastFlush = Date.now();
+    if (this.held > 0) {
+      fs.writeSync(this.costsFd, this.costs, 0, this.held * 8);
+      this.held = 0;
+    }
+    if (this.lrPairs.length) {
+      fs.writeSync(this.lrFd, Float64Array.from(this.lrPairs));
+      this.lrPairs = [];
+    }
+    if (this.metricLines.length) {
+      fs.writeSync(this.metricsFd, this.metricLines.join('\n') + '\n');
+      this.metricLines = [];
+    }
   }
 
   emit(event: EngineEvent): void {
     switch (event.type) {
-      case 'metrics':
-        this.writeMetrics();
+      case 'epoch':
+        this.metricLines.push(epochLine(event.summary));
         return;
-      case 'epoch': {
-        // Wall time stays out of metrics.jsonl so that a seeded run's metrics file is identical every time.
-        const { seconds: _seconds, ...summary } = event.summary;
-        this.writeMetrics(JSON.stringify({ kind: 'epoch', ...summary }, finiteReplacer));
-        return;
-      }
       case 'layerStats':
-        this.writeMetrics(JSON.stringify({ kind: 'layers', iteration: event.iteration, layers: event.layers }, finiteReplacer));
+        if (this.layerEvery > 0 && !keepLayerSample(Math.round(event.iteration / this.layerEvery))) return;
+        this.metricLines.push(layersLine(event.iteration, event.layers));
         return;
-      case 'hello':
-        return;
+      case 'runInfo':
+        this.layerEvery = event.info.config.diagnostics.layerStatsEvery;
+        break;
+      case 'verdict': {
+        const changed = this.verdict?.event.verdict.diagnosis !== event.verdict.diagnosis;
+        this.verdict = { written: changed, event };
+        if (!changed) return;
+        break;
+      }
       case 'summary':
-        this.writeJson('summary.json', event.summary);
+        this.flush();
+        if (this.verdict && !this.verdict.written) this.writeEvent(this.verdict.event);
+        this.writeJson(RUN_FILES.summary, event.summary);
+        break;
+      default:
         break;
     }
-    fs.writeSync(this.eventsFd, JSON.stringify({ time: new Date().toISOString(), ...event }, finiteReplacer) + '\n');
+    if (!isRecordedEvent(event)) return;
+    this.writeEvent(event);
+  }
+
+  private writeEvent(event: EngineEvent): void {
+    this.flush();
+    fs.writeSync(this.eventsFd, eventLine(event, new Date()) + '\n');
   }
 
   saveCheckpoint(name: 'latest' | 'best', checkpoint: Checkpoint): string {
-    const file = path.join(this.dir, 'checkpoints', `${name}.json`);
+    this.flush();
+    const file = path.join(this.dir, name === 'latest' ? RUN_FILES.checkpoint : RUN_FILES.bestCheckpoint);
     writeFileAtomic(file, JSON.stringify(checkpoint));
     return file;
   }
 
   saveGradientCheck(report: { id: string }): void {
-    fs.mkdirSync(path.join(this.dir, 'gradchecks'), { recursive: true });
-    writeFileAtomic(path.join(this.dir, 'gradchecks', `${report.id}.json`), JSON.stringify(report, finiteReplacer, 1));
+    fs.mkdirSync(path.join(this.dir, RUN_FILES.gradchecks), { recursive: true });
+    writeFileAtomic(path.join(this.dir, RUN_FILES.gradchecks, `${report.id}.json`), toJson(report, 1));
   }
 
   saveModel(model: unknown): void {
-    writeFileAtomic(path.join(this.dir, 'model.json'), JSON.stringify(model));
+    writeFileAtomic(path.join(this.dir, RUN_FILES.model), JSON.stringify(model));
   }
 
   close(): void {
-    this.writeMetrics();
-    fs.closeSync(this.metricsFd);
-    fs.closeSync(this.eventsFd);
+    this.flush();
+    for (const fd of [this.metricsFd, this.eventsFd, this.costsFd, this.lrFd]) fs.closeSync(fd);
   }
 
   static readCheckpoint(dir: string): Checkpoint {
-    const file = path.join(dir, 'checkpoints', 'latest.json');
+    const file = path.join(dir, RUN_FILES.checkpoint);
     if (!fs.existsSync(file)) throw new Error(`${file}: no checkpoint to resume from`);
     const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
     if (!isCheckpoint(value)) throw new Error(`${file}: not a Gradient Lab checkpoint`);
@@ -125,33 +173,73 @@ export class RunFolder implements EventSink, RunStore {
   }
 
   /**
-   * Before resuming from a checkpoint at `iteration`/`epoch`: drops metric lines recorded after
-   * it (a crash can leave some), so the resumed run continues the curves without a zig-zag.
+   * Before resuming from a checkpoint at `iteration`/`epoch`: drops what was recorded after it (a
+   * crash can leave some), so the resumed run continues the curves without a zig-zag.
    */
   static truncateMetrics(dir: string, iteration: number, epoch: number): void {
-    const file = path.join(dir, 'metrics.jsonl');
-    if (!fs.existsSync(file)) return;
-    const kept = fs.readFileSync(file, 'utf8').split('\n').filter((line) => {
-      if (!line.trim()) return false;
-      try {
-        const r = JSON.parse(line) as { kind: string; iteration?: number; epoch?: number };
-        if (r.kind === 'epoch') return (r.epoch ?? 0) <= epoch;
-        return (r.iteration ?? 0) <= iteration;
-      } catch {
-        return false; // a torn last line from a crash
-      }
-    });
-    writeFileAtomic(file, kept.length ? kept.join('\n') + '\n' : '');
-    const summary = path.join(dir, 'summary.json');
+    const costs = path.join(dir, RUN_FILES.costs);
+    if (fs.existsSync(costs) && fs.statSync(costs).size > iteration * 8) fs.truncateSync(costs, iteration * 8);
+    const lr = path.join(dir, RUN_FILES.learningRates);
+    if (fs.existsSync(lr)) {
+      const pairs = readFloat64(lr);
+      let keep = 0;
+      while (keep + 1 < pairs.length && pairs[keep] <= iteration) keep += 2;
+      if (keep < pairs.length) fs.truncateSync(lr, keep * 8);
+    }
+    const file = path.join(dir, RUN_FILES.metrics);
+    if (fs.existsSync(file)) {
+      const kept = fs.readFileSync(file, 'utf8').split('\n').filter((line) => {
+        if (!line.trim()) return false;
+        try {
+          const r = JSON.parse(line) as { kind: string; iteration?: number; epoch?: number };
+          if (r.kind === 'epoch') return (r.epoch ?? 0) <= epoch;
+          return (r.iteration ?? 0) <= iteration;
+        } catch {
+          return false; // a torn last line from a crash
+        }
+      });
+      writeFileAtomic(file, kept.length ? kept.join('\n') + '\n' : '');
+    }
+    const summary = path.join(dir, RUN_FILES.summary);
     if (fs.existsSync(summary)) fs.rmSync(summary);
+  }
+
+  /** The folder's contents as the shared replay reads them. */
+  static contents(dir: string): RunFolderContents {
+    const text = (f: string): string => {
+      try {
+        return fs.readFileSync(path.join(dir, f), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const json = (f: string): unknown => {
+      try {
+        return fromJson(text(f));
+      } catch {
+        return null;
+      }
+    };
+    const info = json(RUN_FILES.info) as RunInfo | null;
+    return {
+      runId: path.basename(dir), runDir: dir, info, summary: json(RUN_FILES.summary) as RunSummary | null,
+      hasCheckpoint: fs.existsSync(path.join(dir, RUN_FILES.checkpoint)),
+      costs: readFloat64(path.join(dir, RUN_FILES.costs)), learningRates: readFloat64(path.join(dir, RUN_FILES.learningRates)),
+      metricsText: text(RUN_FILES.metrics), eventsText: text(RUN_FILES.events),
+    };
   }
 }
 
-/** JSON has no NaN/Infinity: write them as strings so they are shown, not silently turned into null. */
-function finite(x: number): number | string {
-  return Number.isFinite(x) ? x : String(x);
-}
-
-function finiteReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+/** A little-endian float64 column file (a torn last value from a crash is cut off); empty when missing. */
+export function readFloat64(file: string): Float64Array {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch {
+    return new Float64Array(0);
+  }
+  const n = Math.floor(buf.length / 8);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = buf.readDoubleLE(i * 8);
+  return out;
 }

@@ -6,8 +6,10 @@ import { ConfigError } from '../config/errors';
 import { locate } from '../config/jsonLocations';
 import { loadExperiment, resolveConfig } from '../config/validate';
 import { DataError } from '../data/errors';
+import { replayRunFolder } from '../../shared/run-folder';
+import type { RunView } from '../../shared/run-view';
 import { createRunSetup, runInfo, type RunSetup } from '../train/setup';
-import { Trainer, type EventSink } from '../train/trainer';
+import { Trainer, type RunSink } from '../train/trainer';
 import { createRunDir, RunFolder } from './run-folder';
 
 export interface StartOptions {
@@ -19,7 +21,6 @@ export interface StartOptions {
   runDir?: string;
   mode?: 'train' | 'overfitBatch';
   paused?: boolean;
-  flushMs?: number;
   /** Overrides applied after validation (CLI flags such as --epochs). */
   override?: (config: ExperimentConfig) => void;
 }
@@ -30,9 +31,13 @@ export interface Session {
   folder: RunFolder;
 }
 
-/** Fans events out to several sinks (the run folder first, so files lead what the host shows). */
-export class Tee implements EventSink {
-  constructor(private readonly sinks: EventSink[]) {}
+/** Fans points and events out to several sinks (the run folder first, so files lead what the host shows). */
+export class Tee implements RunSink {
+  constructor(private readonly sinks: RunSink[]) {}
+
+  iteration(iteration: number, epoch: number, cost: number, learningRate: number): void {
+    for (const s of this.sinks) s.iteration(iteration, epoch, cost, learningRate);
+  }
 
   emit(event: EngineEvent): void {
     for (const s of this.sinks) s.emit(event);
@@ -44,7 +49,7 @@ export function defaultRunsDir(configPath?: string): string {
 }
 
 /** Validates the experiment, prepares data and model, creates the run folder and the trainer. */
-export async function startSession(options: StartOptions, sink: EventSink): Promise<Session> {
+export async function startSession(options: StartOptions, sink: RunSink): Promise<Session> {
   const config = options.config !== undefined
     ? resolveConfig(options.config, options.configPath)
     : loadExperiment(requirePath(options.configPath));
@@ -61,12 +66,15 @@ export async function startSession(options: StartOptions, sink: EventSink): Prom
   for (const message of setup.data.warnings) {
     tee.emit({ type: 'flag', flag: { kind: 'distributionMismatch', severity: 'warning', message, iteration: 0 } });
   }
-  const trainer = new Trainer(setup, tee, folder, { flushMs: options.flushMs ?? 100, paused: options.paused ?? false });
+  const trainer = new Trainer(setup, tee, folder, { paused: options.paused ?? false });
   return { setup, trainer, folder };
 }
 
-/** Rebuilds a run from its folder and continues from `checkpoints/latest.json`. */
-export async function resumeSession(runDir: string, sink: EventSink, options: { paused?: boolean; flushMs?: number } = {}): Promise<Session> {
+/**
+ * Rebuilds a run from its folder and continues from `checkpoints/latest.json`. `history` receives
+ * the run as recorded up to the checkpoint (the sink announces it to the host as a `history`).
+ */
+export async function resumeSession(runDir: string, sink: RunSink, options: { paused?: boolean; history?: (view: RunView) => void } = {}): Promise<Session> {
   const saved = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
   const configPath = typeof saved.configPath === 'string' ? saved.configPath : undefined;
   delete saved.configPath;
@@ -79,9 +87,10 @@ export async function resumeSession(runDir: string, sink: EventSink, options: { 
   const info = runInfo(setup, path.basename(runDir), runDir, { iteration: checkpoint.iteration, epoch: checkpoint.epoch });
   folder.writeJson('run.json', info);
   const tee = new Tee([folder, sink]);
+  options.history?.(replayRunFolder({ ...RunFolder.contents(runDir), summary: null }));
   tee.emit({ type: 'runInfo', info });
   tee.emit({ type: 'log', level: 'info', message: `Resumed from the checkpoint at iteration ${checkpoint.iteration} (epoch ${checkpoint.epoch}).` });
-  const trainer = new Trainer(setup, tee, folder, { flushMs: options.flushMs ?? 100, paused: options.paused ?? false, checkpoint });
+  const trainer = new Trainer(setup, tee, folder, { paused: options.paused ?? false, checkpoint });
   return { setup, trainer, folder };
 }
 

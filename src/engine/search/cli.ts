@@ -4,6 +4,7 @@
  * (on a terminal), and at the end a table of the trials sorted by metric and the best values.
  * `--json`: every search event as one JSON line. Ctrl-C stops cleanly and prints how to resume.
  */
+import { toJson } from '../../shared/nonfinite';
 import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { EarlyTerminationConfig } from '../../shared/config';
@@ -199,7 +200,11 @@ export async function runSearchCommand(flags: SearchCliFlags): Promise<number> {
     ? SearchRunner.resume(flags.resume, { parallel: flags.parallel, trials: flags.trials })
     : SearchRunner.create({ configPath: requireFile(flags.file), runsDir: flags.runs, parallel: flags.parallel, trials: flags.trials });
   const reporter = flags.json ? null : new SearchReporter();
-  runner.onAny((e) => (flags.json ? console.log(JSON.stringify(e)) : reporter!.onEvent(e)));
+  runner.onAny((e) => {
+    if (e.type === 'trialEvent') return; // the trials' own events are in their run folders
+    if (flags.json) console.log(toJson(e));
+    else reporter!.onEvent(e);
+  });
 
   // Ctrl-C: stop every trial cleanly (checkpoints, summaries, a consistent search.json). Again: leave now
   // (the trials notice their parent is gone and stop themselves cleanly).

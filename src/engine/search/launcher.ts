@@ -10,8 +10,8 @@ import { parseEngineMessage, PROTOCOL_VERSION, type EngineCommand, type EngineEv
 import type { TrialEngineCommand } from '../../shared/search-protocol';
 
 export type TrialStart =
-  | { type: 'start'; config: unknown; configPath?: string; runDir: string; flushMs: number }
-  | { type: 'resumeFromCheckpoint'; runDir: string; flushMs: number };
+  | { type: 'start'; config: unknown; configPath?: string; runDir: string }
+  | { type: 'resumeFromCheckpoint'; runDir: string };
 
 export interface TrialExit {
   code: number | null;
@@ -23,7 +23,7 @@ export interface TrialExit {
 /** A started trial: commands in, engine events out, one exit. */
 export interface TrialHandle {
   readonly pid?: number;
-  send(command: Extract<EngineCommand, { type: 'pause' | 'resume' | 'stop' | 'pauseAt' }> | TrialEngineCommand): void;
+  send(command: Extract<EngineCommand, { type: 'pause' | 'resume' | 'stop' | 'pauseAt' | 'snapshot' }> | TrialEngineCommand): void;
   /** Ends the process at once (the run folder keeps what was written). */
   kill(): void;
   onEvent(listener: (event: EngineEvent) => void): void;
@@ -77,6 +77,8 @@ class ForkedTrial implements TrialHandle {
   private readonly eventListeners: ((e: EngineEvent) => void)[] = [];
   private readonly exitListeners: ((x: TrialExit) => void)[] = [];
   private exited: TrialExit | null = null;
+  /** Commands wait here until the engine says hello (it does once its run exists and takes every command). */
+  private queue: EngineCommand[] | null = [];
 
   constructor(private readonly child: ChildProcess, start: TrialStart) {
     child.stderr?.setEncoding('utf8');
@@ -86,6 +88,11 @@ class ForkedTrial implements TrialHandle {
     child.on('message', (m: unknown) => {
       const parsed = parseEngineMessage(m);
       if ('reason' in parsed) return;
+      if (parsed.event.type === 'hello' && this.queue) {
+        const queued = this.queue;
+        this.queue = null;
+        for (const c of queued) this.post(c);
+      }
       for (const l of this.eventListeners) l(parsed.event);
     });
     child.on('error', (err) => {
@@ -122,8 +129,9 @@ class ForkedTrial implements TrialHandle {
     }
   }
 
-  send(command: Extract<EngineCommand, { type: 'pause' | 'resume' | 'stop' | 'pauseAt' }> | TrialEngineCommand): void {
-    this.post(command);
+  send(command: Extract<EngineCommand, { type: 'pause' | 'resume' | 'stop' | 'pauseAt' | 'snapshot' }> | TrialEngineCommand): void {
+    if (this.queue) this.queue.push(command);
+    else this.post(command);
   }
 
   kill(): void {

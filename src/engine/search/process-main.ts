@@ -78,6 +78,8 @@ function handle(command: SearchCommand): void {
       return control('killTrial', (r) => r.killTrial(command.id));
     case 'promoteTrial':
       return control('promoteTrial', (r) => r.promoteTrial(command.id));
+    case 'subscribe':
+      return control('subscribe', (r) => r.subscribe(command.id, command.on));
     case 'trialCommand':
       return control('trialCommand', (r) => r.trialCommand(command.id, command.command));
     case 'addTrials':

@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExperimentConfig } from '../../shared/config';
 import type { EngineEvent, EpochSummary, RunSummary } from '../../shared/protocol';
+import { telemetryEpochs } from '../../shared/run-view';
 import {
   SEARCH_FILE_VERSION,
   isTerminalTrialState,
@@ -137,6 +138,8 @@ export class SearchRunner {
   private lastWrite = 0;
   private readonly dirtyTrials = new Set<number>();
   private eventTimer: NodeJS.Timeout | null = null;
+  /** Trials whose telemetry the host wants (it shows them); their other events always go out. */
+  private readonly subscribed = new Set<number>();
 
   private constructor(readonly dir: string, private readonly file: SearchFile, options: SearchRunnerOptions, private readonly resumed: boolean) {
     this.base = resolveConfig(file.experiment, file.configPath);
@@ -521,7 +524,7 @@ export class SearchRunner {
     let start: TrialStart;
     const resumable = t.runDir !== null && fs.existsSync(path.join(t.runDir, 'checkpoints', 'latest.json')) && fs.existsSync(path.join(t.runDir, 'config.json'));
     if (resumable) {
-      start = { type: 'resumeFromCheckpoint', runDir: t.runDir!, flushMs: this.opts.flushMs };
+      start = { type: 'resumeFromCheckpoint', runDir: t.runDir! };
     } else {
       let config: ExperimentConfig;
       try {
@@ -536,7 +539,7 @@ export class SearchRunner {
       t.curve = [];
       t.epoch = 0;
       t.metric = null;
-      start = { type: 'start', config, configPath: this.file.configPath, runDir: t.runDir, flushMs: this.opts.flushMs };
+      start = { type: 'start', config, configPath: this.file.configPath, runDir: t.runDir };
     }
     t.attempts++;
     t.startedAt = now();
@@ -590,7 +593,18 @@ export class SearchRunner {
     return pick(s, fallback);
   }
 
+  /** The host does (not) show a trial: its telemetry is (not) forwarded; subscribing sends its whole run first. */
+  subscribe(id: number, on: boolean): boolean {
+    this.require(id);
+    if (!on) return this.subscribed.delete(id);
+    this.subscribed.add(id);
+    // The launcher holds it until the engine can answer.
+    this.live.get(id)?.handle.send({ type: 'snapshot' });
+    return true;
+  }
+
   private onEngineEvent(t: TrialRecord, live: LiveTrial, e: EngineEvent): void {
+    if (e.type !== 'hello' && (e.type !== 'telemetry' || this.subscribed.has(t.id))) this.emit({ type: 'trialEvent', id: t.id, event: e });
     if (isTerminalTrialState(t.state)) return;
     switch (e.type) {
       case 'runInfo':
@@ -617,6 +631,9 @@ export class SearchRunner {
           this.stopLive(live);
           this.touch(t);
         }
+        return;
+      case 'telemetry':
+        for (const summary of telemetryEpochs(e)) this.onEngineEvent(t, live, { type: 'epoch', summary });
         return;
       case 'epoch': {
         const value = this.measure(t, e.summary);

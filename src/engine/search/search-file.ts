@@ -1,6 +1,7 @@
 /** Reading and writing `search.json` (format in docs/search.md, types in src/shared/search-protocol.ts). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { toJson } from '../../shared/nonfinite';
 import { parseSearchFile, SEARCH_FILE, type SearchFile } from '../../shared/search-protocol';
 import { writeFileAtomic } from '../run/run-folder';
 
@@ -12,7 +13,7 @@ export function searchFilePath(searchDir: string): string {
 
 /** Writes search.json atomically (temp file + rename): readers see the old or the new file. */
 export function writeSearchFile(searchDir: string, file: SearchFile): void {
-  writeFileAtomic(searchFilePath(searchDir), JSON.stringify(file, finiteReplacer, 1) + '\n');
+  writeFileAtomic(searchFilePath(searchDir), toJson(file, 1) + '\n');
 }
 
 export function readSearchFile(searchDir: string): SearchFile {
@@ -23,9 +24,4 @@ export function readSearchFile(searchDir: string): SearchFile {
   } catch (e) {
     throw new Error(`${where}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-}
-
-/** JSON has no NaN/Infinity: they are written as strings (as in run folders) and read back as numbers. */
-function finiteReplacer(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }

@@ -19,17 +19,24 @@ export interface EventSink {
   emit(event: EngineEvent): void;
 }
 
+/**
+ * Where a run's results go (the run folder, the host's telemetry, the CLI): every iteration's cost
+ * as it happens, and every event (epoch summaries and layer samples included). Sinks batch as
+ * they need; the trainer never does.
+ */
+export interface RunSink extends EventSink {
+  iteration(iteration: number, epoch: number, cost: number, learningRate: number): void;
+}
+
 /** Where a run keeps its files; null for in-memory runs (tests, benchmarks). */
 export interface RunStore {
-  /** Every iteration's cost, in order, as it happens (the events carry them in batches). */
-  recordIteration(iteration: number, epoch: number, cost: number, learningRate: number): void;
   saveCheckpoint(name: 'latest' | 'best', checkpoint: Checkpoint): string;
   saveGradientCheck(report: { id: string }): void;
   saveModel(model: unknown): void;
 }
 
 export type TrainerCommand =
-  | { type: 'pause' } | { type: 'resume' } | { type: 'step'; iterations: number } | { type: 'stop' }
+  | { type: 'pause' } | { type: 'resume' } | { type: 'step'; iterations: number } | { type: 'stop'; reason?: string }
   | { type: 'setLearningRate'; value: number } | { type: 'gradientCheck'; requestId?: string }
   | { type: 'evaluateTest' } | { type: 'checkpoint' } | { type: 'pauseAt'; epoch: number }
   | { type: 'lrFind'; requestId?: string; options?: Partial<LrFindOptions> };
@@ -74,16 +81,13 @@ export class Trainer {
   private gradChecks = 0;
   private lastEpoch: EpochSummary | null = null;
   private readonly stats: LayerStatsRecorder;
-  private pendingCosts: number[] = [];
-  private pendingFirst = 1;
-  private lastFlush = 0;
   private lastYield = 0;
   private readonly started = Date.now();
   private readonly lastEmitted: Record<keyof typeof MIN_MS, number> = { snapshot: 0, checkpoint: 0 };
   private epochStarted = Date.now();
 
-  constructor(private readonly setup: RunSetup, private readonly sink: EventSink, private readonly store: RunStore | null,
-    private readonly options: { flushMs: number; paused: boolean; checkpoint?: Checkpoint }) {
+  constructor(private readonly setup: RunSetup, private readonly sink: RunSink, private readonly store: RunStore | null,
+    options: { paused: boolean; checkpoint?: Checkpoint }) {
     const t = setup.config.training;
     this.lr = new LearningRate(t.optimizer.learningRate, t.lrDecay);
     this.earlyStopping = new EarlyStopping(t.earlyStopping);
@@ -124,7 +128,6 @@ export class Trainer {
         this.batchInEpoch++;
       }
       this.batchInEpoch = 0;
-      this.flushCosts();
       this.epoch++;
       const stop = this.endOfEpoch();
       if (stop) break;
@@ -170,7 +173,6 @@ export class Trainer {
     const site = locateNonFinite(this.setup.net, batch.x, batch.y, batch.rows, TRAIN_MODE);
     const where = site ? `${site.tensor} of ${site.layer} (${site.stage} pass)` : 'the cost';
     const iteration = this.iteration + 1;
-    this.flushCosts();
     this.sink.emit({ type: 'flag', flag: {
       kind: 'nonFinite', severity: 'error', iteration, layer: site?.layer, tensor: site?.tensor,
       message: `${Number.isNaN(cost) ? 'NaN' : 'Inf'} appeared at iteration ${iteration} in ${where}; the update was not applied and the run paused. Lower the learning rate and resume.`,
@@ -196,15 +198,13 @@ export class Trainer {
       if (this.stopRequested) return false;
       if (!this.paused || this.stepCredits > 0) break;
       if (this.state !== 'paused' && this.state !== 'diverged') this.setState('paused');
-      this.flushCosts();
       await new Promise<void>((resolve) => { this.wake = resolve; });
       this.wake = null;
     }
     if (this.state !== 'running' && !this.paused) this.setState('running');
     const now = Date.now();
-    if (now - this.lastFlush >= this.options.flushMs) this.flushCosts();
     if (now - this.lastYield >= YIELD_MS) {
-      // Let IPC messages and timers in; setImmediate costs microseconds.
+      // Let IPC messages and timers (the sinks' flushes) in; setImmediate costs microseconds.
       await new Promise<void>((resolve) => setImmediate(resolve));
       this.lastYield = Date.now();
       this.runCommands();
@@ -232,6 +232,7 @@ export class Trainer {
           break;
         case 'stop':
           this.stopRequested = true;
+          if (c.reason) this.stateReason = c.reason;
           break;
         case 'setLearningRate':
           this.setLearningRate(c.value);
@@ -263,17 +264,12 @@ export class Trainer {
 
   // ───────────── learning rate ─────────────
 
+  /** The schedule's rate for this epoch; it reaches the sinks with every iteration's cost (no event: a decay changes it every epoch). */
   private updateLearningRate(): void {
-    const next = this.lr.at(this.epoch);
-    if (next !== this.currentLr && this.currentLr !== 0) {
-      this.flushCosts();
-      this.sink.emit({ type: 'learningRate', iteration: this.iteration, epoch: this.epoch, from: this.currentLr, to: next, source: 'schedule' });
-    }
-    this.currentLr = next;
+    this.currentLr = this.lr.at(this.epoch);
   }
 
   private setLearningRate(value: number): void {
-    this.flushCosts();
     const from = this.currentLr;
     this.lr.override(value, this.epoch);
     this.currentLr = this.lr.at(this.epoch);
@@ -283,16 +279,7 @@ export class Trainer {
   // ───────────── metrics ─────────────
 
   private recordCost(cost: number): void {
-    this.store?.recordIteration(this.iteration, this.epoch, cost, this.currentLr);
-    if (this.pendingCosts.length === 0) this.pendingFirst = this.iteration;
-    this.pendingCosts.push(cost);
-  }
-
-  private flushCosts(): void {
-    this.lastFlush = Date.now();
-    if (this.pendingCosts.length === 0) return;
-    this.sink.emit({ type: 'metrics', firstIteration: this.pendingFirst, costs: this.pendingCosts, learningRate: this.currentLr, epoch: this.epoch });
-    this.pendingCosts = [];
+    this.sink.iteration(this.iteration, this.epoch, cost, this.currentLr);
   }
 
   private initialCostCheck(): void {
@@ -314,7 +301,6 @@ export class Trainer {
   /** Evaluates, reports, early-stops and checkpoints. Returns true when training should stop. */
   private endOfEpoch(): boolean {
     const { net, data, config } = this.setup;
-    this.flushCosts();
     const overfit = this.setup.mode === 'overfitBatch';
     const train = evaluate(net, overfit ? this.setup.overfitBatch! : data.train, this.setup.trainGatherer);
     const dev = !overfit && data.dev.count > 0 ? evaluate(net, data.dev, this.setup.devGatherer!) : null;
@@ -390,7 +376,6 @@ export class Trainer {
   // ───────────── gradient check and the sealed test set ─────────────
 
   private runGradientCheck(requestId?: string): void {
-    this.flushCosts();
     const id = `gc-${String(++this.gradChecks).padStart(3, '0')}-it${this.iteration}`;
     const report = checkGradients(this.setup, id, this.iteration);
     this.store?.saveGradientCheck(report);
@@ -399,7 +384,6 @@ export class Trainer {
 
   /** The range test on the current weights; it restores everything it touched, so the run goes on bit for bit. */
   private runLrFind(requestId?: string, options: Partial<LrFindOptions> = {}): void {
-    this.flushCosts();
     try {
       const result = findLearningRate(this.setup, options, { iteration: this.iteration, currentLr: this.currentLr });
       this.sink.emit({ type: 'lrFind', result, requestId });
@@ -437,7 +421,6 @@ export class Trainer {
 
   private saveCheckpoint(): void {
     if (!this.store) return;
-    this.flushCosts();
     this.lastEmitted.checkpoint = Date.now();
     const path = this.store.saveCheckpoint('latest', this.checkpoint());
     this.sink.emit({ type: 'checkpoint', iteration: this.iteration, epoch: this.epoch, path });
@@ -465,7 +448,6 @@ export class Trainer {
   // ───────────── the end ─────────────
 
   private finish(net: RunSetup['net']): RunSummary {
-    this.flushCosts();
     const es = this.setup.config.training.earlyStopping;
     let restored = false;
     if (es.enabled && es.restoreBest && this.bestState) {

@@ -3,12 +3,12 @@
  * after being hidden) gets the whole state once; after that only the deltas that arrive, batched
  * by a Throttle (≤ `ratePerSecond` posts/s). At most one post is in flight: a busy webview (or a
  * slow link) gets fewer, larger posts, never a queue. Every message passes through
- * `encodeNonFiniteShared`: postMessage is JSON, and NaN/±Infinity would otherwise become null.
+ * `encodeNonFinite`: postMessage is JSON, and NaN/±Infinity would otherwise become null.
  * The host folds every delta into its own view before offering it here, so snapshot + later
  * deltas always equal the host's view.
  */
 import type { HostToWebview } from '../../shared/webview-protocol';
-import { encodeNonFiniteShared } from './nonfinite';
+import { encodeNonFinite } from '../../shared/nonfinite';
 import { realClock, Throttle, type Clock } from './throttle';
 
 export interface DeltaChannelOptions<T> {
@@ -65,9 +65,11 @@ export class DeltaChannel<T> {
     this.throttle.clear();
   }
 
-  /** A delta already folded into the host's view. */
-  push(item: T): void {
-    if (this.isReady) this.throttle.push(item);
+  /** A delta already folded into the host's view; `urgent`: sent now, with what is buffered before it. */
+  push(item: T, urgent = false): void {
+    if (!this.isReady) return;
+    this.throttle.push(item);
+    if (urgent) this.throttle.flushNow();
   }
 
   setRate(ratePerSecond: number): void {
@@ -89,7 +91,7 @@ export class DeltaChannel<T> {
     this.held = [];
     this.stats.snapshots++;
     const t0 = this.clock.now();
-    this.track(this.opts.post(encodeNonFiniteShared(this.opts.snapshot())));
+    this.track(this.opts.post(encodeNonFinite(this.opts.snapshot())));
     this.stats.snapshotMs = Math.max(this.stats.snapshotMs, this.clock.now() - t0);
   }
 
@@ -125,7 +127,7 @@ export class DeltaChannel<T> {
     for (const { message, events } of this.opts.messages(items)) {
       this.stats.eventPosts++;
       this.stats.events += events;
-      this.track(this.opts.post(encodeNonFiniteShared(message)));
+      this.track(this.opts.post(encodeNonFinite(message)));
     }
   }
 }

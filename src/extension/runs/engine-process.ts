@@ -15,6 +15,8 @@ export interface EngineForkOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives protocol violations and other diagnostics. */
   log?: (message: string) => void;
+  /** Outlives this process (see ForkOptions.detached). */
+  detached?: boolean;
 }
 
 /** The engine child process. */

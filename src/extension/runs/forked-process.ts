@@ -32,6 +32,11 @@ export interface ForkOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives protocol violations and other diagnostics. */
   log?: (message: string) => void;
+  /**
+   * Its own process group (POSIX) and no console (Windows): the child outlives this process
+   * (an engine keeps training through a window reload and waits for the next window).
+   */
+  detached?: boolean;
 }
 
 export interface ProtocolSpec<E> {
@@ -63,6 +68,7 @@ export class ForkedProcess<C extends { type: string }, E> implements ProcessHand
       serialization: 'advanced',
       // Not the host's own flags (an inspector port, say).
       execArgv: [],
+      detached: opts.detached === true,
     });
     this.child.on('message', (msg: unknown) => {
       const parsed = protocol.parse(msg);

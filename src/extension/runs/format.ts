@@ -1,6 +1,7 @@
 /** Text shown for a run in the tree, the status bar and tooltips. Pure. */
 import type { RunState } from '../../shared/protocol';
 import type { RunView } from '../../shared/run-view';
+import { lastCost } from '../../shared/series';
 
 export const STATE_ICONS: Record<RunState, string> = {
   starting: 'loading~spin',
@@ -39,8 +40,8 @@ export function formatPercent(x: number | null | undefined): string {
 
 /** Latest cost, dev error and epoch a view knows of (live costs first, then epoch summaries, then the summary). */
 export function latest(view: RunView): { epoch: number; cost: number | null; devError: number | null; iteration: number } {
-  const lastEpoch = view.epochs[view.epochs.length - 1] ?? view.summary?.final ?? null;
-  const cost = view.costs.length ? view.costs[view.costs.length - 1] : lastEpoch?.trainCost ?? null;
+  const lastEpoch = view.lastEpoch ?? view.summary?.final ?? null;
+  const cost = lastCost(view) ?? lastEpoch?.trainCost ?? null;
   return {
     epoch: Math.max(view.epoch, lastEpoch?.epoch ?? 0),
     iteration: Math.max(view.iteration, lastEpoch?.iteration ?? 0, view.summary?.iterations ?? 0),
@@ -77,7 +78,7 @@ export function tooltipLines(view: RunView, live: boolean): string[] {
   lines.push(`- run: \`${view.runId}\``);
   lines.push(`- epoch ${l.epoch}, iteration ${l.iteration}`);
   lines.push(`- cost ${formatNumber(l.cost)}`);
-  const e = view.epochs[view.epochs.length - 1] ?? view.summary?.final ?? null;
+  const e = view.lastEpoch ?? view.summary?.final ?? null;
   if (e) {
     lines.push(`- train error ${formatPercent(e.trainError)}, dev error ${formatPercent(e.devError)}`);
     lines.push(`- learning rate ${formatNumber(e.learningRate)}`);

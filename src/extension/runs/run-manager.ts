@@ -1,40 +1,75 @@
 /**
- * Owns every run the window knows of: live ones (an engine child process each) and past ones found
- * in the runs folder. Folds engine events into one RunView per run, classifies exits, and tells
- * listeners (tree, status bar, webviews) what changed. No `vscode` import: unit-tested in plain Node.
+ * Owns every run the window knows of: live ones (an engine this window forked, an engine it
+ * reattached to after a reload, a search trial proxied by its search) and past ones found in the
+ * runs folder. Folds engine events into one bounded RunView per run (the one `applyEvent`),
+ * classifies exits, and tells listeners (tree, status bar, webviews) what changed: the run's view
+ * is the single source of truth every view reads. No `vscode` import: unit-tested in plain Node.
  */
 import * as path from 'node:path';
 import type { EngineCommand, EngineErrorInfo, EngineEvent, RunSummary } from '../../shared/protocol';
+import { replayRunFolder } from '../../shared/run-folder';
 import { applyEvent, emptyRunView, type RunView } from '../../shared/run-view';
+import { AttachedEngine } from './attached-engine';
 import { Emitter } from './emitter';
-import type { EngineExit, EngineHandle } from './engine-process';
+import type { EngineHandle } from './engine-process';
 import { classifyExit, type ExitOutcome } from './exit';
-import { discoverRunFolders, fileExists, readRunHeader, replayRunFolder, RUN_FILES, type RunFolderHeader } from './run-folder';
+import { ProcessSession, type SessionExit } from './process-session';
+import { discoverRunFolders, fileExists, loadRunFolder, readRunFolder, readRunHeader, RUN_FILES, type RunFolderHeader } from './run-folder';
+
+/** Where a live run's events come from and its commands go. */
+export interface RunSource {
+  readonly kind: 'engine' | 'attached' | 'trial';
+  readonly pid?: number;
+  send(command: EngineCommand): boolean;
+  /** Asks the run to end cleanly (checkpoint, summary); resolves once it has. */
+  stop(timeoutMs: number): Promise<void>;
+  kill(): Promise<void>;
+  /** Lets the run go on without this window (an engine waits for the next window to attach). */
+  detach(): void;
+}
+
+/** A search trial's run: which search and trial it is. */
+export interface RunOwner {
+  searchDir: string;
+  trialId: number;
+}
+
+let localIds = 0;
 
 export class Run {
   view: RunView;
-  /** An engine process is attached and has not exited. */
+  /** A source is attached and has not ended. */
   live = false;
-  /** The whole history is in `view` (live since start, or replayed from the folder). */
+  /** The whole history is in `view` (live, replayed, or sent by its engine). */
   loaded: boolean;
   /** Not live, not finished, and a checkpoint exists. */
   resumable = false;
   configPath?: string;
-  engine?: EngineHandle;
-  /** Set when the last engine of this run exited; undefined for runs only read from disk. */
+  owner?: RunOwner;
+  source?: RunSource;
+  /** Set when the last source of this run ended; undefined for runs only read from disk. */
   outcome?: ExitOutcome;
-  /** Resolves when the engine announced the run (runInfo); rejects when it exited before. */
+  /** Resolves when the run was announced (runInfo); rejects when its source ended before. */
   ready: Promise<void> = Promise.resolve();
-  /** Internal bookkeeping of the attached engine. */
-  session?: EngineSession;
+  /** When this window first saw the run (for labels of runs with the same name). */
+  readonly seenAt = Date.now();
+  private readonly localId = `#${++localIds}`;
+  /** An id that does not come from the engine (a trial: `<search folder>/trial-007`, unique across searches). */
+  fixedId?: string;
 
   constructor(view: RunView, loaded: boolean) {
     this.view = view;
     this.loaded = loaded;
   }
 
+  /** The run id (its folder's name) once announced; a window-local id before. */
   get id(): string {
-    return this.view.runId;
+    return this.fixedId ?? (this.view.runId || this.localId);
+  }
+
+  /** Started but not announced yet: no folder, no id of its own. */
+  get pending(): boolean {
+    return !this.fixedId && !this.view.runId;
   }
 
   get runDir(): string {
@@ -44,22 +79,6 @@ export class Run {
   get state(): RunView['state'] {
     return this.view.state;
   }
-}
-
-interface EngineSession {
-  engine: EngineHandle;
-  helloSeen: boolean;
-  queue: EngineCommand[];
-  sawRunInfo: boolean;
-  summary: RunSummary | null;
-  stopRequested: boolean;
-  killedAfterTimeout: boolean;
-  fatalError?: string;
-  stderr: string;
-  stopTimer?: ReturnType<typeof setTimeout>;
-  exited: Promise<void>;
-  resolveReady: () => void;
-  rejectReady: (err: Error) => void;
 }
 
 export interface RunEvent {
@@ -84,6 +103,8 @@ export interface RunManagerOptions {
   runsDir: () => string | undefined;
   /** Forks a fresh engine process. */
   spawn: () => EngineHandle;
+  /** Connects to the engine still training `runDir` (a window reload); null when there is none. */
+  attach?: (runDir: string) => Promise<EngineHandle | null>;
   log?: (message: string) => void;
   /** How long Stop waits for the engine to exit before killing it. */
   stopTimeoutMs?: number;
@@ -95,9 +116,14 @@ export interface StartOptions {
   paused?: boolean;
 }
 
+/** What a source reports to the manager. */
+interface Feed {
+  event(event: EngineEvent): void;
+  end(outcome: ExitOutcome): Promise<void>;
+}
+
 export class RunManager {
   private readonly runs: Run[] = [];
-  private pendingCounter = 0;
   private disposing = false;
   private active: Run | undefined;
   private readonly log: (message: string) => void;
@@ -109,6 +135,8 @@ export class RunManager {
   private readonly engineErrors = new Emitter<EngineErrorEvent>();
   private readonly ended = new Emitter<Run>();
   private readonly activeChanged = new Emitter<Run | undefined>();
+  private readonly watchChanged = new Emitter<Run>();
+  private readonly watchers = new Map<Run, number>();
 
   /** The list of runs changed (added, removed, re-keyed). */
   readonly onDidChangeRuns = this.changed.event;
@@ -118,9 +146,11 @@ export class RunManager {
   readonly onEvent = this.eventEmitter.event;
   /** A config/data/engine error from an engine (fatal or not). */
   readonly onEngineError = this.engineErrors.event;
-  /** A live run's engine exited; `run.outcome` says how. */
+  /** A live run's source ended; `run.outcome` says how. */
   readonly onRunEnded = this.ended.event;
   readonly onDidChangeActive = this.activeChanged.event;
+  /** A run got its first viewer or lost its last one (`watched`). */
+  readonly onDidChangeWatch = this.watchChanged.event;
 
   constructor(private readonly opts: RunManagerOptions) {
     this.log = opts.log ?? (() => undefined);
@@ -153,11 +183,13 @@ export class RunManager {
 
   /** Forks an engine and starts training `configPath`. Returns at once; await `run.ready` for runInfo. */
   start(options: StartOptions): Run {
-    const runsDir = this.opts.runsDir();
-    const run = new Run(emptyRunView(`pending-${++this.pendingCounter}`, ''), true);
+    const run = new Run(emptyRunView('', ''), true);
     run.configPath = options.configPath;
     this.runs.unshift(run);
-    this.attach(run, { type: 'start', configPath: options.configPath, runsDir, mode: options.mode ?? 'train', paused: options.paused });
+    this.attachEngine(run, this.opts.spawn(), {
+      type: 'start', configPath: options.configPath, runsDir: this.opts.runsDir(), mode: options.mode ?? 'train',
+      paused: options.paused, attachable: true,
+    });
     this.changed.fire();
     this.setActive(run);
     return run;
@@ -170,16 +202,17 @@ export class RunManager {
     if (!await fileExists(path.join(run.runDir, RUN_FILES.checkpoint))) {
       throw new Error(`no checkpoint in ${run.runDir} (checkpoints/latest.json)`);
     }
-    await this.load(run);
     run.outcome = undefined;
-    this.attach(run, { type: 'resumeFromCheckpoint', runDir: run.runDir, paused: options.paused });
+    // The engine sends the run as recorded up to its checkpoint (`history`) before any new point.
+    this.attachEngine(run, this.opts.spawn(), { type: 'resumeFromCheckpoint', runDir: run.runDir, paused: options.paused, attachable: true });
+    run.loaded = true;
     this.changed.fire();
     this.setActive(run);
     return run;
   }
 
-  private attach(run: Run, first: EngineCommand): void {
-    const engine = this.opts.spawn();
+  /** A source for a run, however it is reached (forked engine, reattached engine, search trial). */
+  attachSource(run: Run, make: (feed: Feed) => RunSource): void {
     let resolveReady!: () => void;
     let rejectReady!: (err: Error) => void;
     run.ready = new Promise<void>((res, rej) => {
@@ -188,156 +221,146 @@ export class RunManager {
     });
     // Nobody may be listening; an unhandled rejection here would only be noise.
     run.ready.catch(() => undefined);
-    let resolveExited!: () => void;
-    const session: EngineSession = {
-      engine, helloSeen: false, queue: [first], sawRunInfo: false, summary: null, stopRequested: false,
-      killedAfterTimeout: false, stderr: '', exited: new Promise<void>((res) => (resolveExited = res)),
-      resolveReady, rejectReady,
+    let announced = !!run.view.info;
+    if (announced) resolveReady();
+    const feed: Feed = {
+      event: (event) => {
+        if (run.source !== source) return;
+        if (event.type === 'runInfo' && !announced) {
+          announced = true;
+          this.onAnnounced(run, event);
+          resolveReady();
+          return;
+        }
+        this.onRunEvent(run, event);
+      },
+      end: async (outcome) => {
+        if (run.source !== source) return;
+        run.source = undefined;
+        run.live = false;
+        run.outcome = outcome;
+        if (!announced && !run.view.info) {
+          // Never got as far as creating the run (bad config, missing data): drop the placeholder.
+          const idx = this.runs.indexOf(run);
+          if (idx >= 0) this.runs.splice(idx, 1);
+          if (this.active === run) this.setActive(undefined);
+          rejectReady(new EngineStartError(outcome.reason ?? 'the engine exited before starting the run'));
+          this.changed.fire();
+          this.ended.fire(run);
+          return;
+        }
+        rejectReady(new EngineStartError(outcome.reason ?? 'engine exited'));
+        if (run.state !== outcome.state || (outcome.reason && run.view.stateReason !== outcome.reason)) {
+          this.apply(run, { type: 'state', state: outcome.state, reason: outcome.reason ?? run.view.stateReason, iteration: run.view.iteration, epoch: run.view.epoch });
+        }
+        await this.updateResumable(run);
+        this.updated.fire(run);
+        this.ended.fire(run);
+      },
     };
-    run.session = session;
-    run.engine = engine;
+    const source = make(feed);
+    run.source = source;
     run.live = true;
     run.resumable = false;
-    if (run.state !== 'starting') this.applyHostEvent(run, { type: 'state', state: 'starting', iteration: run.view.iteration, epoch: run.view.epoch });
+    if (run.state !== 'starting' && !announced) this.apply(run, { type: 'state', state: 'starting', iteration: run.view.iteration, epoch: run.view.epoch });
+  }
 
-    engine.onEvent((event) => this.onEngineEvent(run, session, event));
-    engine.onStderr((text) => {
-      session.stderr = (session.stderr + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim()) this.log(`[engine ${engine.pid ?? '?'}] ${line}`);
-    });
-    engine.onExit((exit) => {
-      // `stop()`/`kill()` resolve once the run's final state (and resumability) is known.
-      this.onEngineExit(run, session, exit).then(resolveExited, (err: unknown) => {
-        this.log(`exit handling failed: ${String(err)}`);
-        resolveExited();
+  private attachEngine(run: Run, engine: EngineHandle, first: EngineCommand | null, kind: 'engine' | 'attached' = 'engine'): void {
+    this.attachSource(run, (feed) => {
+      let summary: RunSummary | null = null;
+      let fatalError: string | undefined;
+      const session = new ProcessSession<EngineCommand, EngineEvent>(engine, first, {
+        isHello: (e) => e.type === 'hello',
+        stopCommand: { type: 'stop' },
+        log: this.log,
+        onEvent: (e) => {
+          if (e.type === 'hello') {
+            this.log(`engine ${e.pid} ready (protocol ${e.protocolVersion})`);
+            return;
+          }
+          if (e.type === 'summary') summary = e.summary;
+          if (e.type === 'error' && e.fatal) fatalError = e.error.message;
+          feed.event(e);
+        },
+        onExit: (exit) => this.onEngineExit(run, exit, summary, fatalError, feed),
       });
+      return {
+        kind, pid: engine.pid,
+        send: (c) => session.send(c),
+        stop: (timeoutMs) => session.stop(timeoutMs),
+        kill: () => session.kill(),
+        detach: () => {
+          if (engine instanceof AttachedEngine) engine.detach();
+        },
+      };
     });
   }
 
-  private onEngineEvent(run: Run, s: EngineSession, event: EngineEvent): void {
-    if (run.session !== s) return;
-    if (event.type === 'hello') {
-      s.helloSeen = true;
-      this.log(`engine ${event.pid} ready (protocol ${event.protocolVersion})`);
-      const queued = s.queue.splice(0);
-      for (const c of queued) s.engine.send(c);
+  private async onEngineExit(run: Run, exit: SessionExit, summary: RunSummary | null, fatalError: string | undefined, feed: Feed): Promise<void> {
+    if (exit.signal === 'DETACHED' && !summary) {
+      // The engine lost this window but trains on (the window is going away): nothing ended.
+      this.log(`detached from the engine of ${run.id}`);
+      run.source = undefined;
+      run.live = false;
       return;
     }
-    if (event.type === 'runInfo') {
-      const before = run.id;
-      s.sawRunInfo = true;
-      this.apply(run, event);
-      // A refresh may have picked the new folder up before runInfo arrived: keep only the live run.
-      for (let i = this.runs.length - 1; i >= 0; i--) {
-        const other = this.runs[i];
-        if (other !== run && !other.live && other.runDir && run.runDir && samePath(other.runDir, run.runDir)) {
-          this.runs.splice(i, 1);
-          if (this.active === other) this.setActive(run);
-          this.changed.fire();
-        }
+    const outcome = classifyExit({
+      code: exit.code, signal: exit.signal, summary, stopRequested: exit.stopRequested,
+      killedAfterTimeout: exit.killedAfterTimeout, disposing: this.disposing, fatalError, stderrTail: exit.stderr,
+    });
+    this.log(`engine of ${run.id} exited (code ${exit.code}, signal ${exit.signal}) → ${outcome.state}${outcome.reason ? `: ${outcome.reason}` : ''}`);
+    await feed.end(outcome);
+  }
+
+  private onAnnounced(run: Run, event: Extract<EngineEvent, { type: 'runInfo' }>): void {
+    this.apply(run, event);
+    // A refresh may have picked the new folder up before runInfo arrived: keep only the live run.
+    for (let i = this.runs.length - 1; i >= 0; i--) {
+      const other = this.runs[i];
+      if (other !== run && !other.live && other.runDir && run.runDir && samePath(other.runDir, run.runDir)) {
+        this.runs.splice(i, 1);
+        if (this.active === other) this.setActive(run);
       }
-      if (before !== run.id) this.changed.fire();
-      s.resolveReady();
-      return;
     }
+    this.changed.fire();
+  }
+
+  private onRunEvent(run: Run, event: EngineEvent): void {
     if (event.type === 'error') {
-      if (event.fatal) s.fatalError = event.error.message;
       this.engineErrors.fire({ run, error: event.error, configPath: run.configPath ?? run.view.info?.configPath });
     }
-    if (event.type === 'summary') s.summary = event.summary;
-    if (event.type === 'log') this.log(`[${run.id}] ${event.level}: ${event.message}`);
+    const logs = event.type === 'log' ? [event] : event.type === 'telemetry' ? (event.events ?? []).filter((e) => e.type === 'log') : [];
+    for (const l of logs) this.log(`[${run.id}] ${l.level}: ${l.message}`);
     this.apply(run, event);
     if (event.type === 'summary' && run.state !== event.summary.state) {
-      this.applyHostEvent(run, { type: 'state', state: event.summary.state, reason: event.summary.reason, iteration: run.view.iteration, epoch: run.view.epoch });
+      this.apply(run, { type: 'state', state: event.summary.state, reason: event.summary.reason, iteration: run.view.iteration, epoch: run.view.epoch });
     }
   }
 
-  private async onEngineExit(run: Run, s: EngineSession, exit: EngineExit): Promise<void> {
-    if (s.stopTimer) clearTimeout(s.stopTimer);
-    if (run.session !== s) return;
-    run.session = undefined;
-    run.engine = undefined;
-    run.live = false;
-    const outcome = classifyExit({
-      code: exit.code, signal: exit.signal, summary: s.summary, stopRequested: s.stopRequested,
-      killedAfterTimeout: s.killedAfterTimeout, disposing: this.disposing, fatalError: s.fatalError, stderrTail: s.stderr,
-    });
-    run.outcome = outcome;
-    this.log(`engine ${s.engine.pid ?? '?'} of ${run.id} exited (code ${exit.code}, signal ${exit.signal}) → ${outcome.state}${outcome.reason ? `: ${outcome.reason}` : ''}`);
-
-    if (!s.sawRunInfo && !run.view.info) {
-      // Never got as far as creating the run (bad config, missing data): drop the placeholder.
-      const idx = this.runs.indexOf(run);
-      if (idx >= 0) this.runs.splice(idx, 1);
-      if (this.active === run) this.setActive(undefined);
-      s.rejectReady(new EngineStartError(s.fatalError ?? outcome.reason ?? 'the engine exited before starting the run'));
-      this.changed.fire();
-      this.ended.fire(run);
-      return;
-    }
-    s.rejectReady(new EngineStartError(outcome.reason ?? 'engine exited'));
-    if (run.state !== outcome.state || (outcome.reason && run.view.stateReason !== outcome.reason)) {
-      this.applyHostEvent(run, { type: 'state', state: outcome.state, reason: outcome.reason ?? run.view.stateReason, iteration: run.view.iteration, epoch: run.view.epoch });
-    }
-    await this.updateResumable(run);
-    this.updated.fire(run);
-    this.ended.fire(run);
-  }
-
-  /** Applies an engine event to the run and tells listeners. */
+  /** Applies an event to the run and tells listeners. */
   private apply(run: Run, event: EngineEvent): void {
     applyEvent(run.view, event);
+    if (run.fixedId) run.view.runId = run.fixedId;
+    if (event.type === 'history') run.loaded = true;
     this.eventEmitter.fire({ run, event });
     this.updated.fire(run);
   }
 
-  /** A state change the host decides (crash, interrupted): it travels to webviews like an engine event. */
-  private applyHostEvent(run: Run, event: EngineEvent): void {
-    this.apply(run, event);
-  }
-
   // ───────────────────────── controls ─────────────────────────
 
-  /** Sends a command to a live run's engine (queued until the engine said hello). */
+  /** Sends a command to a live run (queued until its engine said hello). */
   send(run: Run, command: EngineCommand): boolean {
-    const s = run.session;
-    if (!s || !run.live) return false;
-    if (!s.helloSeen) {
-      s.queue.push(command);
-      return true;
-    }
-    return s.engine.send(command);
+    return run.live && !!run.source && run.source.send(command);
   }
 
-  /** Asks the engine to stop (it checkpoints, writes its summary and exits); kills it after the timeout. */
+  /** Asks the run to stop (it checkpoints, writes its summary and exits); kills it after the timeout. */
   stop(run: Run, timeoutMs = this.stopTimeoutMs): Promise<void> {
-    const s = run.session;
-    if (!s || !run.live) return Promise.resolve();
-    if (!s.stopRequested) {
-      s.stopRequested = true;
-      const sent = this.send(run, { type: 'stop' });
-      const kill = (): void => {
-        if (s.engine.exited) return;
-        s.killedAfterTimeout = true;
-        this.log(`engine ${s.engine.pid ?? '?'} did not exit ${timeoutMs} ms after stop: killing it`);
-        s.engine.kill('SIGKILL');
-      };
-      if (!sent || !s.helloSeen) {
-        // Not talking yet (or the channel is gone): nothing would be checkpointed anyway.
-        s.stopTimer = setTimeout(kill, Math.min(timeoutMs, 1000));
-      } else {
-        s.stopTimer = setTimeout(kill, timeoutMs);
-      }
-    }
-    return s.exited;
+    return run.live && run.source ? run.source.stop(timeoutMs) : Promise.resolve();
   }
 
   /** Kills the engine outright (tests, and the last resort). */
-  kill(run: Run, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const s = run.session;
-    if (!s) return Promise.resolve();
-    s.engine.kill(signal);
-    return s.exited;
+  kill(run: Run): Promise<void> {
+    return run.source ? run.source.kill() : Promise.resolve();
   }
 
   // ───────────────────────── past runs ─────────────────────────
@@ -364,11 +387,12 @@ export class RunManager {
       if (this.runs.some((r) => r.runDir && samePath(r.runDir, h.runDir))) continue;
       this.runs.push(run);
       changed = true;
+      if (!h.summary && h.hasEngine) await this.reattach(run);
     }
     const present = new Set(dirs.map(norm));
     for (let i = this.runs.length - 1; i >= 0; i--) {
       const r = this.runs[i];
-      if (!r.live && r.runDir && !present.has(norm(r.runDir)) && !await fileExists(r.runDir)) {
+      if (!r.live && r.runDir && !r.owner && !present.has(norm(r.runDir)) && !await fileExists(r.runDir)) {
         this.runs.splice(i, 1);
         if (this.active === r) this.setActive(undefined);
         changed = true;
@@ -380,9 +404,20 @@ export class RunManager {
     }
   }
 
+  /** Connects to the engine still training a run folder (it kept going while the window reloaded). */
+  private async reattach(run: Run): Promise<boolean> {
+    const engine = await this.opts.attach?.(run.runDir);
+    if (!engine) return false;
+    this.log(`reattached to engine ${engine.pid ?? '?'} of ${run.id}`);
+    // The engine answers with hello, runInfo and its whole run (`history`).
+    run.outcome = undefined;
+    this.attachEngine(run, engine, null, 'attached');
+    return true;
+  }
+
   /** Forgets all past runs (the runs folder setting changed) and reads the folder again. */
   async reset(): Promise<void> {
-    for (let i = this.runs.length - 1; i >= 0; i--) if (!this.runs[i].live && !this.runs[i].session) this.runs.splice(i, 1);
+    for (let i = this.runs.length - 1; i >= 0; i--) if (!this.runs[i].live && !this.runs[i].owner) this.runs.splice(i, 1);
     if (this.active && !this.runs.includes(this.active)) this.setActive(undefined);
     this.changed.fire();
     await this.refresh();
@@ -390,8 +425,8 @@ export class RunManager {
 
   private async fromHeader(h: RunFolderHeader): Promise<Run> {
     if (!h.summary) {
-      // Interrupted: replay now, the last state and numbers live in the files only.
-      const run = new Run(await replayRunFolder(h.runDir, h), true);
+      // Interrupted (or still training elsewhere): the last state and numbers live in the files only.
+      const run = new Run(replayRunFolder(await readRunFolder(h.runDir, h)), true);
       run.configPath = h.configPath;
       run.resumable = h.hasCheckpoint;
       return run;
@@ -405,22 +440,79 @@ export class RunManager {
     view.stateReason = h.summary.reason;
     view.epoch = h.summary.epochs;
     view.iteration = h.summary.iterations;
+    view.lastEpoch = h.summary.final;
     const run = new Run(view, false);
     run.configPath = h.configPath;
     run.resumable = h.hasCheckpoint && h.summary.state !== 'finished';
     return run;
   }
 
+  /** A run known from outside the runs folder (a search trial), shown and driven like any other. */
+  adopt(run: Run): void {
+    if (this.runs.includes(run)) return;
+    this.runs.push(run);
+    this.changed.fire();
+  }
+
+  /** Drops a run that is not the manager's to list any more (its search was forgotten). */
+  forget(run: Run): void {
+    const idx = this.runs.indexOf(run);
+    if (idx < 0 || run.live) return;
+    this.runs.splice(idx, 1);
+    if (this.active === run) this.setActive(undefined);
+    this.changed.fire();
+  }
+
   /** Replays the run folder into the view (once) so the whole history can be shown. */
   async load(run: Run): Promise<RunView> {
     if (run.loaded || run.live || !run.runDir) return run.view;
-    const view = await replayRunFolder(run.runDir);
+    const view = await loadRunFolder(run.runDir);
+    if (run.fixedId) view.runId = run.fixedId;
     if (!run.loaded && !run.live) {
       run.view = view;
       run.loaded = true;
       this.updated.fire(run);
     }
     return run.view;
+  }
+
+  /**
+   * Someone shows the run (a dashboard, the Live view, a compare panel) until `dispose`: a trial's
+   * source sends its per-point telemetry only then; a past run's history is let go when nobody does.
+   */
+  watch(run: Run): { dispose(): void } {
+    const n = (this.watchers.get(run) ?? 0) + 1;
+    this.watchers.set(run, n);
+    if (n === 1) this.watchChanged.fire(run);
+    let done = false;
+    return {
+      dispose: () => {
+        if (done) return;
+        done = true;
+        const left = (this.watchers.get(run) ?? 1) - 1;
+        if (left > 0) {
+          this.watchers.set(run, left);
+          return;
+        }
+        this.watchers.delete(run);
+        this.unload(run);
+        this.watchChanged.fire(run);
+      },
+    };
+  }
+
+  watched(run: Run): boolean {
+    return (this.watchers.get(run) ?? 0) > 0;
+  }
+
+  /** Lets a past run's history go (no view shows it any more): it is read again when needed. */
+  unload(run: Run): void {
+    if (run.live || !run.loaded || !run.runDir || !run.view.summary) return;
+    const v = run.view;
+    const slim = emptyRunView(v.runId, v.runDir);
+    Object.assign(slim, { info: v.info, state: v.state, stateReason: v.stateReason, iteration: v.iteration, epoch: v.epoch, summary: v.summary, lastEpoch: v.lastEpoch });
+    run.view = slim;
+    run.loaded = false;
   }
 
   private async updateResumable(run: Run): Promise<void> {
@@ -435,21 +527,25 @@ export class RunManager {
 
   // ───────────────────────── shutdown ─────────────────────────
 
-  /** Stops every engine (checkpoint + summary), kills those that do not exit in time. */
-  async dispose(timeoutMs = 3000): Promise<void> {
+  /**
+   * The window is going away (closed, or reloading): engines this window runs train on and wait
+   * for the next window to attach (they stop themselves if none does); nothing is stopped here.
+   */
+  async dispose(): Promise<void> {
     this.disposing = true;
-    await Promise.all(this.liveRuns().map((r) => this.stop(r, timeoutMs)));
+    for (const r of this.liveRuns()) r.source?.detach();
     this.changed.dispose();
     this.updated.dispose();
     this.eventEmitter.dispose();
     this.engineErrors.dispose();
     this.ended.dispose();
     this.activeChanged.dispose();
+    this.watchChanged.dispose();
   }
 
-  /** Synchronous last resort (process exit): SIGKILL whatever is still running. */
-  killAll(): void {
-    for (const r of this.runs) r.session?.engine.kill('SIGKILL');
+  /** Stops every live run cleanly (checkpoint + summary), killing those that do not exit in time. */
+  async stopAll(timeoutMs = 3000): Promise<void> {
+    await Promise.all(this.liveRuns().map((r) => this.stop(r, timeoutMs)));
   }
 }
 
@@ -460,4 +556,3 @@ function norm(p: string): string {
 function samePath(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
-

@@ -4,8 +4,8 @@
  */
 import type { EngineEvent } from '../../shared/protocol';
 import type { HostToWebview } from '../../shared/webview-protocol';
-import { compactEvents } from './compact';
 import { DeltaChannel } from './delta-channel';
+import type { Run } from './run-manager';
 import type { Clock } from './throttle';
 
 export interface ChannelOptions {
@@ -14,7 +14,7 @@ export interface ChannelOptions {
   /** Builds the full-state message for the current target (dashboard, sidebar or compare). */
   snapshot: () => HostToWebview;
   /** Whether events of this run are shown by this webview. */
-  accepts: (runId: string) => boolean;
+  accepts: (run: Run) => boolean;
   ratePerSecond: number;
   clock?: Clock;
 }
@@ -29,11 +29,19 @@ export class WebviewChannel extends DeltaChannel<Pending> {
     super({ ...options, messages: batchByRun });
   }
 
-  /** An engine event already folded into the host's RunView of `runId`. */
-  event(runId: string, event: EngineEvent): void {
-    if (this.options.accepts(runId)) this.push({ runId, event });
+  /** An engine event already folded into the host's view of `run`. Acknowledgements of a control go out at once. */
+  event(run: Run, event: EngineEvent): void {
+    if (this.options.accepts(run)) this.push({ runId: run.id, event }, URGENT.has(event.type));
   }
 }
+
+/**
+ * What a click waits for (Pause → `state`, Set LR → `learningRate`, a report): posted at once,
+ * never behind the refresh rate. Telemetry is bounded by the engine (≤ 20/s), so this is cheap.
+ */
+const URGENT: ReadonlySet<EngineEvent['type']> = new Set<EngineEvent['type']>([
+  'state', 'learningRate', 'gradientCheck', 'testResult', 'error', 'summary', 'history', 'runInfo', 'lrFind',
+]);
 
 /** One message per run (a dashboard shows one run, so one post); order within a run is kept. */
 function batchByRun(items: Pending[]): { message: HostToWebview; events: number }[] {
@@ -43,8 +51,5 @@ function batchByRun(items: Pending[]): { message: HostToWebview; events: number 
     if (!list) byRun.set(runId, (list = []));
     list.push(event);
   }
-  return [...byRun].map(([runId, all]) => {
-    const events = compactEvents(all);
-    return { message: { type: 'events', runId, events }, events: events.length };
-  });
+  return [...byRun].map(([runId, events]) => ({ message: { type: 'events', runId, events }, events: events.length }));
 }

@@ -1,45 +1,48 @@
 /**
  * Owns every hyperparameter search the window knows of: live ones (a forked dist/search.js each,
  * driven over src/shared/search-protocol.ts) and past ones found in the runs folder (a folder with
- * a `search.json`). Folds search events into one SearchView per search, keeps a Run per trial
- * (trials are normal run folders, followed from disk while someone watches them, so the normal
- * dashboard shows them live), and tells listeners (tree, search view, dashboards) what changed.
- * No `vscode` import: unit-tested in plain Node.
+ * a `search.json`). Folds search events into one SearchView per search, and keeps a Run per trial
+ * in the RunManager: a trial is a run like any other (its run folder is a normal one), live while
+ * its engine runs, with the search process as its source (the trial's engine events are forwarded
+ * by the search, its commands pass through it). No `vscode` import: unit-tested in plain Node.
  */
 import { promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { EngineEvent, RunState } from '../../shared/protocol';
-import { emptyRunView, applyEvent } from '../../shared/run-view';
+import type { EngineCommand } from '../../shared/protocol';
+import { emptyRunView } from '../../shared/run-view';
 import {
-  isTerminalTrialState, parseSearchFile, SEARCH_FILE, type SearchCommand, type SearchErrorInfo, type SearchEvent, type SearchFile,
-  type TrialRecord, type TrialState,
+  parseSearchFile, SEARCH_FILE, type SearchCommand, type SearchErrorInfo, type SearchEvent, type SearchFile,
+  type TrialRecord,
 } from '../../shared/search-protocol';
 import {
   applySearchEvent, emptySearchView, searchViewFromFile, type SearchStatusEvent, type SearchView, type SearchViewEvent,
 } from '../../shared/search-view';
+import { processAlive } from '../runs/attached-engine';
 import { Emitter } from '../runs/emitter';
+import type { ExitOutcome } from '../runs/exit';
+import { ProcessSession, type SessionExit } from '../runs/process-session';
 import { discoverFolders, fileMtime } from '../runs/run-folder';
-import type { EngineExit } from '../runs/engine-process';
-import { Run } from '../runs/run-manager';
-import { RunFolderFollower } from './run-follower';
+import { Run, type RunManager, type RunSource } from '../runs/run-manager';
 import type { SearchHandle } from './search-process';
 
 export { SEARCH_FILE };
 export const SEARCH_LOCK = 'search.pid';
 
 interface SearchSession {
-  handle: SearchHandle;
-  helloSeen: boolean;
-  queue: SearchCommand[];
+  process: ProcessSession<SearchCommand, SearchEvent>;
   sawInfo: boolean;
-  stopRequested: boolean;
   fatal?: SearchErrorInfo;
-  stderr: string;
-  stopTimer?: ReturnType<typeof setTimeout>;
-  exited: Promise<void>;
   resolveReady: (dir: string) => void;
   rejectReady: (err: Error) => void;
 }
+
+/** A live trial's run: what its source reports to the RunManager. */
+interface TrialFeed {
+  event(event: Parameters<RunSourceFeed['event']>[0]): void;
+  end(outcome: ExitOutcome): Promise<void>;
+  ended: Promise<void>;
+}
+type RunSourceFeed = Parameters<Parameters<RunManager['attachSource']>[1]>[0];
 
 export class Search {
   view: SearchView;
@@ -72,7 +75,7 @@ export class Search {
   }
 
   get pid(): number | undefined {
-    return this.session?.handle.pid;
+    return this.session?.process.pid;
   }
 
   trial(id: number): TrialRecord | undefined {
@@ -91,12 +94,9 @@ export interface SearchErrorEnvelope {
   configPath: string;
 }
 
-export interface TrialEventEnvelope {
-  run: Run;
-  event: EngineEvent;
-}
-
 export interface SearchManagerOptions {
+  /** Where trial runs live, like every run. */
+  runs: RunManager;
   /** Absolute runs folder (it may change with the settings). */
   runsDir: () => string | undefined;
   /** Forks a fresh search process. */
@@ -104,47 +104,22 @@ export interface SearchManagerOptions {
   log?: (message: string) => void;
   /** How long Stop waits for the search (which stops its trials cleanly) before killing it. */
   stopTimeoutMs?: number;
-  /** How often a followed trial's run folder is looked at (ms). */
-  followIntervalMs?: number;
   /** Whether a process id is alive (tests replace it). */
   processAlive?: (pid: number) => boolean;
 }
 
-/** A trial's state as a run state (for the dashboard of its run folder). */
-export function runStateOfTrial(state: TrialState): RunState {
-  switch (state) {
-    case 'queued': return 'starting';
-    case 'running': return 'running';
-    case 'paused': return 'paused';
-    case 'finished': return 'finished';
-    case 'failed': return 'crashed';
-    case 'killed':
-    case 'stopped':
-    case 'pruned':
-      return 'stopped';
-  }
-}
-
-function trialEndReason(t: TrialRecord): string | undefined {
-  switch (t.state) {
-    case 'killed': return 'Killed from the hyperparameter search.';
-    case 'pruned': return t.note ?? 'Pruned by the search (early termination).';
-    case 'failed': return t.error ?? 'The trial failed.';
-    case 'stopped': return 'Stopped with its search; resuming the search continues it.';
-    default: return t.note;
-  }
-}
-
-function defaultAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const norm = (p: string): string => path.resolve(p);
+
+/** How a trial that ended looks as a run (its engine's own last state when it said one). */
+function trialOutcome(t: TrialRecord | undefined, run: Run, searchGone: boolean): ExitOutcome {
+  const terminal = run.state === 'finished' || run.state === 'stopped' || run.state === 'diverged' || run.state === 'crashed';
+  if (t?.state === 'failed') return { state: 'crashed', reason: t.error ?? 'The trial failed.', crashed: true };
+  if (t?.state === 'killed') return { state: 'stopped', reason: 'Killed from the hyperparameter search.', crashed: false };
+  if (t?.state === 'pruned') return { state: 'stopped', reason: t.note ?? 'Pruned by the search (early termination).', crashed: false };
+  if (t?.state === 'paused') return { state: 'stopped', reason: t.note ?? 'Waiting at a rung of its search; promoted trials resume from here.', crashed: false };
+  if (searchGone && !terminal) return { state: 'stopped', reason: 'Stopped with its search; resuming the search continues it.', crashed: false };
+  return { state: terminal ? run.state : 'finished', reason: run.view.stateReason, crashed: false };
+}
 
 /** Reads and checks a search.json; NaN/±Infinity come back as numbers. Null when it is not a search file. */
 export async function readSearchFile(dir: string): Promise<SearchFile | null> {
@@ -158,9 +133,9 @@ export async function readSearchFile(dir: string): Promise<SearchFile | null> {
 export class SearchManager {
   private readonly searches: Search[] = [];
   private readonly trialIndex = new WeakMap<Run, { search: Search; id: number }>();
-  private readonly followers = new Map<Run, RunFolderFollower>();
-  /** Trials someone wants to see live (followed as soon as they have a run folder). */
-  private readonly wanted = new WeakSet<Run>();
+  private readonly feeds = new Map<Run, TrialFeed>();
+  private readonly runs: RunManager;
+  private readonly watchSub: { dispose(): void };
   private readonly log: (message: string) => void;
   private readonly alive: (pid: number) => boolean;
   private pendingCounter = 0;
@@ -171,8 +146,6 @@ export class SearchManager {
   private readonly replaced = new Emitter<Search>();
   private readonly eventEmitter = new Emitter<SearchEventEnvelope>();
   private readonly errors = new Emitter<SearchErrorEnvelope>();
-  private readonly trialEvents = new Emitter<TrialEventEnvelope>();
-  private readonly trialReset = new Emitter<Run>();
 
   /** Searches were added or removed. */
   readonly onDidChangeSearches = this.changed.event;
@@ -184,14 +157,16 @@ export class SearchManager {
   readonly onSearchEvent = this.eventEmitter.event;
   /** An error reported by a search process (config errors carry the file location). */
   readonly onSearchError = this.errors.event;
-  /** Engine events of followed trials, after they were folded into the trial run's view. */
-  readonly onTrialEvent = this.trialEvents.event;
-  /** A trial run's view was replaced (it restarted in a fresh folder): views need a new snapshot. */
-  readonly onDidResetTrial = this.trialReset.event;
 
   constructor(private readonly opts: SearchManagerOptions) {
     this.log = opts.log ?? (() => undefined);
-    this.alive = opts.processAlive ?? defaultAlive;
+    this.alive = opts.processAlive ?? processAlive;
+    this.runs = opts.runs;
+    // A trial someone shows gets its per-point telemetry (and its whole run first); others only their events.
+    this.watchSub = this.runs.onDidChangeWatch((run) => {
+      const info = this.trialOf(run);
+      if (info && run.live) this.send(info.search, { type: 'subscribe', id: info.trial.id, on: this.runs.watched(run) });
+    });
   }
 
   list(): Search[] {
@@ -245,104 +220,86 @@ export class SearchManager {
     return `${path.basename(search.dir) || 'search'}/${t.name}`;
   }
 
-  /** Creates or updates the Run of a trial from its record. */
+  /** Creates or updates the Run of a trial from its record; a trial whose engine runs is a live run fed by the search. */
   private syncTrial(search: Search, t: TrialRecord): Run {
     let run = search.trialRuns.get(t.id);
     const runDir = t.runDir ?? '';
-    if (!run) {
-      run = new Run(emptyRunView(this.trialRunId(search, t), runDir), true);
+    if (!run || (runDir && run.runDir && norm(run.runDir) !== norm(runDir))) {
+      // New, or restarted from scratch in a fresh folder (trial-007-2): a run of its own.
+      if (run) {
+        this.endTrial(search, run);
+        this.runs.forget(run);
+      }
+      run = new Run(emptyRunView('', runDir), false);
+      run.fixedId = this.trialRunId(search, t);
+      run.owner = { searchDir: search.dir, trialId: t.id };
       run.configPath = search.view.configPath || undefined;
       this.trialIndex.set(run, { search, id: t.id });
       search.trialRuns.set(t.id, run);
-    } else if (runDir && run.view.runDir !== runDir) {
-      // Restarted from scratch in a fresh folder (trial-007-2): a new history.
-      const follower = this.followers.get(run);
-      if (follower) void follower.stop(false);
-      this.followers.delete(run);
-      run.view = emptyRunView(this.trialRunId(search, t), runDir);
-      this.trialReset.fire(run);
+      this.runs.adopt(run);
+    } else if (runDir && !run.runDir) {
+      run.view.runDir = runDir;
     }
-    const followed = this.followers.has(run);
-    if (!followed) {
-      // Enough for a row or a header until the folder is read.
-      run.view.state = runStateOfTrial(t.state);
-      run.view.stateReason = isTerminalTrialState(t.state) ? trialEndReason(t) : undefined;
-      run.view.epoch = t.epoch;
-      if (runDir && this.wanted.has(run)) void this.follow(run);
-    } else if (isTerminalTrialState(t.state)) {
-      void this.settleTrial(run, t);
-    }
+    const engineRuns = search.live && !!runDir && (t.state === 'running' || (t.state === 'paused' && !t.pausedAtRung));
+    if (engineRuns && !this.feeds.has(run)) this.attachTrial(search, t.id, run);
+    else if (!engineRuns && this.feeds.has(run)) this.endTrial(search, run);
     return run;
   }
 
-  /**
-   * Shows a trial live: reads its run folder into the Run's view now (the whole history), then,
-   * while the trial runs, what the engine appends. Finished trials are read once.
-   */
-  async follow(run: Run): Promise<void> {
-    const info = this.trialOf(run);
-    if (!info) return;
-    this.wanted.add(run);
-    const { search, trial } = info;
-    if (!trial.runDir || this.followers.has(run)) return;
-    const runDir = trial.runDir;
-    if (run.view.runDir !== runDir || run.view.info) {
-      run.view = emptyRunView(run.id, runDir);
-      this.trialReset.fire(run);
-    } else {
-      run.view.state = 'starting';
-      run.view.stateReason = undefined;
-    }
-    const follower = new RunFolderFollower(runDir, {
-      intervalMs: this.opts.followIntervalMs,
-      log: this.log,
-      onEvents: (events) => {
-        if (this.followers.get(run) !== follower) return;
-        for (const e of events) this.applyTrialEvent(run, e);
-      },
+  /** The trial's engine runs: its run goes live, with the search process as its source. */
+  private attachTrial(search: Search, id: number, run: Run): void {
+    this.runs.attachSource(run, (feed) => {
+      let resolveEnded!: () => void;
+      const ended = new Promise<void>((r) => (resolveEnded = r));
+      this.feeds.set(run, {
+        event: (e) => feed.event(e),
+        end: async (outcome) => {
+          this.feeds.delete(run);
+          await feed.end(outcome);
+          resolveEnded();
+        },
+        ended,
+      });
+      const source: RunSource = {
+        kind: 'trial',
+        send: (c) => this.sendToTrial(search, id, c),
+        stop: () => {
+          this.send(search, { type: 'killTrial', id });
+          return ended;
+        },
+        kill: () => source.stop(0),
+        detach: () => undefined,
+      };
+      return source;
     });
-    this.followers.set(run, follower);
-    await follower.poll();
-    const now = search.trial(trial.id);
-    if (!now || isTerminalTrialState(now.state) || !(search.live || search.view.external)) {
-      await this.settleTrial(run, now ?? trial);
-    } else {
-      follower.start();
-    }
+    if (this.runs.watched(run)) this.send(search, { type: 'subscribe', id, on: true });
   }
 
-  private applyTrialEvent(run: Run, event: EngineEvent): void {
-    let e = event;
-    if (e.type === 'runInfo') e = { ...e, info: { ...e.info, runId: run.id } };
-    applyEvent(run.view, e);
-    this.trialEvents.fire({ run, event: e });
-    if (e.type === 'summary' && run.view.state !== e.summary.state) {
-      this.applyTrialEvent(run, { type: 'state', state: e.summary.state, reason: e.summary.reason, iteration: run.view.iteration, epoch: run.view.epoch });
-    }
+  private endTrial(search: Search, run: Run): void {
+    const feed = this.feeds.get(run);
+    if (!feed) return;
+    const t = this.trialIndex.get(run);
+    void feed.end(trialOutcome(t ? search.trial(t.id) : undefined, run, !search.live));
   }
 
-  /** The trial ended (or its search is gone): one last look at its folder, then the state the search decided. */
-  private async settleTrial(run: Run, t: TrialRecord): Promise<void> {
-    const follower = this.followers.get(run);
-    if (!follower) return;
-    await follower.stop(true);
-    if (this.followers.get(run) !== follower) return;
-    const info = this.trialOf(run);
-    const search = info?.search;
-    const current = info?.trial ?? t;
-    let state: RunState;
-    let reason: string | undefined;
-    if (isTerminalTrialState(current.state)) {
-      state = runStateOfTrial(current.state);
-      reason = trialEndReason(current);
-    } else if (search && !search.live && !search.view.external) {
-      state = 'stopped';
-      reason = 'Interrupted with its search; resuming the search continues it.';
-    } else {
-      return;
-    }
-    if (run.view.state !== state || (reason && run.view.stateReason !== reason && current.state !== 'finished')) {
-      this.applyTrialEvent(run, { type: 'state', state, reason: reason ?? run.view.stateReason, iteration: run.view.iteration, epoch: run.view.epoch });
+  /** An engine command for a trial, as the search takes it. */
+  private sendToTrial(search: Search, id: number, c: EngineCommand): boolean {
+    switch (c.type) {
+      case 'pause': return this.send(search, { type: 'pauseTrial', id });
+      case 'resume': return this.send(search, { type: 'resumeTrial', id });
+      case 'stop':
+      case 'shutdown':
+        return this.send(search, { type: 'killTrial', id });
+      case 'snapshot': return this.send(search, { type: 'subscribe', id, on: true });
+      case 'step':
+      case 'setLearningRate':
+      case 'gradientCheck':
+      case 'evaluateTest':
+      case 'checkpoint':
+        return this.send(search, { type: 'trialCommand', id, command: c });
+      default:
+        this.log(`${c.type} is not available for a search trial`);
+        return false;
     }
   }
 
@@ -371,7 +328,6 @@ export class SearchManager {
   }
 
   private attach(search: Search, first: SearchCommand): void {
-    const handle = this.opts.spawn();
     let resolveReady!: (dir: string) => void;
     let rejectReady!: (err: Error) => void;
     search.ready = new Promise<string>((res, rej) => {
@@ -379,32 +335,26 @@ export class SearchManager {
       rejectReady = rej;
     });
     search.ready.catch(() => undefined);
-    let resolveExited!: () => void;
-    const session: SearchSession = {
-      handle, helloSeen: false, queue: [first], sawInfo: false, stopRequested: false, stderr: '',
-      exited: new Promise<void>((res) => (resolveExited = res)), resolveReady, rejectReady,
-    };
+    const session: SearchSession = { sawInfo: false, resolveReady, rejectReady } as SearchSession;
+    session.process = new ProcessSession<SearchCommand, SearchEvent>(this.opts.spawn(), first, {
+      isHello: (e) => e.type === 'hello',
+      stopCommand: { type: 'stop' },
+      log: (m) => this.log(`[search] ${m}`),
+      onEvent: (event) => this.onProcessEvent(search, session, event),
+      onExit: (exit) => this.onProcessExit(search, session, exit),
+    });
     search.session = session;
-    handle.onEvent((event) => this.onProcessEvent(search, session, event));
-    handle.onStderr((text) => {
-      session.stderr = (session.stderr + text).slice(-4000);
-      for (const line of text.split('\n')) if (line.trim()) this.log(`[search ${handle.pid ?? '?'}] ${line}`);
-    });
-    handle.onExit((exit) => {
-      this.onProcessExit(search, session, exit).then(resolveExited, (err: unknown) => {
-        this.log(`search exit handling failed: ${String(err)}`);
-        resolveExited();
-      });
-    });
   }
 
   private onProcessEvent(search: Search, s: SearchSession, event: SearchEvent): void {
     if (search.session !== s) return;
     switch (event.type) {
-      case 'hello': {
-        s.helloSeen = true;
+      case 'hello':
         this.log(`search process ${event.pid} ready (protocol ${event.protocolVersion})`);
-        for (const c of s.queue.splice(0)) s.handle.send(c);
+        return;
+      case 'trialEvent': {
+        const run = search.trialRuns.get(event.id);
+        if (run) this.feeds.get(run)?.event(event.event);
         return;
       }
       case 'searchInfo': {
@@ -448,17 +398,16 @@ export class SearchManager {
     }
   }
 
-  private async onProcessExit(search: Search, s: SearchSession, exit: EngineExit): Promise<void> {
-    if (s.stopTimer) clearTimeout(s.stopTimer);
+  private async onProcessExit(search: Search, s: SearchSession, exit: SessionExit): Promise<void> {
     if (search.session !== s) return;
     // The file as it is now is what the view shows: a refresh need not read it again (taken
     // before the search stops being live, so that no refresh sees it in between).
     if (search.dir) search.fileMtime = mtimeSync(path.join(search.dir, SEARCH_FILE));
     search.session = undefined;
     const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
-    this.log(`search process ${s.handle.pid ?? '?'} of ${search.view.name || search.view.configPath} ${how}`);
+    this.log(`search process ${s.process.pid ?? '?'} of ${search.view.name || search.view.configPath} ${how}`);
     if (!s.sawInfo) {
-      const reason = s.fatal?.message ?? (s.stderr.trim().split('\n').slice(-3).join('\n') || `the search process ${how} before the search started`);
+      const reason = s.fatal?.message ?? (exit.stderr.trim().split('\n').slice(-3).join('\n') || `the search process ${how} before the search started`);
       s.rejectReady(new Error(reason));
       if (!search.dir) {
         // Never got a folder (a bad file): drop the placeholder.
@@ -487,11 +436,7 @@ export class SearchManager {
     } else {
       this.fold(search, { type: 'status', ...status });
     }
-    for (const run of search.trialRuns.values()) {
-      const t = this.trialIndex.get(run);
-      const record = t ? search.trial(t.id) : undefined;
-      if (record) await this.settleTrial(run, record);
-    }
+    for (const run of search.trialRuns.values()) this.endTrial(search, run);
     this.updated.fire(search);
   }
 
@@ -511,29 +456,12 @@ export class SearchManager {
 
   /** Sends a command to a live search (queued until its process said hello). */
   send(search: Search, command: SearchCommand): boolean {
-    const s = search.session;
-    if (!s) return false;
-    if (!s.helloSeen) {
-      s.queue.push(command);
-      return true;
-    }
-    return s.handle.send(command);
+    return search.session?.process.send(command) ?? false;
   }
 
   /** Stops the search: its trials checkpoint and stop; kills the process if it takes longer than the timeout. */
   stop(search: Search, timeoutMs = this.opts.stopTimeoutMs ?? 20_000): Promise<void> {
-    const s = search.session;
-    if (!s) return Promise.resolve();
-    if (!s.stopRequested) {
-      s.stopRequested = true;
-      const sent = this.send(search, { type: 'stop' });
-      s.stopTimer = setTimeout(() => {
-        if (s.handle.exited) return;
-        this.log(`search process ${s.handle.pid ?? '?'} did not exit ${timeoutMs} ms after stop: killing it`);
-        s.handle.kill('SIGKILL');
-      }, sent && s.helloSeen ? timeoutMs : Math.min(timeoutMs, 1000));
-    }
-    return s.exited;
+    return search.session?.process.stop(timeoutMs) ?? Promise.resolve();
   }
 
   /**
@@ -559,7 +487,7 @@ export class SearchManager {
       subs.push(handle.onExit((x) => done(new Error(`the export process exited (${x.signal ?? `code ${x.code}`}) without writing ${target}`))));
     });
     if (search.session) {
-      const p = wait(search.session.handle, false);
+      const p = wait(search.session.process.handle, false);
       this.send(search, { type: 'exportBest', outFile: target });
       return p;
     }
@@ -668,11 +596,11 @@ export class SearchManager {
     return { state: 'stopped', live: false, reason: 'Interrupted: its search process is gone. Resume continues it.' };
   }
 
+  /** A search gone from the folder: its trials' runs go too. */
   private dropTrials(search: Search): void {
     for (const run of search.trialRuns.values()) {
-      const f = this.followers.get(run);
-      if (f) void f.stop(false);
-      this.followers.delete(run);
+      this.endTrial(search, run);
+      this.runs.forget(run);
     }
   }
 
@@ -688,20 +616,17 @@ export class SearchManager {
     if (this.disposing) return;
     this.disposing = true;
     await Promise.all(this.liveSearches().map((s) => this.stop(s, timeoutMs)));
-    for (const f of this.followers.values()) void f.stop(false);
-    this.followers.clear();
+    this.watchSub.dispose();
     this.changed.dispose();
     this.updated.dispose();
     this.replaced.dispose();
     this.eventEmitter.dispose();
     this.errors.dispose();
-    this.trialEvents.dispose();
-    this.trialReset.dispose();
   }
 
   /** Synchronous last resort (process exit): SIGKILL every search process; their trials stop themselves. */
   killAll(): void {
-    for (const s of this.searches) s.session?.handle.kill('SIGKILL');
+    for (const s of this.searches) s.session?.process.handle.kill('SIGKILL');
   }
 }
 

@@ -45,7 +45,7 @@ export class SearchTree implements SearchTreeSource, vscode.Disposable {
     // Both lists are newest first (folder names start with a time stamp), live ones on top.
     const key = (e: RunsTreeElement): [number, string] => e instanceof Search
       ? [e.live || !e.dir ? 1 : 0, e.dir ? path.basename(e.dir) : '~']
-      : [e.live || e.id.startsWith('pending-') ? 1 : 0, e.id.startsWith('pending-') ? '~' : path.basename(e.runDir || e.id)];
+      : [e.live || e.pending ? 1 : 0, e.pending ? '~' : path.basename(e.runDir || e.id)];
     const before = (a: RunsTreeElement, b: RunsTreeElement): boolean => {
       const [la, na] = key(a);
       const [lb, nb] = key(b);

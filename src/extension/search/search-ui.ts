@@ -8,17 +8,16 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommand } from '../register';
-import type { SearchCommand, TrialEngineCommand } from '../../shared/search-protocol';
+import type { SearchCommand } from '../../shared/search-protocol';
 import { trialsCsv } from '../../shared/search-csv';
 import { bestTrialOf, canResumeSearch, formatMetric, METRIC_LABEL } from '../../shared/search-view';
-import { MAX_ADD_TRIALS, type WebviewToHost } from '../../shared/webview-protocol';
+import { MAX_ADD_TRIALS } from '../../shared/webview-protocol';
 import type { EngineDiagnostics } from '../diagnostics';
 import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, requireTrust, saveIfDirty } from '../experiments';
 import { Run, type RunManager } from '../runs/run-manager';
 import { readSettings, resolveRunsFolder, SECTION } from '../settings';
 import { hasSearchBlock } from '../ui/codelens';
 import type { DashboardManager } from '../ui/dashboard';
-import type { WebviewKind } from '../ui/html';
 import { Search, type SearchManager } from './search-manager';
 import { SearchPanels, SEARCH_VIEW_TYPE, type SearchMessage } from './search-panel';
 import { SearchTree } from './search-tree';
@@ -47,20 +46,10 @@ export interface SearchUiDeps {
   log: vscode.LogOutputChannel;
 }
 
-/** What the command layer asks of the search side about trial runs (their dashboards, their commands). */
-export interface TrialRouter {
-  /** A trial's Run from a command argument (the Run, its id, its run folder). */
-  trialRun(arg: unknown): Run | undefined;
-  /** Makes a trial's Run show its whole history (and live updates while it runs). */
-  prepare(run: Run): Promise<void>;
-  /** Handles a dashboard/sidebar message about a trial run; false: not a trial, or left to the caller. */
-  handleTrialMessage(msg: WebviewToHost, run: Run | undefined, source: WebviewKind): Promise<boolean>;
-}
-
 const RESTRICTED_MESSAGE = 'Gradient Lab: hyperparameter search is disabled in Restricted Mode. A search trains the experiment many '
   + 'times: it reads the data files the experiment names and writes run folders into the workspace. Trust this workspace to enable it.';
 
-export class SearchUi implements TrialRouter, vscode.Disposable {
+export class SearchUi implements vscode.Disposable {
   readonly panels: SearchPanels;
   readonly tree: SearchTree;
   private readonly disposables: vscode.Disposable[] = [];
@@ -83,10 +72,6 @@ export class SearchUi implements TrialRouter, vscode.Disposable {
       searches.onSearchError(({ error, configPath }) => void this.reportError(error, configPath)),
       searches.onDidChangeSearches(() => this.updateContext()),
       searches.onDidUpdateSearch(() => this.updateContext()),
-      // A trial shown in the Live view (selected in the tree, or its dashboard active) follows its folder.
-      d.runs.onDidChangeActive((run) => {
-        if (run && searches.isTrial(run)) void searches.follow(run);
-      }),
       vscode.window.onDidChangeActiveTextEditor(() => this.updateEditorKey()),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.document === vscode.window.activeTextEditor?.document) this.updateEditorKey();
@@ -311,21 +296,6 @@ export class SearchUi implements TrialRouter, vscode.Disposable {
     return this.d.searches.send(search, { type, id } as SearchCommand);
   }
 
-  /** A command for a trial's own engine, passed through the search process. */
-  private sendTrialCommand(search: Search, id: number, name: string, command: TrialEngineCommand): boolean {
-    if (!search.live) {
-      void vscode.window.showInformationMessage(`Gradient Lab: the search ${search.view.name} is not running in this window${canResumeSearch(search.view) ? '; resume it first' : ''}.`);
-      return false;
-    }
-    const t = search.trial(id);
-    if (!t || (t.state !== 'running' && t.state !== 'paused')) {
-      void vscode.window.showInformationMessage(`Gradient Lab: ${name} is ${t?.state ?? 'gone'}; only a running or paused trial takes ${command.type}.`);
-      return false;
-    }
-    this.d.log.info(`search ${search.view.name}: ${command.type} → ${name}`);
-    return this.d.searches.send(search, { type: 'trialCommand', id, command });
-  }
-
   private async addTrials(arg: unknown, count?: number): Promise<boolean> {
     if (!this.requireTrust()) return false;
     const search = await this.pickSearch(arg, (s) => s.live, 'add trials to');
@@ -461,74 +431,14 @@ export class SearchUi implements TrialRouter, vscode.Disposable {
   }
 
   private async openTrialDashboard(run: Run): Promise<void> {
-    await this.d.searches.follow(run);
     this.d.runs.setActive(run);
     await this.d.dashboards.open(run, { column: vscode.ViewColumn.Beside });
-  }
-
-  // ───────────────────────── TrialRouter ─────────────────────────
-
-  trialRun(arg: unknown): Run | undefined {
-    return this.d.searches.findTrialRun(arg);
-  }
-
-  async prepare(run: Run): Promise<void> {
-    if (this.d.searches.isTrial(run)) await this.d.searches.follow(run);
-  }
-
-  async handleTrialMessage(msg: WebviewToHost, run: Run | undefined, source: WebviewKind): Promise<boolean> {
-    const info = run ? this.d.searches.trialOf(run) : undefined;
-    if (!info) return false;
-    const { search, trial } = info;
-    const name = `${search.view.name} ${trial.name}`;
-    switch (msg.type) {
-      case 'control':
-        switch (msg.command) {
-          case 'pause': this.sendTrial(search, trial.id, 'pauseTrial'); return true;
-          case 'resume': this.sendTrial(search, trial.id, 'resumeTrial'); return true;
-          case 'stop': this.sendTrial(search, trial.id, 'killTrial'); return true;
-          case 'step': this.sendTrialCommand(search, trial.id, name, { type: 'step', iterations: 1 }); return true;
-          case 'gradientCheck': this.sendTrialCommand(search, trial.id, name, { type: 'gradientCheck' }); return true;
-          case 'evaluateTest': {
-            const choice = await vscode.window.showWarningMessage(
-              `Evaluate ${name} on the test set?`,
-              { modal: true, detail: 'The test set is sealed: it estimates how the final model does on new data only while you do not tune on it. Every look is counted and shown beside the result.' },
-              'Evaluate');
-            if (choice === 'Evaluate') this.sendTrialCommand(search, trial.id, name, { type: 'evaluateTest' });
-            return true;
-          }
-        }
-        return true;
-      case 'setLearningRate':
-        // "Panda" mode: babysit one trial. The search notes the change on the trial record.
-        this.sendTrialCommand(search, trial.id, name, { type: 'setLearningRate', value: msg.value });
-        return true;
-      default:
-        void source;
-        return false;
-    }
   }
 
   // ───────────────────────── for tests ─────────────────────────
 
   viewStats(dir: string): ReturnType<SearchPanels['stats']> {
     return this.panels.stats(dir);
-  }
-
-  /** Restores a trial's dashboard after a reload (the dashboard serializer cannot find trials among runs). */
-  async restoreTrialDashboard(panel: vscode.WebviewPanel, state: unknown): Promise<boolean> {
-    if (typeof state !== 'object' || state === null) return false;
-    const o = state as Record<string, unknown>;
-    await this.d.searches.refresh();
-    const run = this.d.searches.findTrialRun(typeof o.runId === 'string' ? o.runId : undefined)
-      ?? this.d.searches.findTrialRun(typeof o.runDir === 'string' ? o.runDir : undefined);
-    if (!run) return false;
-    // The DashboardManager attaches only panels it created: open a fresh one where the old one was.
-    const column = panel.viewColumn;
-    panel.dispose();
-    await this.d.searches.follow(run);
-    await this.d.dashboards.open(run, { column, preserveFocus: true });
-    return true;
   }
 
   dispose(): void {

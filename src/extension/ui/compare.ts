@@ -41,10 +41,11 @@ export class ComparePanels implements vscode.WebviewPanelSerializer, vscode.Disp
     panel.webview.options = webviewOptions(this.env.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(this.env.extensionUri, 'media', 'icons', 'gradient-lab.svg');
     this.panels.add(panel);
+    const watches = runs.map((r) => this.env.runs.watch(r));
     const channel = this.hub.create({
       post: (m) => panel.webview.postMessage(m),
       snapshot: () => ({ type: 'compare', views: runs.map((r) => r.view), settings: this.env.settings() }),
-      accepts: (runId) => runs.some((r) => r.id === runId),
+      accepts: (r) => runs.includes(r),
       ratePerSecond: this.env.refreshRate(),
     });
     const subs: vscode.Disposable[] = [
@@ -68,6 +69,7 @@ export class ComparePanels implements vscode.WebviewPanelSerializer, vscode.Disp
       this.panels.delete(panel);
       this.hub.remove(channel);
       for (const s of subs) s.dispose();
+      for (const w of watches) w.dispose();
     }));
     setHtml(panel.webview, this.env.extensionUri, 'compare', panel.title);
   }

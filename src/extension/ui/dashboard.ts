@@ -91,10 +91,11 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
     const channel = this.hub.create({
       post: (m) => panel.webview.postMessage(m),
       snapshot: () => ({ type: 'snapshot', view: run.view, settings: this.env.settings(), compact: false }),
-      accepts: (runId) => runId === run.id,
+      accepts: (r) => r === run,
       ratePerSecond: this.env.refreshRate(),
     });
     const dashboard: Dashboard = { panel, run, channel };
+    const watch = this.env.runs.watch(run);
     this.dashboards.add(dashboard);
     this.remember();
     const subs: vscode.Disposable[] = [];
@@ -122,6 +123,7 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
       this.dashboards.delete(dashboard);
       this.hub.remove(channel);
       for (const s of subs) s.dispose();
+      watch.dispose();
       this.remember();
     }));
     setHtml(panel.webview, this.env.extensionUri, 'dashboard', this.title(run));
@@ -141,7 +143,7 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
   private remember(): void {
     // Panels closed by shutdown must stay remembered for the restore after the reload.
     if (this.disposing) return;
-    const ids = [...this.dashboards].map((d) => d.run.id).filter((id) => !id.startsWith('pending-'));
+    const ids = [...this.dashboards].filter((d) => !d.run.pending).map((d) => d.run.id);
     void this.memento.update(OPEN_KEY, ids);
   }
 

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DiagnoseAction, DiagnoseViewState, WebviewToHost } from '../../shared/webview-protocol';
-import { encodeNonFinite } from '../../shared/webview-protocol';
+import { encodeNonFinite } from '../../shared/nonfinite';
 import { renderWebviewHtml } from './html';
 import { receive, webviewOptions } from './webviews';
 

@@ -10,6 +10,7 @@ export class LiveViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private view: vscode.WebviewView | undefined;
   private channel: WebviewChannel | undefined;
   private shown: Run | undefined;
+  private watch: { dispose(): void } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly env: WebviewEnv, private readonly hub: WebviewHub) {
@@ -19,13 +20,13 @@ export class LiveViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     view.webview.options = webviewOptions(this.env.extensionUri);
-    this.shown = this.env.runs.activeRun;
+    this.setShown(this.env.runs.activeRun);
     const channel = this.hub.create({
       post: (m) => view.webview.postMessage(m),
       snapshot: () => this.shown
         ? { type: 'snapshot', view: this.shown.view, settings: this.env.settings(), compact: true }
         : { type: 'empty', message: 'No run selected. Start training an experiment (*.nn.json) or pick a run in the Runs list.' },
-      accepts: (runId) => this.shown?.id === runId,
+      accepts: (r) => r === this.shown,
       ratePerSecond: this.env.refreshRate(),
     });
     this.channel = channel;
@@ -55,15 +56,22 @@ export class LiveViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     setHtml(view.webview, this.env.extensionUri, 'sidebar', 'Gradient Lab');
   }
 
+  private setShown(run: Run | undefined): void {
+    this.watch?.dispose();
+    this.shown = run;
+    this.watch = run ? this.env.runs.watch(run) : undefined;
+  }
+
   private async show(run: Run | undefined): Promise<void> {
     if (run === this.shown) return;
-    this.shown = run;
+    this.setShown(run);
     if (run) await this.env.runs.load(run);
     if (this.shown === run) this.channel?.retarget();
     if (this.view) this.view.description = run ? run.view.info?.name ?? run.id : undefined;
   }
 
   dispose(): void {
+    this.watch?.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -50,7 +50,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeElement
 
   getChildren(element?: RunsTreeElement): RunsTreeElement[] {
     if (element) return this.searches?.children(element) ?? [];
-    return this.searches ? this.searches.roots(this.runs.list()) : this.runs.list();
+    // A search's trials are runs too; the tree shows them under their search.
+    const runs = this.runs.list().filter((r) => !r.owner);
+    return this.searches ? this.searches.roots(runs) : runs;
   }
 
   getParent(element: RunsTreeElement): RunsTreeElement | undefined {
@@ -61,7 +63,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeElement
     const searchItem = this.searches?.treeItem(element);
     if (searchItem) return searchItem;
     const run = element as Run;
-    const pending = run.id.startsWith('pending-');
+    const pending = run.pending;
     const item = new vscode.TreeItem(pending ? `${run.configPath ? basename(run.configPath) : 'run'} (starting…)` : runLabel(run.view));
     item.id = `run:${pending ? run.id : run.runDir || run.id}`;
     item.description = pending ? 'starting' : describeRun(run.view);

@@ -29,7 +29,7 @@ export interface StatusBarInputs {
 }
 
 export function statusBarContent({ active, activeTrial, liveSearches }: StatusBarInputs): StatusBarContent | undefined {
-  if (active && !activeTrial && active.id.startsWith('pending-')) {
+  if (active && !activeTrial && active.pending) {
     return active.live ? { text: '$(loading~spin) GL starting…', tooltip: 'Gradient Lab: starting a run', command: openRun(active.id) } : undefined;
   }
   if (active && !activeTrial && active.live) return runContent(active);

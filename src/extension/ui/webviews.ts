@@ -63,7 +63,7 @@ export class WebviewHub implements vscode.Disposable {
 
   constructor(runs: RunManager) {
     this.subscription = runs.onEvent(({ run, event }) => {
-      for (const c of this.channels) c.event(run.id, event);
+      for (const c of this.channels) c.event(run, event);
     });
   }
 
