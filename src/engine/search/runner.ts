@@ -603,8 +603,20 @@ export class SearchRunner {
     return true;
   }
 
+  /**
+   * A trial's event as the host gets it: telemetry of a trial nobody shows loses its per-point
+   * chunks (the bulk) but keeps the position, the newest epoch and layer sample and the events
+   * riding along (flags, verdicts, checkpoints), so the Runs tree and the search table stay right.
+   */
+  private forwarded(id: number, e: EngineEvent): EngineEvent {
+    if (e.type !== 'telemetry' || this.subscribed.has(id)) return e;
+    const { iterations: _i, epochs: _e, layers: _l, ...rest } = e;
+    void _i; void _e; void _l;
+    return rest;
+  }
+
   private onEngineEvent(t: TrialRecord, live: LiveTrial, e: EngineEvent): void {
-    if (e.type !== 'hello' && (e.type !== 'telemetry' || this.subscribed.has(t.id))) this.emit({ type: 'trialEvent', id: t.id, event: e });
+    if (e.type !== 'hello') this.emit({ type: 'trialEvent', id: t.id, event: this.forwarded(t.id, e) });
     if (isTerminalTrialState(t.state)) return;
     switch (e.type) {
       case 'runInfo':

@@ -16,7 +16,7 @@ export interface DeltaChannelOptions<T> {
   post: (message: unknown) => unknown;
   /** Builds the full-state message. */
   snapshot: () => HostToWebview;
-  /** Turns a batch of deltas into the messages to post (compacting them on the way). */
+  /** Turns a batch of deltas into the messages to post (one per run). */
   messages: (batch: T[]) => { message: HostToWebview; events: number }[];
   ratePerSecond: number;
   clock?: Clock;
