@@ -209,3 +209,28 @@ describe('host: WebviewChannel urgent events', () => {
     assert.deepEqual(ev.events.map((e) => e.type), ['checkpoint', 'state'], 'in order');
   });
 });
+
+describe('host: WebviewChannel urgent events and a slow delivery', () => {
+  it('an urgent event goes out at once even while a post is in flight, after the held deltas', () => {
+    const clock = new FakeClock();
+    const posted: HostToWebview[] = [];
+    const channel = new WebviewChannel({
+      post: (m) => {
+        posted.push(m as HostToWebview);
+        return new Promise<boolean>(() => undefined); // a webview too busy to take it
+      },
+      snapshot: () => ({ type: 'empty', message: 'x' }),
+      accepts: () => true,
+      ratePerSecond: 10,
+      clock,
+    });
+    channel.onReady(); // in flight for up to 2 s
+    channel.event(run('r'), note(1));
+    clock.advance(150);
+    assert.equal(posted.length, 1, 'the delta waits for the delivery');
+    channel.event(run('r'), { type: 'state', state: 'paused', iteration: 1, epoch: 0 });
+    assert.equal(posted.length, 2, 'the state change does not');
+    const ev = posted[1] as Extract<HostToWebview, { type: 'events' }>;
+    assert.deepEqual(ev.events.map((e) => e.type), ['checkpoint', 'state']);
+  });
+});

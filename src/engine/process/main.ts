@@ -90,7 +90,7 @@ function handle(command: EngineCommand): void {
     case 'resumeFromCheckpoint':
       if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'a run is already active in this engine' } });
       attachable = command.attachable === true;
-      void run(resumeSession(command.runDir, telemetry, { paused: command.paused, history: (view) => telemetry.restore(view) }));
+      void run(resumeSession(command.runDir, telemetry, { paused: command.paused, pauseAt: command.pauseAt, history: (view) => telemetry.restore(view) }));
       return;
     case 'diagnose':
       if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'diagnose runs in an engine of its own, not beside a run' } });

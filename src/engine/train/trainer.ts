@@ -87,12 +87,13 @@ export class Trainer {
   private epochStarted = Date.now();
 
   constructor(private readonly setup: RunSetup, private readonly sink: RunSink, private readonly store: RunStore | null,
-    options: { paused: boolean; checkpoint?: Checkpoint }) {
+    options: { paused: boolean; pauseAt?: number; checkpoint?: Checkpoint }) {
     const t = setup.config.training;
     this.lr = new LearningRate(t.optimizer.learningRate, t.lrDecay);
     this.earlyStopping = new EarlyStopping(t.earlyStopping);
     this.stats = new LayerStatsRecorder(setup.backend, setup.net);
     this.paused = options.paused;
+    this.pauseAtEpoch = options.pauseAt ?? null;
     if (options.checkpoint) this.restore(options.checkpoint);
   }
 
