@@ -149,6 +149,18 @@ export function toEvent(r: Record<string, unknown>): EngineEvent | null {
   return isRecordedEvent(e) ? e : null;
 }
 
+/**
+ * The values of a little-endian float64 column file's bytes (costs.f64, lr.f64); a torn last
+ * value from a crash is cut off.
+ */
+export function float64Column(bytes: Uint8Array): Float64Array {
+  const n = Math.floor(bytes.length / 8);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, n * 8);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
+  return out;
+}
+
 /** (iteration, rate) pairs of lr.f64 as [iterations, rates]. */
 export function learningRatePairs(lr: Float64Array): { iterations: number[]; rates: number[] } {
   const iterations: number[] = [];

@@ -79,3 +79,21 @@ describe('webview/NaN across postMessage and JSON', () => {
     assert.ok(back.iterations.badValue instanceof Float64Array);
   });
 });
+
+describe('webview/a view keeps its id', () => {
+  it('runInfo and history of a search trial do not rename the view the host and the webview know it by (regression: a held trial\'s dashboard went blank)', () => {
+    const view = emptyRunView('20260101-000000-s-search/trial-006', '');
+    const events = sampleRunEvents();
+    const info = events.find((e): e is Extract<EngineEvent, { type: 'runInfo' }> => e.type === 'runInfo')!;
+    applyEvent(view, { type: 'runInfo', info: { ...info.info, runId: 'trial-006' } });
+    assert.equal(view.runId, '20260101-000000-s-search/trial-006');
+    const engineView = fold(events);
+    engineView.runId = 'trial-006';
+    applyEvent(view, { type: 'history', view: structuredClone(engineView) });
+    assert.equal(view.runId, '20260101-000000-s-search/trial-006');
+    assert.equal(view.iteration, engineView.iteration);
+    const fresh = emptyRunView('', '');
+    applyEvent(fresh, { type: 'runInfo', info: { ...info.info, runId: 'r-1' } });
+    assert.equal(fresh.runId, 'r-1', 'a new run takes the engine\'s id');
+  });
+});

@@ -624,6 +624,11 @@ export class SearchRunner {
 
   private onEngineEvent(t: TrialRecord, live: LiveTrial, e: EngineEvent): void {
     if (e.type !== 'hello') this.emit({ type: 'trialEvent', id: t.id, event: this.forwarded(t.id, e) });
+    this.track(t, live, e);
+  }
+
+  /** What the search makes of a trial's event: its record, its rung, its end. */
+  private track(t: TrialRecord, live: LiveTrial, e: EngineEvent): void {
     if (isTerminalTrialState(t.state)) return;
     switch (e.type) {
       case 'runInfo':
@@ -652,7 +657,7 @@ export class SearchRunner {
         }
         return;
       case 'telemetry':
-        for (const summary of telemetryEpochs(e)) this.onEngineEvent(t, live, { type: 'epoch', summary });
+        for (const summary of telemetryEpochs(e)) this.track(t, live, { type: 'epoch', summary });
         return;
       case 'epoch': {
         const value = this.measure(t, e.summary);
