@@ -215,6 +215,7 @@ describe('host: SearchManager (fake search process)', () => {
     const runDir = path.join(dir, 'trial-001');
     f.emit({ type: 'trial', change: 'started', trial: trialRecord(1, { state: 'running', runDir, attempts: 1 }) });
     const run = manager.trialRunsOf(search)[0];
+    assert.equal(run.view.runId, run.id, 'a webview given the run\'s view matches its events by this id (regression)');
     assert.ok(run.live);
     assert.ok(runs.list().includes(run), 'listed by the one RunManager');
     assert.equal(run.state, 'starting');

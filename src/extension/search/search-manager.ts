@@ -230,8 +230,8 @@ export class SearchManager {
         this.endTrial(search, run);
         this.runs.forget(run);
       }
-      run = new Run(emptyRunView('', runDir), false);
-      run.fixedId = this.trialRunId(search, t);
+      run = new Run(emptyRunView(this.trialRunId(search, t), runDir), false);
+      run.fixedId = run.view.runId;
       run.owner = { searchDir: search.dir, trialId: t.id };
       run.configPath = search.view.configPath || undefined;
       this.trialIndex.set(run, { search, id: t.id });

@@ -34,7 +34,12 @@ export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec', bail: false });
   // The Restricted Mode tests need an untrusted workspace: a separate pass (run.mjs) selects them.
   const restricted = process.env.GRADIENT_LAB_SUITE === 'restricted';
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js') && f.endsWith('.restricted.test.js') === restricted).sort();
+  // GRADIENT_LAB_ONLY=search,diagnose: only those files (while working on one part).
+  const only = (process.env.GRADIENT_LAB_ONLY ?? '').split(',').filter(Boolean);
+  const files = fs.readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js') && f.endsWith('.restricted.test.js') === restricted)
+    .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
+    .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   await new Promise<void>((resolve, reject) => {
     try {
