@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineErrorInfo } from '../shared/protocol';
-import { locateJsonPath } from './runs/json-locate';
+import { locate } from '../shared/json-locations';
 
 export class EngineDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('gradientLab');
@@ -72,7 +72,7 @@ function resolveFile(file: string, configPath: string | undefined): string {
   return configPath ? path.resolve(path.dirname(configPath), file) : path.resolve(file);
 }
 
-/** Engine lines/columns are 1-based; a JSON path is located in the file when no line is given. */
+/** Engine lines/columns are 1-based; a JSON pointer is located in the file when no line is given. */
 async function rangeFor(file: string, line: number | undefined, column: number | undefined, jsonPath: string | undefined): Promise<vscode.Range> {
   if (typeof line === 'number' && line >= 1) {
     const l = line - 1;
@@ -84,8 +84,8 @@ async function rangeFor(file: string, line: number | undefined, column: number |
   }
   if (jsonPath) {
     const text = await readText(file);
-    const loc = text !== undefined ? locateJsonPath(text, jsonPath) : undefined;
-    if (loc) return new vscode.Range(loc.line, loc.column, loc.line, loc.column + loc.length);
+    const loc = text !== undefined ? locate(text, jsonPath, { allowComments: true, allowTrailingCommas: true }) : undefined;
+    if (loc) return new vscode.Range(loc.line - 1, loc.column - 1, loc.endLine - 1, loc.endColumn - 1);
   }
   return new vscode.Range(0, 0, 0, 1);
 }

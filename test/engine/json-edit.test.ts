@@ -1,6 +1,6 @@
 /** Writing one value into an experiment file's text: everything else stays as the user wrote it. */
 import * as assert from 'node:assert/strict';
-import { applyTextEdit, jsonSet, jsonSetEdit } from '../../src/engine/config/json-edit';
+import { applyTextEdit, jsonSet, jsonSetEdit } from '../../src/shared/json-edit';
 
 describe('json-edit', () => {
   it('replaces an existing value and nothing else (comments, order, spacing kept)', () => {

@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import { describeRun, formatNumber, formatPercent, parsePositive, statusBarText, tooltipLines } from '../../src/extension/runs/format';
-import { locateJsonPath, parsePath } from '../../src/extension/runs/json-locate';
 import { applyEvent, emptyRunView } from '../../src/shared/run-view';
 import { runInfo } from './helpers';
 
@@ -31,26 +30,5 @@ describe('host: run text', () => {
     assert.equal(parsePositive(' 3e-4 '), 3e-4);
     assert.equal(parsePositive('.5'), 0.5);
     for (const bad of ['', '0', '-1', 'abc', '1e999', 'NaN', 'Infinity', '0x10', '1,5']) assert.equal(parsePositive(bad), undefined, bad);
-  });
-});
-
-describe('host: JSON path location (diagnostics on the right line)', () => {
-  const text = '{\n  "name": "moons",\n  // comment\n  "training": {\n    "optimizer": { "type": "adam", "learningRate": -1 }\n  },\n  "model": { "hidden": [ { "units": 8 }, { "units": 0 } ] }\n}\n';
-
-  it('parses dotted, bracketed and pointer paths', () => {
-    assert.deepEqual(parsePath('model.hidden[1].units'), ['model', 'hidden', 1, 'units']);
-    assert.deepEqual(parsePath('/model/hidden/1/units'), ['model', 'hidden', 1, 'units']);
-    assert.deepEqual(parsePath('$.a["b.c"]'), ['a', 'b.c']);
-  });
-
-  it('finds keys and array items, and falls back to the deepest parent', () => {
-    const lr = locateJsonPath(text, 'training.optimizer.learningRate');
-    assert.deepEqual(lr && { line: lr.line, column: lr.column, exact: lr.exact }, { line: 4, column: 35, exact: true });
-    const units = locateJsonPath(text, '/model/hidden/1/units');
-    assert.equal(units?.line, 6);
-    assert.equal(text.split('\n')[6].slice(units!.column, units!.column + 7), '"units"');
-    const missing = locateJsonPath(text, 'training.epochs');
-    assert.equal(missing?.line, 3);
-    assert.equal(missing?.exact, false);
   });
 });

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { roundedRate, type ConfigEdit, type DiagnoseReport, type LrFindOptions, type LrFindResult } from '../../shared/diagnosis';
 import { formatNumber as fmt } from '../../shared/series';
-import { jsonSet } from '../config/json-edit';
+import { jsonSet } from '../../shared/json-edit';
 import { loadExperiment } from '../config/validate';
 import { diagnose } from '../diagnostics/diagnose';
 import { withLocations } from '../run/session';

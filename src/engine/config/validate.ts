@@ -9,7 +9,7 @@ import schema from '../../../schema/nn.schema.json';
 import type { ExperimentConfig, SearchDistribution } from '../../shared/config';
 import { bracketCount, DEFAULT_ETA } from '../../shared/search-rungs';
 import { ConfigError, type ConfigIssue } from './errors';
-import { JsonSyntaxError, escapePointerToken, locateIn, parseJson, type ParsedJson } from './jsonLocations';
+import { JsonSyntaxError, escapePointerToken, locateIn, parseJson, type ParsedJson } from '../../shared/json-locations';
 import {
   PathSyntaxError,
   allSchemaPaths,

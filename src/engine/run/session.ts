@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { ExperimentConfig } from '../../shared/config';
 import type { EngineErrorInfo, EngineEvent } from '../../shared/protocol';
 import { ConfigError } from '../config/errors';
-import { locate } from '../config/jsonLocations';
+import { locate } from '../../shared/json-locations';
 import { loadExperiment, resolveConfig } from '../config/validate';
 import { DataError } from '../data/errors';
 import { replayRunFolder } from '../../shared/run-folder';

@@ -32,7 +32,7 @@ import {
   type TrialState,
 } from '../../shared/search-protocol';
 import { ConfigError } from '../config/errors';
-import { parseJson } from '../config/jsonLocations';
+import { parseJson } from '../../shared/json-locations';
 import { setPath } from '../config/paths';
 import { resolveConfig, resolveConfigText } from '../config/validate';
 import { createRunDir } from '../run/run-folder';

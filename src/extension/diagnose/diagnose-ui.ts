@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { roundedRate, type ConfigEdit, type DiagnoseReport, type LrFindResult } from '../../shared/diagnosis';
 import type { DiagnoseAction, DiagnoseViewState } from '../../shared/webview-protocol';
-import { jsonSetEdit } from '../../engine/config/json-edit';
+import { jsonSetEdit } from '../../shared/json-edit';
 import type { EngineDiagnostics } from '../diagnostics';
 import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, requireTrust, saveIfDirty } from '../experiments';
 import { registerCommand } from '../register';

@@ -6,7 +6,7 @@ import {
   parseJson,
   pointerFromTokens,
   pointerTokens,
-} from '../../../src/engine/config/jsonLocations';
+} from '../../../src/shared/json-locations';
 
 const DOC = [
   '{',                                   // 1
@@ -143,5 +143,21 @@ describe('config/jsonLocations', () => {
     assert.deepEqual(pointerTokens('/a~1b/0/~0'), ['a/b', '0', '~']);
     assert.deepEqual(pointerTokens(''), []);
     assert.deepEqual(pointerTokens('/'), ['']);
+  });
+});
+
+describe('config/jsonLocations in an experiment file with comments (the extension\'s diagnostics)', () => {
+  const text = '{\n  "name": "moons",\n  // comment\n  "training": {\n    "optimizer": { "type": "adam", "learningRate": -1 }\n  },\n  "model": { "hidden": [ { "units": 8 }, { "units": 0 } ] }\n}\n';
+  const jsonc = { allowComments: true, allowTrailingCommas: true };
+
+  it('finds keys and array items (1-based), and falls back to the deepest parent', () => {
+    const lr = locate(text, '/training/optimizer/learningRate', jsonc);
+    assert.deepEqual(lr && { line: lr.line, column: lr.column, exact: lr.exact }, { line: 5, column: 36, exact: true });
+    const units = locate(text, '/model/hidden/1/units', jsonc);
+    assert.equal(units?.line, 7);
+    assert.equal(text.split('\n')[6].slice(units!.column - 1, units!.endColumn - 1), '"units"');
+    const missing = locate(text, '/training/epochs', jsonc);
+    assert.equal(missing?.line, 4);
+    assert.equal(missing?.exact, false);
   });
 });

@@ -4,7 +4,7 @@
  * fixes (as a WorkspaceEdit, so it can be undone). A missing member is added to its nearest
  * existing parent object, with the missing levels as nested objects.
  */
-import { parseJson, pointerFromTokens, pointerTokens, type ParsedJson } from './jsonLocations';
+import { parseJson, pointerFromTokens, pointerTokens, type ParsedJson } from './json-locations';
 
 /** Replace `length` characters at `offset` with `text`. */
 export interface TextEdit {

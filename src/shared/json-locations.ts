@@ -81,10 +81,10 @@ export function parseJson(text: string, options: JsonParseOptions = {}): ParsedJ
  * otherwise of the value. When the pointer does not exist, its nearest existing ancestor
  * (`exact: false`). Undefined when the text is not valid JSON.
  */
-export function locate(text: string, pointer: string): JsonLocation | undefined {
+export function locate(text: string, pointer: string, options: JsonParseOptions = {}): JsonLocation | undefined {
   let parsed: ParsedJson;
   try {
-    parsed = parseJson(text);
+    parsed = parseJson(text, options);
   } catch {
     return undefined;
   }
