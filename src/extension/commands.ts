@@ -15,7 +15,7 @@ import { describeRun, formatNumber, parsePositive, runLabel, STATE_ICONS } from 
 import { runCsv } from './runs/run-folder';
 import { Run, type RunManager } from './runs/run-manager';
 import { rememberSmoothing } from './settings';
-import { listTemplates, uniqueFile, type Template } from './templates';
+import { BLANK, listTemplates, templatePickEntries, templateText, uniqueFile, type Template } from './templates';
 import type { ComparePanels } from './ui/compare';
 import type { DashboardManager } from './ui/dashboard';
 import type { WebviewKind } from './ui/html';
@@ -62,6 +62,14 @@ const canResume = (r: Run): boolean => r.live && (r.state === 'paused' || r.stat
 const isLive = (r: Run): boolean => r.live;
 const isReal = (r: Run): boolean => !r.pending;
 
+const stringArg = (arg: unknown): string | undefined => (typeof arg === 'string' ? arg : undefined);
+
+/** `{"iterations": n}`: the argument a keybinding passes to Step (package.json keybindings). */
+function iterationsOf(arg: unknown): number | undefined {
+  const n = arg !== null && typeof arg === 'object' ? (arg as { iterations?: unknown }).iterations : undefined;
+  return typeof n === 'number' ? n : undefined;
+}
+
 export class Commands implements WebviewActions {
   private gradCheckCounter = 0;
 
@@ -70,13 +78,13 @@ export class Commands implements WebviewActions {
   register(): vscode.Disposable[] {
     const reg = (id: CommandId, fn: (...args: unknown[]) => unknown): vscode.Disposable => registerCommand(id, fn, this.d.log);
     return [
-      reg('gradientLab.newExperiment', () => this.newExperiment()),
-      reg('gradientLab.openExample', () => this.openExample()),
+      reg('gradientLab.newExperiment', (template, fileName) => this.newExperiment(stringArg(template), stringArg(fileName))),
+      reg('gradientLab.openExample', (template) => this.openExample(stringArg(template))),
       reg('gradientLab.startTraining', (arg) => this.startTraining(arg, 'train')),
       reg('gradientLab.overfitOneBatch', (arg) => this.startTraining(arg, 'overfitBatch')),
       reg('gradientLab.pause', (arg) => this.control(arg, 'pause')),
       reg('gradientLab.resume', (arg) => this.control(arg, 'resume')),
-      reg('gradientLab.step', (arg, n) => this.step(arg, typeof n === 'number' ? n : undefined)),
+      reg('gradientLab.step', (arg, n) => this.step(arg, typeof n === 'number' ? n : iterationsOf(arg))),
       reg('gradientLab.stop', (arg) => this.stop(arg)),
       reg('gradientLab.setLearningRate', (arg, value) => this.setLearningRate(arg, typeof value === 'number' ? value : undefined)),
       reg('gradientLab.runGradientCheck', (arg) => this.gradientCheck(arg)),
@@ -155,16 +163,27 @@ export class Commands implements WebviewActions {
 
   // ───────────────────────── experiments ─────────────────────────
 
-  private async pickTemplate(placeHolder: string): Promise<Template | undefined> {
-    const templates = await listTemplates(path.join(this.d.context.extensionPath, 'examples'));
-    if (!templates.length) {
+  private templates(): Promise<Template[]> {
+    return listTemplates(path.join(this.d.context.extensionPath, 'examples'));
+  }
+
+  /** A template by its examples/-relative path ("blank.nn.json" is Blank), or the grouped picker. */
+  private async pickTemplate(placeHolder: string, withBlank: boolean, relative?: string): Promise<Template | undefined> {
+    const templates = await this.templates();
+    if (relative !== undefined) {
+      const found = withBlank && relative === BLANK.relative ? BLANK : templates.find((t) => t.relative === relative);
+      if (!found) void vscode.window.showErrorMessage(`Gradient Lab: no template ${relative} in the extension's examples.`);
+      return found;
+    }
+    if (!templates.length && !withBlank) {
       void vscode.window.showErrorMessage('Gradient Lab: no templates found in the extension (examples/ is missing).');
       return undefined;
     }
-    const picked = await vscode.window.showQuickPick(
-      templates.map((t) => ({ label: t.name, description: t.relative, detail: t.description, template: t })),
-      { placeHolder, matchOnDescription: true, matchOnDetail: true },
-    );
+    type Item = vscode.QuickPickItem & { template?: Template };
+    const items: Item[] = templatePickEntries(templates, withBlank).map((e): Item => ('separator' in e
+      ? { label: e.separator, kind: vscode.QuickPickItemKind.Separator }
+      : { label: e.template.name, description: e.template.description, detail: e.template.file ? e.template.relative : undefined, template: e.template }));
+    const picked = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true });
     return picked?.template;
   }
 
@@ -177,14 +196,13 @@ export class Commands implements WebviewActions {
 
   /** Copies a template into the workspace under a name the user picks, and opens it. */
   async newExperiment(templateRelative?: string, fileName?: string): Promise<string | undefined> {
-    const template = templateRelative
-      ? (await listTemplates(path.join(this.d.context.extensionPath, 'examples'))).find((t) => t.relative === templateRelative)
-      : await this.pickTemplate('Template for the new experiment');
+    const template = await this.pickTemplate('Template for the new experiment (grouped by course lesson)', true, templateRelative);
     if (!template) return undefined;
     const folder = this.targetFolder();
     let target: string | undefined;
     if (folder && folder.scheme === 'file') {
-      const suggestion = path.basename(await uniqueFile(folder.fsPath, path.basename(template.file)));
+      // Named after the template; a second copy gets "-2", never an existing file.
+      const suggestion = path.basename(await uniqueFile(folder.fsPath, path.basename(template.relative)));
       const name = fileName ?? await vscode.window.showInputBox({
         title: 'New Experiment',
         prompt: `File name in ${path.basename(folder.fsPath)}`,
@@ -208,22 +226,23 @@ export class Commands implements WebviewActions {
     }
     if (!target) return undefined;
     await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.copyFile(template.file, target);
-    await vscode.window.showTextDocument(vscode.Uri.file(target));
+    await fs.writeFile(target, await templateText(template, target), { flag: 'wx' });
+    // A normal tab, not a preview: the next New Experiment must not replace this one.
+    await vscode.window.showTextDocument(vscode.Uri.file(target), { preview: false });
     return target;
   }
 
   /** Opens an example: a copy in the workspace (so it can be edited and trained), or the bundled file without one. */
-  async openExample(): Promise<string | undefined> {
-    const template = await this.pickTemplate('Example to open');
-    if (!template) return undefined;
+  async openExample(templateRelative?: string): Promise<string | undefined> {
+    const template = await this.pickTemplate('Example to open', false, templateRelative);
+    if (!template?.file) return undefined;
     const folder = this.targetFolder();
     let target = template.file;
     if (folder && folder.scheme === 'file') {
       target = await uniqueFile(folder.fsPath, path.basename(template.file));
-      await fs.copyFile(template.file, target);
+      await fs.writeFile(target, await templateText(template, target), { flag: 'wx' });
     }
-    await vscode.window.showTextDocument(vscode.Uri.file(target));
+    await vscode.window.showTextDocument(vscode.Uri.file(target), { preview: false });
     return target;
   }
 
