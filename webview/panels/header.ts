@@ -54,7 +54,8 @@ export class Header {
       const i = view.info;
       renderIfChanged(this.meta, `${i.runId}|${i.backend}|${i.threads}`, () => [
         chip(`${i.task}${i.classes.length > 2 ? ` · ${i.classes.length} classes` : ''}`),
-        chip(`${i.counts.train}/${i.counts.dev}/${i.counts.test} train/dev/test`),
+        chip(`${i.counts.train}/${i.counts.dev}/${i.counts.test} train/dev/test`, undefined,
+          i.rows ? `train: ${i.rows.train}\ndev: ${i.rows.dev}\ntest: ${i.rows.test}` : undefined),
         chip(`${[i.features, ...i.layers.map((l) => l.units)].join('→')} · ${i.parameters.toLocaleString('en-US')} params`),
         chip(`${i.backend}${i.threads > 1 ? ` ×${i.threads}` : ''} · ${i.dtype}`, 'backend'),
         i.mode === 'overfitBatch' ? chip('overfit one batch') : null,
@@ -63,8 +64,8 @@ export class Header {
   }
 }
 
-function chip(text: string, id?: string): HTMLElement {
-  return h('span', { cls: 'chip', text, id });
+function chip(text: string, id?: string, title?: string): HTMLElement {
+  return h('span', { cls: 'chip', text, id, title });
 }
 
 /** Engine errors (and a crashed/diverged state) shown prominently at the top. */
