@@ -113,6 +113,13 @@ export interface Verdict {
   variance: number;
   diagnosis: 'highBias' | 'highVariance' | 'highBiasAndVariance' | 'fine';
   remedies: string[];
+  /**
+   * Where humanLevelError comes from: the file ("given"), the generator's noise ("bayes", a
+   * Monte-Carlo estimate), or nothing known ("assumed" 0). Absent in runs recorded before it.
+   */
+  humanLevelSource?: 'given' | 'bayes' | 'assumed';
+  /** One line for the reader, e.g. "assuming human-level error 0 %: set diagnostics.humanLevelError". */
+  humanLevelNote?: string;
 }
 
 export interface Snapshot {

@@ -11,6 +11,12 @@ const DIAGNOSIS: Record<Verdict['diagnosis'], { label: string; cls: string; hint
   fine: { label: 'Looks fine', cls: 'diag-fine', hint: 'Close to human level on train, and dev follows train.' },
 };
 
+const HUMAN_NOTE: Record<NonNullable<Verdict['humanLevelSource']>, string> = {
+  given: 'proxy for Bayes error', bayes: 'Bayes error of the noise', assumed: 'assumed (not known)',
+};
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
 export class VerdictPanel {
   readonly root = h('div', { id: 'verdict', cls: 'verdict' });
 
@@ -40,8 +46,9 @@ export class VerdictPanel {
           h('span', { cls: `diagnosis ${d.cls}`, text: d.label }),
           h('span', { cls: 'muted', text: `epoch ${v.epoch}` })),
         h('p', { cls: 'verdict-hint', text: d.hint }),
+        v.humanLevelNote ? h('p', { cls: v.humanLevelSource === 'assumed' ? 'verdict-note assumed' : 'verdict-note muted', text: capitalise(v.humanLevelNote) }) : null,
         h('div', { cls: 'bars' },
-          bar('Human-level', v.humanLevelError, 'bar-human', 'proxy for Bayes error'),
+          bar('Human-level', v.humanLevelError, 'bar-human', HUMAN_NOTE[v.humanLevelSource ?? 'given']),
           bar('Train', v.trainError, 'bar-train'),
           bar('Dev', v.devError, 'bar-dev'),
           test ? bar('Test', test.error, 'bar-test', `look ${test.looks}`) : null),
