@@ -12,6 +12,7 @@ import type { WebviewToHost } from '../shared/webview-protocol';
 import type { EngineDiagnostics } from './diagnostics';
 import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, requireTrust, saveIfDirty } from './experiments';
 import { describeRun, formatNumber, parsePositive, runLabel, STATE_ICONS } from './runs/format';
+import { parsePercent } from '../shared/readout';
 import { runCsv } from './runs/run-folder';
 import { Run, type RunManager } from './runs/run-manager';
 import { rememberSmoothing } from './settings';
@@ -52,6 +53,8 @@ export interface CommandDeps {
   log: vscode.LogOutputChannel;
   /** The range test on a live run's weights (the dashboard's "Find LR"; src/extension/diagnose). */
   lrFinder?: { findLearningRate(arg: unknown): Promise<unknown> };
+  /** Undoable edits of an experiment file (DiagnoseUi.applyEdits). */
+  configEditor?: { applyEdits(file: string, edits: readonly { pointer: string; value: unknown }[]): Promise<string> };
 }
 
 const RESTRICTED_MESSAGE = 'Gradient Lab: training is disabled in Restricted Mode. Training runs the experiment: it reads the data files '
@@ -415,6 +418,27 @@ export class Commands implements WebviewActions {
     return run.id;
   }
 
+  /** The verdict card's offer: diagnostics.humanLevelError into the run's experiment, for its next runs. */
+  private async setHumanLevelError(run: Run | undefined): Promise<boolean> {
+    const file = run?.configPath;
+    if (!file || !this.d.configEditor) {
+      void vscode.window.showInformationMessage('Gradient Lab: this run has no experiment file to write the human-level error into.');
+      return false;
+    }
+    const current = run.view.verdict?.humanLevelError;
+    const input = await vscode.window.showInputBox({
+      title: `Human-level error — ${path.basename(file)}`,
+      prompt: 'The error (in %) a person, or the best known model, makes on this data: the proxy for the Bayes error that avoidable bias is measured against. Applies to the next run.',
+      value: current !== undefined ? String(+(current * 100).toFixed(2)) : '',
+      validateInput: (v) => (parsePercent(v) === null ? 'A percentage from 0 to 100, e.g. 3.5' : undefined),
+    });
+    const value = input === undefined ? null : parsePercent(input);
+    if (value === null) return false;
+    const done = await this.d.configEditor.applyEdits(file, [{ pointer: '/diagnostics/humanLevelError', value }]);
+    void vscode.window.showInformationMessage(`Gradient Lab: ${done}.`);
+    return true;
+  }
+
   // ───────────────────────── runs ─────────────────────────
 
   private async openDashboard(arg: unknown): Promise<boolean> {
@@ -507,6 +531,9 @@ export class Commands implements WebviewActions {
         return;
       case 'setLearningRate':
         if (run) await this.setLearningRate(run, msg.value);
+        return;
+      case 'setHumanLevelError':
+        await this.setHumanLevelError(run);
         return;
       case 'findLearningRate':
         if (run) await this.d.lrFinder?.findLearningRate(run);

@@ -110,7 +110,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   const compare = new ComparePanels(env, hub);
   const searchUi = new SearchUi({ context, runs, searches, dashboards, diagnostics, log });
   const diagnose = new DiagnoseUi({ extensionUri: context.extensionUri, runs, diagnostics, log, spawnEngine: () => spawnEngine() });
-  const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, lrFinder: diagnose });
+  const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, lrFinder: diagnose, configEditor: diagnose });
   env.actions = commands;
 
   const tree = new RunsTreeProvider(runs, searchUi.tree);

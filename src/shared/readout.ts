@@ -26,6 +26,14 @@ export function costReadout(x: number | null | undefined, digits = 4, floor = CO
   return { text: formatNumber(x, digits).replace(/\.?0+e/, 'e'), raw };
 }
 
+/** A percentage typed by a person ("3.5", "3.5 %", "0") as a fraction, or null unless 0 ≤ p ≤ 100. */
+export function parsePercent(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*%?\s*$/.exec(text);
+  if (!m) return null;
+  const p = Number(m[1]);
+  return p >= 0 && p <= 100 ? p / 100 : null;
+}
+
 /** "cost ≈ 0 (exactly 2.315e-56)": the tooltip line. */
 export function costTooltip(label: string, r: Readout): string {
   if (!r.raw) return `${label}: ${r.text}`;

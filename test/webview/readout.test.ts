@@ -1,6 +1,7 @@
 /** Cost readouts (src/shared/readout.ts): the header, status bar and Runs tree use this one formatter. */
 import assert from 'node:assert/strict';
-import { COST_FLOOR, costReadout, costTooltip } from '../../src/shared/readout';
+import { COST_FLOOR, costReadout, costTooltip, parsePercent } from '../../src/shared/readout';
+import { parseWebviewMessage } from '../../src/shared/webview-protocol';
 
 describe('cost readouts', () => {
   it('a converged run\'s vanishing cost reads "≈ 0", with the exact value kept for the tooltip', () => {
@@ -29,5 +30,20 @@ describe('cost readouts', () => {
     assert.equal(costReadout(Infinity).text, '+∞');
     assert.equal(costReadout(null).text, '—');
     assert.equal(costTooltip('cost', costReadout(undefined)), 'cost: —');
+  });
+});
+
+describe('setting the human-level error from the verdict card', () => {
+  it('parsePercent reads what people type as a percentage, nothing else', () => {
+    assert.equal(parsePercent('3.5'), 0.035);
+    assert.equal(parsePercent(' 12 % '), 0.12);
+    assert.equal(parsePercent('0'), 0);
+    assert.equal(parsePercent('.5%'), 0.005);
+    for (const bad of ['', '-1', '101', 'abc', '3,5', '1e-2', '5%%', 'NaN']) assert.equal(parsePercent(bad), null, bad);
+  });
+
+  it('the card\'s message passes the webview boundary as it is', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'setHumanLevelError' }), { type: 'setHumanLevelError' });
+    assert.deepEqual(parseWebviewMessage({ type: 'setHumanLevelError', value: 'x' }), { type: 'setHumanLevelError' }, 'extra fields dropped');
   });
 });

@@ -2,7 +2,8 @@
 import type { Verdict } from '../../src/shared/protocol';
 import type { RunView } from '../../src/shared/run-view';
 import { formatError } from '../../src/shared/series';
-import { h, renderIfChanged } from '../dom';
+import { button, h, renderIfChanged } from '../dom';
+import { post } from '../vscode';
 
 const DIAGNOSIS: Record<Verdict['diagnosis'], { label: string; cls: string; hint: string }> = {
   highBias: { label: 'High bias', cls: 'diag-bias', hint: 'The model underfits: train error is far above human level.' },
@@ -16,6 +17,15 @@ const HUMAN_NOTE: Record<NonNullable<Verdict['humanLevelSource']>, string> = {
 };
 
 const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** The offer to write diagnostics.humanLevelError into the experiment (the host asks for the value). */
+function setHumanLevelButton(source: 'bayes' | 'assumed'): HTMLElement {
+  const b = button('secondary', {
+    id: 'btn-set-human-level', title: 'Write diagnostics.humanLevelError into the experiment file (for its next runs)',
+  }, h('span', { text: source === 'assumed' ? 'Set human-level error…' : 'Override…' }));
+  b.addEventListener('click', () => post({ type: 'setHumanLevelError' }));
+  return b;
+}
 
 export class VerdictPanel {
   readonly root = h('div', { id: 'verdict', cls: 'verdict' });
@@ -47,6 +57,7 @@ export class VerdictPanel {
           h('span', { cls: 'muted', text: `epoch ${v.epoch}` })),
         h('p', { cls: 'verdict-hint', text: d.hint }),
         v.humanLevelNote ? h('p', { cls: v.humanLevelSource === 'assumed' ? 'verdict-note assumed' : 'verdict-note muted', text: capitalise(v.humanLevelNote) }) : null,
+        v.humanLevelSource && v.humanLevelSource !== 'given' ? setHumanLevelButton(v.humanLevelSource) : null,
         h('div', { cls: 'bars' },
           bar('Human-level', v.humanLevelError, 'bar-human', HUMAN_NOTE[v.humanLevelSource ?? 'given']),
           bar('Train', v.trainError, 'bar-train'),
