@@ -95,6 +95,7 @@ export function isolatedEnv(homeDir, extra = {}) {
 // telemetry prompts, which otherwise steal focus from the command palette and clutter screenshots.
 export const QUIET_SETTINGS = {
   'workbench.startupEditor': 'none',
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
   'chat.disableAIFeatures': true,
   'telemetry.telemetryLevel': 'off',
   'extensions.autoUpdate': false,

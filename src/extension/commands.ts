@@ -12,10 +12,11 @@ import type { WebviewToHost } from '../shared/webview-protocol';
 import type { EngineDiagnostics } from './diagnostics';
 import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, requireTrust, saveIfDirty } from './experiments';
 import { describeRun, formatNumber, parsePositive, runLabel, STATE_ICONS } from './runs/format';
+import { parsePercent } from '../shared/readout';
 import { runCsv } from './runs/run-folder';
 import { Run, type RunManager } from './runs/run-manager';
 import { rememberSmoothing } from './settings';
-import { listTemplates, uniqueFile, type Template } from './templates';
+import { BLANK, listTemplates, templatePickEntries, templateText, uniqueFile, type Template } from './templates';
 import type { ComparePanels } from './ui/compare';
 import type { DashboardManager } from './ui/dashboard';
 import type { WebviewKind } from './ui/html';
@@ -52,6 +53,8 @@ export interface CommandDeps {
   log: vscode.LogOutputChannel;
   /** The range test on a live run's weights (the dashboard's "Find LR"; src/extension/diagnose). */
   lrFinder?: { findLearningRate(arg: unknown): Promise<unknown> };
+  /** Undoable edits of an experiment file (DiagnoseUi.applyEdits). */
+  configEditor?: { applyEdits(file: string, edits: readonly { pointer: string; value: unknown }[]): Promise<string> };
 }
 
 const RESTRICTED_MESSAGE = 'Gradient Lab: training is disabled in Restricted Mode. Training runs the experiment: it reads the data files '
@@ -62,6 +65,14 @@ const canResume = (r: Run): boolean => r.live && (r.state === 'paused' || r.stat
 const isLive = (r: Run): boolean => r.live;
 const isReal = (r: Run): boolean => !r.pending;
 
+const stringArg = (arg: unknown): string | undefined => (typeof arg === 'string' ? arg : undefined);
+
+/** `{"iterations": n}`: the argument a keybinding passes to Step (package.json keybindings). */
+function iterationsOf(arg: unknown): number | undefined {
+  const n = arg !== null && typeof arg === 'object' ? (arg as { iterations?: unknown }).iterations : undefined;
+  return typeof n === 'number' ? n : undefined;
+}
+
 export class Commands implements WebviewActions {
   private gradCheckCounter = 0;
 
@@ -70,13 +81,13 @@ export class Commands implements WebviewActions {
   register(): vscode.Disposable[] {
     const reg = (id: CommandId, fn: (...args: unknown[]) => unknown): vscode.Disposable => registerCommand(id, fn, this.d.log);
     return [
-      reg('gradientLab.newExperiment', () => this.newExperiment()),
-      reg('gradientLab.openExample', () => this.openExample()),
+      reg('gradientLab.newExperiment', (template, fileName) => this.newExperiment(stringArg(template), stringArg(fileName))),
+      reg('gradientLab.openExample', (template) => this.openExample(stringArg(template))),
       reg('gradientLab.startTraining', (arg) => this.startTraining(arg, 'train')),
       reg('gradientLab.overfitOneBatch', (arg) => this.startTraining(arg, 'overfitBatch')),
       reg('gradientLab.pause', (arg) => this.control(arg, 'pause')),
       reg('gradientLab.resume', (arg) => this.control(arg, 'resume')),
-      reg('gradientLab.step', (arg, n) => this.step(arg, typeof n === 'number' ? n : undefined)),
+      reg('gradientLab.step', (arg, n) => this.step(arg, typeof n === 'number' ? n : iterationsOf(arg))),
       reg('gradientLab.stop', (arg) => this.stop(arg)),
       reg('gradientLab.setLearningRate', (arg, value) => this.setLearningRate(arg, typeof value === 'number' ? value : undefined)),
       reg('gradientLab.runGradientCheck', (arg) => this.gradientCheck(arg)),
@@ -155,16 +166,27 @@ export class Commands implements WebviewActions {
 
   // ───────────────────────── experiments ─────────────────────────
 
-  private async pickTemplate(placeHolder: string): Promise<Template | undefined> {
-    const templates = await listTemplates(path.join(this.d.context.extensionPath, 'examples'));
-    if (!templates.length) {
+  private templates(): Promise<Template[]> {
+    return listTemplates(path.join(this.d.context.extensionPath, 'examples'));
+  }
+
+  /** A template by its examples/-relative path ("blank.nn.json" is Blank), or the grouped picker. */
+  private async pickTemplate(placeHolder: string, withBlank: boolean, relative?: string): Promise<Template | undefined> {
+    const templates = await this.templates();
+    if (relative !== undefined) {
+      const found = withBlank && relative === BLANK.relative ? BLANK : templates.find((t) => t.relative === relative);
+      if (!found) void vscode.window.showErrorMessage(`Gradient Lab: no template ${relative} in the extension's examples.`);
+      return found;
+    }
+    if (!templates.length && !withBlank) {
       void vscode.window.showErrorMessage('Gradient Lab: no templates found in the extension (examples/ is missing).');
       return undefined;
     }
-    const picked = await vscode.window.showQuickPick(
-      templates.map((t) => ({ label: t.name, description: t.relative, detail: t.description, template: t })),
-      { placeHolder, matchOnDescription: true, matchOnDetail: true },
-    );
+    type Item = vscode.QuickPickItem & { template?: Template };
+    const items: Item[] = templatePickEntries(templates, withBlank).map((e): Item => ('separator' in e
+      ? { label: e.separator, kind: vscode.QuickPickItemKind.Separator }
+      : { label: e.template.name, description: e.template.description, detail: e.template.file ? e.template.relative : undefined, template: e.template }));
+    const picked = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true });
     return picked?.template;
   }
 
@@ -177,14 +199,13 @@ export class Commands implements WebviewActions {
 
   /** Copies a template into the workspace under a name the user picks, and opens it. */
   async newExperiment(templateRelative?: string, fileName?: string): Promise<string | undefined> {
-    const template = templateRelative
-      ? (await listTemplates(path.join(this.d.context.extensionPath, 'examples'))).find((t) => t.relative === templateRelative)
-      : await this.pickTemplate('Template for the new experiment');
+    const template = await this.pickTemplate('Template for the new experiment (grouped by course lesson)', true, templateRelative);
     if (!template) return undefined;
     const folder = this.targetFolder();
     let target: string | undefined;
     if (folder && folder.scheme === 'file') {
-      const suggestion = path.basename(await uniqueFile(folder.fsPath, path.basename(template.file)));
+      // Named after the template; a second copy gets "-2", never an existing file.
+      const suggestion = path.basename(await uniqueFile(folder.fsPath, path.basename(template.relative)));
       const name = fileName ?? await vscode.window.showInputBox({
         title: 'New Experiment',
         prompt: `File name in ${path.basename(folder.fsPath)}`,
@@ -208,22 +229,23 @@ export class Commands implements WebviewActions {
     }
     if (!target) return undefined;
     await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.copyFile(template.file, target);
-    await vscode.window.showTextDocument(vscode.Uri.file(target));
+    await fs.writeFile(target, await templateText(template, target), { flag: 'wx' });
+    // A normal tab, not a preview: the next New Experiment must not replace this one.
+    await vscode.window.showTextDocument(vscode.Uri.file(target), { preview: false });
     return target;
   }
 
   /** Opens an example: a copy in the workspace (so it can be edited and trained), or the bundled file without one. */
-  async openExample(): Promise<string | undefined> {
-    const template = await this.pickTemplate('Example to open');
-    if (!template) return undefined;
+  async openExample(templateRelative?: string): Promise<string | undefined> {
+    const template = await this.pickTemplate('Example to open', false, templateRelative);
+    if (!template?.file) return undefined;
     const folder = this.targetFolder();
     let target = template.file;
     if (folder && folder.scheme === 'file') {
       target = await uniqueFile(folder.fsPath, path.basename(template.file));
-      await fs.copyFile(template.file, target);
+      await fs.writeFile(target, await templateText(template, target), { flag: 'wx' });
     }
-    await vscode.window.showTextDocument(vscode.Uri.file(target));
+    await vscode.window.showTextDocument(vscode.Uri.file(target), { preview: false });
     return target;
   }
 
@@ -396,6 +418,27 @@ export class Commands implements WebviewActions {
     return run.id;
   }
 
+  /** The verdict card's offer: diagnostics.humanLevelError into the run's experiment, for its next runs. */
+  private async setHumanLevelError(run: Run | undefined): Promise<boolean> {
+    const file = run?.configPath;
+    if (!file || !this.d.configEditor) {
+      void vscode.window.showInformationMessage('Gradient Lab: this run has no experiment file to write the human-level error into.');
+      return false;
+    }
+    const current = run.view.verdict?.humanLevelError;
+    const input = await vscode.window.showInputBox({
+      title: `Human-level error — ${path.basename(file)}`,
+      prompt: 'The error (in %) a person, or the best known model, makes on this data: the proxy for the Bayes error that avoidable bias is measured against. Applies to the next run.',
+      value: current !== undefined ? String(+(current * 100).toFixed(2)) : '',
+      validateInput: (v) => (parsePercent(v) === null ? 'A percentage from 0 to 100, e.g. 3.5' : undefined),
+    });
+    const value = input === undefined ? null : parsePercent(input);
+    if (value === null) return false;
+    const done = await this.d.configEditor.applyEdits(file, [{ pointer: '/diagnostics/humanLevelError', value }]);
+    void vscode.window.showInformationMessage(`Gradient Lab: ${done}.`);
+    return true;
+  }
+
   // ───────────────────────── runs ─────────────────────────
 
   private async openDashboard(arg: unknown): Promise<boolean> {
@@ -488,6 +531,9 @@ export class Commands implements WebviewActions {
         return;
       case 'setLearningRate':
         if (run) await this.setLearningRate(run, msg.value);
+        return;
+      case 'setHumanLevelError':
+        await this.setHumanLevelError(run);
         return;
       case 'findLearningRate':
         if (run) await this.d.lrFinder?.findLearningRate(run);

@@ -23,6 +23,7 @@ import { DASHBOARD_VIEW_TYPE, DashboardManager } from './ui/dashboard';
 import { LIVE_VIEW_ID, LiveViewProvider } from './ui/live-view';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './ui/runs-tree';
 import { RunStatusBar } from './ui/status-bar';
+import { showWalkthroughOnFirstRun } from './ui/walkthrough';
 import { WebviewHub, type WebviewEnv } from './ui/webviews';
 
 /** What `activate` returns: a small surface for the integration tests (and other extensions). */
@@ -109,7 +110,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   const compare = new ComparePanels(env, hub);
   const searchUi = new SearchUi({ context, runs, searches, dashboards, diagnostics, log });
   const diagnose = new DiagnoseUi({ extensionUri: context.extensionUri, runs, diagnostics, log, spawnEngine: () => spawnEngine() });
-  const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, lrFinder: diagnose });
+  const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, lrFinder: diagnose, configEditor: diagnose });
   env.actions = commands;
 
   const tree = new RunsTreeProvider(runs, searchUi.tree);
@@ -142,6 +143,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
       }
     }),
   );
+
+  void showWalkthroughOnFirstRun(context).then(undefined, (err: unknown) => log.warn(`walkthrough: ${String(err)}`));
 
   // ── engine errors → diagnostics + a notification; crashes → an offer to resume ──
   context.subscriptions.push(

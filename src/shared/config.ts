@@ -108,7 +108,8 @@ export interface TrainingConfig {
 }
 
 export interface DiagnosticsConfig {
-  humanLevelError: number;
+  /** A fraction, or "auto": the generator's Bayes error where known, else 0 (src/engine/diagnostics/human-level.ts). */
+  humanLevelError: number | 'auto';
   layerStatsEvery: number;
   gradientCheck: { epsilon: number; maxEntriesPerTensor: number; batchSize: number };
   /** Epochs between decision-boundary/confusion-matrix snapshots (0 = off). */

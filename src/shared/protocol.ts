@@ -28,6 +28,8 @@ export interface RunInfo {
   classes: string[];
   features: number;
   counts: { train: number; dev: number; test: number };
+  /** Which rows went where, in words, e.g. train "all 800 rows of train.csv", test "none (…)". */
+  rows?: { train: string; dev: string; test: string };
   parameters: number;
   layers: { label: string; units: number; activation: string; batchNorm: boolean; keepProb: number }[];
   iterationsPerEpoch: number;
@@ -111,6 +113,13 @@ export interface Verdict {
   variance: number;
   diagnosis: 'highBias' | 'highVariance' | 'highBiasAndVariance' | 'fine';
   remedies: string[];
+  /**
+   * Where humanLevelError comes from: the file ("given"), the generator's noise ("bayes", a
+   * Monte-Carlo estimate), or nothing known ("assumed" 0). Absent in runs recorded before it.
+   */
+  humanLevelSource?: 'given' | 'bayes' | 'assumed';
+  /** One line for the reader, e.g. "assuming human-level error 0 %: set diagnostics.humanLevelError". */
+  humanLevelNote?: string;
 }
 
 export interface Snapshot {

@@ -80,6 +80,8 @@ export type WebviewToHost =
   | { type: 'searchRendered'; dir: string; trials: number; done: number; running: number; best: number | null; points: number }
   /** Dashboard: the range test on the run's current weights. */
   | { type: 'findLearningRate' }
+  /** Dashboard's bias/variance card: write diagnostics.humanLevelError into the experiment (the host asks for the value). */
+  | { type: 'setHumanLevelError' }
   | ({ type: 'diagnoseAction' } & DiagnoseAction)
   /** The Diagnose panel's own view of what it shows, for tests: each card's status, the chart's points and marked rate. */
   | { type: 'diagnoseRendered'; phase: DiagnoseViewState['phase']; checks: { id: DiagnoseCheckId; status: CheckStatus }[]; lrPoints: number; suggestion: number | null };
@@ -116,6 +118,7 @@ export function parseWebviewMessage(msg: unknown): WebviewToHost | null {
   switch (m.type) {
     case 'ready':
     case 'exportCsv':
+    case 'setHumanLevelError':
       return { type: m.type };
     case 'control':
       return typeof m.command === 'string' && CONTROL.has(m.command as ControlCommand)

@@ -114,4 +114,37 @@ describe('CLI', function () {
       expectUserError(cli(['train', 'x.nn.json', '--colour']), /Unknown option '--colour'/);
     });
   });
+  it('train --evaluate-test, then evaluate: each look at the sealed test set is counted and recorded in the run folder', () => {
+    const out = path.join(dir, 'run');
+    const trained = cli(['train', path.join(ROOT, 'examples', 'moons.nn.json'), '--out', out, '--epochs', '3', '--evaluate-test', '--quiet']);
+    assert.equal(trained.code, 0, trained.err);
+    assert.match(trained.out, /test error \d+\.\d+% .* the first look at the sealed test set/);
+    const again = cli(['evaluate', out, '--json']);
+    assert.equal(again.code, 0, again.err);
+    const result = JSON.parse(again.out) as { type: string; looks: number; error: number; iteration: number };
+    assert.equal(result.type, 'testResult');
+    assert.equal(result.looks, 2);
+    const events = fs.readFileSync(path.join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; looks?: number; error?: number });
+    const looks = events.filter((e) => e.type === 'testResult');
+    assert.deepEqual(looks.map((e) => e.looks), [1, 2]);
+    assert.equal(looks[0].error, looks[1].error, 'the same weights, the same test rows');
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as { testLooks: number };
+    assert.equal(summary.testLooks, 2);
+    const checkpoint = JSON.parse(fs.readFileSync(path.join(out, 'checkpoints', 'latest.json'), 'utf8')) as { testLooks: number };
+    assert.equal(checkpoint.testLooks, 2, 'a resumed run (or the extension) counts on from here');
+  });
+
+  it('evaluate: a folder that is not a run, or a run without a test set, is a located error (exit 2, no stack)', () => {
+    const missing = cli(['evaluate', path.join(dir, 'nothing')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /not a run folder with a checkpoint/);
+    assert.doesNotMatch(missing.err, /\n\s+at /);
+    const file = write('no-test.nn.json', { data: { source: 'moons', samples: 100, split: { train: 0.8, dev: 0.2, test: 0 } }, training: { epochs: 1 } });
+    const out = path.join(dir, 'no-test');
+    assert.equal(cli(['train', file, '--out', out, '--quiet']).code, 0);
+    const r = cli(['evaluate', out]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /no test set/);
+    assert.doesNotMatch(r.err, /\n\s+at /);
+  });
 });

@@ -57,4 +57,9 @@ describe('course lessons (examples/)', function () {
     const digits = await runExample('digits.softmax.nn.json');
     assert.ok(digits.final.devError! < 0.05, `dev error ${digits.final.devError}`);
   });
+
+  it('batch norm: three batch-normalised layers on the spiral reach < 5 % dev error at learning rate 0.01', async () => {
+    const bn = await runExample('batchnorm.nn.json');
+    assert.ok(bn.final.devError! < 0.05, `dev error ${bn.final.devError}`);
+  });
 });

@@ -57,6 +57,56 @@ describe('data preparation', () => {
     assert.deepEqual(d.warnings, []);
   });
 
+  it('with dev from its own source and the default split, all of the training file trains (no silent test carve)', () => {
+    const config = resolveConfig({
+      data: { source: { csv: csv(dir, 'train.csv', rows(60, 0.5)) }, dev: { csv: csv(dir, 'dev.csv', rows(20, 0.5, 100)) }, normalize: 'none' },
+    }, path.join(dir, 'x.nn.json'));
+    const d = prepareData(config, dir);
+    assert.deepEqual([d.train.count, d.dev.count, d.test.count], [60, 20, 0]);
+    assert.deepEqual(d.provenance, {
+      train: 'all 60 rows of train.csv', dev: 'all 20 rows of dev.csv', test: 'none (no test source, data.split.test 0)',
+    });
+  });
+
+  it('with dev from its own source, an explicit test ratio is still carved from the training file', () => {
+    const config = resolveConfig({
+      data: { source: { csv: csv(dir, 'train.csv', rows(60, 0.5)) }, dev: { csv: csv(dir, 'dev.csv', rows(20, 0.5, 100)) }, split: { test: 0.2 }, normalize: 'none' },
+    }, path.join(dir, 'x.nn.json'));
+    const d = prepareData(config, dir);
+    assert.deepEqual([d.train.count, d.dev.count, d.test.count], [48, 20, 12]);
+    assert.equal(d.provenance.train, '48 of the 60 rows of train.csv');
+    assert.equal(d.provenance.test, '12 of the 60 rows of train.csv');
+  });
+
+  it('with only test from its own source, dev is not carved unless asked; with test from its own source, a split that leaves no training rows is an error', () => {
+    const config = resolveConfig({
+      data: { source: { csv: csv(dir, 'train.csv', rows(60, 0.5)) }, test: { csv: csv(dir, 'test.csv', rows(20, 0.5, 200)) }, normalize: 'none' },
+    }, path.join(dir, 'x.nn.json'));
+    const d = prepareData(config, dir);
+    assert.deepEqual([d.train.count, d.dev.count, d.test.count], [60, 0, 20]);
+    assert.match(d.warnings.join(' '), /No dev set/);
+    assert.throws(() => resolveConfig({
+      data: { source: { csv: 'train.csv' }, test: { csv: 'test.csv' }, split: { dev: 1 } },
+    }), /leaving nothing to train on/);
+  });
+
+  it('the run info says which rows went where', async () => {
+    const file = path.join(dir, 'x.nn.json');
+    fs.writeFileSync(file, JSON.stringify({
+      data: { source: { csv: csv(dir, 'train.csv', rows(60, 0.5)) }, dev: { csv: csv(dir, 'dev.csv', rows(20, 0.5, 100)) }, normalize: 'none' },
+      training: { epochs: 1 },
+    }));
+    const events: EngineEvent[] = [];
+    const session = await startSession({ configPath: file, runDir: path.join(dir, 'run') }, { iteration: () => undefined, emit: (e) => events.push(e) });
+    session.folder.close();
+    session.setup.backend.dispose();
+    const info = events.find((e) => e.type === 'runInfo');
+    assert.ok(info && info.type === 'runInfo');
+    assert.equal(info.info.rows?.train, 'all 60 rows of train.csv');
+    const saved = JSON.parse(fs.readFileSync(path.join(dir, 'run', 'run.json'), 'utf8')) as { rows: { test: string } };
+    assert.match(saved.rows.test, /^none/);
+  });
+
   it('warns when dev and test label distributions clearly differ', async () => {
     const file = path.join(dir, 'mismatch.nn.json');
     fs.writeFileSync(file, JSON.stringify({

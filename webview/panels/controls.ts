@@ -9,6 +9,7 @@ import { icon } from '../icons';
 import type { IconName } from '../icons';
 import { post } from '../vscode';
 import { parseLearningRate } from '../format';
+import { DASHBOARD_KEYS, withKey } from '../../src/shared/keybindings';
 
 const LIVE: readonly RunState[] = ['starting', 'running', 'paused'];
 
@@ -40,9 +41,11 @@ export class Controls {
 
   constructor(compact: boolean, exportButtons: HTMLElement[] = []) {
     const c = (command: ControlCommand) => () => post({ type: 'control', command });
-    this.pause = button('btn-pause', compact ? '' : 'Pause', 'pause', 'Pause training', compact ? 'icon' : 'primary');
-    this.resume = button('btn-resume', compact ? '' : 'Resume', 'play', 'Resume training', compact ? 'icon' : 'primary');
-    this.step = button('btn-step', compact ? '' : 'Step', 'step', 'Run a few iterations, then pause again', compact ? 'icon' : 'secondary');
+    // The keys work while a dashboard panel is focused, not in the side bar's Live view.
+    const key = (title: string, k: string): string => (compact ? title : withKey(title, k));
+    this.pause = button('btn-pause', compact ? '' : 'Pause', 'pause', key('Pause training', DASHBOARD_KEYS.pauseResume), compact ? 'icon' : 'primary');
+    this.resume = button('btn-resume', compact ? '' : 'Resume', 'play', key('Resume training', DASHBOARD_KEYS.pauseResume), compact ? 'icon' : 'primary');
+    this.step = button('btn-step', compact ? '' : 'Step', 'step', key('Run a few iterations, then pause again', `${DASHBOARD_KEYS.step}: one iteration`), compact ? 'icon' : 'secondary');
     this.stop = button('btn-stop', compact ? '' : 'Stop', 'stop', 'Stop the run (it keeps its checkpoint)', compact ? 'icon' : 'secondary');
     onActivate(this.pause, c('pause'));
     onActivate(this.resume, c('resume'));

@@ -1,7 +1,8 @@
 /** Run header: name, state badge, epoch/iteration/cost, backend; errors banner and flags list. */
 import type { Flag, RunState } from '../../src/shared/protocol';
 import type { RunView } from '../../src/shared/run-view';
-import { formatNumber, lastCost } from '../../src/shared/series';
+import { formatNumber, lastCost, lastSmoothedCost } from '../../src/shared/series';
+import { costReadout, costTooltip } from '../../src/shared/readout';
 import { h, renderIfChanged, setText } from '../dom';
 import { icon } from '../icons';
 
@@ -36,7 +37,8 @@ export class Header {
       this.reason);
   }
 
-  update(view: RunView): void {
+  /** `beta`: the cost chart's smoothing; the header shows the smoothed cost (the raw one in its tooltip). */
+  update(view: RunView, beta = 0): void {
     setText(this.name, view.info?.name ?? (view.runId || 'Run'));
     this.name.title = view.runDir;
     setText(this.state, STATE_LABEL[view.state] ?? view.state);
@@ -45,7 +47,13 @@ export class Header {
     const total = view.info?.config?.training?.epochs;
     setText(this.epochs, typeof total === 'number' ? ` / ${total}` : '');
     setText(this.iteration, String(view.iteration));
-    setText(this.cost, formatNumber(lastCost(view), 4));
+    const last = lastCost(view);
+    const smoothed = beta > 0 ? lastSmoothedCost(view, beta) : last;
+    const shown = costReadout(smoothed);
+    setText(this.cost, shown.text);
+    this.cost.title = beta > 0
+      ? `${costTooltip(`Smoothed cost (EWA β ${beta})`, shown)}\n${costTooltip('Last cost', costReadout(last))}`
+      : costTooltip('Last cost', shown);
     setText(this.lr, formatNumber(view.learningRate, 3));
     const showReason = view.stateReason && view.state !== 'running';
     setText(this.reason, showReason ? view.stateReason ?? '' : '');
@@ -54,7 +62,8 @@ export class Header {
       const i = view.info;
       renderIfChanged(this.meta, `${i.runId}|${i.backend}|${i.threads}`, () => [
         chip(`${i.task}${i.classes.length > 2 ? ` · ${i.classes.length} classes` : ''}`),
-        chip(`${i.counts.train}/${i.counts.dev}/${i.counts.test} train/dev/test`),
+        chip(`${i.counts.train}/${i.counts.dev}/${i.counts.test} train/dev/test`, undefined,
+          i.rows ? `train: ${i.rows.train}\ndev: ${i.rows.dev}\ntest: ${i.rows.test}` : undefined),
         chip(`${[i.features, ...i.layers.map((l) => l.units)].join('→')} · ${i.parameters.toLocaleString('en-US')} params`),
         chip(`${i.backend}${i.threads > 1 ? ` ×${i.threads}` : ''} · ${i.dtype}`, 'backend'),
         i.mode === 'overfitBatch' ? chip('overfit one batch') : null,
@@ -63,8 +72,8 @@ export class Header {
   }
 }
 
-function chip(text: string, id?: string): HTMLElement {
-  return h('span', { cls: 'chip', text, id });
+function chip(text: string, id?: string, title?: string): HTMLElement {
+  return h('span', { cls: 'chip', text, id, title });
 }
 
 /** Engine errors (and a crashed/diverged state) shown prominently at the top. */

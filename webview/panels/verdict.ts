@@ -2,7 +2,8 @@
 import type { Verdict } from '../../src/shared/protocol';
 import type { RunView } from '../../src/shared/run-view';
 import { formatError } from '../../src/shared/series';
-import { h, renderIfChanged } from '../dom';
+import { button, h, renderIfChanged } from '../dom';
+import { post } from '../vscode';
 
 const DIAGNOSIS: Record<Verdict['diagnosis'], { label: string; cls: string; hint: string }> = {
   highBias: { label: 'High bias', cls: 'diag-bias', hint: 'The model underfits: train error is far above human level.' },
@@ -10,6 +11,21 @@ const DIAGNOSIS: Record<Verdict['diagnosis'], { label: string; cls: string; hint
   highBiasAndVariance: { label: 'High bias and variance', cls: 'diag-both', hint: 'Underfits the training set and does not generalise either.' },
   fine: { label: 'Looks fine', cls: 'diag-fine', hint: 'Close to human level on train, and dev follows train.' },
 };
+
+const HUMAN_NOTE: Record<NonNullable<Verdict['humanLevelSource']>, string> = {
+  given: 'proxy for Bayes error', bayes: 'Bayes error of the noise', assumed: 'assumed (not known)',
+};
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** The offer to write diagnostics.humanLevelError into the experiment (the host asks for the value). */
+function setHumanLevelButton(source: 'bayes' | 'assumed'): HTMLElement {
+  const b = button('secondary', {
+    id: 'btn-set-human-level', title: 'Write diagnostics.humanLevelError into the experiment file (for its next runs)',
+  }, h('span', { text: source === 'assumed' ? 'Set human-level error…' : 'Override…' }));
+  b.addEventListener('click', () => post({ type: 'setHumanLevelError' }));
+  return b;
+}
 
 export class VerdictPanel {
   readonly root = h('div', { id: 'verdict', cls: 'verdict' });
@@ -40,8 +56,10 @@ export class VerdictPanel {
           h('span', { cls: `diagnosis ${d.cls}`, text: d.label }),
           h('span', { cls: 'muted', text: `epoch ${v.epoch}` })),
         h('p', { cls: 'verdict-hint', text: d.hint }),
+        v.humanLevelNote ? h('p', { cls: v.humanLevelSource === 'assumed' ? 'verdict-note assumed' : 'verdict-note muted', text: capitalise(v.humanLevelNote) }) : null,
+        v.humanLevelSource && v.humanLevelSource !== 'given' ? setHumanLevelButton(v.humanLevelSource) : null,
         h('div', { cls: 'bars' },
-          bar('Human-level', v.humanLevelError, 'bar-human', 'proxy for Bayes error'),
+          bar('Human-level', v.humanLevelError, 'bar-human', HUMAN_NOTE[v.humanLevelSource ?? 'given']),
           bar('Train', v.trainError, 'bar-train'),
           bar('Dev', v.devError, 'bar-dev'),
           test ? bar('Test', test.error, 'bar-test', `look ${test.looks}`) : null),

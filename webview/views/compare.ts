@@ -2,6 +2,7 @@
 import type { RunView } from '../../src/shared/run-view';
 import { columnIndex, envelope } from '../../src/shared/buckets';
 import { formatError, formatNumber, lastCost } from '../../src/shared/series';
+import { costReadout, costTooltip } from '../../src/shared/readout';
 import { h, renderIfChanged, setText } from '../dom';
 import type { Theme } from '../theme';
 import { CompareCostChart, CompareErrorChart } from '../charts/compare';
@@ -51,7 +52,7 @@ export function mountCompare(app: HTMLElement, theme: Theme, hooks: Hooks, model
           h('td', {}, sw, h('span', { text: ` ${v.info?.name ?? v.runId}` })),
           h('td', {}, h('span', { cls: 'state-badge small', attrs: { 'data-state': v.state }, text: v.state })),
           h('td', { cls: 'num', text: String(v.epoch) }),
-          h('td', { cls: 'num', text: formatNumber(lastCost(v), 4) }),
+          costCell(lastCost(v)),
           h('td', { cls: 'num', text: formatError(last?.trainError, reg) }),
           h('td', { cls: 'num', text: formatError(last?.devError, reg) }),
           h('td', { cls: 'num', text: devs.length ? formatError(Math.min(...devs), reg) : '—' }),
@@ -80,4 +81,10 @@ export function mountCompare(app: HTMLElement, theme: Theme, hooks: Hooks, model
       errChart.setTheme(t);
     },
   };
+}
+
+/** A cost cell: the readable value, the exact one in its tooltip. */
+function costCell(cost: number | null): HTMLElement {
+  const r = costReadout(cost);
+  return h('td', { cls: 'num', text: r.text, title: costTooltip('Last cost', r) });
 }

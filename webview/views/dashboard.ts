@@ -73,7 +73,7 @@ export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, mod
       const v = m.view;
       controls.update(v);
       if (!v) return 0;
-      header.update(v);
+      header.update(v, m.beta);
       banner.update(v);
       smoothing.setBeta(m.beta);
       smoothing.setLog(m.logScale);

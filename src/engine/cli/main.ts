@@ -19,9 +19,11 @@ import { HumanReporter, printGradCheck } from './report';
 import { repoExamplesDir } from './examples';
 import { runSearchCommand } from '../search/cli';
 import { diagnoseCommand, lrFindCommand } from './diagnose';
+import { describeTestResult, evaluateRunFolder, EvaluateError } from './evaluate';
 
 const USAGE = `Usage:
-  gradient-lab train <file.nn.json> [--out DIR | --runs DIR] [--epochs N] [--overfit-batch] [--json] [--quiet]
+  gradient-lab train <file.nn.json> [--out DIR | --runs DIR] [--epochs N] [--overfit-batch] [--evaluate-test] [--json] [--quiet]
+  gradient-lab evaluate <run folder> [--json]
   gradient-lab gradcheck <file.nn.json> [--json]
   gradient-lab search <file.nn.json> [--runs DIR] [--parallel N] [--trials N] [--export-best OUT.nn.json] [--json]
   gradient-lab search --resume SEARCH_DIR [--parallel N] [--export-best OUT.nn.json] [--json]
@@ -29,7 +31,11 @@ const USAGE = `Usage:
   gradient-lab lr-find <file.nn.json> [--json] [--apply] [--start LR] [--end LR] [--steps N]
   gradient-lab demo [--runs DIR]
 
-  train       trains the experiment and writes a run folder (default .gradient-lab/runs/ next to the file)
+  train       trains the experiment and writes a run folder (default .gradient-lab/runs/ next to the file);
+              --evaluate-test then looks at the sealed test set once (as evaluate does)
+  evaluate    evaluates a run's final weights on its sealed test set; every look is counted and
+              recorded in the run folder (events.jsonl, the checkpoint, summary.json), as the
+              extension's Evaluate on Test Set does
   gradcheck   compares backprop with finite differences in float64 on the initial weights;
               exit code 3 when a tensor's difference is ≥ 1e-3 (almost certainly a bug)
   search      random hyperparameter search over the file's "search" block (docs/search.md): trials run
@@ -52,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv, allowPositionals: true, strict: true,
     options: {
       out: { type: 'string' }, runs: { type: 'string' }, epochs: { type: 'string' }, json: { type: 'boolean' },
-      quiet: { type: 'boolean' }, 'overfit-batch': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      quiet: { type: 'boolean' }, 'overfit-batch': { type: 'boolean' }, 'evaluate-test': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       parallel: { type: 'string' }, trials: { type: 'string' }, resume: { type: 'string' }, 'export-best': { type: 'string' },
       apply: { type: 'boolean' }, start: { type: 'string' }, end: { type: 'string' }, steps: { type: 'string' },
     },
@@ -68,7 +74,13 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'train':
       if (!file) throw new UsageError('train needs an experiment file');
-      return train(file, { out: values.out, runs: values.runs, epochs, json: !!values.json, quiet: !!values.quiet, overfit: !!values['overfit-batch'] });
+      return train(file, {
+        out: values.out, runs: values.runs, epochs, json: !!values.json, quiet: !!values.quiet, overfit: !!values['overfit-batch'],
+        evaluateTest: !!values['evaluate-test'],
+      });
+    case 'evaluate':
+      if (!file) throw new UsageError('evaluate needs a run folder');
+      return evaluateCommand(file, !!values.json);
     case 'gradcheck':
       if (!file) throw new UsageError('gradcheck needs an experiment file');
       return gradcheck(file, !!values.json);
@@ -117,7 +129,7 @@ function lrFindFlags(values: { start?: string; end?: string; steps?: string }): 
   return out;
 }
 
-interface TrainFlags { out?: string; runs?: string; epochs?: number; json: boolean; quiet: boolean; overfit: boolean }
+interface TrainFlags { out?: string; runs?: string; epochs?: number; json: boolean; quiet: boolean; overfit: boolean; evaluateTest?: boolean }
 
 async function train(file: string, flags: TrainFlags): Promise<number> {
   const reporter = flags.json ? null : new HumanReporter(flags.quiet);
@@ -134,14 +146,38 @@ async function train(file: string, flags: TrainFlags): Promise<number> {
     session.trainer.command({ type: 'stop' });
   };
   process.on('SIGINT', onSigint);
+  let summary;
   try {
-    const summary = await session.trainer.run();
+    summary = await session.trainer.run();
     reporter?.finish(summary, session.folder.dir);
-    return summary.state === 'finished' || summary.state === 'stopped' ? 0 : 1;
   } finally {
     process.off('SIGINT', onSigint);
     session.folder.close();
     session.setup.backend.dispose();
+  }
+  const ok = summary.state === 'finished' || summary.state === 'stopped';
+  if (ok && flags.evaluateTest && !interrupted) {
+    const code = await evaluateCommand(session.folder.dir, flags.json);
+    if (code !== 0) return code;
+  }
+  return ok ? 0 : 1;
+}
+
+/** One counted look at the sealed test set of a finished (or stopped) run. */
+async function evaluateCommand(runDir: string, json: boolean): Promise<number> {
+  try {
+    const result = await evaluateRunFolder(runDir);
+    if (json) {
+      const { task: _task, count: _count, ...event } = result;
+      console.log(toJson(event));
+    } else {
+      console.log(describeTestResult(result));
+    }
+    return 0;
+  } catch (e) {
+    if (!(e instanceof EvaluateError)) throw e;
+    console.error(`gradient-lab: ${e.message}`);
+    return 2;
   }
 }
 

@@ -53,6 +53,7 @@ export class HumanReporter implements RunSink {
         console.log(`${i.name}: ${i.task}, ${i.features} features${i.classes.length ? `, ${i.classes.length} classes` : ''}; `
           + `train/dev/test ${i.counts.train}/${i.counts.dev}/${i.counts.test}; ${i.parameters} parameters; `
           + `${i.backend} backend (${i.dtype}, ${i.threads} thread${i.threads > 1 ? 's' : ''})`);
+        if (i.rows) console.log(`rows: train ${i.rows.train}; dev ${i.rows.dev}; test ${i.rows.test}`);
         console.log(`run folder: ${i.runDir}`);
         this.startBar(i, i.resumedFrom?.iteration ?? 0);
         break;

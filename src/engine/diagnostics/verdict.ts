@@ -7,7 +7,7 @@ import type { Verdict } from '../../shared/protocol';
  * and the larger gap is what to fix first.
  */
 export function biasVarianceVerdict(epoch: number, humanLevelError: number, trainError: number, devError: number,
-  threshold = 0.02): Verdict {
+  threshold = 0.02, humanLevel?: { source: NonNullable<Verdict['humanLevelSource']>; note: string }): Verdict {
   const avoidableBias = trainError - humanLevelError;
   const variance = devError - trainError;
   const highBias = avoidableBias > threshold;
@@ -20,5 +20,12 @@ export function biasVarianceVerdict(epoch: number, humanLevelError: number, trai
       : diagnosis === 'highBiasAndVariance'
         ? (avoidableBias >= variance ? [...biasRemedies, ...varianceRemedies] : [...varianceRemedies, ...biasRemedies])
         : [];
-  return { epoch, humanLevelError, trainError, devError, avoidableBias, variance, diagnosis, remedies };
+  const verdict: Verdict = { epoch, humanLevelError, trainError, devError, avoidableBias, variance, diagnosis, remedies };
+  if (humanLevel) {
+    verdict.humanLevelSource = humanLevel.source;
+    verdict.humanLevelNote = humanLevel.note;
+    // Nothing known about the noise: a "high bias" may be the data's, not the model's.
+    if (humanLevel.source === 'assumed' && highBias) remedies.push('Set diagnostics.humanLevelError if the data is noisy (this verdict assumes 0 %)');
+  }
+  return verdict;
 }

@@ -17,6 +17,28 @@ export interface PreparedData {
   rawTrain: Dataset;
   normalization: ZScoreStats | null;
   warnings: string[];
+  /** Which rows went where, in words ("all 800 rows of data/train.csv"), for the run record. */
+  provenance: DataProvenance;
+}
+
+export interface DataProvenance {
+  train: string;
+  dev: string;
+  test: string;
+}
+
+function sourceName(source: DataSource): string {
+  if (typeof source === 'string') return source;
+  return 'csv' in source ? source.csv : source.idx.images;
+}
+
+function rowsFrom(count: number, of: number, source: DataSource): string {
+  const rows = (n: number): string => `${n} row${n === 1 ? '' : 's'}`;
+  return count === of ? `all ${rows(of)} of ${sourceName(source)}` : `${count} of the ${rows(of)} of ${sourceName(source)}`;
+}
+
+function carvedFrom(count: number, of: number, source: DataSource, part: 'dev' | 'test'): string {
+  return count === 0 ? `none (no ${part} source, data.split.${part} 0)` : rowsFrom(count, of, source);
 }
 
 /** Loads one source; relative paths resolve against the experiment file's folder. */
@@ -45,11 +67,9 @@ export function prepareData(config: ExperimentConfig, baseDir: string): Prepared
   const splitRng = new Rng(config.seed ^ 0x5eed);
   const main = loadSource(d.source, d, config.seed, baseDir);
   const warnings: string[] = [];
-  const ratios = {
-    train: d.split.train + (d.dev ? d.split.dev : 0) + (d.test ? d.split.test : 0),
-    dev: d.dev ? 0 : d.split.dev,
-    test: d.test ? 0 : d.split.test,
-  };
+  const carved = { dev: d.dev ? 0 : d.split.dev, test: d.test ? 0 : d.split.test };
+  // With own sources, train keeps whatever the carved parts leave (validate: less than all of it).
+  const ratios = d.dev || d.test ? { train: 1 - carved.dev - carved.test, ...carved } : { train: d.split.train, ...carved };
   const parts = splitDataset(main, ratios, splitRng, { stratify: d.split.stratify });
   const separate = (src: DataSource | undefined, fallback: Dataset, seedOffset: number): Dataset => {
     if (!src) return fallback;
@@ -77,5 +97,10 @@ export function prepareData(config: ExperimentConfig, baseDir: string): Prepared
     dev = applyZScore(dev, normalization);
     test = applyZScore(test, normalization);
   }
-  return { train, dev, test, rawTrain, normalization, warnings };
+  const provenance = {
+    train: rowsFrom(rawTrain.count, main.count, d.source),
+    dev: d.dev ? rowsFrom(dev.count, dev.count, d.dev) : carvedFrom(dev.count, main.count, d.source, 'dev'),
+    test: d.test ? rowsFrom(test.count, test.count, d.test) : carvedFrom(test.count, main.count, d.source, 'test'),
+  };
+  return { train, dev, test, rawTrain, normalization, warnings, provenance };
 }

@@ -110,6 +110,7 @@ export function runInfo(setup: RunSetup, runId: string, runDir: string, resumedF
     runId, runDir, name: config.name, configPath: setup.configPath, config, backend: backend.name, threads: backend.threads,
     dtype: backend.dtype, task: data.train.task, classes: data.train.classes, features: data.train.features,
     counts: { train: data.train.count, dev: data.dev.count, test: data.test.count },
+    rows: data.provenance,
     parameters: setup.net.parameterCount(),
     layers: setup.net.blocks.map((b, i) => {
       const h = config.model.hidden[i];

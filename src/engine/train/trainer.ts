@@ -3,6 +3,7 @@ import { augmentBatch } from '../data/augment';
 import { LayerStatsRecorder } from '../diagnostics/layer-stats';
 import { locateNonFinite } from '../diagnostics/nonfinite';
 import { biasVarianceVerdict } from '../diagnostics/verdict';
+import { humanLevelError, type HumanLevel } from '../diagnostics/human-level';
 import type { ForwardMode } from '../model/layers/layer';
 import { LearningRate } from '../optim/schedules';
 import type { Checkpoint } from '../run/checkpoint';
@@ -78,6 +79,8 @@ export class Trainer {
   private readonly earlyStopping: EarlyStopping;
   private bestState: ReturnType<RunSetup['net']['exportState']> | null = null;
   private testLooks = 0;
+  /** Resolved at the first verdict (a Monte-Carlo estimate for "auto" on a generated set). */
+  private humanLevel: HumanLevel | undefined;
   private gradChecks = 0;
   private lastEpoch: EpochSummary | null = null;
   private readonly stats: LayerStatsRecorder;
@@ -314,7 +317,8 @@ export class Trainer {
     this.lastEpoch = summary;
     this.sink.emit({ type: 'epoch', summary });
     if (dev && data.train.task !== 'regression') {
-      this.sink.emit({ type: 'verdict', verdict: biasVarianceVerdict(this.epoch, config.diagnostics.humanLevelError, train.error, dev.error) });
+      this.humanLevel ??= humanLevelError(config);
+      this.sink.emit({ type: 'verdict', verdict: biasVarianceVerdict(this.epoch, this.humanLevel.value, train.error, dev.error, undefined, this.humanLevel) });
     }
 
     let stop = false;

@@ -2,6 +2,7 @@
 import type { RunState } from '../../shared/protocol';
 import type { RunView } from '../../shared/run-view';
 import { lastCost } from '../../shared/series';
+import { costReadout, costTooltip } from '../../shared/readout';
 
 export const STATE_ICONS: Record<RunState, string> = {
   starting: 'loading~spin',
@@ -54,7 +55,7 @@ export function latest(view: RunView): { epoch: number; cost: number | null; dev
 export function describeRun(view: RunView): string {
   const l = latest(view);
   const parts = [`epoch ${l.epoch}`];
-  if (l.cost !== null) parts.push(`cost ${formatNumber(l.cost)}`);
+  if (l.cost !== null) parts.push(`cost ${costReadout(l.cost).text}`);
   if (l.devError !== null) parts.push(`dev ${formatPercent(l.devError)}`);
   return parts.join(' · ');
 }
@@ -62,7 +63,7 @@ export function describeRun(view: RunView): string {
 /** "$(sync~spin) GL epoch 12 · 0.234" */
 export function statusBarText(view: RunView): string {
   const l = latest(view);
-  const cost = l.cost !== null ? ` · ${formatNumber(l.cost)}` : '';
+  const cost = l.cost !== null ? ` · ${costReadout(l.cost).text}` : '';
   return `$(${STATE_ICONS[view.state]}) GL epoch ${l.epoch}${cost}`;
 }
 
@@ -77,7 +78,7 @@ export function tooltipLines(view: RunView, live: boolean): string[] {
   if (view.stateReason) lines.push(`_${view.stateReason}_`, '');
   lines.push(`- run: \`${view.runId}\``);
   lines.push(`- epoch ${l.epoch}, iteration ${l.iteration}`);
-  lines.push(`- cost ${formatNumber(l.cost)}`);
+  lines.push(`- ${costTooltip('cost', costReadout(l.cost))}`);
   const e = view.lastEpoch ?? view.summary?.final ?? null;
   if (e) {
     lines.push(`- train error ${formatPercent(e.trainError)}, dev error ${formatPercent(e.devError)}`);

@@ -49,7 +49,7 @@ const EXPECTED_MINIMAL: ExperimentConfig = {
     checkpointEvery: 1,
   },
   diagnostics: {
-    humanLevelError: 0,
+    humanLevelError: 'auto',
     layerStatsEvery: 10,
     gradientCheck: { epsilon: 1e-7, maxEntriesPerTensor: 64, batchSize: 64 },
     snapshotEvery: 5,

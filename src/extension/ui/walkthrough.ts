@@ -1,0 +1,15 @@
+/** Opens the "Get started" walkthrough once, on the first activation after install. */
+import * as vscode from 'vscode';
+
+export const WALKTHROUGH_ID = 'gradient-lab.gradient-lab#gradientLab.firstHour';
+const SHOWN_KEY = 'gradientLab.walkthroughShown';
+
+export async function showWalkthroughOnFirstRun(context: vscode.ExtensionContext): Promise<boolean> {
+  // Extension tests start from a fresh profile every time: no walkthrough tab in the way there.
+  if (context.globalState.get<boolean>(SHOWN_KEY) || context.extensionMode === vscode.ExtensionMode.Test) return false;
+  // VS Code's own switch for walkthroughs on install (the E2E runs turn it off for clean screenshots).
+  if (vscode.workspace.getConfiguration('workbench.welcomePage').get<boolean>('walkthroughs.openOnInstall') === false) return false;
+  await context.globalState.update(SHOWN_KEY, true);
+  await vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false);
+  return true;
+}
