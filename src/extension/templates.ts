@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { jsonSet } from '../engine/config/json-edit';
+import { jsonSet } from '../shared/json-edit';
 
 export interface Template {
   /** The file to copy; undefined for Blank (its text is `text`). */
