@@ -85,7 +85,7 @@ export class ErrorBanner {
 
 const FLAG_LABEL: Record<Flag['kind'], string> = {
   vanishing: 'Vanishing gradients', exploding: 'Exploding gradients', nonFinite: 'NaN / Inf',
-  initialCost: 'Initial cost', distributionMismatch: 'Dev/test mismatch', earlyStop: 'Early stopping',
+  initialCost: 'Initial cost', distributionMismatch: 'Dev/test mismatch', earlyStop: 'Early stopping', clipping: 'Gradient clipping',
 };
 
 /** Diagnostic flags, newest first, with severity icons. */
