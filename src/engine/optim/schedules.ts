@@ -51,6 +51,8 @@ interface Profile {
 
 /** The learning rate in force: a schedule with its state (possibly overridden mid-run). */
 export interface LearningRate {
+  /** Whether the rate changes within an epoch (warmupCosine, oneCycle): then it is asked before every step. */
+  readonly perIteration: boolean;
   at(p: SchedulePosition): number;
   /** Sets the rate at `p`; the schedule continues from it. */
   override(value: number, p: SchedulePosition): void;
@@ -62,7 +64,7 @@ export interface LearningRate {
 }
 
 class ShapedRate implements LearningRate {
-  constructor(private base: number, private readonly profile: (p: SchedulePosition) => Profile) {}
+  constructor(private base: number, private readonly profile: (p: SchedulePosition) => Profile, readonly perIteration: boolean) {}
 
   at(p: SchedulePosition): number {
     const { floor, shape } = this.profile(p);
@@ -101,6 +103,7 @@ type PlateauConfig = Extract<LrDecayConfig, { type: 'reduceOnPlateau' }>;
  * The rate is state, so an override simply replaces it and later reductions start from it.
  */
 class PlateauRate implements LearningRate {
+  readonly perIteration = false;
   private best: number | null = null;
   private bad = 0;
   private cooldownLeft = 0;
@@ -206,8 +209,8 @@ function oneCycleProfile(decay: Extract<LrDecayConfig, { type: 'oneCycle' }>, le
 export function createLearningRate(base: number, decay: LrDecayConfig, length: RunLength): LearningRate {
   switch (decay.type) {
     case 'reduceOnPlateau': return new PlateauRate(base, decay);
-    case 'warmupCosine': return new ShapedRate(base, warmupCosineProfile(decay, length));
-    case 'oneCycle': return new ShapedRate(base, oneCycleProfile(decay, length));
-    default: return new ShapedRate(base, ({ epoch }) => ({ floor: 0, shape: decayFactor(decay, epoch) }));
+    case 'warmupCosine': return new ShapedRate(base, warmupCosineProfile(decay, length), true);
+    case 'oneCycle': return new ShapedRate(base, oneCycleProfile(decay, length), true);
+    default: return new ShapedRate(base, ({ epoch }) => ({ floor: 0, shape: decayFactor(decay, epoch) }), false);
   }
 }

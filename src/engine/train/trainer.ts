@@ -149,7 +149,7 @@ export class Trainer {
     const { net, config, optimizer } = this.setup;
     const reg = this.setup.mode === 'overfitBatch' ? { l2: 0, l1: 0 } : config.training.regularization;
     const mode = this.setup.mode === 'overfitBatch' ? { ...TRAIN_MODE, dropout: false } : TRAIN_MODE;
-    this.updateLearningRate();
+    if (this.lr.perIteration) this.updateLearningRate();
     const { cost } = net.costAndGradients(batch.x, batch.y, batch.rows, mode, reg, true);
     const params = net.params();
     const norm = globalGradNorm(this.setup.backend, params);
