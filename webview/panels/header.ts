@@ -52,8 +52,13 @@ export class Header {
     this.reason.hidden = !showReason;
     if (!this.compact && view.info) {
       const i = view.info;
-      renderIfChanged(this.meta, `${i.runId}|${i.backend}|${i.threads}`, () => [
+      const t = i.config?.training;
+      const grads = view.summary?.gradients;
+      renderIfChanged(this.meta, `${i.runId}|${i.backend}|${i.threads}|${grads ? grads.steps : ''}`, () => [
         chip(`${i.task}${i.classes.length > 2 ? ` · ${i.classes.length} classes` : ''}`),
+        t && t.lrDecay.type !== 'none' ? chip(`schedule ${t.lrDecay.type}`, 'schedule') : null,
+        t && t.clipNorm > 0 ? chip(`clip ‖g‖ ≤ ${formatNumber(t.clipNorm, 3)}${grads
+          ? ` · ${(grads.clippedFraction * 100).toFixed(1)} % of steps clipped · p90 ‖g‖ ${formatNumber(grads.p90, 3)}` : ''}`, 'clipping') : null,
         chip(`${i.counts.train}/${i.counts.dev}/${i.counts.test} train/dev/test`),
         chip(`${[i.features, ...i.layers.map((l) => l.units)].join('→')} · ${i.parameters.toLocaleString('en-US')} params`),
         chip(`${i.backend}${i.threads > 1 ? ` ×${i.threads}` : ''} · ${i.dtype}`, 'backend'),
