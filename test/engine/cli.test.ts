@@ -42,7 +42,7 @@ describe('CLI', function () {
   it('train prints clipping, the clipping flag and plateau reductions; summary.json has the gradient norms', () => {
     const file = write('clip.nn.json', {
       data: { source: 'moons', samples: 200 }, model: { hidden: [{ units: 8 }] },
-      training: { epochs: 12, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, clipNorm: 1e-4, backend: 'ts',
+      training: { epochs: 30, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, clipNorm: 1e-4, backend: 'ts',
         lrDecay: { type: 'reduceOnPlateau', monitor: 'trainLoss', patience: 1, minDelta: 10, factor: 0.5 } },
     });
     const out = path.join(dir, 'run');

@@ -152,6 +152,7 @@ describe('gradient-norm log', () => {
       if (f) flags.push(f);
     }
     assert.equal(flags.length, 1);
+    assert.equal(flags[0].iteration, 100, 'judged from the 100th step on');
     assert.equal(flags[0].kind, 'clipping');
     assert.match(flags[0].message, /Lower the learning rate instead/);
     assert.match(flags[0].message, new RegExp(`threshold ${CLIPPED_TOO_OFTEN * 100} %`));

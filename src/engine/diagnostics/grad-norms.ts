@@ -3,9 +3,12 @@ import { quantile } from '../../shared/quantile';
 
 /** Norms kept for the quantiles; beyond, every other one is dropped and the stride doubles. */
 const SAMPLE_CAP = 4096;
-/** Steps the clipping flag judges (the most recent ones), and the fewest it judges at all. */
+/**
+ * Steps the clipping flag judges (the most recent ones), and the fewest it judges at all: the first
+ * steps' large gradients are clipped more often in a healthy run, so a handful is no evidence.
+ */
 const WINDOW = 200;
-const MIN_STEPS = 20;
+const MIN_STEPS = 100;
 /** The tuning playbook: clipping more than half the updates is a learning rate that is too high. */
 export const CLIPPED_TOO_OFTEN = 0.5;
 
