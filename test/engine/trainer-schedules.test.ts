@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadExperiment } from '../../src/engine/config/validate';
 import { createLearningRate } from '../../src/engine/optim/schedules';
 import { resumeSession, startSession } from '../../src/engine/run/session';
 import type { RunSink } from '../../src/engine/train/trainer';
@@ -127,6 +128,16 @@ describe('schedules in the trainer', function () {
 
 describe('clipping in the trainer', function () {
   this.timeout(60000);
+
+  it('examples/schedules.one-cycle.nn.json: one-cycle with clipping at about the 90th percentile learns digits', async () => {
+    const config = loadExperiment(path.join(__dirname, '..', '..', 'examples', 'schedules.one-cycle.nn.json'));
+    const { rec, summary } = await train({ ...config, training: { ...config.training, backend: 'ts' } });
+    const g = summary.gradients!;
+    assert.ok(g.clippedFraction > 0.02 && g.clippedFraction < 0.2, `clipped ${g.clippedFraction}`);
+    assert.ok(summary.final!.devError! < 0.05, `dev error ${summary.final!.devError}`);
+    assert.equal(rec.of('flag').filter((f) => f.flag.kind === 'clipping').length, 0);
+    assert.ok(rec.rates[0] < rec.rates[Math.floor(rec.rates.length / 4)] && rec.rates.at(-1)! < 1e-6, 'up, then down to lr/finalDiv');
+  });
 
   it('a threshold far below the norms clips every step, is flagged once and reported; layer stats stay unclipped', async () => {
     const { rec, summary } = await train(experiment({ epochs: 20, clipNorm: 1e-3 }));
