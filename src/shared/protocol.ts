@@ -145,11 +145,12 @@ export type EngineCommand =
   /**
    * The first command to a forked engine. `attachable`: the run outlives its host for a while and a
    * new host can attach (the extension, whose window may reload); otherwise the engine stops as soon
-   * as its host goes away (a search's trials).
+   * as its host goes away (a search's trials). `pauseAt`: pause itself at the end of that epoch
+   * (a search's rung), in effect from the first iteration whatever the IPC delay.
    */
   | { type: 'start'; configPath?: string; config?: unknown; runsDir?: string; runDir?: string;
-    mode?: 'train' | 'overfitBatch'; paused?: boolean; attachable?: boolean }
-  | { type: 'resumeFromCheckpoint'; runDir: string; paused?: boolean; attachable?: boolean }
+    mode?: 'train' | 'overfitBatch'; paused?: boolean; attachable?: boolean; pauseAt?: number }
+  | { type: 'resumeFromCheckpoint'; runDir: string; paused?: boolean; attachable?: boolean; pauseAt?: number }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'step'; iterations: number }

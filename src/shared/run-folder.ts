@@ -13,7 +13,7 @@
 import { appendPoint, BUCKETS, createBuckets } from './buckets';
 import { fromJson, legacyNumber, toJson } from './nonfinite';
 import { ENGINE_EVENT_TYPES, type EngineEvent, type EpochSummary, type LayerStat, type RunInfo, type RunState, type RunSummary } from './protocol';
-import { applyEvent, emptyRunView, epochPoint, ITERATION_COLUMNS, layerColumns, layerPoint, type RunView } from './run-view';
+import { applyEvent, emptyRunView, epochPoint, ITERATION_COLUMNS, LAYER_FIELDS, layerColumns, layerPoint, type RunView } from './run-view';
 
 /** 2: costs.f64 + lr.f64 instead of `iter` lines; `$nf` tokens; flags as episodes. */
 export const RUN_FOLDER_VERSION = 2;
@@ -108,6 +108,13 @@ export function parseJsonLines(text: string): Record<string, unknown>[] {
 const EPOCH_NUMBERS = ['trainCost', 'trainError', 'learningRate'] as const;
 const EPOCH_NULLABLE = ['devCost', 'devError'] as const;
 
+/** A layer sample's numbers by name (version 1 wrote non-finite ones as strings; the layer name stays a string). */
+function toLayerStat(l: Record<string, unknown>): LayerStat {
+  const out = { layer: String(l.layer) } as LayerStat;
+  for (const k of LAYER_FIELDS) out[k] = legacyNumber(l[k]);
+  return out;
+}
+
 export function toMetricRecord(r: Record<string, unknown>): MetricRecord | null {
   switch (r.kind) {
     case 'epoch': {
@@ -124,7 +131,7 @@ export function toMetricRecord(r: Record<string, unknown>): MetricRecord | null 
     }
     case 'layers':
       if (typeof r.iteration !== 'number' || !Array.isArray(r.layers)) return null;
-      return { kind: 'layers', iteration: r.iteration, layers: r.layers as LayerStat[] };
+      return { kind: 'layers', iteration: r.iteration, layers: r.layers.filter(isObject).map(toLayerStat) };
     case 'iter':
       if (typeof r.iteration !== 'number') return null;
       return { kind: 'iter', iteration: r.iteration, epoch: typeof r.epoch === 'number' ? r.epoch : 0, cost: legacyNumber(r.cost), lr: legacyNumber(r.lr) };
@@ -140,6 +147,18 @@ export function toEvent(r: Record<string, unknown>): EngineEvent | null {
   void _time; void _v;
   const e = rest as unknown as EngineEvent;
   return isRecordedEvent(e) ? e : null;
+}
+
+/**
+ * The values of a little-endian float64 column file's bytes (costs.f64, lr.f64); a torn last
+ * value from a crash is cut off.
+ */
+export function float64Column(bytes: Uint8Array): Float64Array {
+  const n = Math.floor(bytes.length / 8);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, n * 8);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
+  return out;
 }
 
 /** (iteration, rate) pairs of lr.f64 as [iterations, rates]. */

@@ -161,7 +161,9 @@ export function applyEvent(view: RunView, event: EngineEvent): RunView {
       break;
     case 'runInfo':
       view.info = event.info;
-      view.runId = event.info.runId;
+      // A view keeps the id it was given (a search trial is known as `<search>/trial-007` to every
+      // view; its engine calls it `trial-007`); a new run's view takes the engine's.
+      view.runId ||= event.info.runId;
       view.runDir = event.info.runDir;
       break;
     case 'state':
@@ -198,8 +200,10 @@ export function applyEvent(view: RunView, event: EngineEvent): RunView {
     }
     case 'history': {
       const h = reviveRunView(event.view);
-      // The engine's own view, whole: it replaces ours (a reattached host, a resumed run).
+      // The engine's own view, whole: it replaces ours (a reattached host, a resumed run), bar the id.
+      const runId = view.runId;
       Object.assign(view, h);
+      view.runId = runId || h.runId;
       break;
     }
     case 'flag': {

@@ -129,10 +129,11 @@ export function parseSearchFile(text: string): SearchFile {
   return value;
 }
 
-/** A metric as read: a number (tokens are numbers already), a version-1 string, or null. */
+/** A metric as read: a number (tokens are numbers already), a version-1 "NaN"/"Infinity" string, or null for anything else. */
 function reviveMetric(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  return legacyNumber(value);
+  if (typeof value === 'number') return value;
+  if (value === 'NaN' || value === 'Infinity' || value === '+Infinity' || value === '-Infinity') return legacyNumber(value);
+  return null;
 }
 
 export interface SearchFile {

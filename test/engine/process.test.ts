@@ -38,8 +38,10 @@ class Engine {
     this.child.send({ v: PROTOCOL_VERSION, ...c });
   }
 
+  /** Events of a type, also those riding inside telemetry (flags, verdicts, the newest checkpoint). */
   of<T extends EngineEvent['type']>(type: T): Extract<EngineEvent, { type: T }>[] {
-    return this.events.filter((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
+    const all = this.events.flatMap((e) => (e.type === 'telemetry' ? [e, ...(e.events ?? [])] : [e]));
+    return all.filter((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
   }
 
   iterations(): number {
@@ -142,7 +144,7 @@ describe('engine child process (IPC)', function () {
     const first = spawn();
     const config = writeExperiment(dir, LONG_RUN);
     first.send({ type: 'start', configPath: config, runsDir: path.join(dir, 'runs') });
-    await first.until('a few epochs', () => first.of('checkpoint').length >= 3);
+    await first.until('a few epochs', () => (first.view.lastCheckpoint?.epoch ?? 0) >= 3);
     const runDir = first.of('runInfo')[0].info.runDir;
     first.child.kill('SIGKILL');
     const exit = await first.exited;

@@ -71,7 +71,7 @@ describe('host: Diagnose in a forked engine', function () {
     };
     try {
       engine.send({ type: 'start', configPath: file, runDir: path.join(dir, 'live-run') });
-      await until('training', () => events.some((e) => e.type === 'metrics'));
+      await until('training', () => events.some((e) => e.type === 'telemetry' && (e.iterations?.count ?? 0) > 0));
       engine.send({ type: 'lrFind', requestId: 'r1', options: { steps: 40 } });
       await until('the range test', () => events.some((e) => e.type === 'lrFind'));
       const found = events.find((e): e is Extract<EngineEvent, { type: 'lrFind' }> => e.type === 'lrFind')!;
@@ -79,8 +79,8 @@ describe('host: Diagnose in a forked engine', function () {
       assert.equal(found.result.from, 'current');
       assert.ok(found.result.iteration > 0);
       assert.equal(found.result.options.steps, 40);
-      const at = events.filter((e) => e.type === 'metrics').length;
-      await until('more iterations after it', () => events.filter((e) => e.type === 'metrics').length > at + 1);
+      const at = events.filter((e) => e.type === 'telemetry').length;
+      await until('more iterations after it', () => events.filter((e) => e.type === 'telemetry').length > at + 1);
       // Bad options are refused by the protocol check, not run.
       engine.send({ type: 'lrFind', options: { steps: -3 } } as never);
       await until('the refusal', () => events.some((e) => e.type === 'log' && /malformed/.test(e.message)));

@@ -1,8 +1,9 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { RunInfo, RunSummary } from '../../src/shared/protocol';
 import type { Clock } from '../../src/extension/runs/throttle';
+import { toJson } from '../../src/shared/nonfinite';
 
 export function tempDir(prefix = 'gl-host-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
@@ -22,7 +23,11 @@ export function summary(state: RunSummary['state'], iterations: number, extra: P
   return { state, epochs: Math.ceil(iterations / 4), iterations, final: null, best: null, testLooks: 0, seconds: 1, backend: 'ts', threads: 1, ...extra };
 }
 
-/** Writes a run folder as the engine does (docs/run-folder.md). */
+/**
+ * Writes a run folder as the engine does (docs/run-folder.md): format 2 (costs.f64 + lr.f64,
+ * `$nf` tokens) unless `format: 1` asks for the legacy layout (an `iter` line per iteration,
+ * non-finite numbers as strings).
+ */
 export function writeRunFolder(runsDir: string, name: string, opts: {
   iterations: number;
   lr?: number;
@@ -32,26 +37,36 @@ export function writeRunFolder(runsDir: string, name: string, opts: {
   checkpoint?: boolean;
   tornLastLine?: boolean;
   nanAt?: number;
+  format?: 1 | 2;
 }): string {
+  const v1 = opts.format === 1;
+  const json = (x: unknown): string => (v1 ? JSON.stringify(x) : toJson(x));
+  const nan = v1 ? 'NaN' : Number.NaN;
+  const inf = v1 ? 'Infinity' : Number.POSITIVE_INFINITY;
   const dir = path.join(runsDir, name);
   mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
   const info = runInfo(name, dir, { configPath: '/ws/moons.nn.json' });
   writeFileSync(path.join(dir, 'run.json'), JSON.stringify(info));
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ name: 'moons', configPath: '/ws/moons.nn.json' }));
   const metrics: string[] = [];
+  const costs: number[] = [];
+  const rates: number[] = [];
   const events: string[] = [JSON.stringify({ time: 't', type: 'runInfo', info }), JSON.stringify({ time: 't', type: 'state', state: 'running', iteration: 0, epoch: 0 })];
   let lr = opts.lr ?? 0.1;
+  rates.push(1, lr);
   for (let i = 1; i <= opts.iterations; i++) {
     const epoch = Math.ceil(i / 4);
-    const cost = opts.nanAt === i ? 'NaN' : 1 / i;
-    metrics.push(JSON.stringify({ kind: 'iter', iteration: i, epoch, cost, lr }));
+    const cost = opts.nanAt === i ? nan : 1 / i;
+    if (v1) metrics.push(json({ kind: 'iter', iteration: i, epoch, cost, lr }));
+    else costs.push(opts.nanAt === i ? Number.NaN : 1 / i);
     if (i % 4 === 0) {
-      metrics.push(JSON.stringify({ kind: 'epoch', epoch, iteration: i, trainCost: 1 / i, trainError: 0.5 / epoch, devCost: 1.1 / i, devError: 0.6 / epoch, learningRate: lr, seconds: 0.1 }));
-      metrics.push(JSON.stringify({ kind: 'layers', iteration: i, layers: [{ layer: 'L1', gradNorm: opts.nanAt ? 'Infinity' : 0.1, weightNorm: 1, updateRatio: 1e-3, meanAbsGrad: 0.01, activationMean: 0, activationStd: 1, saturated: 0, deadRelu: 0 }] }));
+      metrics.push(json({ kind: 'epoch', epoch, iteration: i, trainCost: 1 / i, trainError: 0.5 / epoch, devCost: 1.1 / i, devError: 0.6 / epoch, learningRate: lr, seconds: 0.1 }));
+      metrics.push(json({ kind: 'layers', iteration: i, layers: [{ layer: 'L1', gradNorm: opts.nanAt ? inf : 0.1, weightNorm: 1, updateRatio: 1e-3, meanAbsGrad: 0.01, activationMean: 0, activationStd: 1, saturated: 0, deadRelu: 0 }] }));
     }
     if (opts.lrChangeAt === i) {
       events.push(JSON.stringify({ time: 't', type: 'learningRate', iteration: i, epoch, from: lr, to: lr / 10, source: 'user' }));
       lr = lr / 10;
+      rates.push(i + 1, lr);
     }
   }
   if (opts.lastState === 'paused') events.push(JSON.stringify({ time: 't', type: 'state', state: 'paused', iteration: opts.iterations, epoch: Math.ceil(opts.iterations / 4) }));
@@ -64,8 +79,17 @@ export function writeRunFolder(runsDir: string, name: string, opts: {
     events.push(JSON.stringify({ time: 't', type: 'summary', summary: opts.summary }));
     writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(opts.summary));
   }
-  writeFileSync(path.join(dir, 'metrics.jsonl'), metrics.join('\n') + '\n' + (opts.tornLastLine ? '{"kind":"iter","iterat' : ''));
+  if (!v1) {
+    writeFileSync(path.join(dir, 'costs.f64'), Buffer.from(new Float64Array(costs).buffer));
+    writeFileSync(path.join(dir, 'lr.f64'), Buffer.from(new Float64Array(rates).buffer));
+  }
+  const torn = opts.tornLastLine ? (v1 ? '{"kind":"iter","iterat' : '{"kind":"epoch","epo') : '';
+  writeFileSync(path.join(dir, 'metrics.jsonl'), metrics.join('\n') + '\n' + torn);
   writeFileSync(path.join(dir, 'events.jsonl'), events.join('\n') + '\n');
+  if (!v1 && opts.tornLastLine) {
+    // A crash mid-write can also leave a partial float64 at the end of costs.f64.
+    appendFileSync(path.join(dir, 'costs.f64'), Buffer.from([1, 2, 3]));
+  }
   return dir;
 }
 

@@ -38,10 +38,10 @@ describe('host: message validation', () => {
   }
 
   it('checks the protocol version and type of engine messages and strips the envelope', () => {
-    assert.deepEqual(parseEngineMessage({ v: 1, type: 'state', state: 'running', iteration: 1, epoch: 1 }), { event: { type: 'state', state: 'running', iteration: 1, epoch: 1 } });
-    assert.ok('reason' in parseEngineMessage({ v: 2, type: 'state' }));
+    assert.deepEqual(parseEngineMessage({ v: 2, type: 'state', state: 'running', iteration: 1, epoch: 1 }), { event: { type: 'state', state: 'running', iteration: 1, epoch: 1 } });
+    assert.ok('reason' in parseEngineMessage({ v: 1, type: 'state' }));
     assert.ok('reason' in parseEngineMessage({ type: 'state' }));
-    assert.ok('reason' in parseEngineMessage({ v: 1, type: 'exec' }));
+    assert.ok('reason' in parseEngineMessage({ v: 2, type: 'exec' }));
     assert.ok('reason' in parseEngineMessage('hello'));
     assert.ok('reason' in parseEngineMessage(null));
   });

@@ -5,7 +5,13 @@ import { Emitter } from '../../src/extension/runs/emitter';
 import { EngineProcess, type EngineExit, type EngineHandle } from '../../src/extension/runs/engine-process';
 import { RunManager, type Run } from '../../src/extension/runs/run-manager';
 import type { EngineCommand, EngineEvent } from '../../src/shared/protocol';
+import { columnIndex, means } from '../../src/shared/buckets';
+import { applyEvent, emptyRunView, type RunView } from '../../src/shared/run-view';
 import { alive, runInfo, summary, tempDir, writeRunFolder } from './helpers';
+
+function costs(view: RunView): number[] {
+  return means(view.iterations, columnIndex(view.iterations, 'cost')).ys;
+}
 
 /** An in-memory engine: the test plays the engine's part. */
 class FakeEngine implements EngineHandle {
@@ -53,7 +59,8 @@ describe('host: RunManager (fake engine)', () => {
     runs = new RunManager({ runsDir: () => tmp.dir, spawn: () => { const e = new FakeEngine(); engines.push(e); return e; }, stopTimeoutMs: 200 });
   });
   afterEach(async () => {
-    await runs.dispose(100);
+    await runs.stopAll(100);
+    await runs.dispose();
     tmp.cleanup();
   });
 
@@ -63,12 +70,17 @@ describe('host: RunManager (fake engine)', () => {
     const seen: string[] = [];
     runs.onEvent(({ event }) => seen.push(event.type));
     const run = runs.start({ configPath: '/ws/moons.nn.json' });
-    assert.match(run.id, /^pending-/);
+    assert.ok(run.pending);
+    assert.match(run.id, /^#\d+$/, 'a window-local id until the engine names the run');
     assert.equal(runs.activeRun, run);
     const e = engines[0];
-    assert.deepEqual(e.sent, []);
-    e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
-    assert.deepEqual(e.sent, [{ type: 'start', configPath: '/ws/moons.nn.json', runsDir: tmp.dir, mode: 'train', paused: undefined }]);
+    // The first command goes out at once (the channel buffers it); later ones wait for hello.
+    assert.ok(runs.send(run, { type: 'pause' }));
+    assert.equal(e.sent.length, 1);
+    e.emit({ type: 'hello', protocolVersion: 2, pid: e.pid });
+    assert.deepEqual(e.sent.map((c) => c.type), ['start', 'pause']);
+    e.sent.pop();
+    assert.deepEqual(e.sent, [{ type: 'start', configPath: '/ws/moons.nn.json', runsDir: tmp.dir, mode: 'train', paused: undefined, attachable: true }]);
     const dir = path.join(tmp.dir, '20260101-000000-moons');
     e.emit({ type: 'runInfo', info: runInfo('20260101-000000-moons', dir) });
     await run.ready;
@@ -77,7 +89,7 @@ describe('host: RunManager (fake engine)', () => {
     e.emit({ type: 'state', state: 'running', iteration: 0, epoch: 0 });
     e.emit({ type: 'metrics', firstIteration: 1, costs: [0.7, 0.6], learningRate: 0.1, epoch: 1 });
     assert.equal(run.state, 'running');
-    assert.deepEqual(run.view.costs, [0.7, 0.6]);
+    assert.deepEqual(costs(run.view), [0.7, 0.6]);
     assert.deepEqual(seen, ['runInfo', 'state', 'metrics']);
     assert.ok(runs.send(run, { type: 'pause' }));
     assert.deepEqual(e.sent.at(-1), { type: 'pause' });
@@ -89,7 +101,7 @@ describe('host: RunManager (fake engine)', () => {
     runs.onEngineError(({ error, configPath }) => errors.push(`${error.code}:${error.line}:${configPath}`));
     const run = runs.start({ configPath: '/ws/bad.nn.json' });
     const e = engines[0];
-    e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
+    e.emit({ type: 'hello', protocolVersion: 2, pid: e.pid });
     e.emit({ type: 'error', fatal: true, error: { code: 'config', message: 'learningRate must be > 0', line: 5, column: 3 } });
     e.exit(2);
     await assert.rejects(run.ready, /learningRate must be > 0/);
@@ -102,7 +114,7 @@ describe('host: RunManager (fake engine)', () => {
     const dir = writeRunFolder(tmp.dir, '20260101-000000-moons', { iterations: 8 });
     const run = runs.start({ configPath: '/ws/moons.nn.json' });
     const e = engines[0];
-    e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
+    e.emit({ type: 'hello', protocolVersion: 2, pid: e.pid });
     e.emit({ type: 'runInfo', info: runInfo('20260101-000000-moons', dir) });
     e.emit({ type: 'state', state: 'running', iteration: 0, epoch: 0 });
     // Ten iterations trained, the last checkpoint is at 8: the resumed engine continues from 9.
@@ -122,20 +134,26 @@ describe('host: RunManager (fake engine)', () => {
     const e2 = engines[1];
     assert.equal(run.live, true);
     assert.equal(run.state, 'starting');
-    e2.emit({ type: 'hello', protocolVersion: 1, pid: e2.pid });
-    assert.deepEqual(e2.sent, [{ type: 'resumeFromCheckpoint', runDir: dir, paused: undefined }]);
+    e2.emit({ type: 'hello', protocolVersion: 2, pid: e2.pid });
+    assert.deepEqual(e2.sent, [{ type: 'resumeFromCheckpoint', runDir: dir, paused: undefined, attachable: true }]);
     e2.emit({ type: 'runInfo', info: runInfo('20260101-000000-moons', dir, { resumedFrom: { iteration: 8, epoch: 2 } }) });
+    // The resumed engine sends the run as recorded up to its checkpoint, then trains on from 9:
+    // iterations 9 and 10 of the crashed engine are replaced, no zig-zag.
+    const history = emptyRunView('20260101-000000-moons', dir);
+    applyEvent(history, { type: 'metrics', firstIteration: 1, costs: [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3], learningRate: 0.1, epoch: 2 });
+    e2.emit({ type: 'history', view: history });
     e2.emit({ type: 'metrics', firstIteration: 9, costs: [0.05], learningRate: 0.1, epoch: 3 });
+    await run.ready;
     assert.equal(run.view.iteration, 9);
-    assert.equal(run.view.costs.length, 9, 'iterations 9 and 10 of the crashed engine are replaced, no zig-zag');
-    assert.equal(run.view.costs[8], 0.05);
+    assert.equal(costs(run.view).length, 9);
+    assert.equal(costs(run.view)[8], 0.05);
     assert.equal(runs.list().filter((x) => x.runDir === dir).length, 1);
   });
 
   it('Stop sends stop and waits; a clean exit after the summary is "stopped", not a crash', async () => {
     const run = runs.start({ configPath: '/ws/a.nn.json' });
     const e = engines[0];
-    e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
+    e.emit({ type: 'hello', protocolVersion: 2, pid: e.pid });
     e.emit({ type: 'runInfo', info: runInfo('r', path.join(tmp.dir, 'r')) });
     const stopped = runs.stop(run);
     assert.deepEqual(e.sent.at(-1), { type: 'stop' });
@@ -149,7 +167,7 @@ describe('host: RunManager (fake engine)', () => {
   it('Stop kills an engine that does not exit in time (no orphan)', async () => {
     const run = runs.start({ configPath: '/ws/a.nn.json' });
     const e = engines[0];
-    e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
+    e.emit({ type: 'hello', protocolVersion: 2, pid: e.pid });
     e.emit({ type: 'runInfo', info: runInfo('r', path.join(tmp.dir, 'r')) });
     const t0 = Date.now();
     await runs.stop(run, 150);
@@ -173,23 +191,51 @@ describe('host: RunManager (fake engine)', () => {
     assert.equal(done.resumable, false);
     assert.equal(done.view.summary?.final?.devError, 0.15);
     const full = await runs.load(done);
-    assert.equal(full.costs.length, 8);
+    assert.equal(full.iterations.count, 8);
     assert.equal(done.loaded, true);
     // Idempotent, also when called concurrently (a restored dashboard and activation both refresh).
     await Promise.all([runs.refresh(), runs.refresh(), runs.refresh()]);
     assert.equal(runs.list().length, 2);
   });
 
-  it('dispose stops every live engine, and kills those that hang', async () => {
+  it('dispose lets live engines go on (a reload reattaches); stopAll stops them and kills those that hang', async () => {
     const a = runs.start({ configPath: '/ws/a.nn.json' });
     const e = engines[0];
-    e.emit({ type: 'hello', protocolVersion: 1, pid: e.pid });
+    e.emit({ type: 'hello', protocolVersion: 2, pid: e.pid });
     e.emit({ type: 'runInfo', info: runInfo('a', path.join(tmp.dir, 'a')) });
-    await runs.dispose(100);
+    await runs.stopAll(100);
     assert.ok(e.sent.some((c) => c.type === 'stop'));
     assert.deepEqual(e.killed, ['SIGKILL']);
     assert.equal(a.live, false);
     assert.equal(a.state, 'stopped');
+
+    const b = runs.start({ configPath: '/ws/b.nn.json' });
+    const e2 = engines[1];
+    e2.emit({ type: 'hello', protocolVersion: 2, pid: e2.pid });
+    e2.emit({ type: 'runInfo', info: runInfo('b', path.join(tmp.dir, 'b')) });
+    await runs.dispose();
+    assert.ok(!e2.sent.some((c) => c.type === 'stop'), 'nothing is stopped when the window goes away');
+    assert.deepEqual(e2.killed, []);
+    assert.equal(b.state, 'starting');
+  });
+
+  it('a resumed run shows starting until its engine reports, and ready waits for the new runInfo', async () => {
+    const dir = writeRunFolder(tmp.dir, '20260101-000000-moons', { iterations: 8 });
+    await runs.refresh();
+    const run = runs.get('20260101-000000-moons');
+    assert.ok(run && run.state === 'crashed');
+    await runs.resumeFromCheckpoint(run);
+    assert.equal(run.state, 'starting');
+    let ready = false;
+    void run.ready.then(() => { ready = true; });
+    await tick();
+    assert.equal(ready, false, 'not ready before the resumed engine announced the run');
+    const e = engines[0];
+    e.emit({ type: 'hello', protocolVersion: 2, pid: e.pid });
+    e.emit({ type: 'runInfo', info: runInfo('20260101-000000-moons', dir, { resumedFrom: { iteration: 8, epoch: 2 } }) });
+    await run.ready;
+    e.emit({ type: 'state', state: 'running', iteration: 8, epoch: 2 });
+    assert.equal(run.state, 'running');
   });
 });
 
@@ -210,20 +256,20 @@ describe('host: EngineProcess + RunManager with a real child process', function 
     const runs = manager('normal');
     const run = runs.start({ configPath: '/ws/x.nn.json' });
     await run.ready;
-    const pid = run.engine?.pid;
+    const pid = run.source?.pid;
     assert.ok(alive(pid));
     await tick(60);
-    assert.ok(run.view.costs.length > 0, 'metrics arrive');
+    assert.ok(run.view.iterations.count > 0, 'metrics arrive');
     runs.send(run, { type: 'pause' });
     await tick(50);
     assert.equal(run.state, 'paused');
-    const n = run.view.costs.length;
+    const n = run.view.iterations.count;
     await tick(100);
-    assert.equal(run.view.costs.length, n, 'no iterations while paused');
+    assert.equal(run.view.iterations.count, n, 'no iterations while paused');
     runs.send(run, { type: 'step', iterations: 3 });
     runs.send(run, { type: 'setLearningRate', value: 0.05 });
     await tick(50);
-    assert.equal(run.view.costs.length, n + 3);
+    assert.equal(run.view.iterations.count, n + 3);
     assert.equal(run.view.learningRateChanges.at(-1)?.to, 0.05);
     await runs.stop(run);
     assert.equal(run.state, 'stopped');
@@ -236,7 +282,7 @@ describe('host: EngineProcess + RunManager with a real child process', function 
     const runs = manager('normal');
     const run = runs.start({ configPath: '/ws/x.nn.json' });
     await run.ready;
-    await runs.kill(run, 'SIGKILL');
+    await runs.kill(run);
     assert.equal(run.state, 'crashed');
     assert.match(run.view.stateReason ?? '', /SIGKILL/);
     await runs.dispose();
@@ -261,20 +307,21 @@ describe('host: EngineProcess + RunManager with a real child process', function 
     await bad.dispose();
   });
 
-  it('a hanging engine is killed 5 s… (here 300 ms) after Stop; dispose leaves no process behind', async () => {
+  it('a hanging engine is killed 5 s… (here 300 ms) after Stop; stopAll leaves no process behind', async () => {
     const runs = manager('hang', 300);
     const run = runs.start({ configPath: '/ws/x.nn.json' });
     await run.ready;
-    const pid = run.engine?.pid;
+    const pid = run.source?.pid;
     await runs.stop(run);
     assert.equal(run.state, 'stopped');
     assert.ok(!alive(pid));
 
     const other = runs.start({ configPath: '/ws/y.nn.json' });
     await other.ready;
-    const pid2 = other.engine?.pid;
-    await runs.dispose(300);
-    assert.ok(!alive(pid2), 'no orphan after dispose');
+    const pid2 = other.source?.pid;
+    await runs.stopAll(300);
+    await runs.dispose();
+    assert.ok(!alive(pid2), 'no orphan after stopAll');
   });
 
   it('resumes a crashed run from its checkpoint', async () => {

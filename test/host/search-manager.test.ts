@@ -1,26 +1,24 @@
 /**
  * The host's SearchManager: the start handshake and its failure (a config error with its location,
  * no search left behind), an interrupted search process, past searches found in the runs folder
- * (finished, stopped, interrupted, run by another process), trial runs followed from their folders
- * (the same view a replay of the folder gives). Then the real thing: dist/search.js forked by the
+ * (finished, stopped, interrupted, run by another process), trials as runs (fed by the search's
+ * forwarded engine events, subscribed while shown). Then the real thing: dist/search.js forked by the
  * manager, a trial killed while the others finish, search.json consistent, no process left behind,
  * and stop → resume across two managers (a window reload).
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EngineEvent } from '../../src/shared/protocol';
-import { applyEvent, emptyRunView } from '../../src/shared/run-view';
 import { SEARCH_PROTOCOL_VERSION, type SearchCommand, type SearchEvent, type SearchFile, type TrialRecord } from '../../src/shared/search-protocol';
 import { Emitter } from '../../src/extension/runs/emitter';
 import type { EngineExit } from '../../src/extension/runs/engine-process';
-import { replayRunFolder } from '../../src/extension/runs/run-folder';
-import { mergeRecords, RunFolderFollower } from '../../src/extension/search/run-follower';
+import { loadRunFolder } from '../../src/extension/runs/run-folder';
+import { RunManager } from '../../src/extension/runs/run-manager';
 import { SearchManager, type Search } from '../../src/extension/search/search-manager';
 import { SearchProcess, type SearchHandle } from '../../src/extension/search/search-process';
 import { readSearchFile } from '../../src/engine/search/search-file';
 import { assertConsistent, DIST, ensureBuilt } from '../search/helpers';
-import { tempDir, writeRunFolder } from './helpers';
+import { runInfo, tempDir, writeRunFolder } from './helpers';
 
 class FakeSearch implements SearchHandle {
   readonly pid = 4242;
@@ -72,11 +70,14 @@ describe('host: SearchManager (fake search process)', () => {
   let fakes: FakeSearch[];
   let manager: SearchManager;
   let alivePids: Set<number>;
+  let runs: RunManager;
   beforeEach(() => {
     tmp = tempDir('gl-search-mgr-');
     fakes = [];
     alivePids = new Set();
+    runs = new RunManager({ runsDir: () => tmp.dir, spawn: () => { throw new Error('no engines here'); } });
     manager = new SearchManager({
+      runs,
       runsDir: () => tmp.dir,
       spawn: () => {
         const f = new FakeSearch();
@@ -84,7 +85,6 @@ describe('host: SearchManager (fake search process)', () => {
         return f;
       },
       processAlive: (pid) => alivePids.has(pid),
-      followIntervalMs: 10,
     });
   });
   afterEach(() => tmp.cleanup());
@@ -92,11 +92,14 @@ describe('host: SearchManager (fake search process)', () => {
   it('queues the start until hello, resolves ready with the folder, keeps a Run per trial', async () => {
     const search = manager.start('/ws/moons.nn.json');
     const f = fakes[0];
-    assert.equal(f.sent.length, 0, 'nothing before hello');
+    // The first command goes out at once (the channel buffers it); later ones wait for hello.
+    assert.deepEqual(f.sent, [{ type: 'start', configPath: '/ws/moons.nn.json', runsDir: tmp.dir }]);
+    assert.ok(manager.send(search, { type: 'stop' }));
+    assert.equal(f.sent.length, 1, 'queued until hello');
     assert.ok(search.live);
     assert.equal(manager.list().length, 1);
     f.emit({ type: 'hello', protocolVersion: SEARCH_PROTOCOL_VERSION, pid: f.pid });
-    assert.deepEqual(f.sent, [{ type: 'start', configPath: '/ws/moons.nn.json', runsDir: tmp.dir }]);
+    assert.deepEqual(f.sent.map((c) => c.type), ['start', 'stop']);
     const dir = path.join(tmp.dir, '20260101-000000-moons-search');
     f.emit(info(dir));
     assert.equal(await search.ready, dir);
@@ -110,7 +113,7 @@ describe('host: SearchManager (fake search process)', () => {
     assert.equal(manager.trialOf(runs[0])?.trial.id, 1);
     assert.equal(manager.findTrialRun(path.join(dir, 'trial-001')), runs[0]);
     assert.equal(manager.findTrialRun('20260101-000000-moons-search/trial-002'), runs[1]);
-    assert.equal(runs[0].view.state, 'running');
+    assert.equal(runs[0].view.state, 'starting', 'until its engine reports');
     assert.ok(manager.send(search, { type: 'killTrial', id: 1 }));
     assert.deepEqual(f.sent[f.sent.length - 1], { type: 'killTrial', id: 1 });
     f.emit({ type: 'finished', state: 'finished', best: null, dir });
@@ -202,41 +205,60 @@ describe('host: SearchManager (fake search process)', () => {
     assert.equal(manager.list().length, 3);
   });
 
-  it('follows a trial run folder as it is written: the same view the replay of the folder gives', async () => {
-    const runDir = writeRunFolder(tmp.dir, 'trial-001', { iterations: 40, lrChangeAt: 17, lastState: 'paused' });
-    const metrics = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8');
-    const eventsText = fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8');
-    // Start from empty files and append in uneven chunks, cutting lines in the middle.
-    fs.writeFileSync(path.join(runDir, 'metrics.jsonl'), '');
-    fs.writeFileSync(path.join(runDir, 'events.jsonl'), '');
-    const got: EngineEvent[] = [];
-    const follower = new RunFolderFollower(runDir, { onEvents: (e) => got.push(...e) });
-    const cuts = [0, 97, 500, 1333, 2800, metrics.length];
-    for (let i = 1; i < cuts.length; i++) {
-      fs.appendFileSync(path.join(runDir, 'metrics.jsonl'), metrics.slice(cuts[i - 1], cuts[i]));
-      if (i === 2) fs.appendFileSync(path.join(runDir, 'events.jsonl'), eventsText.slice(0, 40));
-      if (i === 4) fs.appendFileSync(path.join(runDir, 'events.jsonl'), eventsText.slice(40));
-      await follower.poll();
-    }
-    await follower.stop(true);
-    const live = emptyRunView('trial-001', runDir);
-    for (const e of got) applyEvent(live, e);
-    const replayed = await replayRunFolder(runDir);
-    assert.deepEqual(live.costs, replayed.costs);
-    assert.deepEqual(live.epochs, replayed.epochs);
-    assert.deepEqual(live.learningRateChanges, replayed.learningRateChanges);
-    assert.equal(live.iteration, replayed.iteration);
-    assert.equal(live.info?.runId, replayed.info?.runId);
-    assert.equal(live.layerStats.length, replayed.layerStats.length);
-    // In one piece, the merge is the replay's order exactly.
-    const all = mergeRecords(
-      metrics.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
-      eventsText.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
-      { position: Number.NEGATIVE_INFINITY },
-    );
-    const once = emptyRunView('trial-001', runDir);
-    for (const e of all) applyEvent(once, e);
-    assert.deepEqual({ ...once, state: replayed.state, stateReason: replayed.stateReason }, replayed);
+  it('a trial is a run: forwarded engine events fold into it, commands go through the search, watching subscribes', async () => {
+    const search = manager.start('/ws/moons.nn.json');
+    const f = fakes[0];
+    f.emit({ type: 'hello', protocolVersion: SEARCH_PROTOCOL_VERSION, pid: f.pid });
+    const dir = path.join(tmp.dir, '20260101-000000-moons-search');
+    f.emit(info(dir));
+    await search.ready;
+    const runDir = path.join(dir, 'trial-001');
+    f.emit({ type: 'trial', change: 'started', trial: trialRecord(1, { state: 'running', runDir, attempts: 1 }) });
+    const run = manager.trialRunsOf(search)[0];
+    assert.ok(run.live);
+    assert.ok(runs.list().includes(run), 'listed by the one RunManager');
+    assert.equal(run.state, 'starting');
+    f.emit({ type: 'trialEvent', id: 1, event: { type: 'runInfo', info: runInfo('trial-001', runDir) } });
+    f.emit({ type: 'trialEvent', id: 1, event: { type: 'state', state: 'running', iteration: 0, epoch: 0 } });
+    // What an unwatched trial gets: telemetry without its per-point chunks, events riding along.
+    f.emit({ type: 'trialEvent', id: 1, event: { type: 'telemetry', iteration: 40, epoch: 2, learningRate: 0.1, lastEpoch: { epoch: 2, iteration: 40, trainCost: 0.3, trainError: 0.1, devCost: 0.4, devError: 0.2, learningRate: 0.1, seconds: 1 }, events: [{ type: 'checkpoint', iteration: 40, epoch: 2, path: 'x' }] } });
+    assert.equal(run.id, '20260101-000000-moons-search/trial-001');
+    assert.equal(run.state, 'running');
+    assert.equal(run.view.iteration, 40);
+    assert.equal(run.view.lastEpoch?.devError, 0.2);
+    assert.equal(run.view.lastCheckpoint?.iteration, 40);
+    // Watching subscribes the trial (the search sends its whole run, then all telemetry).
+    const sub = runs.watch(run);
+    assert.deepEqual(f.sent.at(-1), { type: 'subscribe', id: 1, on: true });
+    assert.ok(runs.send(run, { type: 'pause' }));
+    assert.deepEqual(f.sent.at(-1), { type: 'pauseTrial', id: 1 });
+    assert.ok(runs.send(run, { type: 'setLearningRate', value: 0.01 }));
+    assert.deepEqual(f.sent.at(-1), { type: 'trialCommand', id: 1, command: { type: 'setLearningRate', value: 0.01 } });
+    sub.dispose();
+    assert.deepEqual(f.sent.at(-1), { type: 'subscribe', id: 1, on: false });
+    // The trial ends: its run is no longer live and says why.
+    f.emit({ type: 'trial', change: 'updated', trial: trialRecord(1, { state: 'killed', runDir, attempts: 1, epoch: 2 }) });
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(run.live, false);
+    assert.equal(run.state, 'stopped');
+    assert.match(run.view.stateReason ?? '', /Killed/);
+  });
+
+  it('a trial that ends before its engine announced the run stays listed (not dropped like a failed start)', async () => {
+    const search = manager.start('/ws/moons.nn.json');
+    const f = fakes[0];
+    f.emit({ type: 'hello', protocolVersion: SEARCH_PROTOCOL_VERSION, pid: f.pid });
+    const dir = path.join(tmp.dir, '20260101-000000-moons-search');
+    f.emit(info(dir));
+    await search.ready;
+    const runDir = path.join(dir, 'trial-001');
+    f.emit({ type: 'trial', change: 'started', trial: trialRecord(1, { state: 'running', runDir, attempts: 1 }) });
+    const run = manager.trialRunsOf(search)[0];
+    f.emit({ type: 'trial', change: 'updated', trial: trialRecord(1, { state: 'failed', runDir, attempts: 1, error: 'data file not found' }) });
+    await new Promise((r) => setTimeout(r, 10));
+    assert.ok(runs.list().includes(run));
+    assert.equal(run.state, 'crashed');
+    assert.match(run.view.stateReason ?? '', /data file not found/);
   });
 });
 
@@ -277,9 +299,9 @@ describe('host: SearchManager with the real dist/search.js', function () {
   });
 
   const makeManager = (): SearchManager => new SearchManager({
+    runs: new RunManager({ runsDir: () => path.join(tmp.dir, 'runs'), spawn: () => { throw new Error('no engines here'); } }),
     runsDir: () => path.join(tmp.dir, 'runs'),
     spawn: () => new SearchProcess({ searchPath: path.join(DIST, 'search.js') }),
-    followIntervalMs: 50,
   });
   const experiment = (search: Record<string, unknown>, samples = 4000): string => {
     const file = path.join(tmp.dir, 'search.nn.json');
@@ -312,7 +334,7 @@ describe('host: SearchManager with the real dist/search.js', function () {
     await until('a running trial', () => search.view.trials.some((t) => t.state === 'running' && t.epoch < t.epochs));
     const victim = search.view.trials.find((t) => t.state === 'running')!;
     const run = search.trialRuns.get(victim.id)!;
-    await manager.follow(run);
+    const shown = manager.runs.watch(run);
     assert.ok(manager.send(search, { type: 'killTrial', id: victim.id }));
     await until('the search to end', () => !search.live, 60_000);
     assert.equal(search.view.state, 'finished');
@@ -324,12 +346,16 @@ describe('host: SearchManager with the real dist/search.js', function () {
     assertConsistent(file);
     assert.deepEqual(file.trials.map((t) => [t.id, t.state, t.metric]), search.view.trials.map((t) => [t.id, t.state, t.metric]));
     assert.equal(file.bestTrial, search.view.bestTrial);
-    // The killed trial's run, followed from its folder, ends stopped with the search's reason, its curves whole.
-    await until('the followed trial to settle', () => run.view.state === 'stopped');
+    // The killed trial's run, shown live, ends stopped with the search's reason, its curves whole.
+    await until('the shown trial to settle', () => run.view.state === 'stopped');
     assert.match(run.view.stateReason ?? '', /Killed/);
-    const replayed = await replayRunFolder(victim.runDir!);
-    assert.deepEqual(run.view.costs, replayed.costs);
-    assert.equal(run.view.info?.runId, run.id, 'unique id across searches');
+    const replayed = await loadRunFolder(victim.runDir!);
+    assert.ok(run.view.iterations.count > 0);
+    assert.equal(run.view.iterations.count, replayed.iterations.count, 'every iteration arrived');
+    assert.equal(run.view.epochs.count, replayed.epochs.count);
+    shown.dispose();
+    assert.equal(run.view.runId, run.id, 'unique id across searches');
+    assert.match(run.id, /-search\/trial-\d{3}/);
     // Export through a short-lived process (the search process has exited).
     const out = await manager.exportBest(search, path.join(tmp.dir, 'best.nn.json'));
     assert.equal(out.trialId, file.bestTrial);

@@ -15,7 +15,8 @@ import {
   applySearchEvent, compactSearchEvents, countTrials, describeBox, dimensionLabels, emptySearchView, formatMetric,
   formatSearchValue, searchViewFromFile, shownTrialState, type SearchView, type SearchViewEvent,
 } from '../../src/shared/search-view';
-import { decodeNonFinite, type HostToWebview } from '../../src/shared/webview-protocol';
+import type { HostToWebview } from '../../src/shared/webview-protocol';
+import { decodeNonFinite } from '../../src/shared/nonfinite';
 import { SearchRunner } from '../../src/engine/search/runner';
 import { readSearchFile } from '../../src/engine/search/search-file';
 import { SearchChannel } from '../../src/extension/search/search-channel';

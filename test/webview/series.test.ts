@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {
-  CSV_HEADER, debiasedEwa, decimate, decimateIndices, epochOfIteration, formatNumber, layerSeries,
-  learningRateAt, learningRateSteps, toCsv,
+  costLine, debiasedEwa, epochOfIteration, errorSeries, formatNumber, layerSeries, learningRateSteps,
+  smoothedCost,
 } from '../../src/shared/series';
 import { applyEvent, emptyRunView } from '../../src/shared/run-view';
 import type { RunView } from '../../src/shared/run-view';
@@ -47,46 +47,6 @@ describe('webview/series', () => {
     });
   });
 
-  describe('decimate', () => {
-    const n = 100_000;
-    const xs = Array.from({ length: n }, (_, i) => i + 1);
-    const ys = Array.from({ length: n }, (_, i) => Math.sin(i / 500) + 0.001 * (i % 7));
-    ys[123] = 50; // a spike
-    ys[54_321] = -50; // a dip
-    ys[7_000] = Number.NaN;
-    ys[60_000] = Infinity;
-    ys[90_000] = -Infinity;
-
-    it('keeps at most maxPoints, the first and last point and the extremes', () => {
-      const d = decimate(xs, ys, 2000);
-      assert.ok(d.xs.length <= 2000, `${d.xs.length} points`);
-      assert.ok(d.xs.length >= 1500, 'uses most of its budget');
-      assert.equal(d.xs[0], 1);
-      assert.equal(d.xs[d.xs.length - 1], n);
-      assert.ok(d.ys.includes(50));
-      assert.ok(d.ys.includes(-50));
-      for (let i = 1; i < d.xs.length; i++) assert.ok(d.xs[i] > d.xs[i - 1], 'x strictly increasing');
-    });
-
-    it('never drops a non-finite point', () => {
-      const d = decimate(xs, ys, 2000);
-      assert.ok(d.xs.includes(7_001) && Number.isNaN(d.ys[d.xs.indexOf(7_001)]));
-      assert.equal(d.ys[d.xs.indexOf(60_001)], Infinity);
-      assert.equal(d.ys[d.xs.indexOf(90_001)], -Infinity);
-    });
-
-    it('still fits the budget when many values are non-finite', () => {
-      const bad = ys.map((y, i) => (i % 3 === 0 ? Number.NaN : i % 3 === 1 ? Infinity : y));
-      const idx = decimateIndices(bad, 500);
-      assert.ok(idx.length <= 500, `${idx.length} points`);
-      assert.ok(idx.some((i) => Number.isNaN(bad[i])) && idx.some((i) => bad[i] === Infinity));
-    });
-
-    it('returns short series whole', () => {
-      assert.deepEqual(decimate([1, 2, 3], [3, Number.NaN, 1], 2000), { xs: [1, 2, 3], ys: [3, Number.NaN, 1] });
-    });
-  });
-
   describe('series out of a RunView', () => {
     const view = foldAll(sampleRunEvents());
 
@@ -94,23 +54,41 @@ describe('webview/series', () => {
       const s = learningRateSteps(view);
       assert.equal(s.xs[0], 1);
       assert.equal(s.xs[s.xs.length - 1], view.iteration);
-      assert.equal(learningRateAt(view, 1), 0.01);
-      assert.equal(learningRateAt(view, 1351), 0.003);
-      assert.equal(learningRateAt(view, 4000), 0.001);
+      const at = (it: number): number => s.ys[s.xs.filter((x) => x <= it).length - 1];
+      assert.equal(at(1), 0.01);
+      assert.equal(at(1351), 0.003);
+      assert.equal(at(4000), 0.001);
+      assert.equal(s.ys[s.ys.length - 1], view.learningRate);
     });
 
     it('layer series has one series per layer with the NaN kept', () => {
       const g = layerSeries(view, 'gradNorm');
       assert.deepEqual(g.map((s) => s.layer), ['L1', 'L2', 'L3']);
-      assert.equal(g[0].xs.length, view.layerStats.length);
-      assert.ok(g[2].ys.some((y) => Number.isNaN(y)));
+      assert.ok(view.layers);
+      assert.equal(g[0].xs.length, view.layers.size);
+      assert.ok(g[2].ys.some((y) => Number.isNaN(y)) || g[2].bad.length > 0, 'the NaN gradient is kept');
     });
 
     it('maps iterations to epochs', () => {
-      assert.equal(epochOfIteration(view, 1), 1);
       assert.equal(epochOfIteration(view, 150), 1);
-      assert.equal(epochOfIteration(view, 151), 2);
       assert.equal(epochOfIteration(view, 4500), 30);
+      assert.ok(epochOfIteration(view, 151) > 1 && epochOfIteration(view, 151) < 2);
+    });
+
+    it('draws the cost with its NaN as a marker, never as a point', () => {
+      const c = costLine(view, 400);
+      assert.ok(c.xs.length <= 400 && c.xs.length > 0);
+      assert.ok(c.ys.every((y) => Number.isFinite(y)));
+      assert.ok(c.bad.length > 0 && c.bad.every((b) => Number.isNaN(b.value)));
+      const e = smoothedCost(view, 0.9);
+      assert.equal(e.xs.length, e.ys.length);
+    });
+
+    it('error series has one point per epoch for train and dev', () => {
+      const e = errorSeries(view);
+      assert.equal(e.train.xs.length, 30);
+      assert.equal(e.dev.xs.length, 30);
+      assert.equal(e.dev.ys[29], view.lastEpoch?.devError);
     });
 
     it('formats numbers for the UI', () => {
@@ -118,34 +96,6 @@ describe('webview/series', () => {
       assert.equal(formatNumber(1.5e-7), '1.50e-7');
       assert.equal(formatNumber(Number.NaN), 'NaN');
       assert.equal(formatNumber(null), '—');
-    });
-  });
-
-  describe('toCsv', () => {
-    it('has the header and a row per iteration, epoch and test evaluation', () => {
-      const view = foldAll(sampleRunEvents());
-      const lines = toCsv(view).trimEnd().split('\n');
-      assert.equal(lines[0], CSV_HEADER.join(','));
-      const rows = lines.slice(1).map((l) => l.split(','));
-      for (const r of rows) assert.equal(r.length, CSV_HEADER.length);
-      const kinds = (k: string): string[][] => rows.filter((r) => r[0] === k);
-      assert.equal(kinds('iteration').length, view.costs.length);
-      assert.equal(kinds('epoch').length, 30);
-      assert.equal(kinds('test').length, 2);
-      assert.equal(rows.length, view.costs.length + 32);
-      const first = kinds('iteration')[0];
-      assert.deepEqual(first.slice(0, 3), ['iteration', '1', '1']);
-      assert.equal(Number(first[3]), view.costs[0]);
-      assert.equal(first[4], '0.01');
-      assert.ok(kinds('iteration').some((r) => r[3] === 'NaN'), 'the NaN cost is written as NaN');
-      const lastEpoch = kinds('epoch')[29];
-      assert.equal(lastEpoch[2], '30');
-      assert.equal(Number(lastEpoch[8]), view.epochs[29].devError);
-      assert.equal(kinds('test')[1][11], '2');
-    });
-
-    it('writes an empty view as the header alone', () => {
-      assert.equal(toCsv(emptyRunView('r', '/tmp/r')), CSV_HEADER.join(',') + '\n');
     });
   });
 });

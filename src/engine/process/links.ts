@@ -67,7 +67,8 @@ function endpointFor(id: string): string {
 export class AttachServer {
   private constructor(private readonly server: net.Server, private readonly infoFile: string, private readonly endpoint: string) {}
 
-  static async open(runDir: string, infoName: string, onAttach: (link: HostLink) => void): Promise<AttachServer> {
+  /** `resync`: the message that replaces telemetry dropped while the host read too slowly (the whole run). */
+  static async open(runDir: string, infoName: string, onAttach: (link: HostLink) => void, resync: () => object): Promise<AttachServer> {
     const id = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
     const endpoint = endpointFor(id);
     const token = crypto.randomBytes(16).toString('hex');
@@ -80,7 +81,7 @@ export class AttachServer {
           if (link) {
             link.deliver(msg);
           } else if (typeof msg === 'object' && msg !== null && (msg as { token?: unknown }).token === token) {
-            link = new SocketLink(socket);
+            link = new SocketLink(socket, resync);
             onAttach(link);
           } else {
             socket.destroy();
@@ -114,11 +115,15 @@ export class AttachServer {
   }
 }
 
+/** Bytes a slow reader may have queued before telemetry is dropped (and made up for by a history). */
+const SOCKET_BACKLOG = 4 * 1024 * 1024;
+
 class SocketLink implements HostLink {
   private readonly listeners: ((msg: unknown) => void)[] = [];
   private closed = false;
+  private dropped = false;
 
-  constructor(private readonly socket: net.Socket) {}
+  constructor(private readonly socket: net.Socket, private readonly resync: () => object) {}
 
   deliver(msg: unknown): void {
     for (const l of this.listeners) l(msg);
@@ -126,8 +131,19 @@ class SocketLink implements HostLink {
 
   send(message: object): void {
     if (this.closed || this.socket.destroyed) return;
-    // Telemetry is bounded, but a stalled reader must not grow our memory: drop while backed up.
-    if (this.socket.writableLength > 4 * 1024 * 1024 && (message as { type?: string }).type === 'telemetry') return;
+    // Telemetry is bounded, but a stalled reader must not grow our memory: drop while backed up,
+    // then send the whole run once instead of the first telemetry after (its chunks are in it).
+    if ((message as { type?: string }).type === 'telemetry') {
+      if (this.socket.writableLength > SOCKET_BACKLOG) {
+        this.dropped = true;
+        return;
+      }
+      if (this.dropped) {
+        this.dropped = false;
+        this.socket.write(encodeLine(this.resync()));
+        return;
+      }
+    }
     this.socket.write(encodeLine(message));
   }
 

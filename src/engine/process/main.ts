@@ -49,7 +49,10 @@ async function run(start: Promise<Session>): Promise<void> {
   starting = true;
   try {
     session = await start;
-    if (attachable) attach = await AttachServer.open(session.folder.dir, RUN_FILES.engine, (l) => onAttach(l));
+    if (attachable) {
+      attach = await AttachServer.open(session.folder.dir, RUN_FILES.engine, (l) => onAttach(l),
+        () => ({ v: PROTOCOL_VERSION, type: 'history', view: telemetry.history() }));
+    }
     send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, pid: process.pid });
   } catch (e) {
     const error = describeError(e);
@@ -90,7 +93,7 @@ function handle(command: EngineCommand): void {
     case 'resumeFromCheckpoint':
       if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'a run is already active in this engine' } });
       attachable = command.attachable === true;
-      void run(resumeSession(command.runDir, telemetry, { paused: command.paused, history: (view) => telemetry.restore(view) }));
+      void run(resumeSession(command.runDir, telemetry, { paused: command.paused, pauseAt: command.pauseAt, history: (view) => telemetry.restore(view) }));
       return;
     case 'diagnose':
       if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'diagnose runs in an engine of its own, not beside a run' } });
@@ -123,12 +126,14 @@ function onMessage(msg: unknown): void {
 /** A host attached on the socket (the window reloaded): it becomes the link, and gets the whole run. */
 function onAttach(next: HostLink): void {
   link?.close();
+  // Held points go into the engine's view (sent nowhere): the history below carries them.
+  link = null;
+  telemetry.flush();
   link = next;
   if (graceTimer) clearTimeout(graceTimer);
   graceTimer = null;
   next.onMessage(onMessage);
   next.onClose(() => detached(next));
-  telemetry.flush();
   send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, pid: process.pid });
   if (telemetry.view.info) send({ type: 'runInfo', info: telemetry.view.info });
   send({ type: 'history', view: telemetry.history() });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { fromJson, toJson } from '../../shared/nonfinite';
 import type { EngineEvent, RunInfo, RunSummary } from '../../shared/protocol';
 import {
-  epochLine, eventLine, isRecordedEvent, keepLayerSample, layersLine, RUN_FILES, type RunFolderContents,
+  epochLine, eventLine, float64Column, isRecordedEvent, keepLayerSample, layersLine, RUN_FILES, type RunFolderContents,
 } from '../../shared/run-folder';
 import type { RunSink, RunStore } from '../train/trainer';
 import { isCheckpoint, type Checkpoint } from './checkpoint';
@@ -48,8 +48,9 @@ export function createRunDir(runsDir: string, name: string): string {
  * every iteration's cost to costs.f64 (8 bytes each) and each learning-rate change to lr.f64,
  * epoch summaries and the kept layer samples to metrics.jsonl, every other event to events.jsonl;
  * and the store for checkpoints, gradient-check reports and the final model. Points are buffered
- * and written with each flush (at most every FLUSH_MS, and before every event), so whatever was
- * recorded before a crash survives, and a long run costs a few appends a second.
+ * and written with each flush (within FLUSH_MS of being recorded — a timer catches the last points
+ * before a pause — and before every event), so whatever was recorded before a crash survives, and
+ * a long run costs a few appends a second.
  */
 const FLUSH_MS = 100;
 const COST_BUFFER = 8192;
@@ -66,6 +67,7 @@ export class RunFolder implements RunSink, RunStore {
   private metricLines: string[] = [];
   private layerEvery = 0;
   private lastFlush = Date.now();
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** The verdict is written when its diagnosis changes (and the last one at the end), not every epoch. */
   private verdict: { written: boolean; event: Extract<EngineEvent, { type: 'verdict' }> } | null = null;
 
@@ -89,6 +91,13 @@ export class RunFolder implements RunSink, RunStore {
     this.costs[this.held++] = cost;
     if (this.held === COST_BUFFER) this.flush();
     else if (this.held % 256 === 0 && Date.now() - this.lastFlush >= FLUSH_MS) this.flush();
+    else if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.flush();
+      }, FLUSH_MS);
+      this.flushTimer.unref();
+    }
   }
 
   /** Writes held points in the order they happened. */
@@ -160,6 +169,8 @@ export class RunFolder implements RunSink, RunStore {
   }
 
   close(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     this.flush();
     for (const fd of [this.metricsFd, this.eventsFd, this.costsFd, this.lrFd]) fs.closeSync(fd);
   }
@@ -230,16 +241,11 @@ export class RunFolder implements RunSink, RunStore {
   }
 }
 
-/** A little-endian float64 column file (a torn last value from a crash is cut off); empty when missing. */
+/** A float64 column file of the run folder; empty when missing. */
 export function readFloat64(file: string): Float64Array {
-  let buf: Buffer;
   try {
-    buf = fs.readFileSync(file);
+    return float64Column(fs.readFileSync(file));
   } catch {
     return new Float64Array(0);
   }
-  const n = Math.floor(buf.length / 8);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = buf.readDoubleLE(i * 8);
-  return out;
 }

@@ -10,8 +10,8 @@ import { parseEngineMessage, PROTOCOL_VERSION, type EngineCommand, type EngineEv
 import type { TrialEngineCommand } from '../../shared/search-protocol';
 
 export type TrialStart =
-  | { type: 'start'; config: unknown; configPath?: string; runDir: string }
-  | { type: 'resumeFromCheckpoint'; runDir: string };
+  | { type: 'start'; config: unknown; configPath?: string; runDir: string; pauseAt?: number }
+  | { type: 'resumeFromCheckpoint'; runDir: string; pauseAt?: number };
 
 export interface TrialExit {
   code: number | null;

@@ -545,6 +545,9 @@ export class SearchRunner {
     t.startedAt = now();
     delete t.endedAt;
     delete t.error;
+    // The first rung goes with the start: the engine pauses exactly there, however fast it trains.
+    const firstRung = this.nextRung(t);
+    if (firstRung !== null) start = { ...start, pauseAt: firstRung };
     const handle = this.launcher.launch(start);
     const live: LiveTrial = {
       handle, ready: false, pending: [], summary: null, error: null, sawRunInfo: false, resumed: resumable, kill: false, prune: null, rungPause: false, pauseAt: null, autoPaused: false, stop: false, diverged: null, timer: null,
@@ -552,20 +555,24 @@ export class SearchRunner {
     this.live.set(t.id, live);
     handle.onEvent((e) => this.onEngineEvent(t, live, e));
     handle.onExit((x) => this.onExit(t, live, x));
-    this.armRung(t, live);
+    live.pauseAt = firstRung;
     this.setState(t, 'running', 'started');
   }
 
   /**
    * ASHA/Hyperband: tells the engine to pause itself at the trial's next rung, so that it stops
-   * exactly there whatever the IPC delay (a small net trains many epochs in one round trip). Sent
-   * at once: the engine queues commands that arrive while it sets the run up.
+   * exactly there whatever the IPC delay (a small net trains many epochs in one round trip). The
+   * first rung goes with the start command; later ones are armed when the trial passes a rung.
    */
   private armRung(t: TrialRecord, live: LiveTrial): void {
+    live.pauseAt = this.nextRung(t);
+    if (live.pauseAt !== null) live.handle.send({ type: 'pauseAt', epoch: live.pauseAt });
+  }
+
+  /** The trial's next rung epoch (ASHA/Hyperband), null when none is ahead. */
+  private nextRung(t: TrialRecord): number | null {
     const plan = rungPlan(this.file.earlyTermination, this.file.epochsPerTrial);
-    const next = rungsOf(plan, t.bracket).slice(rungsPassed(t)).find((r) => r > t.epoch);
-    live.pauseAt = next ?? null;
-    if (next !== undefined) live.handle.send({ type: 'pauseAt', epoch: next });
+    return rungsOf(plan, t.bracket).slice(rungsPassed(t)).find((r) => r > t.epoch) ?? null;
   }
 
   /** Sends a control command, or holds it until the engine can take it. */
@@ -603,8 +610,25 @@ export class SearchRunner {
     return true;
   }
 
+  /**
+   * A trial's event as the host gets it: telemetry of a trial nobody shows loses its per-point
+   * chunks (the bulk) but keeps the position, the newest epoch and layer sample and the events
+   * riding along (flags, verdicts, checkpoints), so the Runs tree and the search table stay right.
+   */
+  private forwarded(id: number, e: EngineEvent): EngineEvent {
+    if (e.type !== 'telemetry' || this.subscribed.has(id)) return e;
+    const { iterations: _i, epochs: _e, layers: _l, ...rest } = e;
+    void _i; void _e; void _l;
+    return rest;
+  }
+
   private onEngineEvent(t: TrialRecord, live: LiveTrial, e: EngineEvent): void {
-    if (e.type !== 'hello' && (e.type !== 'telemetry' || this.subscribed.has(t.id))) this.emit({ type: 'trialEvent', id: t.id, event: e });
+    if (e.type !== 'hello') this.emit({ type: 'trialEvent', id: t.id, event: this.forwarded(t.id, e) });
+    this.track(t, live, e);
+  }
+
+  /** What the search makes of a trial's event: its record, its rung, its end. */
+  private track(t: TrialRecord, live: LiveTrial, e: EngineEvent): void {
     if (isTerminalTrialState(t.state)) return;
     switch (e.type) {
       case 'runInfo':
@@ -633,7 +657,7 @@ export class SearchRunner {
         }
         return;
       case 'telemetry':
-        for (const summary of telemetryEpochs(e)) this.onEngineEvent(t, live, { type: 'epoch', summary });
+        for (const summary of telemetryEpochs(e)) this.track(t, live, { type: 'epoch', summary });
         return;
       case 'epoch': {
         const value = this.measure(t, e.summary);

@@ -90,7 +90,7 @@ export class Trainer {
   private epochStarted = Date.now();
 
   constructor(private readonly setup: RunSetup, private readonly sink: RunSink, private readonly store: RunStore | null,
-    options: { paused: boolean; checkpoint?: Checkpoint }) {
+    options: { paused: boolean; pauseAt?: number; checkpoint?: Checkpoint }) {
     const t = setup.config.training;
     const iterationsPerEpoch = setup.mode === 'overfitBatch' ? 1 : Math.ceil(setup.data.train.count / setup.batchSize);
     this.lr = createLearningRate(t.optimizer.learningRate, t.lrDecay, { epochs: t.epochs, iterationsPerEpoch });
@@ -98,6 +98,7 @@ export class Trainer {
     this.earlyStopping = new EarlyStopping(t.earlyStopping);
     this.stats = new LayerStatsRecorder(setup.backend, setup.net);
     this.paused = options.paused;
+    this.pauseAtEpoch = options.pauseAt ?? null;
     if (options.checkpoint) this.restore(options.checkpoint);
   }
 

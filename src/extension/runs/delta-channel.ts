@@ -16,7 +16,7 @@ export interface DeltaChannelOptions<T> {
   post: (message: unknown) => unknown;
   /** Builds the full-state message. */
   snapshot: () => HostToWebview;
-  /** Turns a batch of deltas into the messages to post (compacting them on the way). */
+  /** Turns a batch of deltas into the messages to post (one per run). */
   messages: (batch: T[]) => { message: HostToWebview; events: number }[];
   ratePerSecond: number;
   clock?: Clock;
@@ -33,6 +33,7 @@ export class DeltaChannel<T> {
   private isReady = false;
   private inFlight = false;
   private held: T[] = [];
+  private urgentPending = false;
   private readonly throttle: Throttle<T>;
   private readonly clock: Clock;
   /** Counters, for tests and the output log. */
@@ -68,8 +69,12 @@ export class DeltaChannel<T> {
   /** A delta already folded into the host's view; `urgent`: sent now, with what is buffered before it. */
   push(item: T, urgent = false): void {
     if (!this.isReady) return;
+    // What a click waits for does not wait behind a slow delivery either: the held deltas and
+    // this one go out now, in order (rare, so the one-in-flight bound still holds on average).
+    this.urgentPending = urgent;
     this.throttle.push(item);
     if (urgent) this.throttle.flushNow();
+    this.urgentPending = false;
   }
 
   setRate(ratePerSecond: number): void {
@@ -119,10 +124,13 @@ export class DeltaChannel<T> {
   }
 
   private flush(items: T[]): void {
-    if (this.inFlight) {
+    const urgent = this.urgentPending;
+    this.urgentPending = false;
+    if (this.inFlight && !urgent) {
       this.held.push(...items);
       return;
     }
+    if (this.held.length) items = [...this.held.splice(0), ...items];
     this.stats.eventsIn += items.length;
     for (const { message, events } of this.opts.messages(items)) {
       this.stats.eventPosts++;

@@ -35,7 +35,7 @@ export function classifyExit(f: ExitFacts): ExitOutcome {
   if (f.killedAfterTimeout) {
     return {
       state: 'stopped',
-      reason: 'The engine did not exit within 5 s after Stop and was killed; the last checkpoint is kept.',
+      reason: 'The engine did not exit in time after Stop and was killed; the last checkpoint is kept.',
       crashed: false,
     };
   }

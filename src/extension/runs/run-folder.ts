@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fromJson } from '../../shared/nonfinite';
 import type { RunInfo, RunSummary } from '../../shared/protocol';
-import { replayRunFolder, RUN_FILES, runFolderCsv, type RunFolderContents } from '../../shared/run-folder';
+import { float64Column, replayRunFolder, RUN_FILES, runFolderCsv, type RunFolderContents } from '../../shared/run-folder';
 import type { RunView } from '../../shared/run-view';
 
 export { RUN_FILES };
@@ -102,17 +102,11 @@ export async function readRunHeader(runDir: string): Promise<RunFolderHeader> {
 }
 
 async function readFloat64(file: string): Promise<Float64Array> {
-  let buf: Buffer;
   try {
-    buf = await fs.readFile(file);
+    return float64Column(await fs.readFile(file));
   } catch {
     return new Float64Array(0);
   }
-  const n = Math.floor(buf.length / 8);
-  // Little-endian on disk; every platform VS Code runs on is little-endian, so a copy is the read.
-  const out = new Float64Array(n);
-  new Uint8Array(out.buffer).set(buf.subarray(0, n * 8));
-  return out;
 }
 
 /** Everything the replay and the CSV export read, from disk. */

@@ -221,8 +221,8 @@ export class RunManager {
     });
     // Nobody may be listening; an unhandled rejection here would only be noise.
     run.ready.catch(() => undefined);
-    let announced = !!run.view.info;
-    if (announced) resolveReady();
+    // Each source announces the run again (a resumed engine sends runInfo with `resumedFrom`).
+    let announced = false;
     const feed: Feed = {
       event: (event) => {
         if (run.source !== source) return;
@@ -239,7 +239,7 @@ export class RunManager {
         run.source = undefined;
         run.live = false;
         run.outcome = outcome;
-        if (!announced && !run.view.info) {
+        if (!announced && !run.view.info && !run.owner) {
           // Never got as far as creating the run (bad config, missing data): drop the placeholder.
           const idx = this.runs.indexOf(run);
           if (idx >= 0) this.runs.splice(idx, 1);
@@ -262,7 +262,8 @@ export class RunManager {
     run.source = source;
     run.live = true;
     run.resumable = false;
-    if (run.state !== 'starting' && !announced) this.apply(run, { type: 'state', state: 'starting', iteration: run.view.iteration, epoch: run.view.epoch });
+    // Until the source says otherwise (a resumed or reattached run too: its engine sends its state).
+    if (run.state !== 'starting') this.apply(run, { type: 'state', state: 'starting', iteration: run.view.iteration, epoch: run.view.epoch });
   }
 
   private attachEngine(run: Run, engine: EngineHandle, first: EngineCommand | null, kind: 'engine' | 'attached' = 'engine'): void {

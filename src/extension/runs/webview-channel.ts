@@ -1,6 +1,6 @@
 /**
  * The run webviews' channel (dashboard, side-panel view, compare): engine events of the runs the
- * webview shows, one `events` post per run per batch, compacted (./compact). See ./delta-channel.
+ * webview shows, one `events` post per run per batch. See ./delta-channel.
  */
 import type { EngineEvent } from '../../shared/protocol';
 import type { HostToWebview } from '../../shared/webview-protocol';

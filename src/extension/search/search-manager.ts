@@ -134,7 +134,7 @@ export class SearchManager {
   private readonly searches: Search[] = [];
   private readonly trialIndex = new WeakMap<Run, { search: Search; id: number }>();
   private readonly feeds = new Map<Run, TrialFeed>();
-  private readonly runs: RunManager;
+  readonly runs: RunManager;
   private readonly watchSub: { dispose(): void };
   private readonly log: (message: string) => void;
   private readonly alive: (pid: number) => boolean;

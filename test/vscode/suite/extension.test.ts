@@ -9,8 +9,15 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GradientLabApi } from '../../../src/extension/extension';
 import { alive, api, EXTENSION_ID, sleep, waitFor, workspaceFile } from './util';
+import { learningRateSteps } from '../../../src/shared/series';
 
 type RunLike = NonNullable<ReturnType<GradientLabApi['runs']['get']>>;
+
+/** A float64 column of the run folder (costs.f64, lr.f64), whole values only. */
+function float64(file: string): Float64Array {
+  const buf = fs.readFileSync(file);
+  return new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + Math.floor(buf.length / 8) * 8));
+}
 
 function lines(file: string): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()) : [];
@@ -81,11 +88,11 @@ describe('Gradient Lab in VS Code', function () {
     run = get();
     assert.ok(run.live);
     assert.equal(path.dirname(run.runDir), gl.runsFolder());
-    await waitFor('metrics', () => run.view.costs.length > 20);
-    const metrics = path.join(run.runDir, 'metrics.jsonl');
-    const size1 = fs.statSync(metrics).size;
-    await waitFor('metrics.jsonl to grow', () => fs.statSync(metrics).size > size1 + 1000);
-    for (const f of ['config.json', 'run.json', 'events.jsonl']) assert.ok(fs.existsSync(path.join(run.runDir, f)), f);
+    await waitFor('metrics', () => run.view.iterations.count > 20);
+    const costs = path.join(run.runDir, 'costs.f64');
+    const size1 = fs.statSync(costs).size;
+    await waitFor('costs.f64 to grow', () => fs.statSync(costs).size > size1 + 1000);
+    for (const f of ['config.json', 'run.json', 'events.jsonl', 'metrics.jsonl', 'lr.f64']) assert.ok(fs.existsSync(path.join(run.runDir, f)), f);
     assert.equal(run.view.info?.config.data.source, 'breast-cancer');
     assert.equal(run.state, 'running');
     await waitFor('status bar text', () => /GL epoch \d+/.test(gl.statusBarText() ?? ''));
@@ -112,12 +119,13 @@ describe('Gradient Lab in VS Code', function () {
   it('Pause: no new iterations for 2 s', async () => {
     assert.equal(await vscode.commands.executeCommand('gradientLab.pause', runId), true);
     await waitFor('paused state', () => run.state === 'paused');
-    const n = run.view.costs.length;
-    const metrics = path.join(run.runDir, 'metrics.jsonl');
-    const size = fs.statSync(metrics).size;
+    const n = run.view.iterations.count;
+    const costs = path.join(run.runDir, 'costs.f64');
+    const size = fs.statSync(costs).size;
     await sleep(2000);
-    assert.equal(run.view.costs.length, n, 'no iterations reached the host');
-    assert.equal(fs.statSync(metrics).size, size, 'no iterations were written');
+    assert.equal(run.view.iterations.count, n, 'no iterations reached the host');
+    assert.equal(fs.statSync(costs).size, size, 'no iterations were written');
+    assert.equal(size / 8, run.view.iteration, 'every iteration up to the pause was written');
     assert.ok(fs.existsSync(path.join(run.runDir, 'checkpoints', 'latest.json')), 'pause checkpoints');
   });
 
@@ -135,13 +143,13 @@ describe('Gradient Lab in VS Code', function () {
     await sleep(300);
     assert.equal(run.view.iteration, it0 + 4, 'Step ran exactly 4 iterations');
     assert.equal(run.state, 'paused');
-    const iters = lines(path.join(run.runDir, 'metrics.jsonl'))
-      .map((l) => JSON.parse(l) as { kind: string; iteration: number; lr: number })
-      .filter((r) => r.kind === 'iter' && r.iteration > it0);
-    assert.equal(iters.length, 4);
-    for (const r of iters) assert.equal(r.lr, 0.0002, `iteration ${r.iteration} used the new rate`);
-    const lastRate = run.view.learningRates[run.view.learningRates.length - 1];
-    assert.deepEqual(lastRate, [it0 + 1, 0.0002]);
+    await waitFor('4 costs on disk', () => fs.statSync(path.join(run.runDir, 'costs.f64')).size === (it0 + 4) * 8);
+    // lr.f64: (iteration, rate) pairs, one per change; the last says iterations it0+1… use the new rate.
+    const rates = float64(path.join(run.runDir, 'lr.f64'));
+    assert.deepEqual([...rates.slice(-2)], [it0 + 1, 0.0002]);
+    const steps = learningRateSteps(run.view);
+    const at = (it: number): number => steps.ys[steps.xs.filter((x) => x <= it).length - 1];
+    for (let k = 1; k <= 4; k++) assert.equal(at(it0 + k), 0.0002, `iteration ${it0 + k} used the new rate`);
   });
 
   it('Run Gradient Check: the report arrives (and is saved)', async () => {
@@ -179,7 +187,7 @@ describe('Gradient Lab in VS Code', function () {
   });
 
   it('Stop: the engine checkpoints, writes its summary and exits', async () => {
-    const pid = run.engine?.pid;
+    const pid = run.source?.pid;
     assert.ok(alive(pid));
     assert.equal(await vscode.commands.executeCommand('gradientLab.stop', runId), true);
     assert.equal(run.live, false);
@@ -196,15 +204,15 @@ describe('Gradient Lab in VS Code', function () {
     // Wait for a few epochs so that checkpoints (checkpointEvery: 1) exist.
     await waitFor('a checkpoint', () => r.view.lastCheckpoint && r.view.lastCheckpoint.iteration > 0 ? r.view.lastCheckpoint : undefined);
     await waitFor('more iterations', () => r.view.iteration > (r.view.lastCheckpoint?.iteration ?? 0) + 5);
-    const pid = r.engine?.pid;
+    const pid = r.source?.pid;
     assert.ok(pid && alive(pid));
     process.kill(pid, 'SIGKILL');
     await waitFor('crashed', () => !r.live && r.state === 'crashed');
     assert.match(r.view.stateReason ?? '', /SIGKILL/);
     await waitFor('resumable', () => r.resumable);
     const checkpoint = JSON.parse(fs.readFileSync(path.join(r.runDir, 'checkpoints', 'latest.json'), 'utf8')) as { iteration: number };
-    const recorded = lines(path.join(r.runDir, 'metrics.jsonl')).length;
-    assert.ok(recorded > 0 && checkpoint.iteration > 0, 'metrics and checkpoint kept');
+    const recorded = float64(path.join(r.runDir, 'costs.f64')).length;
+    assert.ok(recorded >= checkpoint.iteration && checkpoint.iteration > 0, 'metrics and checkpoint kept');
     assert.ok(!fs.existsSync(path.join(r.runDir, 'summary.json')), 'no summary: it was a crash');
     const killedAt = r.view.iteration;
 
@@ -214,14 +222,11 @@ describe('Gradient Lab in VS Code', function () {
     assert.equal(r.view.info?.resumedFrom?.iteration, checkpoint.iteration);
     await waitFor('iterations beyond the kill', () => r.view.iteration > killedAt + 20);
     // The curve continues: one cost per iteration from 1, no gap and no restart at 1.
-    assert.equal(r.view.firstIteration, 1);
-    assert.equal(r.view.costs.length, r.view.iteration);
-    const metricIters = lines(path.join(r.runDir, 'metrics.jsonl'))
-      .map((l) => JSON.parse(l) as { kind: string; iteration: number })
-      .filter((x) => x.kind === 'iter').map((x) => x.iteration);
-    for (let k = 1; k < metricIters.length; k++) assert.equal(metricIters[k], metricIters[k - 1] + 1, 'metrics.jsonl numbering continues');
+    assert.equal(r.view.iterations.x0[0], 1);
     await vscode.commands.executeCommand('gradientLab.stop', id);
     assert.equal(r.state, 'stopped');
+    assert.equal(r.view.iterations.count, r.view.iteration);
+    assert.equal(float64(path.join(r.runDir, 'costs.f64')).length, r.view.iteration, 'costs.f64 holds one cost per iteration, the ones after the checkpoint replaced');
   });
 
   it('an experiment error becomes a diagnostic on the right line', async () => {
@@ -241,6 +246,6 @@ describe('Gradient Lab in VS Code', function () {
     assert.ok(all.length >= 2);
     assert.ok(all.every((r) => !r.live));
     const fromDisk = await gl.runs.load(get());
-    assert.ok(fromDisk.costs.length > 0);
+    assert.ok(fromDisk.iterations.count > 0);
   });
 });

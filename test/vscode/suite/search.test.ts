@@ -115,7 +115,7 @@ describe('Hyperparameter search in VS Code', function () {
     const row = gl.runsTree.children(search).find((r) => gl.searches.trialOf(r)?.trial.id === trial.id);
     assert.match(String(gl.runsTree.item(row).contextValue), /glTrial trial=killed search=past/);
     // The trial's run (its dashboard) ends the way the search says.
-    await waitFor(`${queued.name}'s run finished`, () => heldRun.view.state === 'finished' && heldRun.view.epochs.length === 5, 10_000);
+    await waitFor(`${queued.name}'s run finished`, () => heldRun.view.state === 'finished' && heldRun.view.epochs.count === 5, 10_000);
   });
 
   it('search.json agrees with the view, and the search view shows the finished search and its best trial', async () => {
@@ -153,7 +153,7 @@ describe('Hyperparameter search in VS Code', function () {
     }, 30_000);
     assert.ok(d.snapshots >= 1);
     assert.equal(run.view.state, 'finished');
-    assert.ok(run.view.costs.length > 100 && run.view.epochs.length === 5, 'the whole history from the run folder');
+    assert.ok(run.view.iterations.count > 100 && run.view.epochs.count === 5, 'the whole history from the run folder');
   });
 
   it('Export Best Config writes a new experiment without the search block and opens it', async () => {
