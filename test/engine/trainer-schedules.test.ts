@@ -108,6 +108,14 @@ describe('schedules in the trainer', function () {
     assert.equal(new Set(epochs.rec.rates).size, 3);
   });
 
+  it('a warmup in iterations as long as the run is reported (it can only be checked once the data is known)', async () => {
+    const { rec } = await train(experiment({ epochs: 2, lrDecay: { type: 'warmupCosine', warmup: 1000, warmupUnit: 'iterations' } }));
+    const warning = rec.of('log').find((l) => l.level === 'warning' && /warmupCosine/.test(l.message));
+    assert.match(warning!.message, /warmup of 1000 iterations is not shorter than the run \(12 iterations: 2 epochs of 6\)/);
+    const fine = await train(experiment({ epochs: 2, lrDecay: { type: 'warmupCosine', warmup: 3, warmupUnit: 'iterations' } }));
+    assert.equal(fine.rec.of('log').filter((l) => /warmupCosine/.test(l.message)).length, 0);
+  });
+
   it('resuming from an end-of-epoch checkpoint keeps the schedule in place (regression: it shifted by an epoch)', async () => {
     const json = experiment({ epochs: 5, checkpointEvery: 1, lrDecay: { type: 'exponential', rate: 0.5 } });
     let saved: string | null = null;

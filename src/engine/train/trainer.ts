@@ -5,7 +5,7 @@ import { locateNonFinite } from '../diagnostics/nonfinite';
 import { biasVarianceVerdict } from '../diagnostics/verdict';
 import type { ForwardMode } from '../model/layers/layer';
 import { clipGradients, globalGradNorm } from '../optim/clip';
-import { createLearningRate, type LearningRate, type SchedulePosition } from '../optim/schedules';
+import { createLearningRate, warmupIterations, type LearningRate, type SchedulePosition } from '../optim/schedules';
 import { GradNormLog } from '../diagnostics/grad-norms';
 import type { Checkpoint } from '../run/checkpoint';
 import type { Batch } from './batches';
@@ -84,6 +84,7 @@ export class Trainer {
   private lastEpoch: EpochSummary | null = null;
   private readonly stats: LayerStatsRecorder;
   private readonly gradNorms: GradNormLog;
+  private readonly iterationsPerEpoch: number;
   private lastYield = 0;
   private readonly started = Date.now();
   private readonly lastEmitted: Record<keyof typeof MIN_MS, number> = { snapshot: 0, checkpoint: 0 };
@@ -92,8 +93,8 @@ export class Trainer {
   constructor(private readonly setup: RunSetup, private readonly sink: RunSink, private readonly store: RunStore | null,
     options: { paused: boolean; pauseAt?: number; checkpoint?: Checkpoint }) {
     const t = setup.config.training;
-    const iterationsPerEpoch = setup.mode === 'overfitBatch' ? 1 : Math.ceil(setup.data.train.count / setup.batchSize);
-    this.lr = createLearningRate(t.optimizer.learningRate, t.lrDecay, { epochs: t.epochs, iterationsPerEpoch });
+    this.iterationsPerEpoch = setup.mode === 'overfitBatch' ? 1 : Math.ceil(setup.data.train.count / setup.batchSize);
+    this.lr = createLearningRate(t.optimizer.learningRate, t.lrDecay, { epochs: t.epochs, iterationsPerEpoch: this.iterationsPerEpoch });
     this.gradNorms = new GradNormLog(t.clipNorm);
     this.earlyStopping = new EarlyStopping(t.earlyStopping);
     this.stats = new LayerStatsRecorder(setup.backend, setup.net);
@@ -113,6 +114,7 @@ export class Trainer {
     const t = config.training;
     this.setState(this.paused ? 'paused' : 'running');
     if (this.iteration === 0) this.initialCostCheck();
+    if (this.iteration === 0) this.scheduleCheck();
 
     const overfit = this.setup.mode === 'overfitBatch';
     const trainSet = overfit ? this.setup.overfitBatch! : data.train;
@@ -291,6 +293,17 @@ export class Trainer {
 
   private recordCost(cost: number): void {
     this.sink.iteration(this.iteration, this.epoch, cost, this.currentLr);
+  }
+
+  /** A warmup in iterations can only be checked against the run's length here, once the data is known. */
+  private scheduleCheck(): void {
+    const t = this.setup.config.training;
+    if (t.lrDecay.type !== 'warmupCosine') return;
+    const total = t.epochs * this.iterationsPerEpoch;
+    const warmup = warmupIterations(t.lrDecay, { epochs: t.epochs, iterationsPerEpoch: this.iterationsPerEpoch });
+    if (warmup < total) return;
+    this.sink.emit({ type: 'log', level: 'warning',
+      message: `warmupCosine: the warmup of ${warmup} iterations is not shorter than the run (${total} iterations: ${t.epochs} epochs of ${this.iterationsPerEpoch}); the learning rate only rises. Shorten training.lrDecay.warmup.` });
   }
 
   private initialCostCheck(): void {
