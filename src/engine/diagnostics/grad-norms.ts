@@ -84,7 +84,7 @@ export class GradNormLog {
     return {
       kind: 'clipping', severity: 'warning', iteration,
       message: `Gradient clipping at clipNorm ${fmt(this.clipNorm)} scaled ${(fraction * 100).toFixed(0)} % of the last ${n} steps `
-        + `(threshold ${CLIPPED_TOO_OFTEN * 100} %; median unclipped ‖g‖ ${fmt(s.median)}): clipping that often acts as a smaller learning rate. `
+        + `(threshold ${CLIPPED_TOO_OFTEN * 100} %; median unclipped ‖g‖ ${fmt(s.median)}): clipping that often, the threshold rather than the gradient sets the steps (with plain SGD it is a smaller learning rate in disguise). `
         + `Lower the learning rate instead, or raise clipNorm to about ${fmt(s.p90)} (the 90th percentile of the unclipped norms).`,
     };
   }
