@@ -81,7 +81,13 @@ export type LrDecayConfig =
   | { type: 'inverseTime'; rate: number; every: number }
   | { type: 'exponential'; rate: number }
   | { type: 'sqrt'; k: number }
-  | { type: 'step'; rate: number; every: number };
+  | { type: 'step'; rate: number; every: number }
+  /** Keras's ReduceLROnPlateau: ×factor after `patience` epochs without an improvement > minDelta of `monitor`. */
+  | { type: 'reduceOnPlateau'; monitor: MonitorKind; factor: number; patience: number; minDelta: number; cooldown: number; minLr: number }
+  /** Linear warmup to the optimizer's learning rate, then cosine decay to minLr at the end of training (per iteration). */
+  | { type: 'warmupCosine'; warmup: number; warmupUnit: 'epochs' | 'iterations'; minLr: number }
+  /** One-cycle (fastai's fit_one_cycle, PyTorch's OneCycleLR): cosine up from lr/div, then down to lr/finalDiv (per iteration). */
+  | { type: 'oneCycle'; div: number; finalDiv: number; pctStart: number };
 
 export type MonitorKind = 'devLoss' | 'devError' | 'trainLoss';
 
@@ -99,6 +105,8 @@ export interface TrainingConfig {
   batchSize: number;
   optimizer: OptimizerConfig;
   lrDecay: LrDecayConfig;
+  /** Clip all gradients jointly to this global L2 norm before each update (PyTorch's clip_grad_norm_); 0 = off. */
+  clipNorm: number;
   regularization: { l2: number; l1: number };
   earlyStopping: EarlyStoppingConfig;
   dtype: 'float32' | 'float64';

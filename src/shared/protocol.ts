@@ -65,7 +65,7 @@ export interface LayerStat {
   deadRelu: number;
 }
 
-export type FlagKind = 'vanishing' | 'exploding' | 'nonFinite' | 'initialCost' | 'distributionMismatch' | 'earlyStop';
+export type FlagKind = 'vanishing' | 'exploding' | 'nonFinite' | 'initialCost' | 'distributionMismatch' | 'earlyStop' | 'clipping';
 
 export interface Flag {
   kind: FlagKind;
@@ -215,7 +215,11 @@ export type EngineEvent =
    */
   | { type: 'metrics'; firstIteration: number; costs: number[]; learningRate: number; epoch: number }
   | { type: 'epoch'; summary: EpochSummary }
-  | { type: 'layerStats'; iteration: number; layers: LayerStat[] }
+  /**
+   * `globalGradNorm`: ‖g‖₂ of all gradients together at that iteration, before clipping (the layers'
+   * gradNorm are unclipped too); `clipped`: whether training.clipNorm scaled that step.
+   */
+  | { type: 'layerStats'; iteration: number; layers: LayerStat[]; globalGradNorm?: number; clipped?: boolean }
   /** The whole run as the engine holds it: after a `snapshot` command, and first thing on a resume. */
   | { type: 'history'; view: RunView }
   | { type: 'flag'; flag: Flag }
@@ -243,6 +247,24 @@ export interface RunSummary {
   seconds: number;
   backend: string;
   threads: number;
+  /** The global gradient norm over the run's steps (unclipped) and what clipping did. */
+  gradients?: GradientNormSummary;
+}
+
+/**
+ * Unclipped global gradient norms ‖g‖₂ of a run's steps (quantiles from a systematic sample when the
+ * run is long) and clipping: `clipNorm` null when off. `suggestedClipNorm` is the 90th percentile of
+ * the unclipped norms, the tuning playbook's starting threshold.
+ */
+export interface GradientNormSummary {
+  steps: number;
+  median: number;
+  p90: number;
+  max: number;
+  clipNorm: number | null;
+  clipped: number;
+  clippedFraction: number;
+  suggestedClipNorm: number;
 }
 
 /** Envelope on the wire: every message carries the protocol version. */

@@ -39,6 +39,23 @@ describe('CLI', function () {
     assert.equal(summary.epochs, 50);
   });
 
+  it('train prints clipping, the clipping flag and plateau reductions; summary.json has the gradient norms', () => {
+    const file = write('clip.nn.json', {
+      data: { source: 'moons', samples: 200 }, model: { hidden: [{ units: 8 }] },
+      training: { epochs: 30, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, clipNorm: 1e-4, backend: 'ts',
+        lrDecay: { type: 'reduceOnPlateau', monitor: 'trainLoss', patience: 1, minDelta: 10, factor: 0.5 } },
+    });
+    const out = path.join(dir, 'run');
+    const r = cli(['train', file, '--out', out]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /gradient clipping at 0\.0001000: \d+ of \d+ steps clipped \(100\.0 %\); unclipped ‖g‖ median .*, 90th percentile .* \(suggested clipNorm\)/);
+    assert.match(r.out, /⚠ Gradient clipping at clipNorm 0\.000100 scaled 100 % .*Lower the learning rate instead/);
+    assert.match(r.out, /learning rate 0\.01000 → 0\.005000 at iteration \d+ \(reduceOnPlateau, epoch 2\)/);
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')) as { gradients: { clippedFraction: number; p90: number } };
+    assert.equal(summary.gradients.clippedFraction, 1);
+    assert.ok(summary.gradients.p90 > 1e-4);
+  });
+
   it('--json prints one engine event per line', () => {
     const r = cli(['train', path.join(ROOT, 'examples', 'moons.nn.json'), '--out', path.join(dir, 'r'), '--epochs', '3', '--json']);
     assert.equal(r.code, 0, r.err);

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { TsBackend } from '../../src/engine/backend/ts-backend';
 import type { Param } from '../../src/engine/model/layers/layer';
 import { createOptimizer } from '../../src/engine/optim';
-import { decayFactor, LearningRate } from '../../src/engine/optim/schedules';
+import { createLearningRate, decayFactor } from '../../src/engine/optim/schedules';
 import type { LrDecayConfig, OptimizerConfig } from '../../src/shared/config';
 import { assertClose, fixture, tolerance } from './helpers';
 
@@ -68,16 +68,17 @@ describe('learning-rate schedules vs numpy', () => {
   for (const c of fixture<SchedCase>('schedules').cases) {
     it(c.name, () => {
       const decay = { type: c.schedule, rate: c.rate, every: c.every, k: c.k } as LrDecayConfig;
-      const lr = new LearningRate(c.alpha0, decay);
-      assertClose(c.epochs.map((e) => lr.at(e)), c.expected.learningRates, tolerance('float64'), 'lr');
+      const lr = createLearningRate(c.alpha0, decay, { epochs: 11, iterationsPerEpoch: 3 });
+      assertClose(c.epochs.map((e) => lr.at({ epoch: e, iteration: 3 * e })), c.expected.learningRates, tolerance('float64'), 'lr');
     });
   }
 
   it('a mid-run override continues the schedule from the new value', () => {
-    const decay: LrDecayConfig = { type: 'inverseTime', rate: 1, every: 1 };
-    const lr = new LearningRate(0.1, decay);
-    lr.override(0.02, 4); // at epoch 4 the schedule said 0.1/5 = 0.02·… → now exactly 0.02
-    assert.equal(lr.at(4), 0.02);
-    assert.ok(Math.abs(lr.at(9) - 0.02 * decayFactor(decay, 9) / decayFactor(decay, 4)) < 1e-15);
+    const decay = { type: 'inverseTime', rate: 1, every: 1 } as const;
+    const lr = createLearningRate(0.1, decay, { epochs: 10, iterationsPerEpoch: 1 });
+    const at = (epoch: number): { epoch: number; iteration: number } => ({ epoch, iteration: epoch });
+    lr.override(0.02, at(4)); // at epoch 4 the schedule said 0.1/5 = 0.02·… → now exactly 0.02
+    assert.equal(lr.at(at(4)), 0.02);
+    assert.ok(Math.abs(lr.at(at(9)) - 0.02 * decayFactor(decay, 9) / decayFactor(decay, 4)) < 1e-15);
   });
 });

@@ -9,6 +9,9 @@
  *   values outside drawn at the edge and counted.
  * - NaN and ±Infinity are counted (the charts draw them as edge markers).
  */
+import { quantile } from '../../src/shared/quantile';
+
+export { quantile };
 
 export const LOG_DECADES = 6;
 export const ROBUST_LOW = 0.05;
@@ -32,14 +35,6 @@ export interface LinearAxis {
   nonFinite: NonFiniteCount;
 }
 
-/** The q-quantile (0…1) of sorted values, linearly interpolated. */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = Math.min(Math.max(q, 0), 1) * (sorted.length - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
 
 export function countNonFinite(series: readonly (readonly number[])[]): NonFiniteCount {
   const c = { nan: 0, posInf: 0, negInf: 0 };

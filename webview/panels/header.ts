@@ -60,8 +60,13 @@ export class Header {
     this.reason.hidden = !showReason;
     if (!this.compact && view.info) {
       const i = view.info;
-      renderIfChanged(this.meta, `${i.runId}|${i.backend}|${i.threads}`, () => [
+      const t = i.config?.training;
+      const grads = view.summary?.gradients;
+      renderIfChanged(this.meta, `${i.runId}|${i.backend}|${i.threads}|${grads ? grads.steps : ''}`, () => [
         chip(`${i.task}${i.classes.length > 2 ? ` · ${i.classes.length} classes` : ''}`),
+        t && t.lrDecay.type !== 'none' ? chip(`schedule ${t.lrDecay.type}`, 'schedule') : null,
+        t && t.clipNorm > 0 ? chip(`clip ‖g‖ ≤ ${formatNumber(t.clipNorm, 3)}${grads
+          ? ` · ${(grads.clippedFraction * 100).toFixed(1)} % of steps clipped · p90 ‖g‖ ${formatNumber(grads.p90, 3)}` : ''}`, 'clipping') : null,
         chip(`${i.counts.train}/${i.counts.dev}/${i.counts.test} train/dev/test`, undefined,
           i.rows ? `train: ${i.rows.train}\ndev: ${i.rows.dev}\ntest: ${i.rows.test}` : undefined),
         chip(`${[i.features, ...i.layers.map((l) => l.units)].join('→')} · ${i.parameters.toLocaleString('en-US')} params`),
@@ -94,7 +99,7 @@ export class ErrorBanner {
 
 const FLAG_LABEL: Record<Flag['kind'], string> = {
   vanishing: 'Vanishing gradients', exploding: 'Exploding gradients', nonFinite: 'NaN / Inf',
-  initialCost: 'Initial cost', distributionMismatch: 'Dev/test mismatch', earlyStop: 'Early stopping',
+  initialCost: 'Initial cost', distributionMismatch: 'Dev/test mismatch', earlyStop: 'Early stopping', clipping: 'Gradient clipping',
 };
 
 /** Diagnostic flags, newest first, with severity icons. */

@@ -66,7 +66,8 @@ export class HumanReporter implements RunSink {
         if (e.flag.severity !== 'info' || !this.quiet) this.line(`${e.flag.severity === 'info' ? 'ℹ' : '⚠'} ${e.flag.message}`);
         break;
       case 'learningRate':
-        if (e.source === 'user') this.line(`learning rate ${num(e.from)} → ${num(e.to)} at iteration ${e.iteration}`);
+        // A schedule's per-epoch or per-step changes are not events; reduceOnPlateau's reductions are.
+        this.line(`learning rate ${num(e.from)} → ${num(e.to)} at iteration ${e.iteration}${e.source === 'schedule' ? ` (reduceOnPlateau, epoch ${e.epoch})` : ''}`);
         break;
       case 'error':
         this.line(`error: ${e.error.message}`);
@@ -88,9 +89,19 @@ export class HumanReporter implements RunSink {
       console.log(`train cost ${num(f.trainCost)}  train error ${this.errorText(f.trainError)}`
         + (f.devError !== null ? `  dev cost ${num(f.devCost)}  dev error ${this.errorText(f.devError)}` : ''));
     }
+    const clip = clippingLine(summary);
+    if (clip) console.log(clip);
     if (summary.best) console.log(`${summary.best.restored ? 'best' : 'lowest'} ${summary.best.monitor} ${num(summary.best.value)} at epoch ${summary.best.epoch}${summary.best.restored ? ' (restored)' : ''}`);
     console.log(`run folder: ${runDir}`);
   }
+}
+
+/** The run's gradient clipping in one line (null when clipping is off). */
+export function clippingLine(summary: RunSummary): string | null {
+  const g = summary.gradients;
+  if (!g || g.clipNorm === null) return null;
+  return `gradient clipping at ${num(g.clipNorm)}: ${g.clipped} of ${g.steps} steps clipped (${(g.clippedFraction * 100).toFixed(1)} %); `
+    + `unclipped ‖g‖ median ${num(g.median)}, 90th percentile ${num(g.p90)} (suggested clipNorm), max ${num(g.max)}`;
 }
 
 const BAND_TEXT: Record<GradCheckReport['band'], string> = {

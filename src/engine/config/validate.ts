@@ -437,6 +437,8 @@ function semanticIssues(config: ExperimentConfig, raw: unknown): RawIssue[] {
     });
   }
 
+  issues.push(...scheduleIssues(config, devEmpty));
+
   if (config.search) {
     const s = config.search;
     if (s.mode === 'max') {
@@ -456,6 +458,28 @@ function semanticIssues(config: ExperimentConfig, raw: unknown): RawIssue[] {
       if (message) issues.push({ path: `/search/space/${escapePointerToken(key)}`, message });
     }
     issues.push(...earlyTerminationIssues(config, s.epochsPerTrial ?? config.training.epochs));
+  }
+  return issues;
+}
+
+/** What the schema cannot say about a learning-rate schedule: it must be able to act in this experiment. */
+function scheduleIssues(config: ExperimentConfig, devEmpty: boolean): RawIssue[] {
+  const d = config.training.lrDecay;
+  const at = '/training/lrDecay';
+  const lr = config.training.optimizer.learningRate;
+  const issues: RawIssue[] = [];
+  if (d.type === 'reduceOnPlateau' && d.monitor.startsWith('dev') && devEmpty) {
+    issues.push({ path: `${at}/monitor`, message: `reduceOnPlateau monitors "${d.monitor}" but there is no dev set (data.split.dev is 0); give the dev split a share or monitor "trainLoss"` });
+  }
+  if ((d.type === 'reduceOnPlateau' || d.type === 'warmupCosine') && d.minLr >= lr) {
+    issues.push({ path: `${at}/minLr`, message: `minLr ${d.minLr} is not below the learning rate ${lr} (training.optimizer.learningRate): ${d.type === 'reduceOnPlateau' ? 'the schedule could never reduce it' : 'the cosine would rise instead of decay'}` });
+  }
+  if (d.type === 'warmupCosine') {
+    if (d.warmupUnit === 'iterations' && !Number.isInteger(d.warmup)) {
+      issues.push({ path: `${at}/warmup`, message: `warmup counts iterations here (warmupUnit "iterations"): it must be a whole number, got ${d.warmup}` });
+    } else if (d.warmupUnit === 'epochs' && d.warmup >= config.training.epochs) {
+      issues.push({ path: `${at}/warmup`, message: `a warmup of ${d.warmup} epochs leaves no room for the cosine decay in ${config.training.epochs} epochs (training.epochs); shorten it` });
+    }
   }
   return issues;
 }

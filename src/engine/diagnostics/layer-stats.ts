@@ -23,13 +23,16 @@ export class LayerStatsRecorder {
     this.net.blocks.forEach((b, i) => this.previous[i].set(b.dense.weights.value));
   }
 
-  /** Call after the optimizer step. */
-  after(): LayerStat[] {
+  /**
+   * Call after the optimizer step. `gradScale`: the factor clipping multiplied the gradients by;
+   * gradient statistics are divided by it, so they describe the unclipped gradient.
+   */
+  after(gradScale = 1): LayerStat[] {
     const backend = this.backend;
     return this.net.blocks.map((block, i) => {
       const w = block.dense.weights;
       const n = w.value.length;
-      const gradNorm = Math.sqrt(backend.sumSquares(n, w.grad));
+      const gradNorm = Math.sqrt(backend.sumSquares(n, w.grad)) / gradScale;
       const weightNorm = Math.sqrt(backend.sumSquares(n, w.value));
       // ‖W − W_prev‖² with the backend's kernels (prev ← prev − W, then Σ prev²): a JS loop over
       // W1's 235k weights cost ~1 ms per sample, most of the telemetry budget.
@@ -39,7 +42,7 @@ export class LayerStatsRecorder {
       const stat: LayerStat = {
         layer: block.label, gradNorm, weightNorm,
         updateRatio: weightNorm === 0 ? 0 : Math.sqrt(update2) / weightNorm,
-        meanAbsGrad: backend.sumAbs(n, w.grad) / n,
+        meanAbsGrad: backend.sumAbs(n, w.grad) / n / gradScale,
         activationMean: 0, activationStd: 0, saturated: 0, deadRelu: 0,
       };
       if (block.activation) {

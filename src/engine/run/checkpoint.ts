@@ -1,6 +1,8 @@
 import type { OptimizerState } from '../optim/optimizer';
 import type { RngState } from '../util/rng';
 import type { EarlyStoppingState } from '../train/early-stopping';
+import type { ScheduleState } from '../optim/schedules';
+import type { GradNormState } from '../diagnostics/grad-norms';
 
 type ModelState = { params: { name: string; block: number; shape: readonly [number, number]; data: number[] }[]; running: number[][] };
 
@@ -20,7 +22,10 @@ export interface Checkpoint {
   model: ModelState;
   optimizer: OptimizerState;
   rng: { shuffle: RngState; dropout: RngState; augment: RngState };
-  learningRate: { base: number; current: number };
+  /** `base` and the plateau's fields are the schedule's state (ScheduleState); `current` the rate in force. */
+  learningRate: ScheduleState & { current: number };
+  /** The unclipped gradient norms so far (absent in checkpoints of earlier versions). */
+  gradNorms?: GradNormState;
   earlyStopping: EarlyStoppingState;
   best: ModelState | null;
   testLooks: number;

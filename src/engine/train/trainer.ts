@@ -5,7 +5,9 @@ import { locateNonFinite } from '../diagnostics/nonfinite';
 import { biasVarianceVerdict } from '../diagnostics/verdict';
 import { humanLevelError, type HumanLevel } from '../diagnostics/human-level';
 import type { ForwardMode } from '../model/layers/layer';
-import { LearningRate } from '../optim/schedules';
+import { clipGradients, globalGradNorm } from '../optim/clip';
+import { createLearningRate, warmupIterations, type LearningRate, type SchedulePosition } from '../optim/schedules';
+import { GradNormLog } from '../diagnostics/grad-norms';
 import type { Checkpoint } from '../run/checkpoint';
 import type { Batch } from './batches';
 import { EarlyStopping } from './early-stopping';
@@ -84,6 +86,8 @@ export class Trainer {
   private gradChecks = 0;
   private lastEpoch: EpochSummary | null = null;
   private readonly stats: LayerStatsRecorder;
+  private readonly gradNorms: GradNormLog;
+  private readonly iterationsPerEpoch: number;
   private lastYield = 0;
   private readonly started = Date.now();
   private readonly lastEmitted: Record<keyof typeof MIN_MS, number> = { snapshot: 0, checkpoint: 0 };
@@ -92,7 +96,9 @@ export class Trainer {
   constructor(private readonly setup: RunSetup, private readonly sink: RunSink, private readonly store: RunStore | null,
     options: { paused: boolean; pauseAt?: number; checkpoint?: Checkpoint }) {
     const t = setup.config.training;
-    this.lr = new LearningRate(t.optimizer.learningRate, t.lrDecay);
+    this.iterationsPerEpoch = setup.mode === 'overfitBatch' ? 1 : Math.ceil(setup.data.train.count / setup.batchSize);
+    this.lr = createLearningRate(t.optimizer.learningRate, t.lrDecay, { epochs: t.epochs, iterationsPerEpoch: this.iterationsPerEpoch });
+    this.gradNorms = new GradNormLog(t.clipNorm);
     this.earlyStopping = new EarlyStopping(t.earlyStopping);
     this.stats = new LayerStatsRecorder(setup.backend, setup.net);
     this.paused = options.paused;
@@ -111,6 +117,7 @@ export class Trainer {
     const t = config.training;
     this.setState(this.paused ? 'paused' : 'running');
     if (this.iteration === 0) this.initialCostCheck();
+    if (this.iteration === 0) this.scheduleCheck();
 
     const overfit = this.setup.mode === 'overfitBatch';
     const trainSet = overfit ? this.setup.overfitBatch! : data.train;
@@ -148,29 +155,29 @@ export class Trainer {
     const { net, config, optimizer } = this.setup;
     const reg = this.setup.mode === 'overfitBatch' ? { l2: 0, l1: 0 } : config.training.regularization;
     const mode = this.setup.mode === 'overfitBatch' ? { ...TRAIN_MODE, dropout: false } : TRAIN_MODE;
+    if (this.lr.perIteration) this.updateLearningRate();
     const { cost } = net.costAndGradients(batch.x, batch.y, batch.rows, mode, reg, true);
-    if (!Number.isFinite(cost) || !this.gradientsFinite()) {
+    const params = net.params();
+    const norm = globalGradNorm(this.setup.backend, params);
+    if (!Number.isFinite(cost) || !Number.isFinite(norm)) {
       this.diverged(batch, cost);
       return false;
     }
     this.iteration++;
+    const clipNorm = config.training.clipNorm;
+    const scale = clipNorm > 0 ? clipGradients(params, norm, clipNorm) : 1;
+    this.gradNorms.record(norm, scale < 1);
     const sample = config.diagnostics.layerStatsEvery > 0 && this.iteration % config.diagnostics.layerStatsEvery === 0;
     if (sample) this.stats.before();
-    optimizer.update(net.params(), this.currentLr);
+    optimizer.update(params, this.currentLr);
     if (sample) {
-      const layers = this.stats.after();
-      this.sink.emit({ type: 'layerStats', iteration: this.iteration, layers });
+      const layers = this.stats.after(scale);
+      this.sink.emit({ type: 'layerStats', iteration: this.iteration, layers, globalGradNorm: norm, clipped: scale < 1 });
       for (const flag of this.stats.flags(layers, this.iteration)) this.sink.emit({ type: 'flag', flag });
     }
     this.recordCost(cost);
     if (this.stepCredits > 0) this.stepCredits--;
     return true;
-  }
-
-  private gradientsFinite(): boolean {
-    let sum = 0;
-    for (const p of this.setup.net.params()) sum += this.setup.backend.sumSquares(p.grad.length, p.grad);
-    return Number.isFinite(sum);
   }
 
   private diverged(batch: Batch, cost: number): void {
@@ -268,15 +275,20 @@ export class Trainer {
 
   // ───────────── learning rate ─────────────
 
-  /** The schedule's rate for this epoch; it reaches the sinks with every iteration's cost (no event: a decay changes it every epoch). */
+  /** The next step's place in the schedule. */
+  private position(): SchedulePosition {
+    return { epoch: this.epoch, iteration: this.iteration };
+  }
+
+  /** The schedule's rate for the next step; it reaches the sinks with every iteration's cost (no event: a decay changes it every epoch or step). */
   private updateLearningRate(): void {
-    this.currentLr = this.lr.at(this.epoch);
+    this.currentLr = this.lr.at(this.position());
   }
 
   private setLearningRate(value: number): void {
     const from = this.currentLr;
-    this.lr.override(value, this.epoch);
-    this.currentLr = this.lr.at(this.epoch);
+    this.lr.override(value, this.position());
+    this.currentLr = this.lr.at(this.position());
     this.sink.emit({ type: 'learningRate', iteration: this.iteration, epoch: this.epoch, from, to: this.currentLr, source: 'user' });
   }
 
@@ -284,6 +296,17 @@ export class Trainer {
 
   private recordCost(cost: number): void {
     this.sink.iteration(this.iteration, this.epoch, cost, this.currentLr);
+  }
+
+  /** A warmup in iterations can only be checked against the run's length here, once the data is known. */
+  private scheduleCheck(): void {
+    const t = this.setup.config.training;
+    if (t.lrDecay.type !== 'warmupCosine') return;
+    const total = t.epochs * this.iterationsPerEpoch;
+    const warmup = warmupIterations(t.lrDecay, { epochs: t.epochs, iterationsPerEpoch: this.iterationsPerEpoch });
+    if (warmup < total) return;
+    this.sink.emit({ type: 'log', level: 'warning',
+      message: `warmupCosine: the warmup of ${warmup} iterations is not shorter than the run (${total} iterations: ${t.epochs} epochs of ${this.iterationsPerEpoch}); the learning rate only rises. Shorten training.lrDecay.warmup.` });
   }
 
   private initialCostCheck(): void {
@@ -321,8 +344,16 @@ export class Trainer {
       this.sink.emit({ type: 'verdict', verdict: biasVarianceVerdict(this.epoch, this.humanLevel.value, train.error, dev.error, undefined, this.humanLevel) });
     }
 
+    const clipFlag = this.gradNorms.flag(this.iteration);
+    if (clipFlag) this.sink.emit({ type: 'flag', flag: clipFlag });
+
     let stop = false;
     if (!overfit) {
+      const change = this.lr.observe(summary);
+      if (change) {
+        this.currentLr = change.to;
+        this.sink.emit({ type: 'learningRate', iteration: this.iteration, epoch: this.epoch, ...change, source: 'schedule' });
+      }
       const es = this.earlyStopping.observe(summary);
       if (es.improved && config.training.earlyStopping.enabled) {
         this.bestState = net.exportState();
@@ -418,7 +449,7 @@ export class Trainer {
       permutation: this.batchInEpoch > 0 && this.permutation ? Array.from(this.permutation) : null,
       model: net.exportState(), optimizer: optimizer.exportState(),
       rng: { shuffle: rngs.shuffle.state(), dropout: rngs.dropout.state(), augment: rngs.augment.state() },
-      learningRate: { base: this.lr.baseRate, current: this.currentLr },
+      learningRate: { ...this.lr.exportState(), current: this.currentLr }, gradNorms: this.gradNorms.exportState(),
       earlyStopping: this.earlyStopping.state, best: this.bestState, testLooks: this.testLooks, gradChecks: this.gradChecks,
       savedAt: new Date().toISOString(),
     };
@@ -442,8 +473,11 @@ export class Trainer {
     this.epoch = c.epoch;
     this.batchInEpoch = c.batchInEpoch;
     this.permutation = c.permutation ? Int32Array.from(c.permutation) : null;
-    this.lr.override(c.learningRate.current, c.epoch);
+    // The schedule's own state, not a re-derivation from the rate in force: a checkpoint taken at an
+    // epoch's end holds the previous epoch's rate, and solving for the base from it shifted the decay.
+    this.lr.importState(c.learningRate);
     this.currentLr = c.learningRate.current;
+    if (c.gradNorms) this.gradNorms.importState(c.gradNorms);
     this.earlyStopping.state = { ...c.earlyStopping };
     this.bestState = c.best;
     this.testLooks = c.testLooks;
@@ -477,6 +511,7 @@ export class Trainer {
     const summary: RunSummary = {
       state, reason, epochs: this.epoch, iterations: this.iteration, final, best, testLooks: this.testLooks,
       seconds: (Date.now() - this.started) / 1000, backend: this.setup.backend.name, threads: this.setup.backend.threads,
+      gradients: this.gradNorms.summary(),
     };
     this.setState(state, reason);
     this.sink.emit({ type: 'summary', summary });

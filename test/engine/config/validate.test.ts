@@ -41,6 +41,7 @@ const EXPECTED_MINIMAL: ExperimentConfig = {
     batchSize: 64,
     optimizer: { type: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
     lrDecay: { type: 'none' },
+    clipNorm: 0,
     regularization: { l2: 0, l1: 0 },
     earlyStopping: { enabled: false, monitor: 'devLoss', patience: 20, minDelta: 0, restoreBest: true },
     dtype: 'float32',
@@ -112,6 +113,43 @@ describe('config/validate', () => {
       assert.deepEqual(decay({ type: 'exponential' }), { type: 'exponential', rate: 0.95 });
       assert.deepEqual(decay({ type: 'sqrt' }), { type: 'sqrt', k: 1 });
       assert.deepEqual(decay({ type: 'step', every: 5 }), { type: 'step', rate: 0.5, every: 5 });
+      assert.deepEqual(decay({ type: 'reduceOnPlateau' }),
+        { type: 'reduceOnPlateau', monitor: 'devLoss', factor: 0.1, patience: 10, minDelta: 1e-4, cooldown: 0, minLr: 0 });
+      assert.deepEqual(decay({ type: 'warmupCosine' }), { type: 'warmupCosine', warmup: 1, warmupUnit: 'epochs', minLr: 0 });
+      assert.deepEqual(decay({ type: 'oneCycle' }), { type: 'oneCycle', div: 25, finalDiv: 1e5, pctStart: 0.25 });
+    });
+
+    it('rejects bad schedule and clipping values with located errors', () => {
+      const text = (training: object): string => JSON.stringify({ data: { source: 'moons' }, training }, null, 1);
+      const located = (training: object): [string, string, number | undefined][] => {
+        const t = text(training);
+        return issuesOf(() => resolveConfigText(t)).map((i) => [i.path, i.message, i.line]);
+      };
+      const plateau = located({ lrDecay: { type: 'reduceOnPlateau', factor: -0.5, patience: 0, cooldown: 1.5 } });
+      assert.deepEqual(plateau.map(([p, m]) => [p, m]), [
+        ['/training/lrDecay/factor', 'must be > 0'],
+        ['/training/lrDecay/patience', 'must be >= 1'],
+        ['/training/lrDecay/cooldown', 'must be an integer (got 1.5)'],
+      ]);
+      assert.ok(plateau.every(([, , line]) => typeof line === 'number' && line > 1), 'each issue has its line');
+      assert.deepEqual(located({ lrDecay: { type: 'reduceOnPlateau', factor: 1 } }).map(([p, m]) => [p, m]), [['/training/lrDecay/factor', 'must be < 1']]);
+      assert.deepEqual(located({ lrDecay: { type: 'oneCycle', pctStart: 1.2, div: 0.5 } }).map(([p]) => p), ['/training/lrDecay/pctStart', '/training/lrDecay/div']);
+      assert.deepEqual(located({ clipNorm: -1 }).map(([p, m]) => [p, m]), [['/training/clipNorm', 'must be >= 0']]);
+      assert.deepEqual(located({ lrDecay: { type: 'warmupCosine', minLr: -1 } }).map(([p, m]) => [p, m]), [['/training/lrDecay/minLr', 'must be >= 0']]);
+      const other = located({ lrDecay: { type: 'oneCycle', minLr: 0.1 } });
+      assert.deepEqual(other.map(([p, m]) => [p, m]), [['/training/lrDecay/minLr', 'field "minLr" does not apply to lrDecay type "oneCycle" (it takes "div", "finalDiv", "pctStart")']]);
+    });
+
+    it('checks that a schedule can act in this experiment', () => {
+      const semantic = (training: object, data: object = { source: 'moons' }): [string, string][] =>
+        issuesOf(() => resolveConfig({ data, training })).map((i) => [i.path, i.message]);
+      assert.deepEqual(semantic({ lrDecay: { type: 'reduceOnPlateau' } }, { source: 'moons', split: { train: 0.9, dev: 0, test: 0.1 } }), [
+        ['/training/lrDecay/monitor', 'reduceOnPlateau monitors "devLoss" but there is no dev set (data.split.dev is 0); give the dev split a share or monitor "trainLoss"'],
+      ]);
+      assert.match(semantic({ optimizer: { type: 'gd', learningRate: 0.01 }, lrDecay: { type: 'warmupCosine', minLr: 0.05 } })[0][1], /minLr 0.05 is not below the learning rate 0.01/);
+      assert.match(semantic({ epochs: 5, lrDecay: { type: 'warmupCosine', warmup: 5 } })[0][1], /warmup of 5 epochs leaves no room/);
+      assert.match(semantic({ lrDecay: { type: 'warmupCosine', warmup: 2.5, warmupUnit: 'iterations' } })[0][1], /must be a whole number/);
+      assert.doesNotThrow(() => resolveConfig({ data: { source: 'moons' }, training: { epochs: 5, clipNorm: 1, lrDecay: { type: 'warmupCosine', warmup: 0.5 } } }));
     });
 
     it('fills hidden-layer defaults per layer', () => {
