@@ -74,17 +74,25 @@ export interface Flag {
   tensor?: string;
 }
 
-export type GradBand = 'correct' | 'lookCloser' | 'suspicious' | 'bug';
+/**
+ * The course's bands of the relative difference, and `inconclusive`: the disagreement is no larger
+ * than float64 rounding of the cost explains (near convergence), so the difference says nothing.
+ */
+export type GradBand = 'correct' | 'lookCloser' | 'suspicious' | 'bug' | 'inconclusive';
 
 export interface GradCheckTensor {
   layer: string;
   tensor: string;
   shape: [number, number];
-  /** ‖g − g̃‖ / (‖g‖ + ‖g̃‖) over the checked entries. */
+  /** ‖g − g̃‖ / (‖g‖ + ‖g̃‖) over the checked entries that do not straddle a kink. */
   difference: number;
   band: GradBand;
   checked: number;
   total: number;
+  /** Checked entries whose θ ± ε moved a ReLU/leaky-ReLU input (or an L1 weight) across 0: left out of the difference. */
+  kinks?: number;
+  /** Why the band is `inconclusive`, with what to do instead. */
+  reason?: string;
   worst: { index: [number, number]; analytic: number; numeric: number; difference: number }[];
 }
 
@@ -96,6 +104,8 @@ export interface GradCheckReport {
   difference: number;
   band: GradBand;
   tensors: GradCheckTensor[];
+  /** Entries left out in all because they straddle a kink (absent in reports from before kinks were detected). */
+  kinks?: number;
   notes: string[];
   dtype: 'float64';
   regularization: { l2: number; l1: number };

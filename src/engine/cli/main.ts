@@ -31,7 +31,9 @@ const USAGE = `Usage:
 
   train       trains the experiment and writes a run folder (default .gradient-lab/runs/ next to the file)
   gradcheck   compares backprop with finite differences in float64 on the initial weights;
-              exit code 3 when a tensor's difference is ≥ 1e-3 (almost certainly a bug)
+              exit code 3 when a tensor's difference is ≥ 1e-3 (almost certainly a bug); entries
+              that straddle a ReLU/L1 kink are excluded and counted, and tensors whose gradients
+              are at rounding level (a converged network) are "inconclusive", not a bug
   search      random hyperparameter search over the file's "search" block (docs/search.md): trials run
               as parallel engine processes in <runs>/<time>-<name>-search/; --trials is per round,
               --parallel 0 = all cores; Ctrl-C stops cleanly, --resume continues, --export-best
@@ -162,6 +164,7 @@ async function gradcheck(file: string, json: boolean): Promise<number> {
   setup.backend.dispose();
   if (json) console.log(JSON.stringify(report));
   else printGradCheck(report);
+  // Kink entries are out of every tensor's difference already; inconclusive tensors are not bugs.
   return report.tensors.some((t) => t.band === 'bug') ? 3 : 0;
 }
 

@@ -94,13 +94,14 @@ export class HumanReporter implements RunSink {
 
 const BAND_TEXT: Record<GradCheckReport['band'], string> = {
   correct: 'correct (< 1e-7)', lookCloser: 'look closer (< 1e-5)', suspicious: 'suspicious (< 1e-3)', bug: 'BUG (≥ 1e-3)',
+  inconclusive: 'inconclusive (rounding noise)',
 };
 
 export function printGradCheck(r: GradCheckReport): void {
   console.log(`Gradient check (float64, ε = ${r.epsilon}, batch of ${r.batchSize}, L2 ${r.regularization.l2}, L1 ${r.regularization.l1})`);
   const rows = r.tensors.map((t) => [t.layer, t.tensor, `${t.shape[0]}×${t.shape[1]}`, t.difference.toExponential(2), BAND_TEXT[t.band],
-    t.checked < t.total ? `${t.checked} of ${t.total}` : `all ${t.total}`]);
-  const head = ['layer', 'tensor', 'shape', 'difference', 'verdict', 'entries'];
+    t.checked < t.total ? `${t.checked} of ${t.total}` : `all ${t.total}`, String(t.kinks ?? 0)]);
+  const head = ['layer', 'tensor', 'shape', 'difference', 'verdict', 'entries', 'kinks'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]): string => row.map((c, i) => c.padEnd(widths[i])).join('  ');
   console.log(fmt(head));
@@ -109,6 +110,7 @@ export function printGradCheck(r: GradCheckReport): void {
     console.log(`worst entries of ${t.layer} ${t.tensor}:`);
     for (const w of t.worst) console.log(`  [${w.index.join(', ')}] backprop ${w.analytic.toExponential(4)}  numeric ${w.numeric.toExponential(4)}`);
   }
+  for (const t of r.tensors.filter((x) => x.band === 'inconclusive')) console.log(`${t.layer} ${t.tensor} inconclusive: ${t.reason ?? ''}`);
   console.log(`overall difference ${r.difference.toExponential(2)}: ${BAND_TEXT[r.band]}`);
   for (const n of r.notes) console.log(`note: ${n}`);
 }
