@@ -127,7 +127,8 @@ async function train(file: string, flags: TrainFlags): Promise<number> {
   const session = await startSession({
     configPath: file, runDir: flags.out ? path.resolve(flags.out) : undefined, runsDir: flags.runs,
     mode: flags.overfit ? 'overfitBatch' : 'train',
-    override: (c) => { if (flags.epochs) c.training.epochs = flags.epochs; },
+    // In Overfit One Batch --epochs sets its own budget (one update on the batch an epoch).
+    override: (c) => { if (flags.epochs) { if (flags.overfit) c.training.overfitBatch.iterations = flags.epochs; else c.training.epochs = flags.epochs; } },
   }, sink);
   // Ctrl-C stops cleanly: checkpoint, summary and model are written before exit.
   let interrupted = 0;
