@@ -63,15 +63,35 @@ export interface LayerStat {
   deadRelu: number;
 }
 
-export type FlagKind = 'vanishing' | 'exploding' | 'nonFinite' | 'initialCost' | 'distributionMismatch' | 'earlyStop';
+export type FlagKind = 'vanishing' | 'exploding' | 'converged' | 'nonFinite' | 'initialCost' | 'distributionMismatch' | 'earlyStop';
+
+/**
+ * A condition that lasts (vanishing, exploding): one episode from the sample it opened (after it
+ * held for a few consecutive samples) to the one it cleared. The engine sends the flag when the
+ * episode opens and again, with the same `id`, when it closes (or the run ends while it holds);
+ * `applyEvent` replaces the open entry with the later one, so a list holds one entry per episode.
+ */
+export interface FlagEpisode {
+  id: string;
+  state: 'open' | 'closed';
+  /** Samples on which the condition held. */
+  count: number;
+  firstIteration: number;
+  lastIteration: number;
+  /** The measured value furthest past the threshold (the message describes that sample). */
+  worst: number;
+}
 
 export interface Flag {
   kind: FlagKind;
   severity: 'info' | 'warning' | 'error';
   message: string;
+  /** Where it was raised (an episode's first iteration). */
   iteration: number;
   layer?: string;
   tensor?: string;
+  /** Present on flags that last; absent on one-off flags (and in runs recorded before episodes). */
+  episode?: FlagEpisode;
 }
 
 /**

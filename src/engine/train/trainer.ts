@@ -1,5 +1,6 @@
 import type { EngineEvent, EpochSummary, RunState, RunSummary, Snapshot } from '../../shared/protocol';
 import { augmentBatch } from '../data/augment';
+import { GradientFlags } from '../diagnostics/gradient-flags';
 import { LayerStatsRecorder } from '../diagnostics/layer-stats';
 import { locateNonFinite } from '../diagnostics/nonfinite';
 import { biasVarianceVerdict } from '../diagnostics/verdict';
@@ -81,6 +82,7 @@ export class Trainer {
   private gradChecks = 0;
   private lastEpoch: EpochSummary | null = null;
   private readonly stats: LayerStatsRecorder;
+  private readonly gradientFlags = new GradientFlags();
   private lastYield = 0;
   private readonly started = Date.now();
   private readonly lastEmitted: Record<keyof typeof MIN_MS, number> = { snapshot: 0, checkpoint: 0 };
@@ -158,7 +160,7 @@ export class Trainer {
     if (sample) {
       const layers = this.stats.after();
       this.sink.emit({ type: 'layerStats', iteration: this.iteration, layers });
-      for (const flag of this.stats.flags(layers, this.iteration)) this.sink.emit({ type: 'flag', flag });
+      for (const flag of this.gradientFlags.observe(layers, this.iteration, cost)) this.sink.emit({ type: 'flag', flag });
     }
     this.recordCost(cost);
     if (this.stepCredits > 0) this.stepCredits--;
@@ -491,6 +493,8 @@ export class Trainer {
       state, reason, epochs: this.epoch, iterations: this.iteration, final, best, testLooks: this.testLooks,
       seconds: (Date.now() - this.started) / 1000, backend: this.setup.backend.name, threads: this.setup.backend.threads,
     };
+    // Episodes still holding: their final counts (the open event carried only the first samples').
+    for (const flag of this.gradientFlags.finish()) this.sink.emit({ type: 'flag', flag });
     this.setState(state, reason);
     this.sink.emit({ type: 'summary', summary });
     return summary;
