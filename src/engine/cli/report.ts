@@ -11,6 +11,7 @@ export class HumanReporter implements RunSink {
   private info: RunInfo | null = null;
   private lastCost = NaN;
   private devError: number | null = null;
+  private readonly episodesShown = new Set<string>();
 
   constructor(private readonly quiet: boolean) {}
 
@@ -34,8 +35,10 @@ export class HumanReporter implements RunSink {
       format: ' {bar} {percentage}% | epoch {epoch}/{epochs} | cost {cost} | dev {dev} | {eta_formatted} left',
       hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000, etaBuffer: 200,
     }, Presets.shades_classic);
-    const total = info.mode === 'overfitBatch' ? info.config.training.epochs : info.config.training.epochs * info.iterationsPerEpoch;
-    this.bar.start(total, at, { epoch: 0, epochs: info.config.training.epochs, cost: '—', dev: '—' });
+    // Overfit One Batch: one update an epoch, within its own budget (older configs have none: `epochs`).
+    const epochs = info.mode === 'overfitBatch' ? info.config.training.overfitBatch?.iterations ?? info.config.training.epochs : info.config.training.epochs;
+    const total = info.mode === 'overfitBatch' ? epochs : epochs * info.iterationsPerEpoch;
+    this.bar.start(total, at, { epoch: 0, epochs, cost: '—', dev: '—' });
   }
 
   iteration(iteration: number, epoch: number, cost: number): void {
@@ -61,9 +64,16 @@ export class HumanReporter implements RunSink {
         this.devError = e.summary.devError;
         this.bar?.update(e.summary.iteration, { epoch: e.summary.epoch, cost: num(this.lastCost), dev: this.errorText(this.devError) });
         break;
-      case 'flag':
-        if (e.flag.severity !== 'info' || !this.quiet) this.line(`${e.flag.severity === 'info' ? 'ℹ' : '⚠'} ${e.flag.message}`);
+      case 'flag': {
+        const f = e.flag;
+        const ep = f.episode;
+        if (f.severity === 'info' && this.quiet) break;
+        // An episode is printed when it opens and, briefly, when it clears (its state at the run's end is in the run folder).
+        if (ep && ep.state === 'closed') this.line(`✓ cleared at iteration ${ep.lastIteration}: ${f.kind}${f.layer ? ` in ${f.layer}` : ''} (${ep.count} samples from iteration ${ep.firstIteration})`);
+        else if (!ep || !this.episodesShown.has(ep.id)) this.line(`${f.severity === 'info' ? 'ℹ' : '⚠'} ${f.message}`);
+        if (ep) this.episodesShown.add(ep.id);
         break;
+      }
       case 'learningRate':
         if (e.source === 'user') this.line(`learning rate ${num(e.from)} → ${num(e.to)} at iteration ${e.iteration}`);
         break;

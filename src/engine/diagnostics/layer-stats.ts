@@ -8,6 +8,7 @@ const SATURATION = 0.99;
 /**
  * Per-block statistics, taken every N iterations. `before` snapshots W so the update's size can be
  * measured after the optimizer step; the cost is one copy of the weights per sampled iteration.
+ * The flags judged from these samples are ./gradient-flags.
  */
 export class LayerStatsRecorder {
   private readonly previous: FloatArray[];
