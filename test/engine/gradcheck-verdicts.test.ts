@@ -109,7 +109,7 @@ describe('gradient check verdicts', () => {
     }
     assert.ok(cost < 1e-5, `trained to ${cost}`);
     const report = gradientCheck(n, x, y, rows, { ...OPTS, regularization: NO_REG });
-    for (const t of report.tensors) assert.ok(t.band === 'correct' || t.band === 'inconclusive', `${t.layer} ${t.tensor}: ${t.band} ${t.difference}`);
+    for (const t of report.tensors) assert.ok(t.band !== 'bug' && t.band !== 'suspicious', `${t.layer} ${t.tensor}: ${t.band} ${t.difference}`);
     const inconclusive = report.tensors.filter((t) => t.band === 'inconclusive');
     // Before: the output bias's relative difference (≥ 1e-3, rounding against ‖g‖ ~ 1e-6) made it a "bug".
     assert.ok(inconclusive.some((t) => t.difference >= 1e-3), JSON.stringify(report.tensors.map((t) => [t.tensor, t.difference, t.band])));
