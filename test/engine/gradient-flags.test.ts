@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startSession } from '../../src/engine/run/session';
 import type { Flag } from '../../src/shared/protocol';
+import { HumanReporter } from '../../src/engine/cli/report';
 import { RUN_FILES } from '../../src/shared/run-folder';
 
 async function flagsOf(config: Record<string, unknown>): Promise<{ flags: Flag[]; dir: string; iterations: number; cost: number }> {
@@ -101,5 +102,25 @@ describe('gradient flags on real runs', function () {
         && f.episode.firstIteration <= e.episode.lastIteration && e.episode.firstIteration <= f.episode.lastIteration);
       assert.equal(v, undefined, `${e.layer} both vanishing and exploding:\n${describeFlags(flags)}`);
     }
+  });
+});
+
+describe('CLI reporter and flag episodes', () => {
+  it('prints an episode once when it opens and one short line when it clears; one-off flags as before', () => {
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]): void => { printed.push(args.join(' ')); };
+    try {
+      const r = new HumanReporter(true);
+      const episode = (state: 'open' | 'closed', count: number): Flag => ({ kind: 'vanishing', severity: 'warning', message: 'ratio 1e-4 (threshold 1e-3)',
+        iteration: 30, layer: 'hidden 1', episode: { id: 'stalled-hidden 1#1', state, count, firstIteration: 30, lastIteration: 30 + 10 * count, worst: 1e-4 } });
+      r.emit({ type: 'flag', flag: episode('open', 3) });
+      r.emit({ type: 'flag', flag: episode('open', 5) });
+      r.emit({ type: 'flag', flag: episode('closed', 9) });
+      r.emit({ type: 'flag', flag: { kind: 'nonFinite', severity: 'error', message: 'NaN at 7', iteration: 7 } });
+    } finally {
+      console.log = log;
+    }
+    assert.deepEqual(printed, ['⚠ ratio 1e-4 (threshold 1e-3)', '✓ cleared at iteration 120: vanishing in hidden 1 (9 samples from iteration 30)', '⚠ NaN at 7']);
   });
 });
