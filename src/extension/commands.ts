@@ -371,8 +371,10 @@ export class Commands implements WebviewActions {
       void vscode.window.showWarningMessage('Gradient Lab: the gradient check did not report (the run ended or the engine is busy).');
       return undefined;
     }
-    const verdict = { correct: 'backprop looks correct', lookCloser: 'look closer', suspicious: 'suspicious', bug: 'likely a bug in backprop' }[report.band];
-    const text = `Gradient check: difference ${report.difference.toExponential(2)} — ${verdict}.`;
+    const verdict = { correct: 'backprop looks correct', lookCloser: 'look closer', suspicious: 'suspicious', bug: 'likely a bug in backprop',
+      inconclusive: 'inconclusive: the gradients are at rounding level (check at initialisation or on a fresh batch)' }[report.band];
+    const kinks = report.kinks ? ` (${report.kinks} ${report.kinks === 1 ? 'entry straddles' : 'entries straddle'} a kink; excluded)` : '';
+    const text = `Gradient check: difference ${report.difference.toExponential(2)} — ${verdict}${kinks}.`;
     const show = report.band === 'correct' || report.band === 'lookCloser' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     void show(`Gradient Lab: ${text}`, 'Open Dashboard').then((c) => {
       if (c) void this.d.dashboards.open(target);

@@ -113,6 +113,8 @@ export interface TrainingConfig {
   backend: 'auto' | 'wasm' | 'ts';
   threads: number;
   checkpointEvery: number;
+  /** Overfit One Batch's own budget and pass bar (not `epochs`). */
+  overfitBatch: { iterations: number; relativeCost: number };
 }
 
 export interface DiagnosticsConfig {

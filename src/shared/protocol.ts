@@ -65,28 +65,56 @@ export interface LayerStat {
   deadRelu: number;
 }
 
-export type FlagKind = 'vanishing' | 'exploding' | 'nonFinite' | 'initialCost' | 'distributionMismatch' | 'earlyStop' | 'clipping';
+export type FlagKind = 'vanishing' | 'exploding' | 'converged' | 'nonFinite' | 'initialCost' | 'distributionMismatch' | 'earlyStop' | 'clipping';
+
+/**
+ * A condition that lasts (vanishing, exploding): one episode from the sample it opened (after it
+ * held for a few consecutive samples) to the one it cleared. The engine sends the flag when the
+ * episode opens and again, with the same `id`, when it closes (or the run ends while it holds);
+ * `applyEvent` replaces the open entry with the later one, so a list holds one entry per episode.
+ */
+export interface FlagEpisode {
+  id: string;
+  state: 'open' | 'closed';
+  /** Samples on which the condition held. */
+  count: number;
+  firstIteration: number;
+  lastIteration: number;
+  /** The measured value furthest past the threshold (the message describes that sample). */
+  worst: number;
+}
 
 export interface Flag {
   kind: FlagKind;
   severity: 'info' | 'warning' | 'error';
   message: string;
+  /** Where it was raised (an episode's first iteration). */
   iteration: number;
   layer?: string;
   tensor?: string;
+  /** Present on flags that last; absent on one-off flags (and in runs recorded before episodes). */
+  episode?: FlagEpisode;
 }
 
-export type GradBand = 'correct' | 'lookCloser' | 'suspicious' | 'bug';
+/**
+ * The course's bands of the relative difference, and `inconclusive`: the disagreement is no larger
+ * than float64 rounding of the cost explains (near convergence), so the difference says nothing.
+ */
+export type GradBand = 'correct' | 'lookCloser' | 'suspicious' | 'bug' | 'inconclusive';
 
 export interface GradCheckTensor {
   layer: string;
   tensor: string;
   shape: [number, number];
-  /** ‖g − g̃‖ / (‖g‖ + ‖g̃‖) over the checked entries. */
+  /** ‖g − g̃‖ / (‖g‖ + ‖g̃‖) over the checked entries that do not straddle a kink. */
   difference: number;
   band: GradBand;
   checked: number;
   total: number;
+  /** Checked entries whose θ ± ε moved a ReLU/leaky-ReLU input (or an L1 weight) across 0: left out of the difference. */
+  kinks?: number;
+  /** Why the band is `inconclusive`, with what to do instead. */
+  reason?: string;
   worst: { index: [number, number]; analytic: number; numeric: number; difference: number }[];
 }
 
@@ -98,6 +126,8 @@ export interface GradCheckReport {
   difference: number;
   band: GradBand;
   tensors: GradCheckTensor[];
+  /** Entries left out in all because they straddle a kink (absent in reports from before kinks were detected). */
+  kinks?: number;
   notes: string[];
   dtype: 'float64';
   regularization: { l2: number; l1: number };

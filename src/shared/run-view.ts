@@ -50,7 +50,7 @@ export interface RunView {
   lastLayers: { iteration: number; layers: LayerStat[] } | null;
   learningRateChanges: LearningRateChange[];
   flags: Flag[];
-  /** Flags seen in all (the list keeps the newest `LIST_CAPS.flags`). */
+  /** Flags seen in all, an episode counted once (the list keeps the newest `LIST_CAPS.flags`). */
   flagCount: number;
   gradientChecks: GradCheckReport[];
   verdict: Verdict | null;
@@ -207,8 +207,15 @@ export function applyEvent(view: RunView, event: EngineEvent): RunView {
       break;
     }
     case 'flag': {
-      view.flagCount++;
-      capped(view.flags, event.flag, LIST_CAPS.flags);
+      // A later event of an episode (its close, or its state at the run's end) replaces the entry in place.
+      const id = event.flag.episode?.id;
+      const at = id === undefined ? -1 : view.flags.findIndex((f) => f.episode?.id === id);
+      if (at >= 0) {
+        view.flags[at] = event.flag;
+      } else {
+        view.flagCount++;
+        capped(view.flags, event.flag, LIST_CAPS.flags);
+      }
       break;
     }
     case 'learningRate':

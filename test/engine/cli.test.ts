@@ -77,6 +77,25 @@ describe('CLI', function () {
     }
   });
 
+  it('gradcheck on a narrow zero-bias ReLU net is "correct" (exit 0) with its kink entries counted, not a bug (exit 3)', () => {
+    // With this seed a batch row has all four hidden-1 units off, so z₂ = b₂ = 0 exactly in that row.
+    const file = write('narrow.nn.json', {
+      name: 'narrow-relu', seed: 3, data: { source: 'moons', samples: 200, noise: 0.2 },
+      model: { hidden: [{ units: 4, activation: 'relu' }, { units: 3, activation: 'relu' }], init: 'he' },
+      training: { epochs: 5, batchSize: 64, optimizer: { type: 'adam', learningRate: 0.005 } },
+    });
+    const json = cli(['gradcheck', file, '--json']);
+    assert.equal(json.code, 0, json.out);
+    const report = JSON.parse(json.out) as { band: string; kinks: number; tensors: { band: string; kinks: number }[] };
+    assert.equal(report.band, 'correct');
+    assert.ok(report.kinks > 0);
+    assert.ok(!report.tensors.some((t) => t.band === 'bug'));
+    const human = cli(['gradcheck', file]);
+    assert.equal(human.code, 0);
+    assert.match(human.out, /kinks/);
+    assert.match(human.out, new RegExp(`note: ${report.kinks} entries straddle a kink .*excluded`));
+  });
+
   describe('bad input: a clear message, exit code 2, no stack trace', () => {
     const expectUserError = (r: { code: number | null; err: string }, pattern: RegExp): void => {
       assert.equal(r.code, 2, r.err);

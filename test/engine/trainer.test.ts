@@ -167,14 +167,55 @@ describe('trainer', function () {
   it('overfit-one-batch mode drives the batch to zero errors', async () => {
     const rec = new Recorder();
     const session = await startSession({
-      config: experiment({ training: { epochs: 2000, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, backend: 'ts' } }),
+      config: experiment({ training: { epochs: 3, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, backend: 'ts', overfitBatch: { iterations: 2000 } } }),
       runDir: tempDir(), mode: 'overfitBatch',
     }, rec);
     const summary = await session.trainer.run();
     session.folder.close();
     assert.match(summary.reason ?? '', /overfit one batch: 0 errors/);
     assert.equal(summary.final!.trainError, 0);
+    assert.ok(summary.iterations > 3, 'the budget is training.overfitBatch.iterations, not epochs');
     assert.ok(summary.iterations < 2000);
+  });
+
+  it('Overfit One Batch passes on the shipped digits example (0 % error on the batch; it used to need cost < 0.01 within `epochs`)', async () => {
+    const rec = new Recorder();
+    const configPath = path.join(__dirname, '..', '..', 'examples', 'digits.softmax.nn.json');
+    const session = await startSession({ configPath, runDir: tempDir(), mode: 'overfitBatch' }, rec);
+    const summary = await session.trainer.run();
+    session.folder.close();
+    assert.match(summary.reason ?? '', /^overfit one batch: 0 errors .*can learn/, summary.reason);
+    assert.equal(summary.final!.trainError, 0);
+    assert.ok(summary.iterations <= 300);
+  });
+
+  it('Overfit One Batch passes a regression batch on its cost relative to the initial cost', async () => {
+    const rec = new Recorder();
+    const dir = tempDir();
+    const csv = path.join(dir, 'reg.csv');
+    const rows = Array.from({ length: 64 }, (_, i) => [Math.sin(i), Math.cos(3 * i), Math.sin(i) * Math.cos(3 * i) + 2]);
+    fs.writeFileSync(csv, ['a,b,y', ...rows.map((r) => r.join(','))].join('\n'));
+    const session = await startSession({
+      config: { name: 'reg', seed: 2, data: { source: { csv, label: 'y', task: 'regression' } }, model: { hidden: [{ units: 16, activation: 'tanh' }] },
+        training: { epochs: 1, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, backend: 'ts', overfitBatch: { iterations: 3000, relativeCost: 0.01 } } },
+      runDir: path.join(dir, 'run'), mode: 'overfitBatch',
+    }, rec);
+    const summary = await session.trainer.run();
+    session.folder.close();
+    assert.match(summary.reason ?? '', /^overfit one batch: .*× its initial/, summary.reason);
+    assert.ok(summary.iterations < 3000);
+  });
+
+  it('Overfit One Batch fails, saying the budget and the bar, when the model cannot learn (learning rate ~0)', async () => {
+    const rec = new Recorder();
+    const session = await startSession({
+      config: experiment({ training: { epochs: 1, batchSize: 16, optimizer: { type: 'gd', learningRate: 1e-9 }, backend: 'ts', overfitBatch: { iterations: 40 } } }),
+      runDir: tempDir(), mode: 'overfitBatch',
+    }, rec);
+    const summary = await session.trainer.run();
+    session.folder.close();
+    assert.equal(summary.iterations, 40);
+    assert.match(summary.reason ?? '', /could not overfit one batch in 40 iterations .*training\.overfitBatch\.iterations = 40/);
   });
 
   it('the test set is sealed: evaluated only on request, and every look is counted', async () => {

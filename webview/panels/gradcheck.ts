@@ -5,11 +5,11 @@ import { formatNumber } from '../../src/shared/series';
 import { h, renderIfChanged } from '../dom';
 
 export const BAND_LABEL: Record<GradBand, string> = {
-  correct: 'correct', lookCloser: 'look closer', suspicious: 'suspicious', bug: 'bug',
+  correct: 'correct', lookCloser: 'look closer', suspicious: 'suspicious', bug: 'bug', inconclusive: 'inconclusive',
 };
 
 const BAND_RANGE: Record<GradBand, string> = {
-  correct: '< 1e-7', lookCloser: '< 1e-5', suspicious: '< 1e-3', bug: '≥ 1e-3',
+  correct: '< 1e-7', lookCloser: '< 1e-5', suspicious: '< 1e-3', bug: '≥ 1e-3', inconclusive: 'at rounding noise',
 };
 
 export function bandChip(band: GradBand): HTMLElement {
@@ -45,7 +45,7 @@ function render(r: GradCheckReport, count: number): HTMLElement[] {
   const table = h('table', { cls: 'gc-table' });
   table.append(h('thead', {}, h('tr', {},
     h('th', { text: 'Layer' }), h('th', { text: 'Tensor' }), h('th', { text: 'Shape' }), h('th', { text: 'Checked' }),
-    h('th', { cls: 'num', text: 'Difference' }), h('th', { text: 'Band' }), h('th', { text: 'Worst entries' }))));
+    h('th', { cls: 'num', text: 'Difference' }), h('th', { text: 'Band' }), h('th', { cls: 'num', text: 'Kinks' }), h('th', { text: 'Worst entries' }))));
   const body = h('tbody');
   for (const t of r.tensors) {
     const sampled = t.checked < t.total;
@@ -66,7 +66,8 @@ function render(r: GradCheckReport, count: number): HTMLElement[] {
       h('td', { cls: 'mono', text: `${t.shape[0]}×${t.shape[1]}` }),
       h('td', { text: sampled ? `${t.checked} of ${t.total} (sampled)` : `${t.checked} of ${t.total}` }),
       h('td', { cls: 'num', text: sci(t.difference) }),
-      h('td', {}, bandChip(t.band)),
+      h('td', {}, bandChip(t.band), t.reason ? h('div', { cls: 'gc-reason muted', text: t.reason }) : null),
+      h('td', { cls: 'num', attrs: { 'data-kinks': String(t.kinks ?? 0) }, text: String(t.kinks ?? 0), title: 'entries whose θ ± ε straddles a ReLU/L1 kink, left out of the difference' }),
       h('td', {}, worst)));
   }
   table.append(body);
@@ -79,7 +80,7 @@ function render(r: GradCheckReport, count: number): HTMLElement[] {
   const total = r.tensors.reduce((a, t) => a + t.total, 0);
   notes.unshift(`Checked ${checked} of ${total} parameters${checked < total ? ' (large tensors sampled, seeded)' : ''}.`);
   const legend = h('div', { cls: 'band-legend' },
-    ...(['correct', 'lookCloser', 'suspicious', 'bug'] as GradBand[]).map((b) =>
+    ...(['correct', 'lookCloser', 'suspicious', 'bug', 'inconclusive'] as GradBand[]).map((b) =>
       h('span', { cls: 'legend-item' }, bandChip(b), h('span', { cls: 'muted', text: ` ${BAND_RANGE[b]}` }))));
   return [summary, h('div', { cls: 'table-wrap' }, table), h('ul', { cls: 'notes' }, ...notes.map((n) => h('li', { text: n }))), legend];
 }

@@ -98,11 +98,20 @@ export class ErrorBanner {
 }
 
 const FLAG_LABEL: Record<Flag['kind'], string> = {
-  vanishing: 'Vanishing gradients', exploding: 'Exploding gradients', nonFinite: 'NaN / Inf',
+  vanishing: 'Vanishing gradients', exploding: 'Exploding gradients', converged: 'Converged', nonFinite: 'NaN / Inf',
   initialCost: 'Initial cost', distributionMismatch: 'Dev/test mismatch', earlyStop: 'Early stopping', clipping: 'Gradient clipping',
 };
 
-/** Diagnostic flags, newest first, with severity icons. */
+/** "iteration 40", or for an episode "iterations 40–900 · 87 samples · ongoing". */
+function where(f: Flag, live: boolean): string {
+  const e = f.episode;
+  if (!e) return `iteration ${f.iteration}`;
+  const span = e.lastIteration > e.firstIteration ? `iterations ${e.firstIteration}–${e.lastIteration}` : `iteration ${e.firstIteration}`;
+  const state = e.state === 'closed' ? 'cleared' : live ? 'ongoing' : 'held to the end';
+  return `${span} · ${e.count} ${e.count === 1 ? 'sample' : 'samples'} · ${state}`;
+}
+
+/** Diagnostic flags (one entry per episode), newest first, with severity icons. */
 export class FlagList {
   readonly root = h('div', { id: 'flags', cls: 'flags' });
   constructor(readonly countBadge: HTMLElement | null = null) {}
@@ -110,17 +119,20 @@ export class FlagList {
   update(view: RunView): void {
     const flags = view.flags;
     if (this.countBadge) setText(this.countBadge, String(flags.length));
-    renderIfChanged(this.root, `${view.runId}|${flags.length}`, () => {
+    // An episode's close replaces its open entry in place: the key must see that, not just the length.
+    const episodes = flags.map((f) => (f.episode ? `${f.episode.state}${f.episode.count}` : '')).join(',');
+    const live = view.summary === null;
+    renderIfChanged(this.root, `${view.runId}|${flags.length}|${episodes}|${live}`, () => {
       if (!flags.length) return [h('p', { cls: 'empty', text: 'No flags: gradients, costs and data look healthy so far.' })];
       const list = h('ul', { cls: 'flag-list' });
       const shown = flags.slice(-50).reverse();
       for (const f of shown) {
-        list.append(h('li', { cls: `flag sev-${f.severity}`, attrs: { 'data-kind': f.kind } },
+        list.append(h('li', { cls: `flag sev-${f.severity}`, attrs: { 'data-kind': f.kind, 'data-episode': f.episode?.state ?? '' } },
           icon(f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'info', `icon sev-${f.severity}`),
           h('div', { cls: 'flag-body' },
             h('div', { cls: 'flag-title' },
               h('strong', { text: FLAG_LABEL[f.kind] ?? f.kind }),
-              h('span', { cls: 'muted', text: ` · iteration ${f.iteration}${f.layer ? ` · ${f.layer}` : ''}${f.tensor ? ` ${f.tensor}` : ''}` })),
+              h('span', { cls: 'muted', text: ` · ${where(f, live)}${f.layer ? ` · ${f.layer}` : ''}${f.tensor ? ` ${f.tensor}` : ''}` })),
             h('div', { cls: 'flag-message', text: f.message }))));
       }
       const more = flags.length - shown.length;

@@ -37,7 +37,9 @@ const USAGE = `Usage:
               recorded in the run folder (events.jsonl, the checkpoint, summary.json), as the
               extension's Evaluate on Test Set does
   gradcheck   compares backprop with finite differences in float64 on the initial weights;
-              exit code 3 when a tensor's difference is ≥ 1e-3 (almost certainly a bug)
+              exit code 3 when a tensor's difference is ≥ 1e-3 (almost certainly a bug); entries
+              that straddle a ReLU/L1 kink are excluded and counted, and tensors whose gradients
+              are at rounding level (a converged network) are "inconclusive", not a bug
   search      random hyperparameter search over the file's "search" block (docs/search.md): trials run
               as parallel engine processes in <runs>/<time>-<name>-search/; --trials is per round,
               --parallel 0 = all cores; Ctrl-C stops cleanly, --resume continues, --export-best
@@ -137,7 +139,8 @@ async function train(file: string, flags: TrainFlags): Promise<number> {
   const session = await startSession({
     configPath: file, runDir: flags.out ? path.resolve(flags.out) : undefined, runsDir: flags.runs,
     mode: flags.overfit ? 'overfitBatch' : 'train',
-    override: (c) => { if (flags.epochs) c.training.epochs = flags.epochs; },
+    // In Overfit One Batch --epochs sets its own budget (one update on the batch an epoch).
+    override: (c) => { if (flags.epochs) { if (flags.overfit) c.training.overfitBatch.iterations = flags.epochs; else c.training.epochs = flags.epochs; } },
   }, sink);
   // Ctrl-C stops cleanly: checkpoint, summary and model are written before exit.
   let interrupted = 0;
@@ -198,6 +201,7 @@ async function gradcheck(file: string, json: boolean): Promise<number> {
   setup.backend.dispose();
   if (json) console.log(JSON.stringify(report));
   else printGradCheck(report);
+  // Kink entries are out of every tensor's difference already; inconclusive tensors are not bugs.
   return report.tensors.some((t) => t.band === 'bug') ? 3 : 0;
 }
 

@@ -11,6 +11,7 @@ export class HumanReporter implements RunSink {
   private info: RunInfo | null = null;
   private lastCost = NaN;
   private devError: number | null = null;
+  private readonly episodesShown = new Set<string>();
 
   constructor(private readonly quiet: boolean) {}
 
@@ -34,8 +35,10 @@ export class HumanReporter implements RunSink {
       format: ' {bar} {percentage}% | epoch {epoch}/{epochs} | cost {cost} | dev {dev} | {eta_formatted} left',
       hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000, etaBuffer: 200,
     }, Presets.shades_classic);
-    const total = info.mode === 'overfitBatch' ? info.config.training.epochs : info.config.training.epochs * info.iterationsPerEpoch;
-    this.bar.start(total, at, { epoch: 0, epochs: info.config.training.epochs, cost: '—', dev: '—' });
+    // Overfit One Batch: one update an epoch, within its own budget (older configs have none: `epochs`).
+    const epochs = info.mode === 'overfitBatch' ? info.config.training.overfitBatch?.iterations ?? info.config.training.epochs : info.config.training.epochs;
+    const total = info.mode === 'overfitBatch' ? epochs : epochs * info.iterationsPerEpoch;
+    this.bar.start(total, at, { epoch: 0, epochs, cost: '—', dev: '—' });
   }
 
   iteration(iteration: number, epoch: number, cost: number): void {
@@ -62,9 +65,16 @@ export class HumanReporter implements RunSink {
         this.devError = e.summary.devError;
         this.bar?.update(e.summary.iteration, { epoch: e.summary.epoch, cost: num(this.lastCost), dev: this.errorText(this.devError) });
         break;
-      case 'flag':
-        if (e.flag.severity !== 'info' || !this.quiet) this.line(`${e.flag.severity === 'info' ? 'ℹ' : '⚠'} ${e.flag.message}`);
+      case 'flag': {
+        const f = e.flag;
+        const ep = f.episode;
+        if (f.severity === 'info' && this.quiet) break;
+        // An episode is printed when it opens and, briefly, when it clears (its state at the run's end is in the run folder).
+        if (ep && ep.state === 'closed') this.line(`✓ cleared at iteration ${ep.lastIteration}: ${f.kind}${f.layer ? ` in ${f.layer}` : ''} (${ep.count} samples from iteration ${ep.firstIteration})`);
+        else if (!ep || !this.episodesShown.has(ep.id)) this.line(`${f.severity === 'info' ? 'ℹ' : '⚠'} ${f.message}`);
+        if (ep) this.episodesShown.add(ep.id);
         break;
+      }
       case 'learningRate':
         // A schedule's per-epoch or per-step changes are not events; reduceOnPlateau's reductions are.
         this.line(`learning rate ${num(e.from)} → ${num(e.to)} at iteration ${e.iteration}${e.source === 'schedule' ? ` (reduceOnPlateau, epoch ${e.epoch})` : ''}`);
@@ -106,13 +116,14 @@ export function clippingLine(summary: RunSummary): string | null {
 
 const BAND_TEXT: Record<GradCheckReport['band'], string> = {
   correct: 'correct (< 1e-7)', lookCloser: 'look closer (< 1e-5)', suspicious: 'suspicious (< 1e-3)', bug: 'BUG (≥ 1e-3)',
+  inconclusive: 'inconclusive (rounding noise)',
 };
 
 export function printGradCheck(r: GradCheckReport): void {
   console.log(`Gradient check (float64, ε = ${r.epsilon}, batch of ${r.batchSize}, L2 ${r.regularization.l2}, L1 ${r.regularization.l1})`);
   const rows = r.tensors.map((t) => [t.layer, t.tensor, `${t.shape[0]}×${t.shape[1]}`, t.difference.toExponential(2), BAND_TEXT[t.band],
-    t.checked < t.total ? `${t.checked} of ${t.total}` : `all ${t.total}`]);
-  const head = ['layer', 'tensor', 'shape', 'difference', 'verdict', 'entries'];
+    t.checked < t.total ? `${t.checked} of ${t.total}` : `all ${t.total}`, String(t.kinks ?? 0)]);
+  const head = ['layer', 'tensor', 'shape', 'difference', 'verdict', 'entries', 'kinks'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const fmt = (row: string[]): string => row.map((c, i) => c.padEnd(widths[i])).join('  ');
   console.log(fmt(head));
@@ -121,6 +132,7 @@ export function printGradCheck(r: GradCheckReport): void {
     console.log(`worst entries of ${t.layer} ${t.tensor}:`);
     for (const w of t.worst) console.log(`  [${w.index.join(', ')}] backprop ${w.analytic.toExponential(4)}  numeric ${w.numeric.toExponential(4)}`);
   }
+  for (const t of r.tensors.filter((x) => x.band === 'inconclusive')) console.log(`${t.layer} ${t.tensor} inconclusive: ${t.reason ?? ''}`);
   console.log(`overall difference ${r.difference.toExponential(2)}: ${BAND_TEXT[r.band]}`);
   for (const n of r.notes) console.log(`note: ${n}`);
 }

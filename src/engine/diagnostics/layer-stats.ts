@@ -1,4 +1,4 @@
-import type { Flag, LayerStat } from '../../shared/protocol';
+import type { LayerStat } from '../../shared/protocol';
 import type { Backend, FloatArray } from '../backend/backend';
 import type { Network } from '../model/network';
 
@@ -8,11 +8,10 @@ const SATURATION = 0.99;
 /**
  * Per-block statistics, taken every N iterations. `before` snapshots W so the update's size can be
  * measured after the optimizer step; the cost is one copy of the weights per sampled iteration.
+ * The flags judged from these samples are ./gradient-flags.
  */
 export class LayerStatsRecorder {
   private readonly previous: FloatArray[];
-  private history: number[][] = [];
-  private active = new Set<string>();
 
   constructor(private readonly backend: Backend, private readonly net: Network) {
     this.previous = net.blocks.map((b) => backend.alloc(b.dense.weights.value.length));
@@ -53,49 +52,6 @@ export class LayerStatsRecorder {
       return stat;
     });
   }
-
-  /**
-   * Vanishing: first-layer ‖dW‖ / last-layer ‖dW‖ < 1e-3, or ‖dW‖ ≈ 0 in a layer. Exploding:
-   * the ratio > 1e3, or a layer's ‖dW‖ growing ×10 within the last 10 samples. A flag is raised
-   * when a condition starts, not on every sample while it lasts.
-   */
-  flags(stats: LayerStat[], iteration: number): Flag[] {
-    const norms = stats.map((s) => s.gradNorm);
-    this.history.push(norms);
-    if (this.history.length > 10) this.history.shift();
-    const found: Flag[] = [];
-    const first = norms[0];
-    const last = norms[norms.length - 1];
-    const ratio = last > 0 ? first / last : Infinity;
-    const conditions: { key: string; kind: Flag['kind']; hit: boolean; message: string; layer?: string }[] = [];
-    if (norms.length > 1) {
-      conditions.push({ key: 'ratio-vanish', kind: 'vanishing', hit: ratio < 1e-3,
-        message: `‖dW‖ of the first layer is ${ratio.toExponential(1)}× that of the last: gradients vanish on the way back (try He/Xavier init, ReLU, batch norm).` });
-      conditions.push({ key: 'ratio-explode', kind: 'exploding', hit: ratio > 1e3 && Number.isFinite(ratio),
-        message: `‖dW‖ of the first layer is ${ratio.toExponential(1)}× that of the last: gradients explode on the way back (lower the learning rate, use He/Xavier init).` });
-    }
-    stats.forEach((s, i) => {
-      conditions.push({ key: `zero-${i}`, kind: 'vanishing', hit: s.gradNorm < 1e-10, layer: s.layer,
-        message: `‖dW‖ of ${s.layer} is ${s.gradNorm.toExponential(1)}: this layer has stopped learning.` });
-      // Growth ×10 within the window, judged on medians of its first and last three samples so
-      // that one noisy mini-batch gradient does not raise it.
-      const window = this.history.map((h) => h[i]);
-      const early = median(window.slice(0, 3));
-      const late = median(window.slice(-3));
-      conditions.push({ key: `growth-${i}`, kind: 'exploding', layer: s.layer,
-        hit: window.length >= 6 && early > 0 && late / early > 10,
-        message: `‖dW‖ of ${s.layer} grew ×${(late / early).toFixed(0)} over the last ${window.length} samples.` });
-    });
-    for (const c of conditions) {
-      if (c.hit && !this.active.has(c.key)) {
-        this.active.add(c.key);
-        found.push({ kind: c.kind, severity: 'warning', message: c.message, iteration, layer: c.layer });
-      } else if (!c.hit) {
-        this.active.delete(c.key);
-      }
-    }
-    return found;
-  }
 }
 
 function activationStats(values: FloatArray, rows: number, units: number, kind: string):
@@ -128,10 +84,4 @@ function activationStats(values: FloatArray, rows: number, units: number, kind: 
     saturated: saturated / n,
     deadRelu: relu ? dead / units : 0,
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

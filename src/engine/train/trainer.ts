@@ -1,5 +1,6 @@
 import type { EngineEvent, EpochSummary, RunState, RunSummary, Snapshot } from '../../shared/protocol';
 import { augmentBatch } from '../data/augment';
+import { GradientFlags } from '../diagnostics/gradient-flags';
 import { LayerStatsRecorder } from '../diagnostics/layer-stats';
 import { locateNonFinite } from '../diagnostics/nonfinite';
 import { biasVarianceVerdict } from '../diagnostics/verdict';
@@ -88,10 +89,13 @@ export class Trainer {
   private readonly stats: LayerStatsRecorder;
   private readonly gradNorms: GradNormLog;
   private readonly iterationsPerEpoch: number;
+  private readonly gradientFlags = new GradientFlags();
   private lastYield = 0;
   private readonly started = Date.now();
   private readonly lastEmitted: Record<keyof typeof MIN_MS, number> = { snapshot: 0, checkpoint: 0 };
   private epochStarted = Date.now();
+  /** Overfit One Batch: the batch's cost when the run (re)started, the reference of its relative bar. */
+  private overfitStartCost: number | null = null;
 
   constructor(private readonly setup: RunSetup, private readonly sink: RunSink, private readonly store: RunStore | null,
     options: { paused: boolean; pauseAt?: number; checkpoint?: Checkpoint }) {
@@ -113,8 +117,7 @@ export class Trainer {
   }
 
   async run(): Promise<RunSummary> {
-    const { config, net, data } = this.setup;
-    const t = config.training;
+    const { net, data } = this.setup;
     this.setState(this.paused ? 'paused' : 'running');
     if (this.iteration === 0) this.initialCostCheck();
     if (this.iteration === 0) this.scheduleCheck();
@@ -123,8 +126,9 @@ export class Trainer {
     const trainSet = overfit ? this.setup.overfitBatch! : data.train;
     const batchSize = this.setup.batchSize;
     const batchesPerEpoch = Math.ceil(trainSet.count / batchSize);
+    if (overfit) this.overfitStartCost = evaluate(net, trainSet, this.setup.trainGatherer).cost;
 
-    training: while (this.epoch < t.epochs) {
+    training: while (this.epoch < this.epochBudget()) {
       this.updateLearningRate();
       if (this.batchInEpoch === 0 || !this.permutation) {
         this.permutation = overfit ? identity(trainSet.count) : this.setup.rngs.shuffle.permutation(trainSet.count);
@@ -173,7 +177,7 @@ export class Trainer {
     if (sample) {
       const layers = this.stats.after(scale);
       this.sink.emit({ type: 'layerStats', iteration: this.iteration, layers, globalGradNorm: norm, clipped: scale < 1 });
-      for (const flag of this.stats.flags(layers, this.iteration)) this.sink.emit({ type: 'flag', flag });
+      for (const flag of this.gradientFlags.observe(layers, this.iteration, cost)) this.sink.emit({ type: 'flag', flag });
     }
     this.recordCost(cost);
     if (this.stepCredits > 0) this.stepCredits--;
@@ -369,7 +373,7 @@ export class Trainer {
     const every = config.training.checkpointEvery;
     if (every > 0 && this.epoch % every === 0 && this.due('checkpoint')) this.saveCheckpoint();
     const snapEvery = config.diagnostics.snapshotEvery;
-    const final = this.epoch === config.training.epochs || stop;
+    const final = this.epoch === this.epochBudget() || stop;
     if (snapEvery > 0 && (final || (this.epoch % snapEvery === 0 && this.due('snapshot')))) this.emitSnapshot();
     if (this.pauseAtEpoch !== null && this.epoch >= this.pauseAtEpoch && !final && !stop) {
       // Taken at the next gate, before the next epoch's first batch: exactly at the epoch's end.
@@ -387,9 +391,20 @@ export class Trainer {
     return true;
   }
 
+  /** Epochs to run: the file's `epochs`, or in Overfit One Batch (one iteration an epoch) its own budget. */
+  private epochBudget(): number {
+    const t = this.setup.config.training;
+    return this.setup.mode === 'overfitBatch' ? t.overfitBatch.iterations : t.epochs;
+  }
+
+  /** The batch is learnt: no error left (classification), or the cost is a small fraction of where it started. */
   private overfitDone(): boolean {
     const e = this.lastEpoch;
-    return e !== null && e.trainError === 0 && e.trainCost < 0.01;
+    if (e === null) return false;
+    const classification = this.setup.data.train.task !== 'regression';
+    const start = this.overfitStartCost;
+    return (classification && e.trainError === 0)
+      || (start !== null && start > 0 && e.trainCost < this.setup.config.training.overfitBatch.relativeCost * start);
   }
 
   private emitSnapshot(): void {
@@ -499,9 +514,14 @@ export class Trainer {
     const state: RunState = this.stopRequested ? 'stopped' : 'finished';
     let reason = this.stateReason ?? (this.stopRequested ? 'stopped by the user' : undefined);
     if (this.setup.mode === 'overfitBatch') {
+      const ob = this.setup.config.training.overfitBatch;
+      const start = this.overfitStartCost;
+      const relative = start !== null && start > 0 ? ` (${fmt(final.trainCost / start)}× its initial ${fmt(start)})` : '';
+      const errors = final.trainError === 0 ? '0 errors' : `error ${fmt(final.trainError)}`;
       reason = this.overfitDone()
-        ? `overfit one batch: 0 errors and cost ${fmt(final.trainCost)} on the batch at iteration ${this.iteration} — the model and pipeline can learn`
-        : `could not overfit one batch in ${this.iteration} iterations (error ${fmt(final.trainError)}, cost ${fmt(final.trainCost)}): check labels, learning rate and capacity`;
+        ? `overfit one batch: ${errors} and cost ${fmt(final.trainCost)}${relative} on the batch at iteration ${this.iteration} — the model and pipeline can learn`
+        : `could not overfit one batch in ${this.iteration} iterations (error ${fmt(final.trainError)}, cost ${fmt(final.trainCost)}${relative}; `
+          + `the bar is 0 errors or cost < ${ob.relativeCost}× the initial cost within training.overfitBatch.iterations = ${ob.iterations}): check labels, learning rate and capacity`;
     }
     this.saveCheckpoint();
     this.store?.saveModel(this.setup.modelFile());
@@ -513,6 +533,8 @@ export class Trainer {
       seconds: (Date.now() - this.started) / 1000, backend: this.setup.backend.name, threads: this.setup.backend.threads,
       gradients: this.gradNorms.summary(),
     };
+    // Episodes still holding: their final counts (the open event carried only the first samples').
+    for (const flag of this.gradientFlags.finish()) this.sink.emit({ type: 'flag', flag });
     this.setState(state, reason);
     this.sink.emit({ type: 'summary', summary });
     return summary;

@@ -48,6 +48,7 @@ const EXPECTED_MINIMAL: ExperimentConfig = {
     backend: 'auto',
     threads: 0,
     checkpointEvery: 1,
+    overfitBatch: { iterations: 300, relativeCost: 0.01 },
   },
   diagnostics: {
     humanLevelError: 'auto',

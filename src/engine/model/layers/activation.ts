@@ -29,6 +29,11 @@ export class ActivationLayer implements Layer {
     return { values: this.a.subarray(0, this.rows * this.inFeatures), rows: this.rows };
   }
 
+  /** The last forward's input Z (the ReLU family's kink is at Z = 0); null before the first forward. */
+  preActivation(): FloatArray | null {
+    return this.z ? this.z.subarray(0, this.rows * this.inFeatures) : null;
+  }
+
   forward(z: FloatArray, rows: number): FloatArray {
     this.z = z;
     this.rows = rows;
