@@ -41,6 +41,8 @@ export class FakeLauncher implements TrialLauncher {
       t = new FakeTrial(this, config, start.runDir, epoch);
       this.resumed.push(t);
     }
+    // As the engine: a rung given with the start is in effect from the first epoch.
+    if (start.pauseAt !== undefined) t.send({ type: 'pauseAt', epoch: start.pauseAt });
     this.live++;
     this.maxLive = Math.max(this.maxLive, this.live);
     return t;

@@ -86,9 +86,6 @@ type Listener = (event: SearchEvent) => void;
 
 interface LiveTrial {
   handle: TrialHandle;
-  /** The engine drops commands until its run exists: hold them until its first `state` event. */
-  ready: boolean;
-  pending: ('pause' | 'resume' | 'stop')[];
   summary: RunSummary | null;
   error: string | null;
   sawRunInfo: boolean;
@@ -367,7 +364,7 @@ export class SearchRunner {
   trialCommand(id: number, command: TrialEngineCommand): boolean {
     const t = this.require(id);
     const live = this.live.get(id);
-    if (!live || !live.ready || (t.state !== 'running' && t.state !== 'paused')) return false;
+    if (!live || (t.state !== 'running' && t.state !== 'paused')) return false;
     live.handle.send(command);
     if (command.type === 'setLearningRate') {
       t.note = `learning rate set by hand to ${command.value} at epoch ${t.epoch}`;
@@ -550,7 +547,7 @@ export class SearchRunner {
     if (firstRung !== null) start = { ...start, pauseAt: firstRung };
     const handle = this.launcher.launch(start);
     const live: LiveTrial = {
-      handle, ready: false, pending: [], summary: null, error: null, sawRunInfo: false, resumed: resumable, kill: false, prune: null, rungPause: false, pauseAt: null, autoPaused: false, stop: false, diverged: null, timer: null,
+      handle, summary: null, error: null, sawRunInfo: false, resumed: resumable, kill: false, prune: null, rungPause: false, pauseAt: null, autoPaused: false, stop: false, diverged: null, timer: null,
     };
     this.live.set(t.id, live);
     handle.onEvent((e) => this.onEngineEvent(t, live, e));
@@ -575,10 +572,9 @@ export class SearchRunner {
     return rungsOf(plan, t.bracket).slice(rungsPassed(t)).find((r) => r > t.epoch) ?? null;
   }
 
-  /** Sends a control command, or holds it until the engine can take it. */
+  /** Sends a control command (the launcher holds it until the engine said hello: it takes every command from then on). */
   private command(live: LiveTrial, type: 'pause' | 'resume' | 'stop'): void {
-    if (live.ready) live.handle.send({ type });
-    else live.pending.push(type);
+    live.handle.send({ type });
   }
 
   private stopLive(live: LiveTrial): void {
@@ -640,11 +636,6 @@ export class SearchRunner {
         this.touch(t);
         return;
       case 'state':
-        if (!live.ready) {
-          live.ready = true;
-          const pending = live.pending.splice(0);
-          for (const type of pending.includes('stop') ? (['stop'] as const) : pending) live.handle.send({ type });
-        }
         if (e.state === 'paused' && live.autoPaused) live.autoPaused = false;
         else if (e.state === 'paused' && t.state === 'running') this.setState(t, 'paused');
         else if (e.state === 'running' && t.state === 'paused') this.setState(t, 'running');
