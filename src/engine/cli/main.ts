@@ -119,40 +119,83 @@ function lrFindFlags(values: { start?: string; end?: string; steps?: string }): 
 
 interface TrainFlags { out?: string; runs?: string; epochs?: number; json: boolean; quiet: boolean; overfit: boolean }
 
+/** Exit codes of `train` by end state (README, "Exit codes"). */
+export const EXIT = { ok: 0, crashed: 1, user: 2, diverged: 4, interrupted: 130 } as const;
+
 async function train(file: string, flags: TrainFlags): Promise<number> {
+  const output = new Output();
   const reporter = flags.json ? null : new HumanReporter(flags.quiet);
-  const sink: RunSink = reporter ?? jsonLines();
-  const session = await startSession({
-    configPath: file, runDir: flags.out ? path.resolve(flags.out) : undefined, runsDir: flags.runs,
-    mode: flags.overfit ? 'overfitBatch' : 'train',
-    override: (c) => { if (flags.epochs) c.training.epochs = flags.epochs; },
-  }, sink);
-  // Ctrl-C stops cleanly: checkpoint, summary and model are written before exit.
+  const sink: RunSink = reporter ? output.guard(reporter) : jsonLines(output);
+  // Ctrl-C stops cleanly (checkpoint, summary and model written before exit), also before the
+  // run exists: it then stops at its first gate. A second Ctrl-C leaves at once.
   let interrupted = 0;
+  let stop: ((reason?: string) => void) | null = null;
   const onSigint = (): void => {
-    if (++interrupted > 1) process.exit(130);
-    session.trainer.command({ type: 'stop' });
+    if (++interrupted > 1) process.exit(EXIT.interrupted);
+    stop?.();
   };
   process.on('SIGINT', onSigint);
   try {
-    const summary = await session.trainer.run();
-    reporter?.finish(summary, session.folder.dir);
-    return summary.state === 'finished' || summary.state === 'stopped' ? 0 : 1;
+    const session = await startSession({
+      configPath: file, runDir: flags.out ? path.resolve(flags.out) : undefined, runsDir: flags.runs,
+      mode: flags.overfit ? 'overfitBatch' : 'train', onDiverge: 'end',
+      override: (c) => { if (flags.epochs) c.training.epochs = flags.epochs; },
+    }, sink);
+    stop = (reason) => session.trainer.command({ type: 'stop', reason });
+    if (interrupted) stop();
+    // `train --json | head -1`: the reader left; stop quietly with the folder complete.
+    output.onClosed = () => stop?.('the output pipe was closed');
+    try {
+      let summary;
+      try {
+        summary = await session.trainer.run();
+      } catch (e) {
+        summary = session.trainer.crash(describeError(e).message.split('\n')[0]);
+        throw e;
+      }
+      if (!output.closed) reporter?.finish(summary, session.folder.dir);
+      if (summary.state === 'diverged') return EXIT.diverged;
+      return summary.state === 'finished' || summary.state === 'stopped' ? EXIT.ok : EXIT.crashed;
+    } finally {
+      session.folder.close();
+      session.setup.backend.dispose();
+    }
   } finally {
     process.off('SIGINT', onSigint);
-    session.folder.close();
-    session.setup.backend.dispose();
+  }
+}
+
+/** stdout that may close under us (EPIPE): writes stop, and the run is told once. */
+class Output {
+  closed = false;
+  onClosed: (() => void) | null = null;
+
+  constructor() {
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+      if (this.closed) return;
+      this.closed = true;
+      this.onClosed?.();
+    });
+  }
+
+  /** A sink that goes quiet once stdout closed. */
+  guard(sink: RunSink): RunSink {
+    return {
+      iteration: (...a) => { if (!this.closed) sink.iteration(...a); },
+      emit: (e) => { if (!this.closed) sink.emit(e); },
+    };
   }
 }
 
 /** `--json`: one event per line (epoch summaries included; per-iteration costs are in the run folder's costs.f64). */
-function jsonLines(): RunSink {
-  return {
+function jsonLines(output: Output): RunSink {
+  return output.guard({
     iteration: () => undefined,
     emit: (e: EngineEvent): void => {
       if (e.type !== 'layerStats') console.log(toJson(e));
     },
-  };
+  });
 }
 
 async function gradcheck(file: string, json: boolean): Promise<number> {

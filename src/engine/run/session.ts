@@ -9,7 +9,7 @@ import { DataError } from '../data/errors';
 import { replayRunFolder } from '../../shared/run-folder';
 import type { RunView } from '../../shared/run-view';
 import { createRunSetup, runInfo, type RunSetup } from '../train/setup';
-import { Trainer, type RunSink } from '../train/trainer';
+import { Trainer, type OnDiverge, type RunSink } from '../train/trainer';
 import { createRunDir, RunFolder } from './run-folder';
 
 export interface StartOptions {
@@ -23,6 +23,8 @@ export interface StartOptions {
   paused?: boolean;
   /** Overrides applied after validation (CLI flags such as --epochs). */
   override?: (config: ExperimentConfig) => void;
+  /** Pause a diverged run (default: the extension resumes it) or end it (the CLI). */
+  onDiverge?: OnDiverge;
 }
 
 export interface Session {
@@ -66,7 +68,7 @@ export async function startSession(options: StartOptions, sink: RunSink): Promis
   for (const message of setup.data.warnings) {
     tee.emit({ type: 'flag', flag: { kind: 'distributionMismatch', severity: 'warning', message, iteration: 0 } });
   }
-  const trainer = new Trainer(setup, tee, folder, { paused: options.paused ?? false });
+  const trainer = new Trainer(setup, tee, folder, { paused: options.paused ?? false, onDiverge: options.onDiverge });
   return { setup, trainer, folder };
 }
 
@@ -74,7 +76,7 @@ export async function startSession(options: StartOptions, sink: RunSink): Promis
  * Rebuilds a run from its folder and continues from `checkpoints/latest.json`. `history` receives
  * the run as recorded up to the checkpoint (the sink announces it to the host as a `history`).
  */
-export async function resumeSession(runDir: string, sink: RunSink, options: { paused?: boolean; history?: (view: RunView) => void } = {}): Promise<Session> {
+export async function resumeSession(runDir: string, sink: RunSink, options: { paused?: boolean; history?: (view: RunView) => void; onDiverge?: OnDiverge } = {}): Promise<Session> {
   const saved = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
   const configPath = typeof saved.configPath === 'string' ? saved.configPath : undefined;
   delete saved.configPath;
@@ -90,7 +92,7 @@ export async function resumeSession(runDir: string, sink: RunSink, options: { pa
   options.history?.(replayRunFolder({ ...RunFolder.contents(runDir), summary: null }));
   tee.emit({ type: 'runInfo', info });
   tee.emit({ type: 'log', level: 'info', message: `Resumed from the checkpoint at iteration ${checkpoint.iteration} (epoch ${checkpoint.epoch}).` });
-  const trainer = new Trainer(setup, tee, folder, { paused: options.paused ?? false, checkpoint });
+  const trainer = new Trainer(setup, tee, folder, { paused: options.paused ?? false, checkpoint, onDiverge: options.onDiverge });
   return { setup, trainer, folder };
 }
 

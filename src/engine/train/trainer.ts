@@ -12,6 +12,7 @@ import { evaluate } from './evaluate';
 import type { RunSetup } from './setup';
 import { checkGradients } from './check-gradients';
 import { findLearningRate } from './find-learning-rate';
+import { StepUndo, WeightGuard, type BadWeights } from './undo';
 import { expectedInitialLoss, measureInitialLoss } from '../diagnostics/checks/initial-loss';
 import type { LrFindOptions } from '../../shared/diagnosis';
 
@@ -41,6 +42,13 @@ export type TrainerCommand =
   | { type: 'evaluateTest' } | { type: 'checkpoint' } | { type: 'pauseAt'; epoch: number }
   | { type: 'lrFind'; requestId?: string; options?: Partial<LrFindOptions> };
 
+/**
+ * What a diverged run does: 'pause' waits for the user (lower the learning rate, resume: the
+ * extension); 'end' ends the run as diverged with its folder complete (the CLI, where nobody can
+ * resume a paused run).
+ */
+export type OnDiverge = 'pause' | 'end';
+
 const TRAIN_MODE: ForwardMode = { training: true, dropout: true, updateRunningStats: true };
 /** How long the loop computes before it yields to the event loop (IPC, timers). */
 const YIELD_MS = 15;
@@ -67,6 +75,13 @@ export class Trainer {
   private pauseAtEpoch: number | null = null;
   private state: RunState = 'starting';
   private stateReason: string | undefined;
+  private readonly onDiverge: OnDiverge;
+  /** Why the run diverged, while the diverged step is undone and not yet retried. */
+  private divergence: string | null = null;
+  private readonly undo: StepUndo;
+  private readonly guard: WeightGuard;
+  /** A step is between `undo.capture()` and its end: an exception there leaves half-updated weights. */
+  private inStep = false;
 
   private iteration = 0;
   /** Completed epochs. */
@@ -87,13 +102,17 @@ export class Trainer {
   private epochStarted = Date.now();
 
   constructor(private readonly setup: RunSetup, private readonly sink: RunSink, private readonly store: RunStore | null,
-    options: { paused: boolean; checkpoint?: Checkpoint }) {
+    options: { paused: boolean; checkpoint?: Checkpoint; onDiverge?: OnDiverge }) {
     const t = setup.config.training;
     this.lr = new LearningRate(t.optimizer.learningRate, t.lrDecay);
     this.earlyStopping = new EarlyStopping(t.earlyStopping);
     this.stats = new LayerStatsRecorder(setup.backend, setup.net);
     this.paused = options.paused;
+    this.onDiverge = options.onDiverge ?? 'pause';
+    this.undo = new StepUndo(setup.net, setup.optimizer, setup.rngs.dropout);
+    this.guard = new WeightGuard(setup.net);
     if (options.checkpoint) this.restore(options.checkpoint);
+    this.guard.reset();
   }
 
   /** Queues a command; it runs between two iterations (or at once while paused). */
@@ -115,19 +134,23 @@ export class Trainer {
 
     training: while (this.epoch < t.epochs) {
       this.updateLearningRate();
-      if (this.batchInEpoch === 0 || !this.permutation) {
-        this.permutation = overfit ? identity(trainSet.count) : this.setup.rngs.shuffle.permutation(trainSet.count);
-      }
+      // Drawn once per epoch and kept (in checkpoints too) until the epoch ends: a stop at the
+      // epoch's first gate resumes with this permutation, not a second draw.
+      this.permutation ??= overfit ? identity(trainSet.count) : this.setup.rngs.shuffle.permutation(trainSet.count);
       while (this.batchInEpoch < batchesPerEpoch) {
         if (!(await this.gate())) break training;
         const start = this.batchInEpoch * batchSize;
         const rows = Math.min(batchSize, trainSet.count - start);
         const batch = this.setup.trainGatherer.gather(this.permutation, start, rows);
         if (!overfit) this.augment(batch);
-        if (!this.trainStep(batch)) continue; // diverged: paused at the gate, same batch again
+        if (!this.trainStep(batch)) {
+          if (this.onDiverge === 'end') break training;
+          continue; // paused at the gate; the same batch again once resumed
+        }
         this.batchInEpoch++;
       }
       this.batchInEpoch = 0;
+      this.permutation = null;
       this.epoch++;
       const stop = this.endOfEpoch();
       if (stop) break;
@@ -139,20 +162,33 @@ export class Trainer {
 
   // ───────────── one iteration ─────────────
 
-  /** Returns false when the step produced NaN/Inf (no update applied, run paused). */
+  /**
+   * Returns false when the step diverged: NaN/Inf in the cost or gradients, or updated weights
+   * that are non-finite or exploded. The step is then undone (weights, optimizer, running
+   * statistics and dropout stream as before it), so a lower learning rate resumes from healthy weights.
+   */
   private trainStep(batch: Batch): boolean {
     const { net, config, optimizer } = this.setup;
     const reg = this.setup.mode === 'overfitBatch' ? { l2: 0, l1: 0 } : config.training.regularization;
     const mode = this.setup.mode === 'overfitBatch' ? { ...TRAIN_MODE, dropout: false } : TRAIN_MODE;
+    this.inStep = true;
+    this.undo.capture();
     const { cost } = net.costAndGradients(batch.x, batch.y, batch.rows, mode, reg, true);
     if (!Number.isFinite(cost) || !this.gradientsFinite()) {
-      this.diverged(batch, cost);
+      this.diverged(this.nonFiniteMessage(batch, cost));
       return false;
     }
-    this.iteration++;
-    const sample = config.diagnostics.layerStatsEvery > 0 && this.iteration % config.diagnostics.layerStatsEvery === 0;
+    const sample = config.diagnostics.layerStatsEvery > 0 && (this.iteration + 1) % config.diagnostics.layerStatsEvery === 0;
     if (sample) this.stats.before();
     optimizer.update(net.params(), this.currentLr);
+    const bad = this.guard.check();
+    if (bad) {
+      this.diverged(badWeightsMessage(bad, this.iteration + 1));
+      return false;
+    }
+    this.inStep = false;
+    this.divergence = null;
+    this.iteration++;
     if (sample) {
       const layers = this.stats.after();
       this.sink.emit({ type: 'layerStats', iteration: this.iteration, layers });
@@ -169,17 +205,32 @@ export class Trainer {
     return Number.isFinite(sum);
   }
 
-  private diverged(batch: Batch, cost: number): void {
+  private nonFiniteMessage(batch: Batch, cost: number): Divergence {
     const site = locateNonFinite(this.setup.net, batch.x, batch.y, batch.rows, TRAIN_MODE);
     const where = site ? `${site.tensor} of ${site.layer} (${site.stage} pass)` : 'the cost';
     const iteration = this.iteration + 1;
+    return {
+      layer: site?.layer, tensor: site?.tensor, reason: `non-finite values in ${where}`,
+      message: `${Number.isNaN(cost) ? 'NaN' : 'Inf'} appeared at iteration ${iteration} in ${where}`,
+    };
+  }
+
+  /** Undoes the step in flight and pauses (or ends) the run as diverged. */
+  private diverged(d: Divergence): void {
+    this.undo.undo();
+    this.inStep = false;
+    const iteration = this.iteration + 1;
+    const then = this.onDiverge === 'end'
+      ? `the update was undone and the run ended: its checkpoint and model hold the weights of iteration ${this.iteration}. Lower the learning rate and resume from the checkpoint.`
+      : 'the update was undone and the run paused. Lower the learning rate and resume.';
     this.sink.emit({ type: 'flag', flag: {
-      kind: 'nonFinite', severity: 'error', iteration, layer: site?.layer, tensor: site?.tensor,
-      message: `${Number.isNaN(cost) ? 'NaN' : 'Inf'} appeared at iteration ${iteration} in ${where}; the update was not applied and the run paused. Lower the learning rate and resume.`,
+      kind: 'nonFinite', severity: 'error', iteration, layer: d.layer, tensor: d.tensor, message: `${d.message}; ${then}`,
     } });
-    this.paused = true;
+    this.divergence = d.reason;
     this.stepCredits = 0;
-    this.setState('diverged', `non-finite values in ${where}`);
+    if (this.onDiverge === 'end') return;
+    this.paused = true;
+    this.setState('diverged', d.reason);
   }
 
   private augment(batch: Batch): void {
@@ -410,7 +461,7 @@ export class Trainer {
     return {
       format: 'gradient-lab-checkpoint', version: 1, name: config.name,
       iteration: this.iteration, epoch: this.epoch, batchInEpoch: this.batchInEpoch,
-      permutation: this.batchInEpoch > 0 && this.permutation ? Array.from(this.permutation) : null,
+      permutation: this.permutation ? Array.from(this.permutation) : null,
       model: net.exportState(), optimizer: optimizer.exportState(),
       rng: { shuffle: rngs.shuffle.state(), dropout: rngs.dropout.state(), augment: rngs.augment.state() },
       learningRate: { base: this.lr.baseRate, current: this.currentLr },
@@ -447,6 +498,41 @@ export class Trainer {
 
   // ───────────── the end ─────────────
 
+  /**
+   * The run's end state, decided here only: stopped (the user, a host, early stopping), diverged
+   * (ended at a diverged step, CLI), else finished. Crashes end in `crash`.
+   */
+  private endState(): { state: RunState; reason: string | undefined } {
+    if (this.stopRequested) return { state: 'stopped', reason: this.stateReason ?? 'stopped by the user' };
+    if (this.divergence !== null && this.onDiverge === 'end') return { state: 'diverged', reason: this.divergence };
+    return { state: 'finished', reason: this.stateReason };
+  }
+
+  /**
+   * An exception escaped the loop (an engine bug, a full disk): undo a step in flight, then keep
+   * what can be kept — checkpoint, model and a summary saying 'crashed' — each on its own, since
+   * the store itself may be what failed.
+   */
+  crash(message: string): RunSummary {
+    if (this.inStep) this.undo.undo();
+    this.inStep = false;
+    const attempt = (f: () => void): void => {
+      try {
+        f();
+      } catch { /* the store is what failed: the previous checkpoint stays */ }
+    };
+    attempt(() => this.saveCheckpoint());
+    attempt(() => this.store?.saveModel(this.setup.modelFile()));
+    const summary: RunSummary = {
+      state: 'crashed', reason: message, epochs: this.epoch, iterations: this.iteration, final: this.lastEpoch ?? this.finalEvaluation(),
+      best: null, testLooks: this.testLooks, seconds: (Date.now() - this.started) / 1000,
+      backend: this.setup.backend.name, threads: this.setup.backend.threads,
+    };
+    attempt(() => this.setState('crashed', message));
+    attempt(() => this.sink.emit({ type: 'summary', summary }));
+    return summary;
+  }
+
   private finish(net: RunSetup['net']): RunSummary {
     const es = this.setup.config.training.earlyStopping;
     let restored = false;
@@ -457,9 +543,10 @@ export class Trainer {
     }
     let final = this.lastEpoch;
     if (restored || final === null || final.iteration !== this.iteration) final = this.finalEvaluation();
-    const state: RunState = this.stopRequested ? 'stopped' : 'finished';
-    let reason = this.stateReason ?? (this.stopRequested ? 'stopped by the user' : undefined);
-    if (this.setup.mode === 'overfitBatch') {
+    const end = this.endState();
+    const state = end.state;
+    let reason = end.reason;
+    if (this.setup.mode === 'overfitBatch' && state !== 'diverged') {
       reason = this.overfitDone()
         ? `overfit one batch: 0 errors and cost ${fmt(final.trainCost)} on the batch at iteration ${this.iteration} — the model and pipeline can learn`
         : `could not overfit one batch in ${this.iteration} iterations (error ${fmt(final.trainError)}, cost ${fmt(final.trainCost)}): check labels, learning rate and capacity`;
@@ -486,6 +573,18 @@ export class Trainer {
     return { epoch: this.epoch, iteration: this.iteration, trainCost: train.cost, trainError: train.error,
       devCost: dev?.cost ?? null, devError: dev?.error ?? null, learningRate: this.currentLr, seconds: 0 };
   }
+}
+
+interface Divergence { layer?: string; tensor?: string; reason: string; message: string }
+
+function badWeightsMessage(bad: BadWeights, iteration: number): Divergence {
+  const where = `${bad.tensor} of ${bad.layer}`;
+  if (!Number.isFinite(bad.to)) {
+    return { layer: bad.layer, tensor: bad.tensor, reason: `non-finite values in ${where} (after the update)`,
+      message: `The update at iteration ${iteration} made ${where} non-finite` };
+  }
+  return { layer: bad.layer, tensor: bad.tensor, reason: `${where} exploded (×${fmt(bad.to / bad.from)} in one update)`,
+    message: `The update at iteration ${iteration} made ${where} explode: its RMS went from ${fmt(bad.from)} to ${fmt(bad.to)} in one step` };
 }
 
 function identity(n: number): Int32Array {
