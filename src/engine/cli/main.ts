@@ -157,7 +157,9 @@ async function train(file: string, flags: TrainFlags): Promise<number> {
       if (summary.state === 'diverged') return EXIT.diverged;
       return summary.state === 'finished' || summary.state === 'stopped' ? EXIT.ok : EXIT.crashed;
     } finally {
-      session.folder.close();
+      try {
+        session.folder.close();
+      } catch { /* a failed write was reported already, with the folder's path */ }
       session.setup.backend.dispose();
     }
   } finally {

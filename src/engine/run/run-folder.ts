@@ -7,18 +7,82 @@ import {
 } from '../../shared/run-folder';
 import type { RunSink, RunStore } from '../train/trainer';
 import { isCheckpoint, type Checkpoint } from './checkpoint';
+import { inRunFolder, RunFolderInUseError } from './fs-errors';
 
 /** Writes a file so that readers see the old or the new content, never a torn one. */
 export function writeFileAtomic(file: string, content: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      fs.writeSync(fd, content);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    // A full disk or a vanished folder: the old file stays, and no half-written temp beside it.
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch { /* the error below says what went wrong */ }
+    throw e;
   }
-  fs.renameSync(tmp, file);
+}
+
+/** Held by the live engine writing a run folder: its pid (removed at close; a dead pid's lock is taken over). */
+export const LOCK_FILE = 'engine.lock';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the run folder's lock, so two engines never interleave one folder's records. A lock
+ * whose process is gone (kill -9, a crash) is stale and taken over.
+ */
+export function lockRunFolder(dir: string): void {
+  const file = path.join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx');
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      throw new RunFolderInUseError(dir, `is in use by another run (engine process ${pid}); give a new --out folder or stop that run first`);
+    }
+    fs.rmSync(file, { force: true });
+  }
+  throw new RunFolderInUseError(dir, 'is being taken by another run at this moment');
+}
+
+export function unlockRunFolder(dir: string): void {
+  const file = path.join(dir, LOCK_FILE);
+  try {
+    if (Number.parseInt(fs.readFileSync(file, 'utf8'), 10) === process.pid) fs.rmSync(file);
+  } catch { /* already gone */ }
+}
+
+/** A fresh run must not write into a folder holding another run (it would mix two runs' records). */
+export function assertNoRunIn(dir: string): void {
+  const held = [RUN_FILES.info, RUN_FILES.metrics, RUN_FILES.costs, RUN_FILES.checkpoint].find((f) => fs.existsSync(path.join(dir, f)));
+  if (!held) return;
+  let state = 'a run';
+  try {
+    const summary = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.summary), 'utf8')) as { state?: string };
+    if (summary.state) state = `a ${summary.state} run`;
+  } catch { /* no summary: a run that ended early or still runs */ }
+  throw new RunFolderInUseError(dir, `already holds ${state} (${held}); give a new --out folder, or resume that run from its checkpoint`);
 }
 
 export function runFolderName(name: string, now = new Date()): string {
@@ -30,6 +94,10 @@ export function runFolderName(name: string, now = new Date()): string {
 
 /** A new, unused run folder under `runsDir`. */
 export function createRunDir(runsDir: string, name: string): string {
+  return inRunFolder(runsDir, () => createRunDirIn(runsDir, name));
+}
+
+function createRunDirIn(runsDir: string, name: string): string {
   fs.mkdirSync(runsDir, { recursive: true });
   const base = path.join(runsDir, runFolderName(name));
   for (let k = 1; ; k++) {
@@ -69,16 +137,23 @@ export class RunFolder implements RunSink, RunStore {
   /** The verdict is written when its diagnosis changes (and the last one at the end), not every epoch. */
   private verdict: { written: boolean; event: Extract<EngineEvent, { type: 'verdict' }> } | null = null;
 
-  constructor(readonly dir: string) {
-    fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints), { recursive: true });
-    this.metricsFd = fs.openSync(path.join(dir, RUN_FILES.metrics), 'a');
-    this.eventsFd = fs.openSync(path.join(dir, RUN_FILES.events), 'a');
-    this.costsFd = fs.openSync(path.join(dir, RUN_FILES.costs), 'a');
-    this.lrFd = fs.openSync(path.join(dir, RUN_FILES.learningRates), 'a');
+  /** Opens the folder for appending; `fresh`: a new run, which must not find another run's files there. */
+  constructor(readonly dir: string, options: { fresh?: boolean } = {}) {
+    [this.metricsFd, this.eventsFd, this.costsFd, this.lrFd] = inRunFolder(dir, () => {
+      fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints), { recursive: true });
+      lockRunFolder(dir);
+      try {
+        if (options.fresh) assertNoRunIn(dir);
+        return [RUN_FILES.metrics, RUN_FILES.events, RUN_FILES.costs, RUN_FILES.learningRates].map((f) => fs.openSync(path.join(dir, f), 'a'));
+      } catch (e) {
+        unlockRunFolder(dir);
+        throw e;
+      }
+    });
   }
 
   writeJson(name: string, value: unknown): void {
-    writeFileAtomic(path.join(this.dir, name), toJson(value, 1) + '\n');
+    inRunFolder(this.dir, () => writeFileAtomic(path.join(this.dir, name), toJson(value, 1) + '\n'));
   }
 
   iteration(iteration: number, _epoch: number, cost: number, learningRate: number): void {
@@ -93,6 +168,10 @@ export class RunFolder implements RunSink, RunStore {
 
   /** Writes held points in the order they happened. */
   flush(): void {
+    inRunFolder(this.dir, () => this.flushNow());
+  }
+
+  private flushNow(): void {
     this.lastFlush = Date.now();
     if (this.held > 0) {
       fs.writeSync(this.costsFd, this.costs, 0, this.held * 8);
@@ -140,28 +219,43 @@ export class RunFolder implements RunSink, RunStore {
 
   private writeEvent(event: EngineEvent): void {
     this.flush();
-    fs.writeSync(this.eventsFd, eventLine(event, new Date()) + '\n');
+    inRunFolder(this.dir, () => fs.writeSync(this.eventsFd, eventLine(event, new Date()) + '\n'));
   }
 
   saveCheckpoint(name: 'latest' | 'best', checkpoint: Checkpoint): string {
     this.flush();
     const file = path.join(this.dir, name === 'latest' ? RUN_FILES.checkpoint : RUN_FILES.bestCheckpoint);
-    writeFileAtomic(file, JSON.stringify(checkpoint));
+    inRunFolder(this.dir, () => writeFileAtomic(file, JSON.stringify(checkpoint)));
     return file;
   }
 
   saveGradientCheck(report: { id: string }): void {
-    fs.mkdirSync(path.join(this.dir, RUN_FILES.gradchecks), { recursive: true });
-    writeFileAtomic(path.join(this.dir, RUN_FILES.gradchecks, `${report.id}.json`), toJson(report, 1));
+    inRunFolder(this.dir, () => {
+      fs.mkdirSync(path.join(this.dir, RUN_FILES.gradchecks), { recursive: true });
+      writeFileAtomic(path.join(this.dir, RUN_FILES.gradchecks, `${report.id}.json`), toJson(report, 1));
+    });
   }
 
   saveModel(model: unknown): void {
-    writeFileAtomic(path.join(this.dir, RUN_FILES.model), JSON.stringify(model));
+    inRunFolder(this.dir, () => writeFileAtomic(path.join(this.dir, RUN_FILES.model), JSON.stringify(model)));
   }
 
+  private closed = false;
+
+  /** Writes what is held and releases the folder (also after a failed write: the lock must go). */
   close(): void {
-    this.flush();
-    for (const fd of [this.metricsFd, this.eventsFd, this.costsFd, this.lrFd]) fs.closeSync(fd);
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.flush();
+    } finally {
+      for (const fd of [this.metricsFd, this.eventsFd, this.costsFd, this.lrFd]) {
+        try {
+          fs.closeSync(fd);
+        } catch { /* closing is best effort once a write failed */ }
+      }
+      unlockRunFolder(this.dir);
+    }
   }
 
   static readCheckpoint(dir: string): Checkpoint {

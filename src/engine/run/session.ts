@@ -11,6 +11,7 @@ import type { RunView } from '../../shared/run-view';
 import { createRunSetup, runInfo, type RunSetup } from '../train/setup';
 import { Trainer, type OnDiverge, type RunSink } from '../train/trainer';
 import { createRunDir, RunFolder } from './run-folder';
+import { inRunFolder, RunFolderError } from './fs-errors';
 
 export interface StartOptions {
   configPath?: string;
@@ -58,8 +59,8 @@ export async function startSession(options: StartOptions, sink: RunSink): Promis
   options.override?.(config);
   const setup = await withLocations(options.configPath, () => createRunSetup(config, { configPath: options.configPath, mode: options.mode }));
   const dir = options.runDir ?? createRunDir(options.runsDir ?? defaultRunsDir(options.configPath), config.name);
-  fs.mkdirSync(dir, { recursive: true });
-  const folder = new RunFolder(dir);
+  inRunFolder(dir, () => fs.mkdirSync(dir, { recursive: true }));
+  const folder = new RunFolder(dir, { fresh: true });
   folder.writeJson('config.json', { ...config, configPath: options.configPath ? path.resolve(options.configPath) : undefined });
   const info = runInfo(setup, path.basename(dir), dir);
   folder.writeJson('run.json', info);
@@ -84,8 +85,9 @@ export async function resumeSession(runDir: string, sink: RunSink, options: { pa
   const checkpoint = RunFolder.readCheckpoint(runDir);
   const previous = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { mode?: 'train' | 'overfitBatch' };
   const setup = await createRunSetup(config, { configPath, mode: previous.mode ?? 'train' });
-  RunFolder.truncateMetrics(runDir, checkpoint.iteration, checkpoint.epoch);
+  // Locked first: a live engine's folder must not be truncated under it.
   const folder = new RunFolder(runDir);
+  inRunFolder(runDir, () => RunFolder.truncateMetrics(runDir, checkpoint.iteration, checkpoint.epoch));
   const info = runInfo(setup, path.basename(runDir), runDir, { iteration: checkpoint.iteration, epoch: checkpoint.epoch });
   folder.writeJson('run.json', info);
   const tee = new Tee([folder, sink]);
@@ -125,6 +127,9 @@ export function describeError(e: unknown): EngineErrorInfo {
   if (e instanceof ConfigError) {
     const first = e.issues[0];
     return { code: 'config', message: e.message, file: e.file, line: first?.line, column: first?.column, path: first?.path, issues: e.issues };
+  }
+  if (e instanceof RunFolderError) {
+    return { code: 'io', message: e.message, file: e.dir };
   }
   if (e instanceof DataError) {
     return { code: 'data', message: e.message, file: e.file, line: e.line, column: e.column };
