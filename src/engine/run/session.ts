@@ -10,7 +10,7 @@ import { replayRunFolder } from '../../shared/run-folder';
 import type { RunView } from '../../shared/run-view';
 import { createRunSetup, runInfo, type RunSetup } from '../train/setup';
 import { Trainer, type OnDiverge, type RunSink } from '../train/trainer';
-import { createRunDir, RunFolder } from './run-folder';
+import { createRunDir, lockRunFolder, RunFolder } from './run-folder';
 import { inRunFolder, RunFolderError } from './fs-errors';
 
 export interface StartOptions {
@@ -85,9 +85,13 @@ export async function resumeSession(runDir: string, sink: RunSink, options: { pa
   const checkpoint = RunFolder.readCheckpoint(runDir);
   const previous = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { mode?: 'train' | 'overfitBatch' };
   const setup = await createRunSetup(config, { configPath, mode: previous.mode ?? 'train' });
-  // Locked first: a live engine's folder must not be truncated under it.
+  // Locked first (a live engine's folder must not be truncated under it); opened after the
+  // truncation, which replaces metrics.jsonl.
+  inRunFolder(runDir, () => {
+    lockRunFolder(runDir);
+    RunFolder.truncateMetrics(runDir, checkpoint.iteration, checkpoint.epoch);
+  });
   const folder = new RunFolder(runDir);
-  inRunFolder(runDir, () => RunFolder.truncateMetrics(runDir, checkpoint.iteration, checkpoint.epoch));
   const info = runInfo(setup, path.basename(runDir), runDir, { iteration: checkpoint.iteration, epoch: checkpoint.epoch });
   folder.writeJson('run.json', info);
   const tee = new Tee([folder, sink]);
