@@ -62,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
+  checkFlags(command, Object.keys(values).filter((k) => values[k as keyof typeof values] !== undefined));
+  if (positionals.length > (command === 'demo' ? 1 : 2)) throw new UsageError(`${command} takes one experiment file, got also "${positionals.slice(2).join('", "')}"`);
   const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
   if (epochs !== undefined && !(Number.isInteger(epochs) && epochs > 0)) throw new UsageError('--epochs must be a positive integer');
 
@@ -103,6 +105,26 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+/** The flags each command reads (USAGE); any other is a usage error rather than silently ignored. */
+const FLAGS: Record<string, readonly string[]> = {
+  train: ['out', 'runs', 'epochs', 'overfit-batch', 'json', 'quiet'],
+  gradcheck: ['json'],
+  search: ['runs', 'parallel', 'trials', 'resume', 'export-best', 'json'],
+  diagnose: ['json'],
+  'lr-find': ['json', 'apply', 'start', 'end', 'steps'],
+  demo: ['runs'],
+};
+
+function checkFlags(command: string, given: string[]): void {
+  const allowed = FLAGS[command];
+  if (!allowed) return; // an unknown command is reported by the switch
+  const extra = given.filter((f) => !allowed.includes(f));
+  if (extra.length === 0) return;
+  const hint = command === 'search' && extra.includes('out')
+    ? ' (a search writes its trials to <runs>/<time>-<name>-search/: give the parent with --runs DIR)' : '';
+  throw new UsageError(`${command} does not take ${extra.map((f) => `--${f}`).join(', ')}${hint}`);
 }
 
 function lrFindFlags(values: { start?: string; end?: string; steps?: string }): Partial<LrFindOptions> {
