@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { ConfigError } from '../../../src/engine/config/errors';
 import { loadIdx, writeIdx } from '../../../src/engine/data/idx';
 import { DataError } from '../../../src/engine/data/errors';
+import { parseCsv } from '../../../src/engine/data/csv';
 import { readSearchFile } from '../../../src/engine/search/search-file';
 import { startSession } from '../../../src/engine/run/session';
 
@@ -169,4 +170,22 @@ describe('faults: flags a command does not take', function () {
   for (const [args, pattern] of cases) {
     it(args.filter((a) => !a.includes('/')).join(' '), () => assertUserError(cli(args), pattern));
   }
+});
+
+describe('faults: CSV locations', () => {
+  const at = (text: string, line: number, column: number, pattern: RegExp): void => {
+    assert.throws(() => parseCsv(text, 'f.csv'), (e: unknown) => e instanceof DataError && e.line === line && e.column === column && pattern.test(e.message));
+  };
+  it('a row missing a field, followed by blank lines, is rejected at that row and field', () => {
+    at('a,b,c\n1,2,0\n1,2\n\n\n', 3, 3, /field 3 is missing/);
+    at('a,b,c\r\n1,2,0\r\n1,2\r\n\r\n  \r\n', 3, 3, /field 3 is missing/);
+  });
+  it('lines count CRLF, lone CR, blank lines and quoted newlines', () => {
+    at('a,b,c\r\n1,2,0\r\n\r\n1,x,1\r\n', 4, 2, /'x' is not a number/);
+    at('a,b,c\r1,2,0\r\r1,x,1\r', 4, 2, /'x' is not a number/);
+    at('"a\r\nA",b,c\r\n1,2,0\r\n1,x,1\r\n', 4, 2, /'x'/);
+  });
+  it('a stray quote is located where its field starts', () => {
+    at('a,b,c\n1,"2,0\n1,"3",1\n', 2, 2, /closes on line 3/);
+  });
 });
