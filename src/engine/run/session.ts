@@ -110,6 +110,7 @@ export async function withLocations<T>(configPath: string | undefined, build: ()
   try {
     return await build();
   } catch (e) {
+    if (e instanceof DataError && e.field && configPath) locateField(e, configPath);
     if (!(e instanceof ConfigError) || !configPath || e.issues.every((i) => i.line !== undefined)) throw e;
     let text: string;
     try {
@@ -119,6 +120,22 @@ export async function withLocations<T>(configPath: string | undefined, build: ()
     }
     throw new ConfigError(e.issues.map((i) => (i.line !== undefined ? i : { ...i, ...locate(text, i.path) })), configPath);
   }
+}
+
+/** Adds to a data error where the experiment file names the data: `(named at exp.nn.json:4:13 /data/source/csv)`. */
+function locateField(e: DataError, configPath: string): void {
+  const field = e.field!;
+  if (field.file) return;
+  let where: { line: number; column: number } | undefined;
+  try {
+    where = locate(fs.readFileSync(configPath, 'utf8'), field.path);
+  } catch {
+    where = undefined;
+  }
+  field.file = configPath;
+  field.line = where?.line;
+  field.column = where?.column;
+  e.message += ` (named at ${configPath}${where ? `:${where.line}:${where.column}` : ''} ${field.path})`;
 }
 
 function requirePath(p: string | undefined): string {
@@ -136,7 +153,7 @@ export function describeError(e: unknown): EngineErrorInfo {
     return { code: 'io', message: e.message, file: e.dir };
   }
   if (e instanceof DataError) {
-    return { code: 'data', message: e.message, file: e.file, line: e.line, column: e.column };
+    return { code: 'data', message: e.message, file: e.file, line: e.line, column: e.column, path: e.field?.path };
   }
   const err = e as NodeJS.ErrnoException;
   if (err && (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')) {

@@ -189,3 +189,26 @@ describe('faults: CSV locations', () => {
     at('a,b,c\n1,"2,0\n1,"3",1\n', 2, 2, /closes on line 3/);
   });
 });
+
+describe('faults: data errors name the experiment field that led to them', function () {
+  this.timeout(60000);
+  it('file not found, a feature-count mismatch, an unknown class: data location plus experiment line:column and JSON path', () => {
+    const dir = tempDir();
+    const put = (name: string, text: string): string => {
+      fs.writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    put('train.csv', 'x1,x2,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n');
+    put('test3.csv', 'x1,y\n1,0\n3,1\n');
+    put('testcls.csv', 'x1,x2,y\n1,2,z\n');
+    const cases: [string, RegExp][] = [
+      ['{\n  "data": {\n    "source": {"csv": "nope.csv"}\n  }\n}\n', /nope\.csv: file not found .*\(named at .*e0\.nn\.json:3:\d+ \/data\/source\/csv\)/],
+      ['{\n  "data": {\n    "source": {"csv": "train.csv"},\n    "test": {"csv": "test3.csv"}\n  }\n}\n', /test3\.csv: has 1 features but the training data has 2 \(named at .*e1\.nn\.json:4:\d+ \/data\/test\/csv\)/],
+      ['{\n  "data": {\n    "source": {"csv": "train.csv"},\n    "test": {"csv": "testcls.csv"}\n  }\n}\n', /testcls\.csv: has class 'z'.*\(named at .*e2\.nn\.json:4:\d+ \/data\/test\/csv\)/],
+    ];
+    cases.forEach(([text, pattern], i) => {
+      const file = put(`e${i}.nn.json`, text);
+      assertUserError(cli(['train', file, '--out', path.join(dir, `run${i}`)]), pattern);
+    });
+  });
+});
