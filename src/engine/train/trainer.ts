@@ -523,8 +523,14 @@ export class Trainer {
     };
     attempt(() => this.saveCheckpoint());
     attempt(() => this.store?.saveModel(this.setup.modelFile()));
+    let final: EpochSummary | null = this.lastEpoch;
+    if (final === null) {
+      try {
+        final = this.finalEvaluation();
+      } catch { /* the weights or the backend are what broke: no final numbers */ }
+    }
     const summary: RunSummary = {
-      state: 'crashed', reason: message, epochs: this.epoch, iterations: this.iteration, final: this.lastEpoch ?? this.finalEvaluation(),
+      state: 'crashed', reason: message, epochs: this.epoch, iterations: this.iteration, final,
       best: null, testLooks: this.testLooks, seconds: (Date.now() - this.started) / 1000,
       backend: this.setup.backend.name, threads: this.setup.backend.threads,
     };

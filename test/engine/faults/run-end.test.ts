@@ -65,7 +65,7 @@ describe('faults: a diverged run', function () {
     session.folder.close();
     assert.equal(summary.state, 'finished');
     assert.equal(rec.of('flag').filter((f) => f.flag.kind === 'nonFinite').length, 1, 'no second divergence');
-    assert.ok(summary.final.trainError < 0.2, `train error ${summary.final.trainError}`);
+    assert.ok(summary.final && summary.final.trainError < 0.2, `train error ${summary.final?.trainError}`);
     assert.ok(session.setup.net.params().every((p) => Array.from(p.value).every(Number.isFinite)));
   });
 
