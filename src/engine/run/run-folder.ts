@@ -136,9 +136,19 @@ export class RunFolder implements RunSink, RunStore {
   private lastFlush = Date.now();
   /** The verdict is written when its diagnosis changes (and the last one at the end), not every epoch. */
   private verdict: { written: boolean; event: Extract<EngineEvent, { type: 'verdict' }> } | null = null;
+  /** Bytes not yet appended, per file descriptor, in order: a failed or short write resumes exactly where it stopped. */
+  private readonly pending = new Map<number, Buffer[]>();
+  /** With `hold`: the write failure that stopped appends (they stay queued); null while the folder is writable. */
+  private failed: Error | null = null;
+  private readonly hold: boolean;
 
-  /** Opens the folder for appending; `fresh`: a new run, which must not find another run's files there. */
-  constructor(readonly dir: string, options: { fresh?: boolean } = {}) {
+  /**
+   * Opens the folder for appending; `fresh`: a new run, which must not find another run's files
+   * there; `hold`: a failed append is kept queued and reported by `failure()` instead of thrown
+   * (the run pauses, and writes on once there is room again).
+   */
+  constructor(readonly dir: string, options: { fresh?: boolean; hold?: boolean } = {}) {
+    this.hold = options.hold ?? false;
     [this.metricsFd, this.eventsFd, this.costsFd, this.lrFd] = inRunFolder(dir, () => {
       fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints), { recursive: true });
       lockRunFolder(dir);
@@ -168,22 +178,56 @@ export class RunFolder implements RunSink, RunStore {
 
   /** Writes held points in the order they happened. */
   flush(): void {
-    inRunFolder(this.dir, () => this.flushNow());
-  }
-
-  private flushNow(): void {
     this.lastFlush = Date.now();
     if (this.held > 0) {
-      fs.writeSync(this.costsFd, this.costs, 0, this.held * 8);
+      this.queue(this.costsFd, Buffer.from(this.costs.buffer, 0, this.held * 8));
       this.held = 0;
     }
     if (this.lrPairs.length) {
-      fs.writeSync(this.lrFd, Float64Array.from(this.lrPairs));
+      this.queue(this.lrFd, Buffer.from(Float64Array.from(this.lrPairs).buffer));
       this.lrPairs = [];
     }
     if (this.metricLines.length) {
-      fs.writeSync(this.metricsFd, this.metricLines.join('\n') + '\n');
+      this.queue(this.metricsFd, Buffer.from(this.metricLines.join('\n') + '\n'));
       this.metricLines = [];
+    }
+    this.drain();
+  }
+
+  /** The write failure holding appends back (with `hold`), or null. */
+  failure(): Error | null {
+    return this.failed;
+  }
+
+  /** Tries the held appends again (after the user made room); true when everything is written. */
+  retry(): boolean {
+    this.failed = null;
+    this.flush();
+    return this.failed === null;
+  }
+
+  private queue(fd: number, bytes: Buffer): void {
+    // A copy: the cost buffer is reused for the next points.
+    const list = this.pending.get(fd) ?? [];
+    list.push(Buffer.from(bytes));
+    this.pending.set(fd, list);
+  }
+
+  private drain(): void {
+    if (this.failed) return;
+    try {
+      inRunFolder(this.dir, () => {
+        for (const [fd, list] of this.pending) {
+          while (list.length > 0) {
+            const written = fs.writeSync(fd, list[0]);
+            if (written < list[0].length) list[0] = list[0].subarray(written);
+            else list.shift();
+          }
+        }
+      });
+    } catch (e) {
+      if (!this.hold) throw e;
+      this.failed = e as Error;
     }
   }
 
@@ -218,8 +262,8 @@ export class RunFolder implements RunSink, RunStore {
   }
 
   private writeEvent(event: EngineEvent): void {
+    this.queue(this.eventsFd, Buffer.from(eventLine(event, new Date()) + '\n'));
     this.flush();
-    inRunFolder(this.dir, () => fs.writeSync(this.eventsFd, eventLine(event, new Date()) + '\n'));
   }
 
   saveCheckpoint(name: 'latest' | 'best', checkpoint: Checkpoint): string {

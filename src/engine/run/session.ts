@@ -60,7 +60,7 @@ export async function startSession(options: StartOptions, sink: RunSink): Promis
   const setup = await withLocations(options.configPath, () => createRunSetup(config, { configPath: options.configPath, mode: options.mode }));
   const dir = options.runDir ?? createRunDir(options.runsDir ?? defaultRunsDir(options.configPath), config.name);
   inRunFolder(dir, () => fs.mkdirSync(dir, { recursive: true }));
-  const folder = new RunFolder(dir, { fresh: true });
+  const folder = new RunFolder(dir, { fresh: true, hold: options.onDiverge !== 'end' });
   folder.writeJson('config.json', { ...config, configPath: options.configPath ? path.resolve(options.configPath) : undefined });
   const info = runInfo(setup, path.basename(dir), dir);
   folder.writeJson('run.json', info);
@@ -91,7 +91,7 @@ export async function resumeSession(runDir: string, sink: RunSink, options: { pa
     lockRunFolder(runDir);
     RunFolder.truncateMetrics(runDir, checkpoint.iteration, checkpoint.epoch);
   });
-  const folder = new RunFolder(runDir);
+  const folder = new RunFolder(runDir, { hold: options.onDiverge !== 'end' });
   const info = runInfo(setup, path.basename(runDir), runDir, { iteration: checkpoint.iteration, epoch: checkpoint.epoch });
   folder.writeJson('run.json', info);
   const tee = new Tee([folder, sink]);

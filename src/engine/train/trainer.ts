@@ -13,6 +13,7 @@ import type { RunSetup } from './setup';
 import { checkGradients } from './check-gradients';
 import { findLearningRate } from './find-learning-rate';
 import { StepUndo, WeightGuard, type BadWeights } from './undo';
+import { RunFolderError } from '../run/fs-errors';
 import { expectedInitialLoss, measureInitialLoss } from '../diagnostics/checks/initial-loss';
 import type { LrFindOptions } from '../../shared/diagnosis';
 
@@ -34,6 +35,10 @@ export interface RunStore {
   saveCheckpoint(name: 'latest' | 'best', checkpoint: Checkpoint): string;
   saveGradientCheck(report: { id: string }): void;
   saveModel(model: unknown): void;
+  /** A write failure holding appends back (the folder keeps them queued), or null. */
+  failure?(): Error | null;
+  /** Writes what is held; true when the folder is writable again. */
+  retry?(): boolean;
 }
 
 export type TrainerCommand =
@@ -82,6 +87,8 @@ export class Trainer {
   private readonly guard: WeightGuard;
   /** A step is between `undo.capture()` and its end: an exception there leaves half-updated weights. */
   private inStep = false;
+  /** A checkpoint that could not be written (full disk, read-only): with onDiverge 'pause' the run pauses instead of failing. */
+  private storeError: Error | null = null;
 
   private iteration = 0;
   /** Completed epochs. */
@@ -247,6 +254,7 @@ export class Trainer {
     for (;;) {
       this.runCommands();
       if (this.stopRequested) return false;
+      if (!this.paused && this.storeFailure()) this.holdForStore();
       if (!this.paused || this.stepCredits > 0) break;
       if (this.state !== 'paused' && this.state !== 'diverged') this.setState('paused');
       await new Promise<void>((resolve) => { this.wake = resolve; });
@@ -276,6 +284,7 @@ export class Trainer {
           break;
         case 'resume':
           this.paused = false;
+          if (this.storeFailure()) this.retryStore();
           break;
         case 'step':
           this.paused = true;
@@ -305,6 +314,26 @@ export class Trainer {
           break;
       }
     }
+  }
+
+  private storeFailure(): Error | null {
+    return this.storeError ?? this.store?.failure?.() ?? null;
+  }
+
+  /** The run folder cannot be written: pause, records held in memory, until the user makes room and resumes. */
+  private holdForStore(): void {
+    const e = this.storeFailure()!;
+    this.paused = true;
+    this.stepCredits = 0;
+    this.sink.emit({ type: 'error', fatal: false, error: { code: 'io', message: `${e.message}. The run paused and holds its records; make room, then resume.` } });
+    this.setState('paused', e.message);
+  }
+
+  private retryStore(): void {
+    const failedCheckpoint = this.storeError !== null;
+    this.storeError = null;
+    if (this.store?.retry && !this.store.retry()) return;
+    if (failedCheckpoint) this.saveCheckpoint();
   }
 
   private setState(state: RunState, reason?: string): void {
@@ -473,7 +502,14 @@ export class Trainer {
   private saveCheckpoint(): void {
     if (!this.store) return;
     this.lastEmitted.checkpoint = Date.now();
-    const path = this.store.saveCheckpoint('latest', this.checkpoint());
+    let path: string;
+    try {
+      path = this.store.saveCheckpoint('latest', this.checkpoint());
+    } catch (e) {
+      if (this.onDiverge === 'end' || !(e instanceof RunFolderError)) throw e;
+      this.storeError = e; // the previous checkpoint stays; the next gate pauses
+      return;
+    }
     this.sink.emit({ type: 'checkpoint', iteration: this.iteration, epoch: this.epoch, path });
   }
 

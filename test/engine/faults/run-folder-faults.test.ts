@@ -40,7 +40,7 @@ describe('faults: run folder file-system errors', function () {
     it(`${code} mid-run: "${words}" naming the folder, the previous checkpoint intact, no temp file`, async () => {
       const dir = tempDir();
       let fail = false;
-      const session = await startSession({ config: config(), runDir: dir }, {
+      const session = await startSession({ config: config(), runDir: dir, onDiverge: 'end' }, {
         iteration: (i) => {
           if (i === 10) session.trainer.command({ type: 'checkpoint' });
           if (i === 20) {
@@ -78,6 +78,39 @@ describe('faults: run folder file-system errors', function () {
       assert.equal(summary.state, 'finished');
     });
   }
+
+  it('in the extension (onDiverge "pause") a full disk pauses the run; after room is made, Resume writes everything held, bit for bit', async () => {
+    const full = tempDir();
+    const whole = await startSession({ config: config(), runDir: full }, quiet);
+    await whole.trainer.run();
+    whole.folder.close();
+
+    const dir = tempDir();
+    let fail = false;
+    const events: { type: string; state?: string; error?: { code: string; message: string } }[] = [];
+    const session = await startSession({ config: config(), runDir: dir }, {
+      iteration: (i) => { if (i === 20) fail = true; },
+      emit: (e) => { events.push(e as (typeof events)[number]); },
+    });
+    const restore = injectWriteFailure('ENOSPC', () => fail);
+    let summary;
+    try {
+      const done = session.trainer.run();
+      for (let i = 0; i < 2000 && !events.some((e) => e.type === 'state' && e.state === 'paused'); i++) await new Promise((r) => setTimeout(r, 5));
+      const error = events.find((e) => e.type === 'error');
+      assert.equal(error?.error?.code, 'io');
+      assert.match(error!.error!.message, /cannot write the run folder at .*: disk full\. The run paused/);
+      fail = false; // room again
+      session.trainer.command({ type: 'resume' });
+      summary = await done;
+    } finally {
+      restore();
+    }
+    session.folder.close();
+    assert.equal(summary.state, 'finished');
+    assert.equal(fs.readFileSync(path.join(dir, 'costs.f64')).toString('hex'), fs.readFileSync(path.join(full, 'costs.f64')).toString('hex'));
+    assert.equal(fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8'), fs.readFileSync(path.join(full, 'metrics.jsonl'), 'utf8'));
+  });
 
   it('writeFileAtomic keeps the old file and removes its temp file when the write fails', () => {
     const dir = tempDir();
