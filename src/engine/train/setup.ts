@@ -87,6 +87,11 @@ export async function createRunSetup(config: ExperimentConfig, options: { config
   }
   const net = new Network(backend, spec, capacity, rngs.dropout);
   net.initialize(config.model.init, config.model.initScale, rngs.init);
+  if (net.params().some((p) => !p.value.every(Number.isFinite))) {
+    if (!options.backend) backend.dispose();
+    throw new ConfigError([{ path: '/model/initScale', kind: 'semantic',
+      message: `initScale ${config.model.initScale} makes the initial weights overflow to Inf in ${backend.dtype}; use a scale near 0.01 … 10` }]);
+  }
   if (config.model.outputBias === 'prior') initOutputBias(net, data.train);
   const optimizer = createOptimizer(backend, t.optimizer);
   const gatherer = (ds: Dataset): BatchGatherer | null => (ds.count > 0 ? new BatchGatherer(backend, ds, capacity) : null);

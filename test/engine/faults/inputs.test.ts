@@ -65,6 +65,13 @@ describe('faults: values the schema accepted but a later stage rejected', functi
     }
   });
 
+  it('an initScale that overflows the weights is a config error at /model/initScale, not a diverged run', async () => {
+    await assert.rejects(startSession({ config: { data: { source: 'moons' }, model: { init: 'random', initScale: 1e308 }, training: { backend: 'ts', dtype: 'float32' } }, runDir: tempDir() }, quiet),
+      (e: unknown) => e instanceof ConfigError && e.issues[0].path === '/model/initScale' && /overflow to Inf in float32/.test(e.message));
+    const s = await startSession({ config: { data: { source: 'moons' }, model: { init: 'random', initScale: 10 }, training: { backend: 'ts' } }, runDir: tempDir() }, quiet);
+    s.folder.close();
+  });
+
   describe('IDX headers are checked against the file size and each other', () => {
     let dir: string;
     beforeEach(() => {
