@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { toJson } from '../../shared/nonfinite';
-import type { EngineEvent } from '../../shared/protocol';
+import type { EngineEvent, RunSummary } from '../../shared/protocol';
 import type { LrFindOptions } from '../../shared/diagnosis';
 import type { RunSink } from '../train/trainer';
 import { loadExperiment } from '../config/validate';
@@ -70,6 +70,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
+  checkFlags(command, Object.keys(values).filter((k) => values[k as keyof typeof values] !== undefined));
+  if (positionals.length > (command === 'demo' ? 1 : 2)) throw new UsageError(`${command} takes one experiment file, got also "${positionals.slice(2).join('", "')}"`);
   const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
   if (epochs !== undefined && !(Number.isInteger(epochs) && epochs > 0)) throw new UsageError('--epochs must be a positive integer');
 
@@ -119,6 +121,26 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The flags each command reads (USAGE); any other is a usage error rather than silently ignored. */
+const FLAGS: Record<string, readonly string[]> = {
+  train: ['out', 'runs', 'epochs', 'overfit-batch', 'json', 'quiet'],
+  gradcheck: ['json'],
+  search: ['runs', 'parallel', 'trials', 'resume', 'export-best', 'json'],
+  diagnose: ['json'],
+  'lr-find': ['json', 'apply', 'start', 'end', 'steps'],
+  demo: ['runs'],
+};
+
+function checkFlags(command: string, given: string[]): void {
+  const allowed = FLAGS[command];
+  if (!allowed) return; // an unknown command is reported by the switch
+  const extra = given.filter((f) => !allowed.includes(f));
+  if (extra.length === 0) return;
+  const hint = command === 'search' && extra.includes('out')
+    ? ' (a search writes its trials to <runs>/<time>-<name>-search/: give the parent with --runs DIR)' : '';
+  throw new UsageError(`${command} does not take ${extra.map((f) => `--${f}`).join(', ')}${hint}`);
+}
+
 function lrFindFlags(values: { start?: string; end?: string; steps?: string }): Partial<LrFindOptions> {
   const out: Partial<LrFindOptions> = {};
   for (const name of ['start', 'end', 'steps'] as const) {
@@ -133,37 +155,82 @@ function lrFindFlags(values: { start?: string; end?: string; steps?: string }): 
 
 interface TrainFlags { out?: string; runs?: string; epochs?: number; json: boolean; quiet: boolean; overfit: boolean; evaluateTest?: boolean }
 
+/** Exit codes of `train` by end state (README, "Exit codes"). */
+export const EXIT = { ok: 0, crashed: 1, user: 2, diverged: 4, interrupted: 130 } as const;
+
 async function train(file: string, flags: TrainFlags): Promise<number> {
+  const output = new Output();
   const reporter = flags.json ? null : new HumanReporter(flags.quiet);
-  const sink: RunSink = reporter ?? jsonLines();
-  const session = await startSession({
-    configPath: file, runDir: flags.out ? path.resolve(flags.out) : undefined, runsDir: flags.runs,
-    mode: flags.overfit ? 'overfitBatch' : 'train',
-    // In Overfit One Batch --epochs sets its own budget (one update on the batch an epoch).
-    override: (c) => { if (flags.epochs) { if (flags.overfit) c.training.overfitBatch.iterations = flags.epochs; else c.training.epochs = flags.epochs; } },
-  }, sink);
-  // Ctrl-C stops cleanly: checkpoint, summary and model are written before exit.
+  const sink: RunSink = reporter ? output.guard(reporter) : jsonLines(output);
+  // Ctrl-C stops cleanly (checkpoint, summary and model written before exit), also before the
+  // run exists: it then stops at its first gate. A second Ctrl-C leaves at once.
   let interrupted = 0;
+  let stop: ((reason?: string) => void) | null = null;
   const onSigint = (): void => {
-    if (++interrupted > 1) process.exit(130);
-    session.trainer.command({ type: 'stop' });
+    if (++interrupted > 1) process.exit(EXIT.interrupted);
+    stop?.();
   };
   process.on('SIGINT', onSigint);
-  let summary;
   try {
-    summary = await session.trainer.run();
-    reporter?.finish(summary, session.folder.dir);
+    const session = await startSession({
+      configPath: file, runDir: flags.out ? path.resolve(flags.out) : undefined, runsDir: flags.runs,
+      mode: flags.overfit ? 'overfitBatch' : 'train', onDiverge: 'end',
+      // In Overfit One Batch --epochs sets its own budget (one update on the batch an epoch).
+      override: (c) => { if (flags.epochs) { if (flags.overfit) c.training.overfitBatch.iterations = flags.epochs; else c.training.epochs = flags.epochs; } },
+    }, sink);
+    stop = (reason) => session.trainer.command({ type: 'stop', reason });
+    if (interrupted) stop();
+    // `train --json | head -1`: the reader left; stop quietly with the folder complete.
+    output.onClosed = () => stop?.('the output pipe was closed');
+    let summary: RunSummary;
+    try {
+      try {
+        summary = await session.trainer.run();
+      } catch (e) {
+        summary = session.trainer.crash(describeError(e).message.split('\n')[0]);
+        throw e;
+      }
+      if (!output.closed) reporter?.finish(summary, session.folder.dir);
+    } finally {
+      try {
+        session.folder.close();
+      } catch { /* a failed write was reported already, with the folder's path */ }
+      session.setup.backend.dispose();
+    }
+    if (summary.state === 'diverged') return EXIT.diverged;
+    const ok = summary.state === 'finished' || summary.state === 'stopped';
+    // --evaluate-test: one counted look once the run's folder is closed (and unlocked).
+    if (ok && flags.evaluateTest && !interrupted) {
+      const code = await evaluateCommand(session.folder.dir, flags.json);
+      if (code !== 0) return code;
+    }
+    return ok ? EXIT.ok : EXIT.crashed;
   } finally {
     process.off('SIGINT', onSigint);
-    session.folder.close();
-    session.setup.backend.dispose();
   }
-  const ok = summary.state === 'finished' || summary.state === 'stopped';
-  if (ok && flags.evaluateTest && !interrupted) {
-    const code = await evaluateCommand(session.folder.dir, flags.json);
-    if (code !== 0) return code;
+}
+
+/** stdout that may close under us (EPIPE): writes stop, and the run is told once. */
+class Output {
+  closed = false;
+  onClosed: (() => void) | null = null;
+
+  constructor() {
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+      if (this.closed) return;
+      this.closed = true;
+      this.onClosed?.();
+    });
   }
-  return ok ? 0 : 1;
+
+  /** A sink that goes quiet once stdout closed. */
+  guard(sink: RunSink): RunSink {
+    return {
+      iteration: (...a) => { if (!this.closed) sink.iteration(...a); },
+      emit: (e) => { if (!this.closed) sink.emit(e); },
+    };
+  }
 }
 
 /** One counted look at the sealed test set of a finished (or stopped) run. */
@@ -185,13 +252,13 @@ async function evaluateCommand(runDir: string, json: boolean): Promise<number> {
 }
 
 /** `--json`: one event per line (epoch summaries included; per-iteration costs are in the run folder's costs.f64). */
-function jsonLines(): RunSink {
-  return {
+function jsonLines(output: Output): RunSink {
+  return output.guard({
     iteration: () => undefined,
     emit: (e: EngineEvent): void => {
       if (e.type !== 'layerStats') console.log(toJson(e));
     },
-  };
+  });
 }
 
 async function gradcheck(file: string, json: boolean): Promise<number> {

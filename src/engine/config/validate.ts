@@ -428,6 +428,12 @@ function semanticIssues(config: ExperimentConfig, raw: unknown): RawIssue[] {
     }
   }
 
+  // A generated set needs one point per class (spiral has 3); the schema's minimum is the binary sets'.
+  const generatedClasses = data.source === 'spiral' ? 3 : 2;
+  if (typeof data.source === 'string' && data.source !== 'digits' && data.source !== 'breast-cancer' && data.samples < generatedClasses) {
+    issues.push({ path: '/data/samples', message: `"${data.source}" has ${generatedClasses} classes, so it needs at least ${generatedClasses} samples, got ${data.samples}` });
+  }
+
   const devEmpty = !hasDevSource && data.split.dev === 0;
   const es = config.training.earlyStopping;
   if (es.enabled && es.monitor.startsWith('dev') && devEmpty) {

@@ -57,7 +57,9 @@ export function* csvRecords(source: string, delimiter: string, file: string): Ge
         while (k < n && isBlank(text.charCodeAt(k))) k++;
         const next = text.charCodeAt(k);
         if (k < n && next !== delim && next !== NEWLINE) {
-          throw new DataError(file, `unexpected ${JSON.stringify(text[k])} after a closing quote`, line, fields.length + 1);
+          // Located where the quoted field starts: a stray quote there usually swallowed the text up to the next one.
+          const closes = line === fieldLine ? '' : ` (the quote opened here closes on line ${line})`;
+          throw new DataError(file, `unexpected ${JSON.stringify(text[k])} after a closing quote${closes}`, fieldLine, fields.length + 1);
         }
         fields.push(value);
         i = k;

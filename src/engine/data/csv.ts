@@ -62,7 +62,12 @@ export function parseCsv(text: string, file: string, options: CsvOptions = {}): 
   const readRow = (record: CsvRecord): void => {
     const { fields, lines } = record;
     if (fields.length !== width) {
-      throw new DataError(file, `row has ${fields.length} fields, expected ${width} as on line ${firstLine}`, lines[0]);
+      // Located at the first field that is missing (just past the last one) or extra.
+      const short = fields.length < width;
+      const column = short ? fields.length + 1 : width + 1;
+      const line = short ? lines[lines.length - 1] : lines[width];
+      const what = short ? `field ${column} is missing` : `field ${column} is one too many`;
+      throw new DataError(file, `row has ${fields.length} fields, expected ${width} as on line ${firstLine} (${what})`, line, column);
     }
     for (let j = 0; j < width; j++) {
       if (j === labelColumn) labels.add(fields[j], lines[j], j + 1);

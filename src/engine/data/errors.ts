@@ -11,6 +11,8 @@ export class DataError extends Error {
   readonly column?: number;
   /** The message without the `file:line:column: ` prefix. */
   readonly detail: string;
+  /** The experiment's field that named this data (a JSON pointer), and where it is in the experiment file once known. */
+  field?: { path: string; file?: string; line?: number; column?: number };
 
   constructor(file: string, detail: string, line?: number, column?: number) {
     super(`${formatLocation(file, line, column)}: ${detail}`);

@@ -89,6 +89,11 @@ function readIdx(path: string, shown: string, magic: number, what: 'images' | 'l
   if (available < size) {
     throw new DataError(shown, `truncated: the header promises ${dims.join('×')} = ${size} bytes of ${what}, the file has ${available}`);
   }
+  if (available > size) {
+    throw new DataError(shown, `the header promises ${dims.join('×')} = ${size} bytes of ${what}, but the file has ${available} (${available - size} bytes too many: a wrong header or two files joined)`);
+  }
+  if (dims[0] === 0) throw new DataError(shown, `holds no ${what} (the header's count is 0)`);
+  if (what === 'images' && (dims[1] === 0 || dims[2] === 0)) throw new DataError(shown, `its images are ${dims[1]}×${dims[2]} pixels: an image needs at least one row and one column`);
   return { dims, data: bytes.subarray(headerBytes, headerBytes + size) };
 }
 

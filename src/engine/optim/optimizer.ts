@@ -40,6 +40,19 @@ export abstract class Optimizer {
     });
   }
 
+  /** Update count and slot arrays (in creation order), for undoing one update in place (train/undo.ts). */
+  get steps(): number {
+    return this.step;
+  }
+
+  set steps(n: number) {
+    this.step = n;
+  }
+
+  slotArrays(): FloatArray[] {
+    return [...this.slots.values()].map(([arr]) => arr);
+  }
+
   exportState(): OptimizerState {
     const slots: Record<string, number[][]> = {};
     for (const name of this.slotNames) slots[name] = [];

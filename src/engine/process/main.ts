@@ -67,12 +67,14 @@ async function run(start: Promise<Session>): Promise<void> {
     session.folder.close();
     exit(summary.state === 'finished' || summary.state === 'stopped' ? 0 : 1);
   } catch (e) {
-    // Keep what can be kept: a checkpoint of the last good state, then report.
+    // Keep what can be kept (checkpoint of the last good state, model, a 'crashed' summary), then report.
+    const error = describeError(e);
+    session.trainer.crash(error.message.split('\n')[0]);
     try {
-      session.trainer.command({ type: 'checkpoint' });
+      session.folder.close();
     } catch { /* the report below matters more */ }
-    telemetry.emit({ type: 'error', error: describeError(e), fatal: true });
-    exit(1);
+    telemetry.emit({ type: 'error', error, fatal: true });
+    exit(error.code === 'engine' ? 1 : 2);
   }
 }
 

@@ -7,18 +7,82 @@ import {
 } from '../../shared/run-folder';
 import type { RunSink, RunStore } from '../train/trainer';
 import { isCheckpoint, type Checkpoint } from './checkpoint';
+import { inRunFolder, RunFolderInUseError } from './fs-errors';
 
 /** Writes a file so that readers see the old or the new content, never a torn one. */
 export function writeFileAtomic(file: string, content: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      fs.writeSync(fd, content);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    // A full disk or a vanished folder: the old file stays, and no half-written temp beside it.
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch { /* the error below says what went wrong */ }
+    throw e;
   }
-  fs.renameSync(tmp, file);
+}
+
+/** Held by the live engine writing a run folder: its pid (removed at close; a dead pid's lock is taken over). */
+export const LOCK_FILE = 'engine.lock';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the run folder's lock, so two engines never interleave one folder's records. A lock
+ * whose process is gone (kill -9, a crash) is stale and taken over.
+ */
+export function lockRunFolder(dir: string): void {
+  const file = path.join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx');
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      throw new RunFolderInUseError(dir, `is in use by another run (engine process ${pid}); give a new --out folder or stop that run first`);
+    }
+    fs.rmSync(file, { force: true });
+  }
+  throw new RunFolderInUseError(dir, 'is being taken by another run at this moment');
+}
+
+export function unlockRunFolder(dir: string): void {
+  const file = path.join(dir, LOCK_FILE);
+  try {
+    if (Number.parseInt(fs.readFileSync(file, 'utf8'), 10) === process.pid) fs.rmSync(file);
+  } catch { /* already gone */ }
+}
+
+/** A fresh run must not write into a folder holding another run (it would mix two runs' records). */
+export function assertNoRunIn(dir: string): void {
+  const held = [RUN_FILES.info, RUN_FILES.metrics, RUN_FILES.costs, RUN_FILES.checkpoint].find((f) => fs.existsSync(path.join(dir, f)));
+  if (!held) return;
+  let state = 'a run';
+  try {
+    const summary = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.summary), 'utf8')) as { state?: string };
+    if (summary.state) state = `a ${summary.state} run`;
+  } catch { /* no summary: a run that ended early or still runs */ }
+  throw new RunFolderInUseError(dir, `already holds ${state} (${held}); give a new --out folder, or resume that run from its checkpoint`);
 }
 
 export function runFolderName(name: string, now = new Date()): string {
@@ -30,6 +94,10 @@ export function runFolderName(name: string, now = new Date()): string {
 
 /** A new, unused run folder under `runsDir`. */
 export function createRunDir(runsDir: string, name: string): string {
+  return inRunFolder(runsDir, () => createRunDirIn(runsDir, name));
+}
+
+function createRunDirIn(runsDir: string, name: string): string {
   fs.mkdirSync(runsDir, { recursive: true });
   const base = path.join(runsDir, runFolderName(name));
   for (let k = 1; ; k++) {
@@ -70,17 +138,34 @@ export class RunFolder implements RunSink, RunStore {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** The verdict is written when its diagnosis changes (and the last one at the end), not every epoch. */
   private verdict: { written: boolean; event: Extract<EngineEvent, { type: 'verdict' }> } | null = null;
+  /** Bytes not yet appended, per file descriptor, in order: a failed or short write resumes exactly where it stopped. */
+  private readonly pending = new Map<number, Buffer[]>();
+  /** With `hold`: the write failure that stopped appends (they stay queued); null while the folder is writable. */
+  private failed: Error | null = null;
+  private readonly hold: boolean;
 
-  constructor(readonly dir: string) {
-    fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints), { recursive: true });
-    this.metricsFd = fs.openSync(path.join(dir, RUN_FILES.metrics), 'a');
-    this.eventsFd = fs.openSync(path.join(dir, RUN_FILES.events), 'a');
-    this.costsFd = fs.openSync(path.join(dir, RUN_FILES.costs), 'a');
-    this.lrFd = fs.openSync(path.join(dir, RUN_FILES.learningRates), 'a');
+  /**
+   * Opens the folder for appending; `fresh`: a new run, which must not find another run's files
+   * there; `hold`: a failed append is kept queued and reported by `failure()` instead of thrown
+   * (the run pauses, and writes on once there is room again).
+   */
+  constructor(readonly dir: string, options: { fresh?: boolean; hold?: boolean } = {}) {
+    this.hold = options.hold ?? false;
+    [this.metricsFd, this.eventsFd, this.costsFd, this.lrFd] = inRunFolder(dir, () => {
+      fs.mkdirSync(path.join(dir, RUN_FILES.checkpoints), { recursive: true });
+      lockRunFolder(dir);
+      try {
+        if (options.fresh) assertNoRunIn(dir);
+        return [RUN_FILES.metrics, RUN_FILES.events, RUN_FILES.costs, RUN_FILES.learningRates].map((f) => fs.openSync(path.join(dir, f), 'a'));
+      } catch (e) {
+        unlockRunFolder(dir);
+        throw e;
+      }
+    });
   }
 
   writeJson(name: string, value: unknown): void {
-    writeFileAtomic(path.join(this.dir, name), toJson(value, 1) + '\n');
+    inRunFolder(this.dir, () => writeFileAtomic(path.join(this.dir, name), toJson(value, 1) + '\n'));
   }
 
   iteration(iteration: number, _epoch: number, cost: number, learningRate: number): void {
@@ -104,16 +189,54 @@ export class RunFolder implements RunSink, RunStore {
   flush(): void {
     this.lastFlush = Date.now();
     if (this.held > 0) {
-      fs.writeSync(this.costsFd, this.costs, 0, this.held * 8);
+      this.queue(this.costsFd, Buffer.from(this.costs.buffer, 0, this.held * 8));
       this.held = 0;
     }
     if (this.lrPairs.length) {
-      fs.writeSync(this.lrFd, Float64Array.from(this.lrPairs));
+      this.queue(this.lrFd, Buffer.from(Float64Array.from(this.lrPairs).buffer));
       this.lrPairs = [];
     }
     if (this.metricLines.length) {
-      fs.writeSync(this.metricsFd, this.metricLines.join('\n') + '\n');
+      this.queue(this.metricsFd, Buffer.from(this.metricLines.join('\n') + '\n'));
       this.metricLines = [];
+    }
+    this.drain();
+  }
+
+  /** The write failure holding appends back (with `hold`), or null. */
+  failure(): Error | null {
+    return this.failed;
+  }
+
+  /** Tries the held appends again (after the user made room); true when everything is written. */
+  retry(): boolean {
+    this.failed = null;
+    this.flush();
+    return this.failed === null;
+  }
+
+  private queue(fd: number, bytes: Buffer): void {
+    // A copy: the cost buffer is reused for the next points.
+    const list = this.pending.get(fd) ?? [];
+    list.push(Buffer.from(bytes));
+    this.pending.set(fd, list);
+  }
+
+  private drain(): void {
+    if (this.failed) return;
+    try {
+      inRunFolder(this.dir, () => {
+        for (const [fd, list] of this.pending) {
+          while (list.length > 0) {
+            const written = fs.writeSync(fd, list[0]);
+            if (written < list[0].length) list[0] = list[0].subarray(written);
+            else list.shift();
+          }
+        }
+      });
+    } catch (e) {
+      if (!this.hold) throw e;
+      this.failed = e as Error;
     }
   }
 
@@ -148,31 +271,46 @@ export class RunFolder implements RunSink, RunStore {
   }
 
   private writeEvent(event: EngineEvent): void {
+    this.queue(this.eventsFd, Buffer.from(eventLine(event, new Date()) + '\n'));
     this.flush();
-    fs.writeSync(this.eventsFd, eventLine(event, new Date()) + '\n');
   }
 
   saveCheckpoint(name: 'latest' | 'best', checkpoint: Checkpoint): string {
     this.flush();
     const file = path.join(this.dir, name === 'latest' ? RUN_FILES.checkpoint : RUN_FILES.bestCheckpoint);
-    writeFileAtomic(file, JSON.stringify(checkpoint));
+    inRunFolder(this.dir, () => writeFileAtomic(file, JSON.stringify(checkpoint)));
     return file;
   }
 
   saveGradientCheck(report: { id: string }): void {
-    fs.mkdirSync(path.join(this.dir, RUN_FILES.gradchecks), { recursive: true });
-    writeFileAtomic(path.join(this.dir, RUN_FILES.gradchecks, `${report.id}.json`), toJson(report, 1));
+    inRunFolder(this.dir, () => {
+      fs.mkdirSync(path.join(this.dir, RUN_FILES.gradchecks), { recursive: true });
+      writeFileAtomic(path.join(this.dir, RUN_FILES.gradchecks, `${report.id}.json`), toJson(report, 1));
+    });
   }
 
   saveModel(model: unknown): void {
-    writeFileAtomic(path.join(this.dir, RUN_FILES.model), JSON.stringify(model));
+    inRunFolder(this.dir, () => writeFileAtomic(path.join(this.dir, RUN_FILES.model), JSON.stringify(model)));
   }
 
+  private closed = false;
+
+  /** Writes what is held and releases the folder (also after a failed write: the lock must go). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    this.flush();
-    for (const fd of [this.metricsFd, this.eventsFd, this.costsFd, this.lrFd]) fs.closeSync(fd);
+    try {
+      this.flush();
+    } finally {
+      for (const fd of [this.metricsFd, this.eventsFd, this.costsFd, this.lrFd]) {
+        try {
+          fs.closeSync(fd);
+        } catch { /* closing is best effort once a write failed */ }
+      }
+      unlockRunFolder(this.dir);
+    }
   }
 
   static readCheckpoint(dir: string): Checkpoint {

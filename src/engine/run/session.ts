@@ -9,8 +9,9 @@ import { DataError } from '../data/errors';
 import { replayRunFolder } from '../../shared/run-folder';
 import type { RunView } from '../../shared/run-view';
 import { createRunSetup, runInfo, type RunSetup } from '../train/setup';
-import { Trainer, type RunSink } from '../train/trainer';
-import { createRunDir, RunFolder } from './run-folder';
+import { Trainer, type OnDiverge, type RunSink } from '../train/trainer';
+import { createRunDir, lockRunFolder, RunFolder } from './run-folder';
+import { inRunFolder, RunFolderError } from './fs-errors';
 
 export interface StartOptions {
   configPath?: string;
@@ -25,6 +26,8 @@ export interface StartOptions {
   pauseAt?: number;
   /** Overrides applied after validation (CLI flags such as --epochs). */
   override?: (config: ExperimentConfig) => void;
+  /** Pause a diverged run (default: the extension resumes it) or end it (the CLI). */
+  onDiverge?: OnDiverge;
 }
 
 export interface Session {
@@ -58,8 +61,8 @@ export async function startSession(options: StartOptions, sink: RunSink): Promis
   options.override?.(config);
   const setup = await withLocations(options.configPath, () => createRunSetup(config, { configPath: options.configPath, mode: options.mode }));
   const dir = options.runDir ?? createRunDir(options.runsDir ?? defaultRunsDir(options.configPath), config.name);
-  fs.mkdirSync(dir, { recursive: true });
-  const folder = new RunFolder(dir);
+  inRunFolder(dir, () => fs.mkdirSync(dir, { recursive: true }));
+  const folder = new RunFolder(dir, { fresh: true, hold: options.onDiverge !== 'end' });
   folder.writeJson('config.json', { ...config, configPath: options.configPath ? path.resolve(options.configPath) : undefined });
   const info = runInfo(setup, path.basename(dir), dir);
   folder.writeJson('run.json', info);
@@ -68,7 +71,7 @@ export async function startSession(options: StartOptions, sink: RunSink): Promis
   for (const message of setup.data.warnings) {
     tee.emit({ type: 'flag', flag: { kind: 'distributionMismatch', severity: 'warning', message, iteration: 0 } });
   }
-  const trainer = new Trainer(setup, tee, folder, { paused: options.paused ?? false, pauseAt: options.pauseAt });
+  const trainer = new Trainer(setup, tee, folder, { paused: options.paused ?? false, pauseAt: options.pauseAt, onDiverge: options.onDiverge });
   return { setup, trainer, folder };
 }
 
@@ -76,7 +79,7 @@ export async function startSession(options: StartOptions, sink: RunSink): Promis
  * Rebuilds a run from its folder and continues from `checkpoints/latest.json`. `history` receives
  * the run as recorded up to the checkpoint (the sink announces it to the host as a `history`).
  */
-export async function resumeSession(runDir: string, sink: RunSink, options: { paused?: boolean; pauseAt?: number; history?: (view: RunView) => void } = {}): Promise<Session> {
+export async function resumeSession(runDir: string, sink: RunSink, options: { paused?: boolean; pauseAt?: number; history?: (view: RunView) => void; onDiverge?: OnDiverge } = {}): Promise<Session> {
   const saved = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
   const configPath = typeof saved.configPath === 'string' ? saved.configPath : undefined;
   delete saved.configPath;
@@ -84,15 +87,20 @@ export async function resumeSession(runDir: string, sink: RunSink, options: { pa
   const checkpoint = RunFolder.readCheckpoint(runDir);
   const previous = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { mode?: 'train' | 'overfitBatch' };
   const setup = await createRunSetup(config, { configPath, mode: previous.mode ?? 'train' });
-  RunFolder.truncateMetrics(runDir, checkpoint.iteration, checkpoint.epoch);
-  const folder = new RunFolder(runDir);
+  // Locked first (a live engine's folder must not be truncated under it); opened after the
+  // truncation, which replaces metrics.jsonl.
+  inRunFolder(runDir, () => {
+    lockRunFolder(runDir);
+    RunFolder.truncateMetrics(runDir, checkpoint.iteration, checkpoint.epoch);
+  });
+  const folder = new RunFolder(runDir, { hold: options.onDiverge !== 'end' });
   const info = runInfo(setup, path.basename(runDir), runDir, { iteration: checkpoint.iteration, epoch: checkpoint.epoch });
   folder.writeJson('run.json', info);
   const tee = new Tee([folder, sink]);
   options.history?.(replayRunFolder({ ...RunFolder.contents(runDir), summary: null }));
   tee.emit({ type: 'runInfo', info });
   tee.emit({ type: 'log', level: 'info', message: `Resumed from the checkpoint at iteration ${checkpoint.iteration} (epoch ${checkpoint.epoch}).` });
-  const trainer = new Trainer(setup, tee, folder, { paused: options.paused ?? false, pauseAt: options.pauseAt, checkpoint });
+  const trainer = new Trainer(setup, tee, folder, { paused: options.paused ?? false, pauseAt: options.pauseAt, checkpoint, onDiverge: options.onDiverge });
   return { setup, trainer, folder };
 }
 
@@ -104,6 +112,7 @@ export async function withLocations<T>(configPath: string | undefined, build: ()
   try {
     return await build();
   } catch (e) {
+    if (e instanceof DataError && e.field && configPath) locateField(e, configPath);
     if (!(e instanceof ConfigError) || !configPath || e.issues.every((i) => i.line !== undefined)) throw e;
     let text: string;
     try {
@@ -113,6 +122,22 @@ export async function withLocations<T>(configPath: string | undefined, build: ()
     }
     throw new ConfigError(e.issues.map((i) => (i.line !== undefined ? i : { ...i, ...locate(text, i.path) })), configPath);
   }
+}
+
+/** Adds to a data error where the experiment file names the data: `(named at exp.nn.json:4:13 /data/source/csv)`. */
+function locateField(e: DataError, configPath: string): void {
+  const field = e.field!;
+  if (field.file) return;
+  let where: { line: number; column: number } | undefined;
+  try {
+    where = locate(fs.readFileSync(configPath, 'utf8'), field.path);
+  } catch {
+    where = undefined;
+  }
+  field.file = configPath;
+  field.line = where?.line;
+  field.column = where?.column;
+  e.message += ` (named at ${configPath}${where ? `:${where.line}:${where.column}` : ''} ${field.path})`;
 }
 
 function requirePath(p: string | undefined): string {
@@ -126,8 +151,11 @@ export function describeError(e: unknown): EngineErrorInfo {
     const first = e.issues[0];
     return { code: 'config', message: e.message, file: e.file, line: first?.line, column: first?.column, path: first?.path, issues: e.issues };
   }
+  if (e instanceof RunFolderError) {
+    return { code: 'io', message: e.message, file: e.dir };
+  }
   if (e instanceof DataError) {
-    return { code: 'data', message: e.message, file: e.file, line: e.line, column: e.column };
+    return { code: 'data', message: e.message, file: e.file, line: e.line, column: e.column, path: e.field?.path };
   }
   const err = e as NodeJS.ErrnoException;
   if (err && (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR')) {

@@ -58,6 +58,22 @@ export function loadSource(source: DataSource, data: DataConfig, seed: number, b
   return loadIdx(path.resolve(baseDir, source.idx.images), path.resolve(baseDir, source.idx.labels));
 }
 
+/** The JSON pointer of the field naming a source's file (the csv path, the idx images), else the source itself. */
+function fieldOf(at: string, source: DataSource | undefined): string {
+  if (source && typeof source === 'object') return 'csv' in source ? `${at}/csv` : `${at}/idx`;
+  return at;
+}
+
+/** Runs `load`, marking a data error with the experiment field that named the data. */
+function namedBy<T>(path: string, load: () => T): T {
+  try {
+    return load();
+  } catch (e) {
+    if (e instanceof DataError) e.field ??= { path };
+    throw e;
+  }
+}
+
 /**
  * Source → train/dev/test → z-score fitted on train only. With separate dev/test sources, the main
  * source is split between the remaining parts only (e.g. all of it to train).
@@ -65,23 +81,27 @@ export function loadSource(source: DataSource, data: DataConfig, seed: number, b
 export function prepareData(config: ExperimentConfig, baseDir: string): PreparedData {
   const d = config.data;
   const splitRng = new Rng(config.seed ^ 0x5eed);
-  const main = loadSource(d.source, d, config.seed, baseDir);
+  const main = namedBy(fieldOf('/data/source', d.source), () => loadSource(d.source, d, config.seed, baseDir));
   const warnings: string[] = [];
   const carved = { dev: d.dev ? 0 : d.split.dev, test: d.test ? 0 : d.split.test };
   // With own sources, train keeps whatever the carved parts leave (validate: less than all of it).
   const ratios = d.dev || d.test ? { train: 1 - carved.dev - carved.test, ...carved } : { train: d.split.train, ...carved };
   const parts = splitDataset(main, ratios, splitRng, { stratify: d.split.stratify });
-  const separate = (src: DataSource | undefined, fallback: Dataset, seedOffset: number): Dataset => {
+  const separate = (src: DataSource | undefined, fallback: Dataset, seedOffset: number, at: string): Dataset => {
     if (!src) return fallback;
-    const ds = loadSource(src, d, config.seed + seedOffset, baseDir);
-    return main.task === 'regression' ? ds : alignClasses(ds, main.classes);
+    return namedBy(fieldOf(at, src), () => {
+      const ds = loadSource(src, d, config.seed + seedOffset, baseDir);
+      return main.task === 'regression' ? ds : alignClasses(ds, main.classes);
+    });
   };
   const rawTrain = parts.train;
-  let dev = separate(d.dev, parts.dev, 1);
-  let test = separate(d.test, parts.test, 2);
+  let dev = separate(d.dev, parts.dev, 1, '/data/dev');
+  let test = separate(d.test, parts.test, 2, '/data/test');
   for (const [name, ds] of [['dev', dev], ['test', test]] as const) {
     if (ds.count > 0 && ds.features !== rawTrain.features) {
-      throw new DataError(ds.name, `has ${ds.features} features but the training data has ${rawTrain.features}`);
+      const e = new DataError(ds.name, `has ${ds.features} features but the training data has ${rawTrain.features}`);
+      e.field = { path: fieldOf(`/data/${name}`, d[name]) };
+      throw e;
     }
     if (name === 'dev' && ds.count === 0) warnings.push('No dev set: the bias/variance verdict and early stopping on dev need one.');
   }

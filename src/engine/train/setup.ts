@@ -1,3 +1,4 @@
+import { checkResources } from './resources';
 import * as path from 'node:path';
 import type { ExperimentConfig } from '../../shared/config';
 import type { RunInfo, Snapshot } from '../../shared/protocol';
@@ -77,8 +78,20 @@ export async function createRunSetup(config: ExperimentConfig, options: { config
   const rngs = { init: root.fork(), shuffle: root.fork(), dropout: root.fork(), augment: root.fork() };
   const spec = networkSpec(config, data.train);
   const capacity = Math.max(batchSize, Math.min(EVAL_CHUNK, Math.max(data.train.count, data.dev.count, data.test.count)));
+  const rows = data.train.count + data.dev.count + data.test.count;
+  try {
+    checkResources(config, spec, capacity, rows, backend);
+  } catch (e) {
+    if (!options.backend) backend.dispose();
+    throw e;
+  }
   const net = new Network(backend, spec, capacity, rngs.dropout);
   net.initialize(config.model.init, config.model.initScale, rngs.init);
+  if (net.params().some((p) => !p.value.every(Number.isFinite))) {
+    if (!options.backend) backend.dispose();
+    throw new ConfigError([{ path: '/model/initScale', kind: 'semantic',
+      message: `initScale ${config.model.initScale} makes the initial weights overflow to Inf in ${backend.dtype}; use a scale near 0.01 … 10` }]);
+  }
   if (config.model.outputBias === 'prior') initOutputBias(net, data.train);
   const optimizer = createOptimizer(backend, t.optimizer);
   const gatherer = (ds: Dataset): BatchGatherer | null => (ds.count > 0 ? new BatchGatherer(backend, ds, capacity) : null);

@@ -16,6 +16,8 @@ import { evaluate } from './evaluate';
 import type { RunSetup } from './setup';
 import { checkGradients } from './check-gradients';
 import { findLearningRate } from './find-learning-rate';
+import { StepUndo, WeightGuard, type BadWeights } from './undo';
+import { RunFolderError } from '../run/fs-errors';
 import { expectedInitialLoss, measureInitialLoss } from '../diagnostics/checks/initial-loss';
 import type { LrFindOptions } from '../../shared/diagnosis';
 
@@ -37,6 +39,10 @@ export interface RunStore {
   saveCheckpoint(name: 'latest' | 'best', checkpoint: Checkpoint): string;
   saveGradientCheck(report: { id: string }): void;
   saveModel(model: unknown): void;
+  /** A write failure holding appends back (the folder keeps them queued), or null. */
+  failure?(): Error | null;
+  /** Writes what is held; true when the folder is writable again. */
+  retry?(): boolean;
 }
 
 export type TrainerCommand =
@@ -44,6 +50,13 @@ export type TrainerCommand =
   | { type: 'setLearningRate'; value: number } | { type: 'gradientCheck'; requestId?: string }
   | { type: 'evaluateTest' } | { type: 'checkpoint' } | { type: 'pauseAt'; epoch: number }
   | { type: 'lrFind'; requestId?: string; options?: Partial<LrFindOptions> };
+
+/**
+ * What a diverged run does: 'pause' waits for the user (lower the learning rate, resume: the
+ * extension); 'end' ends the run as diverged with its folder complete (the CLI, where nobody can
+ * resume a paused run).
+ */
+export type OnDiverge = 'pause' | 'end';
 
 const TRAIN_MODE: ForwardMode = { training: true, dropout: true, updateRunningStats: true };
 /** How long the loop computes before it yields to the event loop (IPC, timers). */
@@ -71,6 +84,15 @@ export class Trainer {
   private pauseAtEpoch: number | null = null;
   private state: RunState = 'starting';
   private stateReason: string | undefined;
+  private readonly onDiverge: OnDiverge;
+  /** Why the run diverged, while the diverged step is undone and not yet retried. */
+  private divergence: string | null = null;
+  private readonly undo: StepUndo;
+  private readonly guard: WeightGuard;
+  /** A step is between `undo.capture()` and its end: an exception there leaves half-updated weights. */
+  private inStep = false;
+  /** A checkpoint that could not be written (full disk, read-only): with onDiverge 'pause' the run pauses instead of failing. */
+  private storeError: Error | null = null;
 
   private iteration = 0;
   /** Completed epochs. */
@@ -98,7 +120,7 @@ export class Trainer {
   private overfitStartCost: number | null = null;
 
   constructor(private readonly setup: RunSetup, private readonly sink: RunSink, private readonly store: RunStore | null,
-    options: { paused: boolean; pauseAt?: number; checkpoint?: Checkpoint }) {
+    options: { paused: boolean; pauseAt?: number; checkpoint?: Checkpoint; onDiverge?: OnDiverge }) {
     const t = setup.config.training;
     this.iterationsPerEpoch = setup.mode === 'overfitBatch' ? 1 : Math.ceil(setup.data.train.count / setup.batchSize);
     this.lr = createLearningRate(t.optimizer.learningRate, t.lrDecay, { epochs: t.epochs, iterationsPerEpoch: this.iterationsPerEpoch });
@@ -107,7 +129,11 @@ export class Trainer {
     this.stats = new LayerStatsRecorder(setup.backend, setup.net);
     this.paused = options.paused;
     this.pauseAtEpoch = options.pauseAt ?? null;
+    this.onDiverge = options.onDiverge ?? 'pause';
+    this.undo = new StepUndo(setup.net, setup.optimizer, setup.rngs.dropout);
+    this.guard = new WeightGuard(setup.net);
     if (options.checkpoint) this.restore(options.checkpoint);
+    this.guard.reset();
   }
 
   /** Queues a command; it runs between two iterations (or at once while paused). */
@@ -130,19 +156,23 @@ export class Trainer {
 
     training: while (this.epoch < this.epochBudget()) {
       this.updateLearningRate();
-      if (this.batchInEpoch === 0 || !this.permutation) {
-        this.permutation = overfit ? identity(trainSet.count) : this.setup.rngs.shuffle.permutation(trainSet.count);
-      }
+      // Drawn once per epoch and kept (in checkpoints too) until the epoch ends: a stop at the
+      // epoch's first gate resumes with this permutation, not a second draw.
+      this.permutation ??= overfit ? identity(trainSet.count) : this.setup.rngs.shuffle.permutation(trainSet.count);
       while (this.batchInEpoch < batchesPerEpoch) {
         if (!(await this.gate())) break training;
         const start = this.batchInEpoch * batchSize;
         const rows = Math.min(batchSize, trainSet.count - start);
         const batch = this.setup.trainGatherer.gather(this.permutation, start, rows);
         if (!overfit) this.augment(batch);
-        if (!this.trainStep(batch)) continue; // diverged: paused at the gate, same batch again
+        if (!this.trainStep(batch)) {
+          if (this.onDiverge === 'end') break training;
+          continue; // paused at the gate; the same batch again once resumed
+        }
         this.batchInEpoch++;
       }
       this.batchInEpoch = 0;
+      this.permutation = null;
       this.epoch++;
       const stop = this.endOfEpoch();
       if (stop) break;
@@ -154,26 +184,40 @@ export class Trainer {
 
   // ───────────── one iteration ─────────────
 
-  /** Returns false when the step produced NaN/Inf (no update applied, run paused). */
+  /**
+   * Returns false when the step diverged: NaN/Inf in the cost or gradients, or updated weights
+   * that are non-finite or exploded. The step is then undone (weights, optimizer, running
+   * statistics and dropout stream as before it), so a lower learning rate resumes from healthy weights.
+   */
   private trainStep(batch: Batch): boolean {
     const { net, config, optimizer } = this.setup;
     const reg = this.setup.mode === 'overfitBatch' ? { l2: 0, l1: 0 } : config.training.regularization;
     const mode = this.setup.mode === 'overfitBatch' ? { ...TRAIN_MODE, dropout: false } : TRAIN_MODE;
     if (this.lr.perIteration) this.updateLearningRate();
+    this.inStep = true;
+    this.undo.capture();
     const { cost } = net.costAndGradients(batch.x, batch.y, batch.rows, mode, reg, true);
     const params = net.params();
+    // One pass over the gradients: the divergence check and the clipping both use ‖g‖.
     const norm = globalGradNorm(this.setup.backend, params);
     if (!Number.isFinite(cost) || !Number.isFinite(norm)) {
-      this.diverged(batch, cost);
+      this.diverged(this.nonFiniteMessage(batch, cost));
       return false;
     }
-    this.iteration++;
     const clipNorm = config.training.clipNorm;
     const scale = clipNorm > 0 ? clipGradients(params, norm, clipNorm) : 1;
-    this.gradNorms.record(norm, scale < 1);
-    const sample = config.diagnostics.layerStatsEvery > 0 && this.iteration % config.diagnostics.layerStatsEvery === 0;
+    const sample = config.diagnostics.layerStatsEvery > 0 && (this.iteration + 1) % config.diagnostics.layerStatsEvery === 0;
     if (sample) this.stats.before();
     optimizer.update(params, this.currentLr);
+    const bad = this.guard.check();
+    if (bad) {
+      this.diverged(badWeightsMessage(bad, this.iteration + 1));
+      return false;
+    }
+    this.inStep = false;
+    this.divergence = null;
+    this.iteration++;
+    this.gradNorms.record(norm, scale < 1);
     if (sample) {
       const layers = this.stats.after(scale);
       this.sink.emit({ type: 'layerStats', iteration: this.iteration, layers, globalGradNorm: norm, clipped: scale < 1 });
@@ -184,17 +228,32 @@ export class Trainer {
     return true;
   }
 
-  private diverged(batch: Batch, cost: number): void {
+  private nonFiniteMessage(batch: Batch, cost: number): Divergence {
     const site = locateNonFinite(this.setup.net, batch.x, batch.y, batch.rows, TRAIN_MODE);
     const where = site ? `${site.tensor} of ${site.layer} (${site.stage} pass)` : 'the cost';
     const iteration = this.iteration + 1;
+    return {
+      layer: site?.layer, tensor: site?.tensor, reason: `non-finite values in ${where}`,
+      message: `${Number.isNaN(cost) ? 'NaN' : 'Inf'} appeared at iteration ${iteration} in ${where}`,
+    };
+  }
+
+  /** Undoes the step in flight and pauses (or ends) the run as diverged. */
+  private diverged(d: Divergence): void {
+    this.undo.undo();
+    this.inStep = false;
+    const iteration = this.iteration + 1;
+    const then = this.onDiverge === 'end'
+      ? `the update was undone and the run ended: its checkpoint and model hold the weights of iteration ${this.iteration}. Lower the learning rate and resume from the checkpoint.`
+      : 'the update was undone and the run paused. Lower the learning rate and resume.';
     this.sink.emit({ type: 'flag', flag: {
-      kind: 'nonFinite', severity: 'error', iteration, layer: site?.layer, tensor: site?.tensor,
-      message: `${Number.isNaN(cost) ? 'NaN' : 'Inf'} appeared at iteration ${iteration} in ${where}; the update was not applied and the run paused. Lower the learning rate and resume.`,
+      kind: 'nonFinite', severity: 'error', iteration, layer: d.layer, tensor: d.tensor, message: `${d.message}; ${then}`,
     } });
-    this.paused = true;
+    this.divergence = d.reason;
     this.stepCredits = 0;
-    this.setState('diverged', `non-finite values in ${where}`);
+    if (this.onDiverge === 'end') return;
+    this.paused = true;
+    this.setState('diverged', d.reason);
   }
 
   private augment(batch: Batch): void {
@@ -211,6 +270,7 @@ export class Trainer {
     for (;;) {
       this.runCommands();
       if (this.stopRequested) return false;
+      if (!this.paused && this.storeFailure()) this.holdForStore();
       if (!this.paused || this.stepCredits > 0) break;
       if (this.state !== 'paused' && this.state !== 'diverged') this.setState('paused');
       await new Promise<void>((resolve) => { this.wake = resolve; });
@@ -240,6 +300,7 @@ export class Trainer {
           break;
         case 'resume':
           this.paused = false;
+          if (this.storeFailure()) this.retryStore();
           break;
         case 'step':
           this.paused = true;
@@ -269,6 +330,26 @@ export class Trainer {
           break;
       }
     }
+  }
+
+  private storeFailure(): Error | null {
+    return this.storeError ?? this.store?.failure?.() ?? null;
+  }
+
+  /** The run folder cannot be written: pause, records held in memory, until the user makes room and resumes. */
+  private holdForStore(): void {
+    const e = this.storeFailure()!;
+    this.paused = true;
+    this.stepCredits = 0;
+    this.sink.emit({ type: 'error', fatal: false, error: { code: 'io', message: `${e.message}. The run paused and holds its records; make room, then resume.` } });
+    this.setState('paused', e.message);
+  }
+
+  private retryStore(): void {
+    const failedCheckpoint = this.storeError !== null;
+    this.storeError = null;
+    if (this.store?.retry && !this.store.retry()) return;
+    if (failedCheckpoint) this.saveCheckpoint();
   }
 
   private setState(state: RunState, reason?: string): void {
@@ -461,7 +542,7 @@ export class Trainer {
     return {
       format: 'gradient-lab-checkpoint', version: 1, name: config.name,
       iteration: this.iteration, epoch: this.epoch, batchInEpoch: this.batchInEpoch,
-      permutation: this.batchInEpoch > 0 && this.permutation ? Array.from(this.permutation) : null,
+      permutation: this.permutation ? Array.from(this.permutation) : null,
       model: net.exportState(), optimizer: optimizer.exportState(),
       rng: { shuffle: rngs.shuffle.state(), dropout: rngs.dropout.state(), augment: rngs.augment.state() },
       learningRate: { ...this.lr.exportState(), current: this.currentLr }, gradNorms: this.gradNorms.exportState(),
@@ -473,7 +554,14 @@ export class Trainer {
   private saveCheckpoint(): void {
     if (!this.store) return;
     this.lastEmitted.checkpoint = Date.now();
-    const path = this.store.saveCheckpoint('latest', this.checkpoint());
+    let path: string;
+    try {
+      path = this.store.saveCheckpoint('latest', this.checkpoint());
+    } catch (e) {
+      if (this.onDiverge === 'end' || !(e instanceof RunFolderError)) throw e;
+      this.storeError = e; // the previous checkpoint stays; the next gate pauses
+      return;
+    }
     this.sink.emit({ type: 'checkpoint', iteration: this.iteration, epoch: this.epoch, path });
   }
 
@@ -501,6 +589,47 @@ export class Trainer {
 
   // ───────────── the end ─────────────
 
+  /**
+   * The run's end state, decided here only: stopped (the user, a host, early stopping), diverged
+   * (ended at a diverged step, CLI), else finished. Crashes end in `crash`.
+   */
+  private endState(): { state: RunState; reason: string | undefined } {
+    if (this.stopRequested) return { state: 'stopped', reason: this.stateReason ?? 'stopped by the user' };
+    if (this.divergence !== null && this.onDiverge === 'end') return { state: 'diverged', reason: this.divergence };
+    return { state: 'finished', reason: this.stateReason };
+  }
+
+  /**
+   * An exception escaped the loop (an engine bug, a full disk): undo a step in flight, then keep
+   * what can be kept — checkpoint, model and a summary saying 'crashed' — each on its own, since
+   * the store itself may be what failed.
+   */
+  crash(message: string): RunSummary {
+    if (this.inStep) this.undo.undo();
+    this.inStep = false;
+    const attempt = (f: () => void): void => {
+      try {
+        f();
+      } catch { /* the store is what failed: the previous checkpoint stays */ }
+    };
+    attempt(() => this.saveCheckpoint());
+    attempt(() => this.store?.saveModel(this.setup.modelFile()));
+    let final: EpochSummary | null = this.lastEpoch;
+    if (final === null) {
+      try {
+        final = this.finalEvaluation();
+      } catch { /* the weights or the backend are what broke: no final numbers */ }
+    }
+    const summary: RunSummary = {
+      state: 'crashed', reason: message, epochs: this.epoch, iterations: this.iteration, final,
+      best: null, testLooks: this.testLooks, seconds: (Date.now() - this.started) / 1000,
+      backend: this.setup.backend.name, threads: this.setup.backend.threads,
+    };
+    attempt(() => this.setState('crashed', message));
+    attempt(() => this.sink.emit({ type: 'summary', summary }));
+    return summary;
+  }
+
   private finish(net: RunSetup['net']): RunSummary {
     const es = this.setup.config.training.earlyStopping;
     let restored = false;
@@ -511,9 +640,10 @@ export class Trainer {
     }
     let final = this.lastEpoch;
     if (restored || final === null || final.iteration !== this.iteration) final = this.finalEvaluation();
-    const state: RunState = this.stopRequested ? 'stopped' : 'finished';
-    let reason = this.stateReason ?? (this.stopRequested ? 'stopped by the user' : undefined);
-    if (this.setup.mode === 'overfitBatch') {
+    const end = this.endState();
+    const state = end.state;
+    let reason = end.reason;
+    if (this.setup.mode === 'overfitBatch' && state !== 'diverged') {
       const ob = this.setup.config.training.overfitBatch;
       const start = this.overfitStartCost;
       const relative = start !== null && start > 0 ? ` (${fmt(final.trainCost / start)}× its initial ${fmt(start)})` : '';
@@ -548,6 +678,18 @@ export class Trainer {
     return { epoch: this.epoch, iteration: this.iteration, trainCost: train.cost, trainError: train.error,
       devCost: dev?.cost ?? null, devError: dev?.error ?? null, learningRate: this.currentLr, seconds: 0 };
   }
+}
+
+interface Divergence { layer?: string; tensor?: string; reason: string; message: string }
+
+function badWeightsMessage(bad: BadWeights, iteration: number): Divergence {
+  const where = `${bad.tensor} of ${bad.layer}`;
+  if (!Number.isFinite(bad.to)) {
+    return { layer: bad.layer, tensor: bad.tensor, reason: `non-finite values in ${where} (after the update)`,
+      message: `The update at iteration ${iteration} made ${where} non-finite` };
+  }
+  return { layer: bad.layer, tensor: bad.tensor, reason: `${where} exploded (×${fmt(bad.to / bad.from)} in one update)`,
+    message: `The update at iteration ${iteration} made ${where} explode: its RMS went from ${fmt(bad.from)} to ${fmt(bad.to)} in one step` };
 }
 
 function identity(n: number): Int32Array {

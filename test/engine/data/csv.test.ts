@@ -145,8 +145,9 @@ describe('data/csv', () => {
     });
 
     it('ragged rows (too few and too many fields)', () => {
-      fails('a,b,y\n1,2,0\n3,4\n', { line: 3 }, /:3: row has 2 fields, expected 3 as on line 1$/);
-      fails('a,b,y\n1,2,0\n\n3,4,1,9\n', { line: 4 }, /:4: row has 4 fields, expected 3/);
+      // Located at the missing or extra field (issue 15 §11).
+      fails('a,b,y\n1,2,0\n3,4\n', { line: 3, column: 3 }, /:3:3: row has 2 fields, expected 3 as on line 1 \(field 3 is missing\)$/);
+      fails('a,b,y\n1,2,0\n\n3,4,1,9\n', { line: 4, column: 4 }, /:4:4: row has 4 fields, expected 3 .*field 4 is one too many/);
     });
 
     it('empty file and a file of blank lines', () => {
