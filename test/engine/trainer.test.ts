@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineEvent } from '../../src/shared/protocol';
+import { readCheckpointFile } from '../../src/engine/run/checkpoint-file';
 import { readFloat64 } from '../../src/engine/run/run-folder';
 import { startSession, resumeSession } from '../../src/engine/run/session';
 import type { RunSink } from '../../src/engine/train/trainer';
@@ -120,7 +121,7 @@ describe('trainer', function () {
     const bestDev = Math.min(...epochs.map((e) => e.devCost!));
     assert.equal(summary.best!.value, bestDev);
     assert.ok(Math.abs(summary.final!.devCost! - bestDev) < 1e-6, 'final metrics are those of the restored parameters');
-    const best = JSON.parse(read(dir, 'checkpoints/best.json')) as { model: { params: { data: number[] }[] } };
+    const best = readCheckpointFile(path.join(dir, 'checkpoints/best.json'));
     const model = JSON.parse(read(dir, 'model.json')) as { params: { data: number[] }[] };
     assert.deepEqual(model.params.map((p) => p.data), best.model.params.map((p) => p.data));
     assert.ok(rec.of('flag').some((f) => f.flag.kind === 'earlyStop'));

@@ -6,20 +6,11 @@ import {
   epochLine, eventLine, isRecordedEvent, keepLayerSample, layersLine, RUN_FILES, type RunFolderContents,
 } from '../../shared/run-folder';
 import type { RunSink, RunStore } from '../train/trainer';
-import { isCheckpoint, type Checkpoint } from './checkpoint';
+import { writeFileAtomic } from './atomic-write';
+import type { Checkpoint } from './checkpoint';
+import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file';
 
-/** Writes a file so that readers see the old or the new content, never a torn one. */
-export function writeFileAtomic(file: string, content: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
+export { writeFileAtomic };
 
 export function runFolderName(name: string, now = new Date()): string {
   const p = (n: number): string => String(n).padStart(2, '0');
@@ -145,9 +136,7 @@ export class RunFolder implements RunSink, RunStore {
 
   saveCheckpoint(name: 'latest' | 'best', checkpoint: Checkpoint): string {
     this.flush();
-    const file = path.join(this.dir, name === 'latest' ? RUN_FILES.checkpoint : RUN_FILES.bestCheckpoint);
-    writeFileAtomic(file, JSON.stringify(checkpoint));
-    return file;
+    return writeCheckpointFile(path.join(this.dir, RUN_FILES.checkpoints), name, checkpoint);
   }
 
   saveGradientCheck(report: { id: string }): void {
@@ -167,9 +156,7 @@ export class RunFolder implements RunSink, RunStore {
   static readCheckpoint(dir: string): Checkpoint {
     const file = path.join(dir, RUN_FILES.checkpoint);
     if (!fs.existsSync(file)) throw new Error(`${file}: no checkpoint to resume from`);
-    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (!isCheckpoint(value)) throw new Error(`${file}: not a Gradient Lab checkpoint`);
-    return value;
+    return readCheckpointFile(file);
   }
 
   /**
