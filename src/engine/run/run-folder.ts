@@ -55,6 +55,8 @@ export class RunFolder implements RunSink, RunStore {
   private lrPairs: number[] = [];
   private lastRate = Number.NaN;
   private metricLines: string[] = [];
+  /** Event lines held like metric lines (verdicts: a full-batch run can change diagnosis most epochs). */
+  private eventLines: string[] = [];
   private layerEvery = 0;
   private lastFlush = Date.now();
   /** The verdict is written when its diagnosis changes (and the last one at the end), not every epoch. */
@@ -97,6 +99,10 @@ export class RunFolder implements RunSink, RunStore {
       fs.writeSync(this.metricsFd, this.metricLines.join('\n') + '\n');
       this.metricLines = [];
     }
+    if (this.eventLines.length) {
+      fs.writeSync(this.eventsFd, this.eventLines.join('\n') + '\n');
+      this.eventLines = [];
+    }
   }
 
   emit(event: EngineEvent): void {
@@ -114,8 +120,8 @@ export class RunFolder implements RunSink, RunStore {
       case 'verdict': {
         const changed = this.verdict?.event.verdict.diagnosis !== event.verdict.diagnosis;
         this.verdict = { written: changed, event };
-        if (!changed) return;
-        break;
+        if (changed) this.eventLines.push(eventLine(event, new Date()));
+        return;
       }
       case 'summary':
         this.flush();
