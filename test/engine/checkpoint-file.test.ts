@@ -115,3 +115,17 @@ describe('checkpoint file', () => {
     assert.equal(JSON.parse(fs.readFileSync(path.join(ckpts, 'latest.json'), 'utf8')).version, 2, 'rewritten in the new format');
   });
 });
+
+describe('checkpoint file with typed tensors', () => {
+  it('stores typed arrays of any length as tensors (float32 stays float32) and reads them back as the same numbers', () => {
+    const dir = tempDir();
+    const c = checkpoint(Array.from({ length: 16 }, (_, i) => i / 3), Array.from({ length: 16 }, () => 1));
+    const small = Float32Array.from([Number.NaN, 0.1, -2]);
+    const big = Float64Array.from({ length: 40 }, (_, i) => Math.sqrt(i));
+    c.model.params[1].data = small;
+    c.model.params[0].data = big;
+    const back = readCheckpointFile(writeCheckpointFile(dir, 'latest', c));
+    assert.deepEqual(back.model.params[1].data, Array.from(small));
+    assert.deepEqual(back.model.params[0].data, Array.from(big));
+  });
+});

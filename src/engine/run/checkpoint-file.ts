@@ -18,7 +18,7 @@ import { writeFileAtomic } from './atomic-write';
  * Version 1 files (one JSON document, tensors as number arrays) still read.
  */
 export const CHECKPOINT_FILE_VERSION = 2;
-/** Number arrays shorter than this stay in the JSON header (RNG states, small layers' biases). */
+/** Number arrays shorter than this stay in the JSON header (RNG states, permutation-free positions). */
 const MIN_TENSOR = 16;
 const ALIGN = 8;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -29,7 +29,8 @@ interface TensorsRef { file: string; bytes: number; list: TensorEntry[] }
 type Tensor = ArrayLike<number>;
 
 function isNumberArray(v: unknown): v is Tensor {
-  if (v instanceof Float32Array || v instanceof Float64Array) return v.length >= MIN_TENSOR;
+  // Typed arrays (the trainer's copies) always: JSON would turn them into objects and NaN into null.
+  if (v instanceof Float32Array || v instanceof Float64Array) return true;
   if (!Array.isArray(v) || v.length < MIN_TENSOR) return false;
   for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'number') return false;
   return true;

@@ -76,7 +76,7 @@ export class Trainer {
   private readonly lr: LearningRate;
   private currentLr = 0;
   private readonly earlyStopping: EarlyStopping;
-  private bestState: ReturnType<RunSetup['net']['exportState']> | null = null;
+  private bestState: Checkpoint['best'] = null;
   private testLooks = 0;
   private gradChecks = 0;
   private lastEpoch: EpochSummary | null = null;
@@ -320,7 +320,7 @@ export class Trainer {
     if (!overfit) {
       const es = this.earlyStopping.observe(summary);
       if (es.improved && config.training.earlyStopping.enabled) {
-        this.bestState = net.exportState();
+        this.bestState = net.exportTensors();
         if (config.training.earlyStopping.restoreBest) this.store?.saveCheckpoint('best', this.checkpoint());
       }
       if (es.stop) {
@@ -411,7 +411,7 @@ export class Trainer {
       format: 'gradient-lab-checkpoint', version: 1, name: config.name,
       iteration: this.iteration, epoch: this.epoch, batchInEpoch: this.batchInEpoch,
       permutation: this.batchInEpoch > 0 && this.permutation ? Array.from(this.permutation) : null,
-      model: net.exportState(), optimizer: optimizer.exportState(),
+      model: net.exportTensors(), optimizer: optimizer.exportState(true),
       rng: { shuffle: rngs.shuffle.state(), dropout: rngs.dropout.state(), augment: rngs.augment.state() },
       learningRate: { base: this.lr.baseRate, current: this.currentLr },
       earlyStopping: this.earlyStopping.state, best: this.bestState, testLooks: this.testLooks, gradChecks: this.gradChecks,
