@@ -106,6 +106,8 @@ interface IdxSpec {
   kind: 'idx';
   images: string;
   labels: string;
+  /** Write `count` random 28×28 images and labels there (the engine's writeIdx) instead of loading. */
+  write?: number;
 }
 
 type Spec = WorkloadSpec | GemmSpec | TelemetrySpec | TrainerSpec | CourseSpec | CheckpointSpec | IdxSpec;
@@ -455,6 +457,14 @@ async function runCheckpoint(s: CheckpointSpec): Promise<object> {
 }
 
 function runIdx(s: IdxSpec): object {
+  if (s.write) {
+    const rng = new Rng(1);
+    const images = new Uint8Array(s.write * 784);
+    for (let i = 0; i < images.length; i++) images[i] = rng.int(256);
+    const labels = Uint8Array.from({ length: s.write }, () => rng.int(10));
+    writeIdx(s.images, s.labels, { images, labels, rows: 28, cols: 28 });
+    return { kind: 'idx', written: s.write };
+  }
   const before = process.memoryUsage().rss;
   const t = performance.now();
   const data = loadIdx(s.images, s.labels);
