@@ -291,6 +291,27 @@ describe('trainer', function () {
   });
 });
 
+describe('snapshots', () => {
+  it('the confusion matrix is that of the epoch it belongs to: its errors are the epoch\'s dev error (train error without dev)', async () => {
+    for (const split of [{ train: 0.7, dev: 0.3, test: 0 }, { train: 1, dev: 0, test: 0 }]) {
+      const { rec } = await train(experiment({
+        data: { source: 'moons', samples: 200, noise: 0.3, split },
+        training: { epochs: 6, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, backend: 'ts' },
+        diagnostics: { snapshotEvery: 2 },
+      }));
+      const snaps = rec.of('snapshot').map((e) => e.snapshot);
+      assert.ok(snaps.length >= 1);
+      for (const s of snaps) {
+        const m = s.confusion!.matrix;
+        const total = m.flat().reduce((a, b) => a + b, 0);
+        const wrong = total - m.reduce((a, row, i) => a + row[i], 0);
+        const epoch = rec.of('epoch').find((e) => e.summary.epoch === s.epoch)!.summary;
+        assert.equal(wrong / total, split.dev > 0 ? epoch.devError : epoch.trainError, `epoch ${s.epoch}`);
+      }
+    }
+  });
+});
+
 describe('decision-boundary snapshot', () => {
   it('row 0 is y = yMin and column 0 is x = xMin, in the data units (regression: it was flipped)', async () => {
     // Two blobs at −(1,1) (class 0) and +(1,1) (class 1): P(class 1) must be low at the bottom-left

@@ -302,8 +302,14 @@ export class Trainer {
   private endOfEpoch(): boolean {
     const { net, data, config } = this.setup;
     const overfit = this.setup.mode === 'overfitBatch';
-    const train = evaluate(net, overfit ? this.setup.overfitBatch! : data.train, this.setup.trainGatherer);
-    const dev = !overfit && data.dev.count > 0 ? evaluate(net, data.dev, this.setup.devGatherer!) : null;
+    // An epoch that may take a snapshot keeps the predictions of the set the snapshot shows (dev, else
+    // train): the same parameters give the same predictions, so its confusion matrix needs no second pass.
+    const snapEvery = config.diagnostics.snapshotEvery;
+    const mayShow = !overfit && snapEvery > 0 && (this.epoch % snapEvery === 0 || this.epoch === config.training.epochs);
+    const hasDev = !overfit && data.dev.count > 0;
+    const train = evaluate(net, overfit ? this.setup.overfitBatch! : data.train, this.setup.trainGatherer, mayShow && !hasDev);
+    const dev = hasDev ? evaluate(net, data.dev, this.setup.devGatherer!, mayShow) : null;
+    const predictions = (hasDev ? dev?.predictions : train.predictions) ?? undefined;
     const summary: EpochSummary = {
       epoch: this.epoch, iteration: this.iteration, trainCost: train.cost, trainError: train.error,
       devCost: dev?.cost ?? null, devError: dev?.error ?? null, learningRate: this.currentLr,
@@ -332,9 +338,8 @@ export class Trainer {
     }
     const every = config.training.checkpointEvery;
     if (every > 0 && this.epoch % every === 0 && this.due('checkpoint')) this.saveCheckpoint();
-    const snapEvery = config.diagnostics.snapshotEvery;
     const final = this.epoch === config.training.epochs || stop;
-    if (snapEvery > 0 && (final || (this.epoch % snapEvery === 0 && this.due('snapshot')))) this.emitSnapshot();
+    if (snapEvery > 0 && (final || (this.epoch % snapEvery === 0 && this.due('snapshot')))) this.emitSnapshot(predictions);
     if (this.pauseAtEpoch !== null && this.epoch >= this.pauseAtEpoch && !final && !stop) {
       // Taken at the next gate, before the next epoch's first batch: exactly at the epoch's end.
       this.pauseAtEpoch = null;
@@ -356,7 +361,8 @@ export class Trainer {
     return e !== null && e.trainError === 0 && e.trainCost < 0.01;
   }
 
-  private emitSnapshot(): void {
+  /** `predictions`: of the set shown (dev, else train) with the current parameters, when the caller has them. */
+  private emitSnapshot(known?: Int32Array): void {
     const snapshot: Snapshot = { epoch: this.epoch };
     const boundary = this.setup.boundaryMap?.();
     if (boundary) snapshot.boundary = boundary;
@@ -364,7 +370,7 @@ export class Trainer {
     const eval_ = data.dev.count > 0 ? data.dev : data.train;
     if (eval_.task !== 'regression') {
       const gatherer = data.dev.count > 0 ? this.setup.devGatherer! : this.setup.trainGatherer;
-      const { predictions } = evaluate(net, eval_, gatherer, true);
+      const predictions = known ?? evaluate(net, eval_, gatherer, true).predictions;
       const c = eval_.classes.length;
       const matrix = Array.from({ length: c }, () => new Array<number>(c).fill(0));
       for (let i = 0; i < eval_.count; i++) matrix[eval_.y[i]][predictions![i]]++;
