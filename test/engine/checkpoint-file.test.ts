@@ -129,3 +129,45 @@ describe('checkpoint file with typed tensors', () => {
     assert.deepEqual(back.model.params[0].data, Array.from(big));
   });
 });
+
+describe('checkpoint file, WebAssembly backend (float32 tensors)', function () {
+  this.timeout(60000);
+
+  it('a run resumed from its checkpoint continues bit for bit, the tensors stored as float32', async function () {
+    const json = {
+      name: 'wasm-ckpt', seed: 9, data: { source: 'moons', samples: 200, noise: 0.2 },
+      model: { hidden: [{ units: 16, batchNorm: true }, { units: 8, activation: 'tanh', keepProb: 0.9 }] },
+      training: { epochs: 6, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, backend: 'wasm', threads: 1, checkpointEvery: 3 },
+    };
+    const fullDir = tempDir();
+    let full;
+    try {
+      full = await startSession({ config: json, runDir: fullDir }, silent);
+    } catch (e) {
+      if (/not available/.test(String(e))) this.skip();
+      throw e;
+    }
+    await full.trainer.run();
+    full.folder.close();
+    full.setup.backend.dispose();
+
+    const dir = tempDir();
+    const first = await startSession({ config: { ...json, training: { ...json.training, epochs: 3 } }, runDir: dir }, silent);
+    await first.trainer.run();
+    first.folder.close();
+    first.setup.backend.dispose();
+    const header = JSON.parse(fs.readFileSync(path.join(dir, 'checkpoints', 'latest.json'), 'utf8')) as { tensors: { list: { dtype: string }[] } };
+    assert.ok(header.tensors.list.length > 0 && header.tensors.list.every((t) => t.dtype === 'f32'), 'float32 tensors');
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { training: { epochs: number } };
+    config.training.epochs = 6;
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+    const resumed = await resumeSession(dir, silent);
+    await resumed.trainer.run();
+    resumed.folder.close();
+    resumed.setup.backend.dispose();
+    const bytes = (d: string): string => fs.readFileSync(path.join(d, 'costs.f64')).toString('hex');
+    assert.equal(bytes(dir), bytes(fullDir));
+    assert.equal(fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8'), fs.readFileSync(path.join(fullDir, 'metrics.jsonl'), 'utf8'));
+    assert.equal(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'), fs.readFileSync(path.join(fullDir, 'model.json'), 'utf8'));
+  });
+});
