@@ -16,6 +16,10 @@ const LINEAR = 4;
 
 /** out[i,j] = x[i,j] + bias[j]. out may alias x. */
 export function addRowVector(rows: i32, cols: i32, x: usize, bias: usize, out: usize): void {
+  if (cols < 4) {
+    addNarrowRowVector(rows * cols, cols, x, bias, out);
+    return;
+  }
   const c4 = cols & ~3;
   const t = cols - c4;
   for (let i = 0; i < rows; i++) {
@@ -24,6 +28,41 @@ export function addRowVector(rows: i32, cols: i32, x: usize, bias: usize, out: u
     for (let j = 0; j < c4; j += 4) v128.store(orow + off(j), f32x4.add(v128.load(xr + off(j)), v128.load(bias + off(j))));
     if (t) storePartial(orow + off(c4), f32x4.add(loadPartial(xr + off(c4), t), loadPartial(bias + off(c4), t)), t);
   }
+}
+
+/**
+ * Rows of 1–3 columns (narrow layers): the matrix as one flat array, the bias repeated in vectors
+ * of period lcm(cols, 4): 12 values (3 vectors) for 3 columns, 4 for 1 and 2. Elementwise adds,
+ * so the same bits as row by row.
+ */
+function addNarrowRowVector(n: i32, cols: i32, x: usize, bias: usize, out: usize): void {
+  const b0 = load<f32>(bias);
+  const b1 = cols > 1 ? load<f32>(bias, 4) : b0;
+  const b2 = cols > 2 ? load<f32>(bias, 8) : b0;
+  let e = 0;
+  if (cols === 3) {
+    let p0 = f32x4.splat(b0);
+    p0 = f32x4.replace_lane(p0, 1, b1);
+    p0 = f32x4.replace_lane(p0, 2, b2);
+    let p1 = f32x4.splat(b1);
+    p1 = f32x4.replace_lane(p1, 1, b2);
+    p1 = f32x4.replace_lane(p1, 2, b0);
+    let p2 = f32x4.splat(b2);
+    p2 = f32x4.replace_lane(p2, 1, b0);
+    p2 = f32x4.replace_lane(p2, 2, b1);
+    for (; e + 12 <= n; e += 12) {
+      const xp = x + off(e);
+      const op = out + off(e);
+      v128.store(op, f32x4.add(v128.load(xp), p0));
+      v128.store(op, f32x4.add(v128.load(xp, 16), p1), 16);
+      v128.store(op, f32x4.add(v128.load(xp, 32), p2), 32);
+    }
+  } else {
+    let p = f32x4.splat(b0);
+    if (cols === 2) p = f32x4.replace_lane(f32x4.replace_lane(p, 1, b1), 3, b1);
+    for (; e + 4 <= n; e += 4) v128.store(out + off(e), f32x4.add(v128.load(x + off(e)), p));
+  }
+  for (; e < n; e++) store<f32>(out + off(e), load<f32>(x + off(e)) + load<f32>(bias + off(e % cols)));
 }
 
 /** out[j] = Σ_i x[i,j], rows in order, each add rounded to f32 (the reference's exact order). */

@@ -527,6 +527,8 @@ export function gemmSmall(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: u
         if (beta) s0 = f32x4.add(v128.load(cp), s0);
         v128.store(cp, s0);
       }
+      // The last n mod 4 columns: below, four rows at a time (all but the last m mod 4 rows).
+      if (i < (m & ~3)) continue;
       for (; j < n; j++) {
         let s: f32 = 0;
         let ap = arow;
@@ -538,6 +540,42 @@ export function gemmSmall(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: u
         }
         const cp = crow + off(j);
         store<f32>(cp, beta ? load<f32>(cp) + s : s);
+      }
+    }
+    // Those columns for rows i..i+3 in the lanes of one vector (narrow outputs: a 20→3 or 3→1
+    // layer is all tail). Each lane adds A(i,p)·B(p,j) for p = 0, 1, … in turn, as the scalar loop
+    // does, so every element gets the very same bits.
+    const nv = n & ~3;
+    if (nv < n) {
+      const rstep = off(ars);
+      for (let i = 0; i < (m & ~3); i += 4) {
+        for (let j = nv; j < n; j++) {
+          let s = f32x4.splat(0);
+          let ap = a + off(i * ars);
+          let bp = b + off(j);
+          for (let p = 0; p < k; p++) {
+            let av = f32x4.splat(load<f32>(ap));
+            av = f32x4.replace_lane(av, 1, load<f32>(ap + rstep));
+            av = f32x4.replace_lane(av, 2, load<f32>(ap + 2 * rstep));
+            av = f32x4.replace_lane(av, 3, load<f32>(ap + 3 * rstep));
+            s = f32x4.add(s, f32x4.mul(av, v128.load32_splat(bp)));
+            ap += astep;
+            bp += bstep;
+          }
+          const cp = c + off(i * n + j);
+          const cstep = off(n);
+          if (beta) {
+            store<f32>(cp, load<f32>(cp) + f32x4.extract_lane(s, 0));
+            store<f32>(cp + cstep, load<f32>(cp + cstep) + f32x4.extract_lane(s, 1));
+            store<f32>(cp + 2 * cstep, load<f32>(cp + 2 * cstep) + f32x4.extract_lane(s, 2));
+            store<f32>(cp + 3 * cstep, load<f32>(cp + 3 * cstep) + f32x4.extract_lane(s, 3));
+          } else {
+            store<f32>(cp, f32x4.extract_lane(s, 0));
+            store<f32>(cp + cstep, f32x4.extract_lane(s, 1));
+            store<f32>(cp + 2 * cstep, f32x4.extract_lane(s, 2));
+            store<f32>(cp + 3 * cstep, f32x4.extract_lane(s, 3));
+          }
+        }
       }
     }
   } else if (!transA) {

@@ -8,7 +8,8 @@
  * loss, backward), the non-finite gradient check (sumSquares over every gradient), the optimizer
  * update. Nothing is skipped or specialised for the benchmark.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic as writeFileAtomicForBench } from '../src/engine/run/atomic-write';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serialize } from 'node:v8';
@@ -16,9 +17,13 @@ import type { Backend } from '../src/engine/backend/backend';
 import { resolveConfig } from '../src/engine/config/validate';
 import { writeIdx } from '../src/engine/data/idx';
 import { LayerStatsRecorder } from '../src/engine/diagnostics/layer-stats';
-import { ThrottledIpcSink } from '../src/engine/process/ipc-sink';
+import { GradientFlags } from '../src/engine/diagnostics/gradient-flags';
 import { createRunSetup } from '../src/engine/train/setup';
-import { Trainer, type EventSink } from '../src/engine/train/trainer';
+import { Trainer, type RunSink } from '../src/engine/train/trainer';
+import { Telemetry } from '../src/engine/run/telemetry';
+import { startSession } from '../src/engine/run/session';
+import { RunFolder } from '../src/engine/run/run-folder';
+import { loadIdx } from '../src/engine/data/idx';
 import { PROTOCOL_VERSION, type EngineEvent } from '../src/shared/protocol';
 import { TsBackend } from '../src/engine/backend/ts-backend';
 import type { RelaxedSimdMode } from '../src/engine/backend/wasm/kernels';
@@ -72,7 +77,41 @@ interface TelemetrySpec {
   seed?: number;
 }
 
-type Spec = WorkloadSpec | GemmSpec | TelemetrySpec;
+/** W1/W2/W3 through the real run path: startSession (experiment validation, data files, run folder, default diagnostics and checkpoints) and its Trainer. */
+interface TrainerSpec {
+  kind: 'trainer';
+  workload: WorkloadName;
+  threads: number;
+  relaxedSimd?: RelaxedSimdMode;
+  epochs: number;
+  samples: number;
+  seed?: number;
+}
+
+/** The course's full-batch run from an experiment file, in process, timing the trainer's end-of-epoch work. */
+interface CourseSpec {
+  kind: 'course';
+  configPath: string;
+  threads?: number;
+}
+
+/** A W1-sized checkpoint (network + Adam slots after a few steps) written through the run folder, and the old all-JSON form. */
+interface CheckpointSpec {
+  kind: 'checkpoint';
+  threads: number;
+  repeats: number;
+}
+
+/** Loading an IDX image set through the engine's loader: time and peak memory. */
+interface IdxSpec {
+  kind: 'idx';
+  images: string;
+  labels: string;
+  /** Write `count` random 28×28 images and labels there (the engine's writeIdx) instead of loading. */
+  write?: number;
+}
+
+type Spec = WorkloadSpec | GemmSpec | TelemetrySpec | TrainerSpec | CourseSpec | CheckpointSpec | IdxSpec;
 
 const TRAIN_MODE: ForwardMode = { training: true, dropout: true, updateRunningStats: true };
 
@@ -237,21 +276,23 @@ async function runTelemetry(s: TelemetrySpec): Promise<object> {
     const proto = LayerStatsRecorder.prototype;
     proto.before = timedCall(proto.before);
     proto.after = timedCall(proto.after);
-    proto.flags = timedCall(proto.flags);
+    const flagsProto = GradientFlags.prototype;
+    flagsProto.observe = timedCall(flagsProto.observe);
     const backend = await WasmBackend.create({ threads: s.threads, relaxedSimd: s.relaxedSimd });
     const setup = await createRunSetup(config, { backend });
     const counts: Partial<Record<EngineEvent['type'], number>> = {};
     let bytes = 0;
-    const sink: EventSink = s.telemetry
-      ? new ThrottledIpcSink((event) => {
-        counts[event.type] = (counts[event.type] ?? 0) + 1;
-        bytes += serialize({ v: PROTOCOL_VERSION, ...event }).length;
-      })
-      : { emit: () => undefined };
+    // What the engine process sends the host: the bounded telemetry channel, V8-serialised as process.send does.
+    const telemetry = s.telemetry ? new Telemetry({ intervalMs: 50, send: (event) => {
+      counts[event.type] = (counts[event.type] ?? 0) + 1;
+      bytes += serialize({ v: PROTOCOL_VERSION, ...event }).length;
+    } }) : null;
+    const sink: RunSink = telemetry ?? { iteration: () => undefined, emit: () => undefined };
     // Epoch boundaries as the trainer reports them (its own sink may hold events back, so time here).
     const ends: number[] = [];
     const emit = timedCall((e: EngineEvent) => sink.emit(e));
-    const timed: EventSink = { emit: (e) => {
+    const iteration = timedCall((i: number, e: number, c: number, lr: number) => sink.iteration(i, e, c, lr));
+    const timed: RunSink = { iteration, emit: (e) => {
       if (e.type === 'epoch') {
         ends.push(performance.now());
         timedEpochs = true; // after the warm-up epoch
@@ -259,7 +300,9 @@ async function runTelemetry(s: TelemetrySpec): Promise<object> {
       emit(e);
     } };
     const t0 = performance.now();
-    const summary = await new Trainer(setup, timed, null, { flushMs: 100, paused: false }).run();
+    const summary = await new Trainer(setup, timed, null, { paused: false }).run();
+    telemetry?.flush();
+    telemetry?.dispose();
     const seconds = ends.slice(1).map((t, i) => (t - ends[i]) / 1000);
     const total = seconds.reduce((a, b) => a + b, 0);
     backend.dispose();
@@ -274,6 +317,167 @@ async function runTelemetry(s: TelemetrySpec): Promise<object> {
   }
 }
 
+/** Writes a workload's synthetic data as the files an experiment would name, and the experiment. */
+function workloadExperiment(w: WorkloadName, samples: number, epochs: number, seed: number, dir: string): Record<string, unknown> {
+  const rng = new Rng(seed);
+  let source: unknown;
+  if (w === 'W2') {
+    const lines = ['x1,x2,y'];
+    for (let i = 0; i < samples; i++) {
+      const a = rng.range(-1, 1);
+      const b = rng.range(-1, 1);
+      lines.push(`${a},${b},${a * a + b * b < 0.5 ? 1 : 0}`);
+    }
+    writeFileSync(path.join(dir, 'w2.csv'), lines.join('\n') + '\n');
+    source = { csv: path.join(dir, 'w2.csv'), label: 'y' };
+  } else {
+    const images = new Uint8Array(samples * 784);
+    for (let i = 0; i < images.length; i++) images[i] = rng.int(256);
+    const labels = Uint8Array.from({ length: samples }, () => rng.int(10));
+    writeIdx(path.join(dir, 'x.idx'), path.join(dir, 'y.idx'), { images, labels, rows: 28, cols: 28 });
+    source = { idx: { images: path.join(dir, 'x.idx'), labels: path.join(dir, 'y.idx') } };
+  }
+  const { spec, batch } = workloadNetwork(w);
+  return {
+    name: `bench-${w}`, seed,
+    data: { source, split: { train: 1, dev: 0, test: 0 } },
+    model: { init: 'he', hidden: spec.hidden.map((h) => ({ units: h.units, activation: h.activation, keepProb: h.keepProb, batchNorm: h.batchNorm })) },
+    training: { epochs: epochs + 1, batchSize: batch, optimizer: { type: 'adam', learningRate: 1e-3 } },
+  };
+}
+
+const quietSink = (onEpoch: () => void): RunSink => ({
+  iteration: () => undefined,
+  emit: (e) => {
+    if (e.type === 'epoch') onEpoch();
+  },
+});
+
+async function runTrainer(s: TrainerSpec): Promise<object> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gl-bench-trainer-'));
+  try {
+    if (s.relaxedSimd) process.env.GRADIENT_LAB_RELAXED_SIMD = s.relaxedSimd;
+    const config = workloadExperiment(s.workload, s.samples, s.epochs, s.seed ?? 1, dir);
+    (config.training as Record<string, unknown>).threads = s.threads;
+    (config.training as Record<string, unknown>).backend = 'wasm';
+    const ends: number[] = [];
+    const session = await startSession({ config, runDir: path.join(dir, 'run') }, quietSink(() => ends.push(performance.now())));
+    const t0 = performance.now();
+    const summary = await session.trainer.run();
+    session.folder.close();
+    const seconds = ends.slice(1).map((t, i) => (t - ends[i]) / 1000);
+    const total = seconds.reduce((a, b) => a + b, 0);
+    const backend = session.setup.backend;
+    const variant = backend instanceof WasmBackend ? backend.variant : null;
+    backend.dispose();
+    return {
+      kind: 'trainer', workload: s.workload, backend: backend.name, threads: backend.threads, variant,
+      samples: s.samples, epochs: s.epochs, warmupSeconds: (ends[0] - t0) / 1000, epochSeconds: seconds,
+      samplesPerSec: (s.epochs * s.samples) / total, iterations: summary.iterations,
+      diagnostics: session.setup.config.diagnostics, checkpointEvery: session.setup.config.training.checkpointEvery,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runCourse(s: CourseSpec): Promise<object> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gl-bench-course-'));
+  try {
+    // The trainer's end-of-epoch step (evaluate train and dev, summary, verdict, early stopping,
+    // checkpoint and snapshot cadences, every sink) timed from outside, per epoch.
+    const proto = Trainer.prototype as unknown as { endOfEpoch: () => boolean };
+    const original = proto.endOfEpoch;
+    let endMs = 0;
+    let epochs = 0;
+    proto.endOfEpoch = function (this: unknown): boolean {
+      const t = performance.now();
+      try {
+        return original.call(this);
+      } finally {
+        endMs += performance.now() - t;
+        epochs++;
+      }
+    };
+    const session = await startSession({ configPath: s.configPath, runDir: path.join(dir, 'run'),
+      override: (c) => { if (s.threads) c.training.threads = s.threads; } }, quietSink(() => undefined));
+    const t0 = performance.now();
+    const summary = await session.trainer.run();
+    const trainMs = performance.now() - t0;
+    session.folder.close();
+    session.setup.backend.dispose();
+    return {
+      kind: 'course', epochs, iterations: summary.iterations, seconds: trainMs / 1000, backend: summary.backend, threads: summary.threads,
+      endOfEpochMicros: (endMs * 1000) / epochs, perEpochMicros: (trainMs * 1000) / epochs,
+      final: summary.final,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runCheckpoint(s: CheckpointSpec): Promise<object> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gl-bench-ckpt-'));
+  try {
+    const config = workloadExperiment('W1', 256, 1, 1, dir);
+    (config.training as Record<string, unknown>).threads = s.threads;
+    const session = await startSession({ config, runDir: path.join(dir, 'run') }, quietSink(() => undefined));
+    await session.trainer.run();
+    const folder = session.folder;
+    const ckptDir = path.join(dir, 'run', 'checkpoints');
+    const times: number[] = [];
+    const jsonTimes: number[] = [];
+    let jsonBytes = 0;
+    for (let r = 0; r < s.repeats; r++) {
+      let t = performance.now();
+      // As the trainer does at a checkpoint: take the state, write it.
+      folder.saveCheckpoint('latest', session.trainer.checkpoint());
+      times.push(performance.now() - t);
+      t = performance.now();
+      // The version 1 file: the same checkpoint with number arrays, as one JSON document.
+      const text = JSON.stringify({ ...session.trainer.checkpoint(), model: session.setup.net.exportState(), optimizer: session.setup.optimizer.exportState() });
+      writeFileAtomicForBench(path.join(dir, 'old.json'), text);
+      jsonTimes.push(performance.now() - t);
+      jsonBytes = Buffer.byteLength(text);
+    }
+    const files = readdirSync(ckptDir).filter((f) => f.startsWith('latest'));
+    const bytes = files.reduce((a, f) => a + statSync(path.join(ckptDir, f)).size, 0);
+    const t = performance.now();
+    RunFolder.readCheckpoint(path.join(dir, 'run'));
+    const readMs = performance.now() - t;
+    folder.close();
+    session.setup.backend.dispose();
+    const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    return {
+      kind: 'checkpoint', parameters: session.setup.net.parameterCount(), files, bytes, writeMs: med(times), writeTimes: times,
+      readMs, jsonBytes, jsonWriteMs: med(jsonTimes),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function runIdx(s: IdxSpec): object {
+  if (s.write) {
+    const rng = new Rng(1);
+    const images = new Uint8Array(s.write * 784);
+    for (let i = 0; i < images.length; i++) images[i] = rng.int(256);
+    const labels = Uint8Array.from({ length: s.write }, () => rng.int(10));
+    writeIdx(s.images, s.labels, { images, labels, rows: 28, cols: 28 });
+    return { kind: 'idx', written: s.write };
+  }
+  const before = process.memoryUsage().rss;
+  const t = performance.now();
+  const data = loadIdx(s.images, s.labels);
+  const ms = performance.now() - t;
+  return {
+    kind: 'idx', count: data.count, features: data.features, rawBytes: statSync(s.images).size + statSync(s.labels).size,
+    loadMs: ms, rssBeforeBytes: before, peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    xBytes: data.x.byteLength,
+  };
+}
+
 async function main(): Promise<void> {
   const arg = process.argv[2];
   if (!arg) {
@@ -281,7 +485,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const spec = JSON.parse(arg) as Spec;
-  const result = spec.kind === 'gemm' ? await runGemm(spec) : spec.kind === 'telemetry' ? await runTelemetry(spec) : await runWorkload(spec);
+  const result = spec.kind === 'gemm' ? await runGemm(spec) : spec.kind === 'telemetry' ? await runTelemetry(spec)
+    : spec.kind === 'trainer' ? await runTrainer(spec) : spec.kind === 'course' ? await runCourse(spec)
+      : spec.kind === 'checkpoint' ? await runCheckpoint(spec) : spec.kind === 'idx' ? runIdx(spec) : await runWorkload(spec);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineEvent } from '../../src/shared/protocol';
+import { readCheckpointFile } from '../../src/engine/run/checkpoint-file';
 import { readFloat64 } from '../../src/engine/run/run-folder';
 import { startSession, resumeSession } from '../../src/engine/run/session';
 import type { RunSink } from '../../src/engine/train/trainer';
@@ -120,7 +121,7 @@ describe('trainer', function () {
     const bestDev = Math.min(...epochs.map((e) => e.devCost!));
     assert.equal(summary.best!.value, bestDev);
     assert.ok(Math.abs(summary.final!.devCost! - bestDev) < 1e-6, 'final metrics are those of the restored parameters');
-    const best = JSON.parse(read(dir, 'checkpoints/best.json')) as { model: { params: { data: number[] }[] } };
+    const best = readCheckpointFile(path.join(dir, 'checkpoints/best.json'));
     const model = JSON.parse(read(dir, 'model.json')) as { params: { data: number[] }[] };
     assert.deepEqual(model.params.map((p) => p.data), best.model.params.map((p) => p.data));
     assert.ok(rec.of('flag').some((f) => f.flag.kind === 'earlyStop'));
@@ -328,6 +329,27 @@ describe('trainer', function () {
     assert.equal(summary.iterations, full.summary.iterations);
     assert.equal(read(dir, 'metrics.jsonl'), read(full.dir, 'metrics.jsonl'));
     assert.equal(costs(dir), costs(full.dir));
+  });
+});
+
+describe('snapshots', () => {
+  it('the confusion matrix is that of the epoch it belongs to: its errors are the epoch\'s dev error (train error without dev)', async () => {
+    for (const split of [{ train: 0.7, dev: 0.3, test: 0 }, { train: 1, dev: 0, test: 0 }]) {
+      const { rec } = await train(experiment({
+        data: { source: 'moons', samples: 200, noise: 0.3, split },
+        training: { epochs: 6, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.01 }, backend: 'ts' },
+        diagnostics: { snapshotEvery: 2 },
+      }));
+      const snaps = rec.of('snapshot').map((e) => e.snapshot);
+      assert.ok(snaps.length >= 1);
+      for (const s of snaps) {
+        const m = s.confusion!.matrix;
+        const total = m.flat().reduce((a, b) => a + b, 0);
+        const wrong = total - m.reduce((a, row, i) => a + row[i], 0);
+        const epoch = rec.of('epoch').find((e) => e.summary.epoch === s.epoch)!.summary;
+        assert.equal(wrong / total, split.dev > 0 ? epoch.devError : epoch.trainError, `epoch ${s.epoch}`);
+      }
+    }
   });
 });
 

@@ -137,7 +137,14 @@ export class Network {
     return { params, running: this.runningStats().map((r) => Array.from(r)) };
   }
 
-  importState(state: { params: { data: number[] }[]; running: number[][] }): void {
+  /** exportState with typed copies (a memcpy each) instead of number arrays: for checkpoints, written as raw bytes. */
+  exportTensors(): { params: { name: string; block: number; shape: readonly [number, number]; data: FloatArray }[]; running: FloatArray[] } {
+    const params = this.blocks.flatMap((b) => [b.dense, b.batchNorm].filter((l): l is Dense | BatchNorm => l !== null)
+      .flatMap((l) => l.params().map((p) => ({ name: p.name, block: b.index, shape: p.shape, data: p.value.slice() }))));
+    return { params, running: this.runningStats().map((r) => r.slice()) };
+  }
+
+  importState(state: { params: { data: ArrayLike<number> }[]; running: ArrayLike<number>[] }): void {
     const params = this.params();
     const running = this.runningStats();
     if (state.params.length !== params.length || state.running.length !== running.length) {

@@ -5,7 +5,7 @@ import type { Param } from '../model/layers/layer';
 export interface OptimizerState {
   type: string;
   step: number;
-  slots: Record<string, number[][]>;
+  slots: Record<string, ArrayLike<number>[]>;
 }
 
 /**
@@ -53,12 +53,13 @@ export abstract class Optimizer {
     return [...this.slots.values()].map(([arr]) => arr);
   }
 
-  exportState(): OptimizerState {
-    const slots: Record<string, number[][]> = {};
+  /** `typed`: copies as typed arrays (a memcpy each, for checkpoints) instead of number arrays. */
+  exportState(typed = false): OptimizerState {
+    const slots: Record<string, ArrayLike<number>[]> = {};
     for (const name of this.slotNames) slots[name] = [];
     for (const [key, [arr]] of this.slots) {
       const [name, index] = key.split(':');
-      slots[name][Number(index)] = Array.from(arr);
+      slots[name][Number(index)] = typed ? arr.slice() : Array.from(arr);
     }
     return { type: this.type, step: this.step, slots };
   }

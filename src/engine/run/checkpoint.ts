@@ -4,7 +4,8 @@ import type { EarlyStoppingState } from '../train/early-stopping';
 import type { ScheduleState } from '../optim/schedules';
 import type { GradNormState } from '../diagnostics/grad-norms';
 
-type ModelState = { params: { name: string; block: number; shape: readonly [number, number]; data: number[] }[]; running: number[][] };
+/** Tensors are number arrays in memory and in version 1 files, typed copies when the trainer takes a checkpoint. */
+type ModelState = { params: { name: string; block: number; shape: readonly [number, number]; data: ArrayLike<number> }[]; running: ArrayLike<number>[] };
 
 /**
  * Everything needed to continue a run exactly where it was: parameters and batch-norm running

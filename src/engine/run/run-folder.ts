@@ -6,29 +6,12 @@ import {
   epochLine, eventLine, float64Column, isRecordedEvent, keepLayerSample, layersLine, RUN_FILES, type RunFolderContents,
 } from '../../shared/run-folder';
 import type { RunSink, RunStore } from '../train/trainer';
-import { isCheckpoint, type Checkpoint } from './checkpoint';
+import { writeFileAtomic } from './atomic-write';
+import type { Checkpoint } from './checkpoint';
+import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file';
 import { inRunFolder, RunFolderInUseError } from './fs-errors';
 
-/** Writes a file so that readers see the old or the new content, never a torn one. */
-export function writeFileAtomic(file: string, content: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    try {
-      fs.writeSync(fd, content);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    // A full disk or a vanished folder: the old file stays, and no half-written temp beside it.
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch { /* the error below says what went wrong */ }
-    throw e;
-  }
-}
+export { writeFileAtomic };
 
 /** Held by the live engine writing a run folder: its pid (removed at close; a dead pid's lock is taken over). */
 export const LOCK_FILE = 'engine.lock';
@@ -133,6 +116,8 @@ export class RunFolder implements RunSink, RunStore {
   private lrPairs: number[] = [];
   private lastRate = Number.NaN;
   private metricLines: string[] = [];
+  /** Event lines held like metric lines (verdicts: a full-batch run can change diagnosis most epochs). */
+  private eventLines: string[] = [];
   private layerEvery = 0;
   private lastFlush = Date.now();
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -200,6 +185,10 @@ export class RunFolder implements RunSink, RunStore {
       this.queue(this.metricsFd, Buffer.from(this.metricLines.join('\n') + '\n'));
       this.metricLines = [];
     }
+    if (this.eventLines.length) {
+      this.queue(this.eventsFd, Buffer.from(this.eventLines.join('\n') + '\n'));
+      this.eventLines = [];
+    }
     this.drain();
   }
 
@@ -255,8 +244,8 @@ export class RunFolder implements RunSink, RunStore {
       case 'verdict': {
         const changed = this.verdict?.event.verdict.diagnosis !== event.verdict.diagnosis;
         this.verdict = { written: changed, event };
-        if (!changed) return;
-        break;
+        if (changed) this.eventLines.push(eventLine(event, new Date()));
+        return;
       }
       case 'summary':
         this.flush();
@@ -271,15 +260,14 @@ export class RunFolder implements RunSink, RunStore {
   }
 
   private writeEvent(event: EngineEvent): void {
-    this.queue(this.eventsFd, Buffer.from(eventLine(event, new Date()) + '\n'));
+    // After the held event lines (a verdict), in the order they happened.
+    this.eventLines.push(eventLine(event, new Date()));
     this.flush();
   }
 
   saveCheckpoint(name: 'latest' | 'best', checkpoint: Checkpoint): string {
     this.flush();
-    const file = path.join(this.dir, name === 'latest' ? RUN_FILES.checkpoint : RUN_FILES.bestCheckpoint);
-    inRunFolder(this.dir, () => writeFileAtomic(file, JSON.stringify(checkpoint)));
-    return file;
+    return inRunFolder(this.dir, () => writeCheckpointFile(path.join(this.dir, RUN_FILES.checkpoints), name, checkpoint));
   }
 
   saveGradientCheck(report: { id: string }): void {
@@ -316,9 +304,7 @@ export class RunFolder implements RunSink, RunStore {
   static readCheckpoint(dir: string): Checkpoint {
     const file = path.join(dir, RUN_FILES.checkpoint);
     if (!fs.existsSync(file)) throw new Error(`${file}: no checkpoint to resume from`);
-    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (!isCheckpoint(value)) throw new Error(`${file}: not a Gradient Lab checkpoint`);
-    return value;
+    return readCheckpointFile(file);
   }
 
   /**

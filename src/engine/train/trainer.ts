@@ -102,7 +102,7 @@ export class Trainer {
   private readonly lr: LearningRate;
   private currentLr = 0;
   private readonly earlyStopping: EarlyStopping;
-  private bestState: ReturnType<RunSetup['net']['exportState']> | null = null;
+  private bestState: Checkpoint['best'] = null;
   private testLooks = 0;
   /** Resolved at the first verdict (a Monte-Carlo estimate for "auto" on a generated set). */
   private humanLevel: HumanLevel | undefined;
@@ -414,8 +414,14 @@ export class Trainer {
   private endOfEpoch(): boolean {
     const { net, data, config } = this.setup;
     const overfit = this.setup.mode === 'overfitBatch';
-    const train = evaluate(net, overfit ? this.setup.overfitBatch! : data.train, this.setup.trainGatherer);
-    const dev = !overfit && data.dev.count > 0 ? evaluate(net, data.dev, this.setup.devGatherer!) : null;
+    // An epoch that may take a snapshot keeps the predictions of the set the snapshot shows (dev, else
+    // train): the same parameters give the same predictions, so its confusion matrix needs no second pass.
+    const snapEvery = config.diagnostics.snapshotEvery;
+    const mayShow = !overfit && snapEvery > 0 && (this.epoch % snapEvery === 0 || this.epoch === this.epochBudget());
+    const hasDev = !overfit && data.dev.count > 0;
+    const train = evaluate(net, overfit ? this.setup.overfitBatch! : data.train, this.setup.trainGatherer, mayShow && !hasDev);
+    const dev = hasDev ? evaluate(net, data.dev, this.setup.devGatherer!, mayShow) : null;
+    const predictions = (hasDev ? dev?.predictions : train.predictions) ?? undefined;
     const summary: EpochSummary = {
       epoch: this.epoch, iteration: this.iteration, trainCost: train.cost, trainError: train.error,
       devCost: dev?.cost ?? null, devError: dev?.error ?? null, learningRate: this.currentLr,
@@ -441,7 +447,7 @@ export class Trainer {
       }
       const es = this.earlyStopping.observe(summary);
       if (es.improved && config.training.earlyStopping.enabled) {
-        this.bestState = net.exportState();
+        this.bestState = net.exportTensors();
         if (config.training.earlyStopping.restoreBest) this.store?.saveCheckpoint('best', this.checkpoint());
       }
       if (es.stop) {
@@ -453,9 +459,8 @@ export class Trainer {
     }
     const every = config.training.checkpointEvery;
     if (every > 0 && this.epoch % every === 0 && this.due('checkpoint')) this.saveCheckpoint();
-    const snapEvery = config.diagnostics.snapshotEvery;
     const final = this.epoch === this.epochBudget() || stop;
-    if (snapEvery > 0 && (final || (this.epoch % snapEvery === 0 && this.due('snapshot')))) this.emitSnapshot();
+    if (snapEvery > 0 && (final || (this.epoch % snapEvery === 0 && this.due('snapshot')))) this.emitSnapshot(predictions);
     if (this.pauseAtEpoch !== null && this.epoch >= this.pauseAtEpoch && !final && !stop) {
       // Taken at the next gate, before the next epoch's first batch: exactly at the epoch's end.
       this.pauseAtEpoch = null;
@@ -488,7 +493,8 @@ export class Trainer {
       || (start !== null && start > 0 && e.trainCost < this.setup.config.training.overfitBatch.relativeCost * start);
   }
 
-  private emitSnapshot(): void {
+  /** `predictions`: of the set shown (dev, else train) with the current parameters, when the caller has them. */
+  private emitSnapshot(known?: Int32Array): void {
     const snapshot: Snapshot = { epoch: this.epoch };
     const boundary = this.setup.boundaryMap?.();
     if (boundary) snapshot.boundary = boundary;
@@ -496,7 +502,7 @@ export class Trainer {
     const eval_ = data.dev.count > 0 ? data.dev : data.train;
     if (eval_.task !== 'regression') {
       const gatherer = data.dev.count > 0 ? this.setup.devGatherer! : this.setup.trainGatherer;
-      const { predictions } = evaluate(net, eval_, gatherer, true);
+      const predictions = known ?? evaluate(net, eval_, gatherer, true).predictions;
       const c = eval_.classes.length;
       const matrix = Array.from({ length: c }, () => new Array<number>(c).fill(0));
       for (let i = 0; i < eval_.count; i++) matrix[eval_.y[i]][predictions![i]]++;
@@ -543,7 +549,7 @@ export class Trainer {
       format: 'gradient-lab-checkpoint', version: 1, name: config.name,
       iteration: this.iteration, epoch: this.epoch, batchInEpoch: this.batchInEpoch,
       permutation: this.permutation ? Array.from(this.permutation) : null,
-      model: net.exportState(), optimizer: optimizer.exportState(),
+      model: net.exportTensors(), optimizer: optimizer.exportState(true),
       rng: { shuffle: rngs.shuffle.state(), dropout: rngs.dropout.state(), augment: rngs.augment.state() },
       learningRate: { ...this.lr.exportState(), current: this.currentLr }, gradNorms: this.gradNorms.exportState(),
       earlyStopping: this.earlyStopping.state, best: this.bestState, testLooks: this.testLooks, gradChecks: this.gradChecks,
