@@ -39,6 +39,7 @@ export const CATALOGUE: Readonly<Record<string, { lesson: Lesson; description: s
   'optimizers.gd.nn.json': { lesson: 'Optimisation', description: 'Gradient descent on moons with a small learning rate: the slow baseline.' },
   'optimizers.momentum.nn.json': { lesson: 'Optimisation', description: 'The same with momentum (β = 0.9): an EWA of the gradients.' },
   'optimizers.adam.nn.json': { lesson: 'Optimisation', description: 'The same with Adam: momentum + RMSprop, clearly ahead.' },
+  'schedules.one-cycle.nn.json': { lesson: 'Optimisation', description: 'Digits with a one-cycle learning rate (up, then annealed) and gradient clipping.' },
   'batchnorm.nn.json': { lesson: 'Batch norm', description: 'Three batch-normalised ReLU layers on the spiral, a large learning rate.' },
   'digits.softmax.nn.json': { lesson: 'Softmax', description: 'Softmax over the ten 8×8 digits: < 5 % dev error.' },
   'gradcheck.all-layers.nn.json': { lesson: 'Gradient checking', description: 'Every layer type, L1 + L2, float64: every tensor checks below 1e-7.' },

@@ -118,13 +118,20 @@ describe('schedules in the trainer', function () {
 
   it('resuming from an end-of-epoch checkpoint keeps the schedule in place (regression: it shifted by an epoch)', async () => {
     const json = experiment({ epochs: 5, checkpointEvery: 1, lrDecay: { type: 'exponential', rate: 0.5 } });
-    let saved: string | null = null;
+    // The first checkpoint as it was: its JSON header and the tensor file it names.
+    let saved: { header: string; tensorsName: string; tensors: Buffer } | null = null;
     const full = await train(json, (e) => {
-      if (e.type === 'checkpoint' && saved === null) saved = fs.readFileSync(e.path, 'utf8');
+      if (e.type !== 'checkpoint' || saved !== null) return;
+      const header = fs.readFileSync(e.path, 'utf8');
+      const tensorsName = (JSON.parse(header) as { tensors: { file: string } }).tensors.file;
+      saved = { header, tensorsName, tensors: fs.readFileSync(path.join(path.dirname(e.path), tensorsName)) };
     });
-    const cp = JSON.parse(saved!) as { epoch: number; batchInEpoch: number };
+    const first = saved as { header: string; tensorsName: string; tensors: Buffer } | null;
+    assert.ok(first);
+    const cp = JSON.parse(first.header) as { epoch: number; batchInEpoch: number };
     assert.deepEqual([cp.epoch, cp.batchInEpoch], [1, 0], 'taken at the end of the first epoch');
-    fs.writeFileSync(path.join(full.dir, 'checkpoints', 'latest.json'), saved!);
+    fs.writeFileSync(path.join(full.dir, 'checkpoints', first.tensorsName), first.tensors);
+    fs.writeFileSync(path.join(full.dir, 'checkpoints', 'latest.json'), first.header);
     const rec = new Recorder();
     const resumed = await resumeSession(full.dir, rec);
     await resumed.trainer.run();

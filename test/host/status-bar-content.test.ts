@@ -45,7 +45,7 @@ describe('host: status bar content', () => {
   it('a run this window trains comes first', () => {
     const run = liveRun('20260101-120000-moons');
     const c = statusBarContent({ active: run, activeTrial: undefined, liveSearches: [s] });
-    assert.equal(c?.text, '$(sync~spin) GL epoch 3 · 0.500');
+    assert.equal(c?.text, '$(sync~spin) GL epoch 3 · 0.5');
     assert.deepEqual(c?.command, { command: 'gradientLab.openDashboard', arguments: [run.id] });
   });
 

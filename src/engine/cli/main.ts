@@ -123,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** The flags each command reads (USAGE); any other is a usage error rather than silently ignored. */
 const FLAGS: Record<string, readonly string[]> = {
-  train: ['out', 'runs', 'epochs', 'overfit-batch', 'json', 'quiet'],
+  train: ['out', 'runs', 'epochs', 'overfit-batch', 'json', 'quiet', 'evaluate-test'],
   gradcheck: ['json'],
   search: ['runs', 'parallel', 'trials', 'resume', 'export-best', 'json'],
   diagnose: ['json'],

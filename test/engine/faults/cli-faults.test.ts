@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readCheckpointFile } from '../../../src/engine/run/checkpoint-file';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -55,9 +56,9 @@ describe('faults: CLI', function () {
       assert.equal(json(path.join(out, 'summary.json')).state, 'diverged');
       const model = json(path.join(out, 'model.json'));
       assert.ok(model);
-      const checkpoint = json(path.join(out, 'checkpoints', 'latest.json')) as { iteration: number; model: { params: { data: number[] }[] } };
+      const checkpoint = readCheckpointFile(path.join(out, 'checkpoints', 'latest.json'));
       assert.equal(checkpoint.iteration, 0);
-      assert.ok(checkpoint.model.params.every((p) => p.data.every(Number.isFinite)), 'the last good weights');
+      assert.ok(checkpoint.model.params.every((p) => Array.from(p.data).every(Number.isFinite)), 'the last good weights');
       assert.ok(!fs.existsSync(path.join(out, 'engine.lock')));
     });
   }
@@ -100,7 +101,7 @@ describe('faults: CLI', function () {
     assert.equal(await run.exit, 0);
     const summary = json(path.join(out, 'summary.json')) as { state: string; iterations: number };
     assert.equal(summary.state, 'stopped');
-    const checkpoint = json(path.join(out, 'checkpoints', 'latest.json')) as { iteration: number };
+    const checkpoint = readCheckpointFile(path.join(out, 'checkpoints', 'latest.json'));
     assert.equal(checkpoint.iteration, summary.iterations);
   });
 

@@ -8,6 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readCheckpointFile } from '../../../src/engine/run/checkpoint-file';
 import type { EngineEvent, RunState } from '../../../src/shared/protocol';
 import { resumeSession, startSession, type Session } from '../../../src/engine/run/session';
 import type { RunSink } from '../../../src/engine/train/trainer';
@@ -95,12 +96,12 @@ describe('faults: a diverged run', function () {
     assert.match(summary.reason ?? '', /non-finite|exploded/);
     const saved = JSON.parse(read(dir, 'summary.json')) as { state: string };
     assert.equal(saved.state, 'diverged');
-    const checkpoint = JSON.parse(read(dir, 'checkpoints/latest.json')) as { iteration: number; model: { params: { data: number[] }[] } };
+    const checkpoint = readCheckpointFile(path.join(dir, 'checkpoints', 'latest.json'));
     assert.equal(checkpoint.iteration, 30);
     const model = JSON.parse(read(dir, 'model.json')) as unknown;
     assert.ok(model);
-    assert.deepEqual(checkpoint.model.params.map((p) => p.data), weights(session));
-    assert.ok(checkpoint.model.params.every((p) => p.data.every(Number.isFinite)));
+    assert.deepEqual(checkpoint.model.params.map((p) => Array.from(p.data)), weights(session));
+    assert.ok(checkpoint.model.params.every((p) => Array.from(p.data).every(Number.isFinite)));
     assert.equal(fs.statSync(path.join(dir, 'costs.f64')).size, 30 * 8, 'no cost recorded for the undone step');
   });
 

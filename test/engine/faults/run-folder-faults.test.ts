@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import fsModule from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readCheckpointFile } from '../../../src/engine/run/checkpoint-file';
 import { RunFolderError } from '../../../src/engine/run/fs-errors';
 import { LOCK_FILE, writeFileAtomic } from '../../../src/engine/run/run-folder';
 import { describeError, resumeSession, startSession } from '../../../src/engine/run/session';
@@ -66,7 +67,7 @@ describe('faults: run folder file-system errors', function () {
       assert.equal(info.code, 'io');
       assert.doesNotMatch(info.message, /\n\s+at /, 'no stack trace');
       session.folder.close();
-      const checkpoint = JSON.parse(fs.readFileSync(path.join(dir, 'checkpoints', 'latest.json'), 'utf8')) as { iteration: number };
+      const checkpoint = readCheckpointFile(path.join(dir, 'checkpoints', 'latest.json'));
       assert.equal(checkpoint.iteration, 10);
       const leftovers = [...fs.readdirSync(dir), ...fs.readdirSync(path.join(dir, 'checkpoints'))].filter((f) => f.endsWith('.tmp'));
       assert.deepEqual(leftovers, []);
