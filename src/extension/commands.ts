@@ -553,6 +553,13 @@ export class Commands implements WebviewActions {
           case 'stop': await this.stop(run); return;
           case 'gradientCheck': await this.gradientCheck(run); return;
           case 'evaluateTest': await this.evaluateTest(run, false); return;
+          case 'resumeFromCheckpoint':
+            if (run.owner) {
+              void vscode.window.showInformationMessage('This run is a trial of a hyperparameter search: resume the search to continue it.');
+              return;
+            }
+            await this.resumeFromCheckpoint(run);
+            return;
         }
     }
   }

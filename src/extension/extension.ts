@@ -43,6 +43,8 @@ export interface GradientLabApi {
   diagnosePanel(key: string): DiagnosePanelStats;
   /** Delivers a message to a Diagnose panel's host side as its webview would (tests cannot click in a webview). */
   diagnoseMessage(key: string, message: unknown): Promise<void>;
+  /** A message as if the run's dashboard had posted it. */
+  dashboardMessage(runId: string, message: unknown): Promise<void>;
   /** The Runs tree as VS Code sees it (roots, children, rows), for tests. */
   runsTree: { children(element?: unknown): unknown[]; item(element: unknown): vscode.TreeItem };
 }
@@ -274,6 +276,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
       if (panel) await diagnose.panels.receive(panel, message);
     },
     dashboard: (runId) => dashboards.stats(runId),
+    dashboardMessage: (runId, message) => dashboards.post(runId, message),
     diagnostics: (uri) => diagnostics.get(uri),
     statusBarText: () => statusBar.text,
     searches,

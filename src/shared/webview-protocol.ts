@@ -53,7 +53,7 @@ export type DiagnoseAction =
   | { action: 'rerun' }
   | { action: 'openFile' };
 
-export type ControlCommand = 'pause' | 'resume' | 'step' | 'stop' | 'gradientCheck' | 'evaluateTest';
+export type ControlCommand = 'pause' | 'resume' | 'step' | 'stop' | 'gradientCheck' | 'evaluateTest' | 'resumeFromCheckpoint';
 
 /** What the search view asks of one trial. */
 export type TrialCommand = 'pause' | 'resume' | 'kill' | 'openDashboard' | 'promote';
@@ -86,7 +86,7 @@ export type WebviewToHost =
   /** The Diagnose panel's own view of what it shows, for tests: each card's status, the chart's points and marked rate. */
   | { type: 'diagnoseRendered'; phase: DiagnoseViewState['phase']; checks: { id: DiagnoseCheckId; status: CheckStatus }[]; lrPoints: number; suggestion: number | null };
 
-const CONTROL = new Set<ControlCommand>(['pause', 'resume', 'step', 'stop', 'gradientCheck', 'evaluateTest']);
+const CONTROL = new Set<ControlCommand>(['pause', 'resume', 'step', 'stop', 'gradientCheck', 'evaluateTest', 'resumeFromCheckpoint']);
 const TRIAL_COMMANDS = new Set<TrialCommand>(['pause', 'resume', 'kill', 'openDashboard', 'promote']);
 const SEARCH_CONTROL = new Set<SearchControlCommand>(['addTrials', 'stop', 'resume', 'exportBest', 'openExperiment', 'exportCsv']);
 

@@ -30,6 +30,8 @@ export class Controls {
   private readonly resume: HTMLElement;
   private readonly step: HTMLElement;
   private readonly stop: HTMLElement;
+  /** A stopped or crashed run with a checkpoint: continue it in a fresh engine. */
+  private readonly resumeCheckpoint: HTMLElement;
   private readonly lrInput: HTMLInputElement;
   private readonly setLr: HTMLElement;
   private readonly lrError: HTMLElement;
@@ -51,6 +53,9 @@ export class Controls {
     onActivate(this.resume, c('resume'));
     onActivate(this.step, c('step'));
     onActivate(this.stop, c('stop'));
+    this.resumeCheckpoint = button('btn-resume-checkpoint', compact ? '' : 'Resume from checkpoint', 'play', 'Continue this run from its last checkpoint (same folder, the iteration count goes on)', compact ? 'icon' : 'primary');
+    this.resumeCheckpoint.hidden = true;
+    onActivate(this.resumeCheckpoint, c('resumeFromCheckpoint'));
     this.lrInput = h('input', { id: 'lr-input', cls: 'gl-input', attrs: {
       type: 'text', inputmode: 'decimal', spellcheck: 'false', autocomplete: 'off', placeholder: 'learning rate',
       'aria-label': 'New learning rate', size: 9,
@@ -84,7 +89,7 @@ export class Controls {
       this.test = null;
       this.findLr = null;
       this.root = h('div', { cls: 'controls compact', attrs: { role: 'toolbar', 'aria-label': 'Run controls' } },
-        this.pause, this.resume, this.step, this.stop);
+        this.pause, this.resume, this.resumeCheckpoint, this.step, this.stop);
       return;
     }
     this.gradCheck = button('btn-gradcheck', 'Gradient check', 'beaker', 'Check backprop against numerical gradients (float64, dropout off)');
@@ -95,7 +100,7 @@ export class Controls {
     onActivate(this.test, c('evaluateTest'));
     const sep = (): HTMLElement => h('span', { cls: 'toolbar-sep', attrs: { 'aria-hidden': 'true' } });
     this.root = h('div', { cls: 'controls', attrs: { role: 'toolbar', 'aria-label': 'Run controls' } },
-      h('div', { cls: 'group' }, this.pause, this.resume, this.step, this.stop),
+      h('div', { cls: 'group' }, this.pause, this.resume, this.resumeCheckpoint, this.step, this.stop),
       sep(),
       h('div', { cls: 'group lr-group' }, h('label', { cls: 'lr-label', text: 'LR', attrs: { for: 'lr-input' } }), this.lrInput, this.setLr, this.findLr, this.lrError),
       sep(),
@@ -107,10 +112,15 @@ export class Controls {
   update(view: RunView | null): void {
     const state = view?.state ?? null;
     const live = state !== null && LIVE.includes(state);
+    const resumable = (state === 'stopped' || state === 'crashed') && view?.lastCheckpoint != null;
+    if (resumable === this.resumeCheckpoint.hidden) {
+      this.resumeCheckpoint.hidden = !resumable;
+      this.pause.hidden = this.pause.hidden || resumable;
+    }
     if (state !== this.state) {
       this.state = state;
       const paused = state === 'paused';
-      this.pause.hidden = paused;
+      this.pause.hidden = paused || resumable;
       this.resume.hidden = !paused;
       setEnabled(this.pause, state === 'running' || state === 'starting');
       setEnabled(this.resume, paused);

@@ -18,6 +18,8 @@ interface Dashboard {
   run: Run;
   channel: WebviewChannel;
   lastRendered?: Extract<WebviewToHost, { type: 'rendered' }>;
+  /** Handles a message from the webview (untrusted: parsed first). */
+  receive: (raw: unknown) => Promise<void>;
 }
 
 export type DashboardStats = { open: boolean; rendered?: Extract<WebviewToHost, { type: 'rendered' }> } & WebviewChannel['stats'];
@@ -66,6 +68,11 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
     this.attach(panel, run);
   }
 
+  /** For tests: a message as if the run's dashboard webview had posted it (the same parsing and handling). */
+  async post(runId: string, raw: unknown): Promise<void> {
+    for (const d of this.dashboards) if (d.run.id === runId) await d.receive(raw);
+  }
+
   find(run: Run): Dashboard | undefined {
     for (const d of this.dashboards) if (d.run === run) return d;
     return undefined;
@@ -94,12 +101,12 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
       accepts: (r) => r === run,
       ratePerSecond: this.env.refreshRate(),
     });
-    const dashboard: Dashboard = { panel, run, channel };
+    const dashboard: Dashboard = { panel, run, channel, receive: async () => undefined };
     const watch = this.env.runs.watch(run);
     this.dashboards.add(dashboard);
     this.remember();
     const subs: vscode.Disposable[] = [];
-    subs.push(panel.webview.onDidReceiveMessage(async (raw: unknown) => {
+    dashboard.receive = async (raw: unknown) => {
       const msg = receive(raw, this.env.log, 'dashboard');
       if (!msg) return;
       if (msg.type === 'ready') {
@@ -113,7 +120,8 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
         return;
       }
       await this.env.actions.handle(msg, run, 'dashboard');
-    }));
+    };
+    subs.push(panel.webview.onDidReceiveMessage((raw: unknown) => dashboard.receive(raw)));
     subs.push(panel.onDidChangeViewState((e) => {
       // retainContextWhenHidden is off: a hidden webview loses its document and says `ready` again.
       if (!e.webviewPanel.visible) channel.reset();

@@ -197,6 +197,17 @@ describe('Gradient Lab in VS Code', function () {
     assert.ok(!alive(pid), 'engine process gone');
   });
 
+  it('the stopped run\'s dashboard offers Resume From Checkpoint: the run goes on in the same folder', async () => {
+    await waitFor('resumable', () => run.resumable);
+    const stoppedAt = run.view.iteration;
+    await gl.dashboardMessage(runId, { type: 'control', command: 'resumeFromCheckpoint' });
+    await waitFor('live again', () => run.live && run.state === 'running');
+    await waitFor('iterations beyond the stop', () => run.view.iteration > stoppedAt + 20);
+    assert.equal(run.id, runId, 'the same run');
+    assert.equal(await vscode.commands.executeCommand('gradientLab.stop', runId), true);
+    assert.equal(run.state, 'stopped');
+  });
+
   it('engine killed with SIGKILL → crashed, files intact; Resume From Checkpoint continues the iteration count', async () => {
     const id = await vscode.commands.executeCommand<string>('gradientLab.startTraining', workspaceFile('cancer.nn.json'));
     assert.ok(id && id !== runId);
