@@ -9,6 +9,9 @@ export async function showWalkthroughOnFirstRun(context: vscode.ExtensionContext
   if (context.globalState.get<boolean>(SHOWN_KEY) || context.extensionMode === vscode.ExtensionMode.Test) return false;
   // VS Code's own switch for walkthroughs on install (the E2E runs turn it off for clean screenshots).
   if (vscode.workspace.getConfiguration('workbench.welcomePage').get<boolean>('walkthroughs.openOnInstall') === false) return false;
+  // Activated by opening an experiment: the person is working in that file; the walkthrough waits
+  // for a later activation rather than covering it (it is in Help › Get Started all along).
+  if (vscode.window.activeTextEditor) return false;
   await context.globalState.update(SHOWN_KEY, true);
   await vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false);
   return true;
