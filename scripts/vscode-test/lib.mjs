@@ -96,6 +96,7 @@ export function isolatedEnv(homeDir, extra = {}) {
 export const QUIET_SETTINGS = {
   'workbench.startupEditor': 'none',
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'gradientLab.openWalkthroughOnFirstRun': false,
   'chat.disableAIFeatures': true,
   'telemetry.telemetryLevel': 'off',
   'extensions.autoUpdate': false,
