@@ -76,17 +76,30 @@ export function setEnabled(node: HTMLElement, enabled: boolean): void {
  * or after 250 ms, whichever comes first (hidden webviews get no animation frames, and their state
  * and `rendered` reports must stay current all the same).
  */
-export function renderScheduler(render: () => void): () => void {
+export function renderScheduler(render: () => void, share = 0.25): () => void {
   let scheduled = false;
+  let nextAllowed = 0;
   const run = (): void => {
     if (!scheduled) return;
     scheduled = false;
+    const t0 = performance.now();
     render();
+    const took = performance.now() - t0;
+    // Drawing may take at most `share` of the page's main thread, so that clicks, scrolling and the
+    // host's messages are handled on a busy machine: a render of d ms waits d·(1/share − 1) before
+    // the next (capped at 1 s). A fast render (a few ms) is not held back at all.
+    nextAllowed = performance.now() + Math.min(took * (1 / share - 1), 1000);
+  };
+  const go = (): void => {
+    requestAnimationFrame(run);
+    // rAF does not fire in a hidden page; the timer draws anyway.
+    setTimeout(run, 250);
   };
   return () => {
     if (scheduled) return;
     scheduled = true;
-    requestAnimationFrame(run);
-    setTimeout(run, 250);
+    const wait = nextAllowed - performance.now();
+    if (wait > 0) setTimeout(go, wait);
+    else go();
   };
 }
