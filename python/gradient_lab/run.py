@@ -69,6 +69,9 @@ class Run:
             k += 1
             run_dir = os.path.join(os.path.abspath(runs_dir), "%s-%d" % (run_id, k))
         self.run_id = os.path.basename(run_dir)
+        # engine.json first: a host that sees the folder appear finds an engine to attach to.
+        os.makedirs(run_dir)
+        self.server = AttachServer(os.path.join(run_dir, "engine.json"), self._catch_up)
         self.folder = RunFolder(run_dir)
         self.layers = S.layer_modules(model)
         self.iteration = 0
@@ -104,7 +107,6 @@ class Run:
         self.folder.learning_rate(1, self._lr)
         self._install_hooks()
         self._wrap_step()
-        self.server = AttachServer(self.folder.path("engine.json"), self._catch_up)
         self._event({"type": "runInfo", "info": self.info})
         self._set_state("running")
         atexit.register(self._at_exit)
@@ -444,6 +446,8 @@ class Run:
     def _catch_up(self, send):
         """What a host that just attached gets (see the module docstring), on the server thread."""
         send({"type": "hello", "protocolVersion": PROTOCOL_VERSION, "pid": os.getpid()})
+        if not hasattr(self, "info"):
+            return  # attached while the run is being set up: its runInfo is on its way
         send({"type": "runInfo", "info": self.info})
         send({"type": "state", "state": self.state, "iteration": self.iteration, "epoch": self.epoch_no})
         if self._last_epoch:

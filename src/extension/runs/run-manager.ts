@@ -416,6 +416,27 @@ export class RunManager {
     return true;
   }
 
+  /**
+   * Shows and attaches to the run a process this window did not fork is training in `runDir`
+   * (a Python script using python/gradient_lab, which writes engine.json first): the same path as
+   * a reload's reattach. Null when its engine cannot be reached.
+   */
+  async attachFolder(runDir: string): Promise<Run | null> {
+    await this.refresh();
+    const run = this.runs.find((r) => r.runDir && samePath(r.runDir, runDir));
+    if (!run) return null;
+    if (!run.live) {
+      // Found by an earlier refresh (say, before its engine.json was written): read it again, then attach.
+      run.view = await loadRunFolder(runDir);
+      run.loaded = true;
+      if (!await this.reattach(run)) return null;
+    }
+    this.sort();
+    this.changed.fire();
+    this.setActive(run);
+    return run;
+  }
+
   /** Forgets all past runs (the runs folder setting changed) and reads the folder again. */
   async reset(): Promise<void> {
     for (let i = this.runs.length - 1; i >= 0; i--) if (!this.runs[i].live && !this.runs[i].owner) this.runs.splice(i, 1);
