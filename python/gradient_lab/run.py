@@ -88,7 +88,7 @@ class Run:
         self._steps_left = None
         self._stopping = False
         self._closed = False
-        self._sample_now = False
+        self._sample_now = self.every == 1  # iteration 1 is sampled when every divides 1
         self._before = None
         self._grad_rows = None
         self._acts = {}
