@@ -92,7 +92,6 @@ class Run:
         self._before = None
         self._grad_rows = None
         self._acts = {}
-        self._outs = []
         self._flagged = set()
         self._layer_samples = 0
         self._last_epoch = None
@@ -106,6 +105,7 @@ class Run:
         self.folder.write_json("run.json", self.info)
         self.folder.learning_rate(1, self._lr)
         self._install_hooks()
+        self._arm(self._sample_now)
         self._wrap_step()
         self._event({"type": "runInfo", "info": self.info})
         self._set_state("running")
@@ -145,35 +145,74 @@ class Run:
     # ───────────── hooks ─────────────
 
     def _install_hooks(self):
-        """Forward hooks on every leaf module: they keep the outputs of the current forward (for NaN
-        localisation, no copy: autograd holds them anyway) and, on sampled steps, activation
-        statistics. An activation module's statistics go to the parameter layer that ran before it."""
-        names = {id(m): n for n, m in self.layers}
-        state = {"layer": None}
+        """One permanent pre-hook on the model keeps a reference to the training forward's input
+        (to replay it when the loss turns NaN). Leaf hooks cost every forward they are on (about
+        20 µs a module here), so they are on only for sampled steps (`_arm`) and NaN replays."""
+        self._last_input = None
+        self._leaf_hooks = []
+        self._names = {id(m): n for n, m in self.layers}
+        self._leaves = [(n, m) for n, m in self.model.named_modules() if next(m.children(), None) is None]
+        # A layer followed by an activation module gets that module's statistics: skip its own output's.
+        self._followed = {id(m) for (_, m), (_, nxt) in zip(self._leaves, self._leaves[1:]) if S.activation_kind(nxt)}
 
-        def reset(_module, _inp):
+        def keep_input(_module, args):
             if torch.is_grad_enabled():
-                self._outs = []
-                state["layer"] = None
+                self._last_input = args
+                self._current_layer = None
 
-        def hook(module, _inp, out, name=None):
-            # Evaluation passes (no grad) are not the step's forward: keep nothing from them.
+        self._hooks.append(self.model.register_forward_pre_hook(keep_input))
+
+    def _arm(self, on):
+        """Leaf hooks for activation statistics on (the next forward is sampled) or off."""
+        if on == bool(self._leaf_hooks):
+            return
+        if not on:
+            for h in self._leaf_hooks:
+                h.remove()
+            self._leaf_hooks = []
+            return
+        names = self._names
+        self._current_layer = None
+
+        def hook(module, _inp, out):
+            # Evaluation passes (no grad) are not the step's forward.
             if not isinstance(out, torch.Tensor) or not torch.is_grad_enabled():
                 return
-            self._outs.append((name, out))
-            kind = S.activation_kind(module)
             if id(module) in names:
-                state["layer"] = names[id(module)]
-                if self._sample_now:
-                    self._acts[state["layer"]] = S.activation_stats(out, None)
-            elif kind and self._sample_now and state["layer"] is not None:
-                self._acts[state["layer"]] = S.activation_stats(out, kind)
+                self._current_layer = names[id(module)]
+                if id(module) not in self._followed:
+                    self._acts[self._current_layer] = S.activation_stats(out, None)
+            else:
+                kind = S.activation_kind(module)
+                if kind and self._current_layer is not None:
+                    self._acts[self._current_layer] = S.activation_stats(out, kind)
 
-        self._hooks.append(self.model.register_forward_pre_hook(reset))
-        for n, m in self.model.named_modules():
-            if next(m.children(), None) is None:
-                label = names.get(id(m), n)
-                self._hooks.append(m.register_forward_hook(lambda mod, i, o, label=label: hook(mod, i, o, label)))
+        self._leaf_hooks = [m.register_forward_hook(hook) for _, m in self._leaves]
+
+    @torch.no_grad()
+    def _first_non_finite_output(self):
+        """Replays the step's forward (its input, no grad) and returns the first leaf module whose
+        output holds NaN/Inf while its input did not. BatchNorm running statistics see one batch more."""
+        if self._last_input is None:
+            return None
+        found = []
+
+        def check(module, inp, out, name):
+            if found or not isinstance(out, torch.Tensor) or not out.is_floating_point():
+                return
+            if not bool(torch.isfinite(out).all()):
+                found.append(name)
+
+        hooks = [m.register_forward_hook(lambda mod, i, o, name=self._names.get(id(m), n): check(mod, i, o, name))
+                 for n, m in self._leaves]
+        try:
+            self.model(*self._last_input)
+        except Exception:
+            pass
+        finally:
+            for h in hooks:
+                h.remove()
+        return found[0] if found else None
 
     def _wrap_step(self):
         original = self.optimizer.step
@@ -219,12 +258,14 @@ class Run:
             if not math.isfinite(total):
                 self._nonfinite_grads(it)
             self._before = S.snapshot_params(self.layers)
-        self._outs = []
+        self._arm(False)
+        self._last_input = None
         now = time.time()
         if now - self._last_send >= SEND_INTERVAL:
             self._flush_metrics()
         self._commands(it)
         self._sample_now = (it + 1) % self.every == 0
+        self._arm(self._sample_now)
         return True
 
     def epoch(self, train_loss=None, train_error=None, dev_loss=None, dev_error=None, train=None, dev=None):
@@ -335,6 +376,7 @@ class Run:
         self._event({"type": "summary", "summary": summary})
         self.folder.flush()
         self.folder.close()
+        self._arm(False)
         for h in self._hooks:
             h.remove()
         self.optimizer.step = self._original_step
@@ -386,12 +428,9 @@ class Run:
                 self._flag(it, where[0], where[1], "weights of %s (%s) hold NaN/Inf after the step" % where)
 
     def _nonfinite_loss(self, it, cost):
-        where = None
-        for name, out in self._outs:
-            if not bool(torch.isfinite(out).all()):
-                where = (name, "output")
-                break
         p = S.first_non_finite(self.layers, "param")
+        name = None if p else self._first_non_finite_output()
+        where = (name, "output") if name else None
         if p:
             self._flag(it, p[0], p[1], "the loss is %s: parameter %s.%s already holds NaN/Inf" % (cost, p[0], p[1]))
         elif where:

@@ -1,4 +1,4 @@
-"""A model whose middle module turns NaN at step 7 (a planted log of a negative number)."""
+"""A model whose middle module turns NaN from step 7 on (a planted log of a negative number)."""
 import torch
 import gradient_lab as gl
 
@@ -10,7 +10,7 @@ class Trouble(torch.nn.Module):
 
     def forward(self, h):
         self.calls += 1
-        return torch.log(h - 1e6) if self.calls == 7 else h
+        return torch.log(h - 1e6) if self.calls >= 7 else h
 
 
 torch.manual_seed(0)
