@@ -523,6 +523,9 @@ class Run:
             if self._steps_left <= 0:
                 self._steps_left = None
                 self._pause()
+        # The common case, nothing queued, without the queue's lock and Empty exception (~30 µs a step).
+        if not self._paused and not self._stopping and not self.server.commands.queue:
+            return
         while True:
             block = self._paused and not self._stopping
             try:

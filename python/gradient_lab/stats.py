@@ -61,8 +61,8 @@ def activation_stats(out, kind):
         dead = (a > 0).any(dim=0).logical_not().sum() / (a[0].numel())
     else:
         dead = zero
-    std = a.std(unbiased=False) if a.numel() > 1 else zero
-    return tuple(torch.stack([a.mean(), std, sat.to(a.dtype), dead.to(a.dtype)]).tolist())
+    std, mean = torch.std_mean(a, unbiased=False) if a.numel() > 1 else (zero, a.reshape(()))
+    return tuple(torch.stack([mean, std, sat.to(a.dtype), dead.to(a.dtype)]).tolist())
 
 
 def _norms(tensors, ord=2):
