@@ -48,6 +48,12 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
   });
   afterEach(() => tmp.cleanup());
 
+  it('Python unit tests: update ratio against hand SGD (momentum, weight decay), norms, dead ReLU, LR rescaling with schedulers, wire tokens', () => {
+    const r = spawnSync(PYTHON, ['-m', 'unittest', 'discover', '-s', path.join(MODULE, 'tests')], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /Ran \d+ tests/);
+  });
+
   it('a finished script leaves a run folder that replays: iterations, epochs, layer statistics, summary', async () => {
     const r = runScript('tiny_train.py', tmp.dir);
     assert.equal(r.code, 0, r.stderr);
