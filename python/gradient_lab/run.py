@@ -226,6 +226,10 @@ class Run:
                 run._emit_layers(S.update_ratios(run.layers, before))
             return result
 
+        # A scheduler made before attach wrapped step with a call counter; keep its mark, or it
+        # warns that optimizer.step was overridden (ours calls that counter).
+        if hasattr(original, "_with_counter"):
+            step._with_counter = original._with_counter
         self.optimizer.step = step
         self._original_step = original
 

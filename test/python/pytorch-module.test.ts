@@ -93,6 +93,20 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
     assert.ok(badCount(view.iterations, columnIndex(view.iterations, 'cost')) >= 1, 'the NaN cost is kept, not dropped');
   });
 
+  it('an exception in the script ends the run crashed, with the error and its line', async () => {
+    const r = runScript('raise_train.py', tmp.dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /ValueError: shapes do not match/, 'the traceback still reaches stderr');
+    const [dir] = (await import('node:fs')).readdirSync(tmp.dir).map((d) => path.join(tmp.dir, d));
+    const view = await loadRunFolder(dir);
+    assert.equal(view.state, 'crashed');
+    assert.equal(view.summary?.reason, 'ValueError: shapes do not match');
+    assert.equal(view.summary?.iterations, 5);
+    assert.equal(view.errors.length, 1);
+    const events = (await import('node:fs')).readFileSync(path.join(dir, 'events.jsonl'), 'utf8');
+    assert.match(events, /"file":"[^"]*raise_train\.py","line":16/);
+  });
+
   it('a live script is attached to and driven by the host: pause, set LR, resume, stop', async () => {
     const logs: string[] = [];
     const runs = new RunManager({
