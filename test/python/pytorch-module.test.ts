@@ -151,6 +151,9 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
       assert.equal(run.state, 'stopped');
       const exit = await script.exited;
       assert.equal(exit.code, 0);
+      await until('the run ended on the host', () => !run.live);
+      assert.equal(run.resumable, false, 'our engine cannot resume a torch.save checkpoint: no Resume offered');
+      await assert.rejects(runs.resumeFromCheckpoint(run), /trained by a Python script/);
       // Both param groups halved (their ratio kept), and the scheduler's base LRs with them.
       assert.match(stdout, /LR 0\.05 0\.1 BASE 0\.05 0\.1/);
       const replay = await loadRunFolder(dir);
