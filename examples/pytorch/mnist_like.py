@@ -47,7 +47,7 @@ optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 loss_fn = torch.nn.CrossEntropyLoss()
 if not PLAIN:
     run = gl.attach(model, optimizer, every=10, classes=[str(d) for d in range(10)],  # ◀
-                    counts={"train": len(x_train), "dev": len(x_dev), "test": 0})
+                    counts={"train": len(x_train), "dev": len(x_dev), "test": 0}, epochs=EPOCHS)
 
 
 def evaluate(xs, ys):

@@ -135,7 +135,9 @@ class Run:
         counts = over.get("counts") or {"train": 0, "dev": 0, "test": 0}
         return {
             "runId": self.run_id, "runDir": self.folder.dir, "name": self.name, "configPath": script,
-            "config": {"name": self.name, "python": {"script": script}},
+            # `training.epochs` only when the script says (the dashboard header shows "epoch 3 / 30").
+            "config": dict({"name": self.name, "python": {"script": script}},
+                           **({"training": {"epochs": int(over["epochs"])}} if over.get("epochs") else {})),
             "backend": "pytorch", "threads": torch.get_num_threads(), "dtype": dtype, "task": task,
             "classes": classes, "features": int(over.get("features") or features), "counts": counts,
             "parameters": int(sum(p.numel() for p in self.model.parameters())), "layers": layers,

@@ -68,6 +68,7 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
     assert.equal(view.lastEpoch?.devError, 0.25);
     assert.equal(view.info?.backend, 'pytorch');
     assert.equal(view.info?.iterationsPerEpoch, 4);
+    assert.equal(view.info?.config.training.epochs, 3, 'the epochs the script gave, for the header');
     assert.deepEqual(view.info?.layers.map((l) => l.label), ['0', '2', '4']);
     // Samples at steps 5 and 10, each with every layer's statistics measured.
     assert.equal(view.layers?.count, 2);

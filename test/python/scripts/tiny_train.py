@@ -7,7 +7,7 @@ x = torch.randn(64, 4)
 y = (x[:, 0] > 0).long()
 model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
 opt = torch.optim.Adam(model.parameters(), lr=0.01)
-with gl.attach(model, opt, every=5, name="tiny") as run:
+with gl.attach(model, opt, every=5, name="tiny", epochs=3) as run:
     for epoch in range(3):
         for b in range(0, 64, 16):
             loss = torch.nn.functional.cross_entropy(model(x[b:b + 16]), y[b:b + 16])
