@@ -15,6 +15,7 @@ import { runLabel } from './runs/format';
 import { Run, RunManager } from './runs/run-manager';
 import { SearchManager } from './search/search-manager';
 import { SearchProcess } from './search/search-process';
+import { PYTHON_COMMANDS, registerPythonCommands } from './python-ui';
 import { SEARCH_COMMANDS, SearchUi } from './search/search-ui';
 import { readSettings, resolveRunsFolder, SECTION, viewSettings } from './settings';
 import { ExperimentCodeLensProvider } from './ui/codelens';
@@ -125,6 +126,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
     diagnostics, hub, dashboards, compare, searchUi, tree, treeView, live, statusBar, codeLens,
     ...commands.register(),
     ...searchUi.register(),
+    ...registerPythonCommands({ context, runs, dashboards, log }),
     diagnose, ...diagnose.register(),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       // Trials are runs too, once their search is known: read the searches first.
@@ -269,7 +271,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
     runs,
     runsFolder: () => resolveRunsFolder(context),
     enginePath,
-    commands: [...COMMANDS, ...SEARCH_COMMANDS, ...DIAGNOSE_COMMANDS],
+    commands: [...COMMANDS, ...SEARCH_COMMANDS, ...DIAGNOSE_COMMANDS, ...PYTHON_COMMANDS],
     diagnosePanel: (key) => diagnose.panels.stats(key),
     diagnoseMessage: async (key, message) => {
       const panel = diagnose.panels.get(key);

@@ -6,7 +6,7 @@
  * is the single source of truth every view reads. No `vscode` import: unit-tested in plain Node.
  */
 import * as path from 'node:path';
-import type { EngineCommand, EngineErrorInfo, EngineEvent, RunSummary } from '../../shared/protocol';
+import type { EngineCommand, EngineErrorInfo, EngineEvent, RunInfo, RunSummary } from '../../shared/protocol';
 import { replayRunFolder } from '../../shared/run-folder';
 import { applyEvent, emptyRunView, type RunView } from '../../shared/run-view';
 import { AttachedEngine } from './attached-engine';
@@ -199,6 +199,7 @@ export class RunManager {
   async resumeFromCheckpoint(run: Run, options: { paused?: boolean } = {}): Promise<Run> {
     if (run.live) throw new Error(`run ${run.id} is still running`);
     if (!run.runDir) throw new Error('run has no folder');
+    if (!ownCheckpoint(run.view.info)) throw new Error(`run ${run.id} was trained by a Python script: run the script again to continue it`);
     if (!await fileExists(path.join(run.runDir, RUN_FILES.checkpoint))) {
       throw new Error(`no checkpoint in ${run.runDir} (checkpoints/latest.json)`);
     }
@@ -416,6 +417,27 @@ export class RunManager {
     return true;
   }
 
+  /**
+   * Shows and attaches to the run a process this window did not fork is training in `runDir`
+   * (a Python script using python/gradient_lab, which writes engine.json first): the same path as
+   * a reload's reattach. Null when its engine cannot be reached.
+   */
+  async attachFolder(runDir: string): Promise<Run | null> {
+    await this.refresh();
+    const run = this.runs.find((r) => r.runDir && samePath(r.runDir, runDir));
+    if (!run) return null;
+    if (!run.live) {
+      // Found by an earlier refresh (say, before its engine.json was written): read it again, then attach.
+      run.view = await loadRunFolder(runDir);
+      run.loaded = true;
+      if (!await this.reattach(run)) return null;
+    }
+    this.sort();
+    this.changed.fire();
+    this.setActive(run);
+    return run;
+  }
+
   /** Forgets all past runs (the runs folder setting changed) and reads the folder again. */
   async reset(): Promise<void> {
     for (let i = this.runs.length - 1; i >= 0; i--) if (!this.runs[i].live && !this.runs[i].owner) this.runs.splice(i, 1);
@@ -429,7 +451,7 @@ export class RunManager {
       // Interrupted (or still training elsewhere): the last state and numbers live in the files only.
       const run = new Run(replayRunFolder(await readRunFolder(h.runDir, h)), true);
       run.configPath = h.configPath;
-      run.resumable = h.hasCheckpoint;
+      run.resumable = h.hasCheckpoint && ownCheckpoint(h.info);
       return run;
     }
     const view = emptyRunView(h.runId, h.runDir);
@@ -444,7 +466,7 @@ export class RunManager {
     view.lastEpoch = h.summary.final;
     const run = new Run(view, false);
     run.configPath = h.configPath;
-    run.resumable = h.hasCheckpoint && h.summary.state !== 'finished';
+    run.resumable = h.hasCheckpoint && h.summary.state !== 'finished' && ownCheckpoint(h.info);
     return run;
   }
 
@@ -517,7 +539,7 @@ export class RunManager {
   }
 
   private async updateResumable(run: Run): Promise<void> {
-    run.resumable = !run.live && run.state !== 'finished' && !!run.runDir
+    run.resumable = !run.live && run.state !== 'finished' && !!run.runDir && ownCheckpoint(run.view.info)
       && await fileExists(path.join(run.runDir, RUN_FILES.checkpoint));
   }
 
@@ -548,6 +570,11 @@ export class RunManager {
   async stopAll(timeoutMs = 3000): Promise<void> {
     await Promise.all(this.liveRuns().map((r) => this.stop(r, timeoutMs)));
   }
+}
+
+/** Our engine can resume the checkpoint (a PyTorch script's is a torch.save file it cannot read). */
+function ownCheckpoint(info: RunInfo | null | undefined): boolean {
+  return info?.backend !== 'pytorch';
 }
 
 function norm(p: string): string {

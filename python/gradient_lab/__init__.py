@@ -1,0 +1,18 @@
+"""Gradient Lab for your own PyTorch training loop: two lines make it one of the extension's
+runs (live per-layer gradients, pause/step/LR control, run folder).
+
+    import gradient_lab as gl
+    run = gl.attach(model, optimizer, every=10)
+    ...  loss.backward(); run.step(loss); optimizer.step()
+"""
+from .run import Run, StopTraining
+
+__all__ = ["attach", "Run", "StopTraining"]
+
+
+def attach(model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, **info):
+    """A Run for this model and optimizer. `info` may give task ('binary' | 'multiclass' |
+    'regression'), classes, features, counts ({train, dev, test}), iterations_per_epoch, epochs
+    for the run's header. Runs go to $GRADIENT_LAB_RUNS_DIR (set by the
+    extension), else ./.gradient-lab/runs."""
+    return Run(model, optimizer, every=every, scheduler=scheduler, name=name, runs_dir=runs_dir, **info)

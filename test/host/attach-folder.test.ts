@@ -1,0 +1,87 @@
+/**
+ * RunManager.attachFolder: a run started outside the window (a Python script) is attached to
+ * through the reattach path, also when a refresh listed its folder before it had an engine.
+ */
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Emitter } from '../../src/extension/runs/emitter';
+import type { EngineExit, EngineHandle } from '../../src/extension/runs/engine-process';
+import { RunManager } from '../../src/extension/runs/run-manager';
+import type { EngineCommand, EngineEvent } from '../../src/shared/protocol';
+import { runInfo, tempDir, writeRunFolder } from './helpers';
+
+class FakeEngine implements EngineHandle {
+  readonly pid = process.pid;
+  exited = false;
+  sent: EngineCommand[] = [];
+  private readonly events = new Emitter<EngineEvent>();
+  private readonly exits = new Emitter<EngineExit>();
+  private readonly stderr = new Emitter<string>();
+  send(command: EngineCommand): boolean {
+    this.sent.push(command);
+    return true;
+  }
+  onEvent = this.events.event;
+  onExit = this.exits.event;
+  onStderr = this.stderr.event;
+  kill(): void {
+    this.exited = true;
+  }
+  emit(e: EngineEvent): void {
+    this.events.fire(e);
+  }
+}
+
+describe('host: RunManager.attachFolder (runs started outside the window)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(() => tmp.cleanup());
+
+  function manager(engines: FakeEngine[]): RunManager {
+    return new RunManager({
+      runsDir: () => tmp.dir,
+      spawn: () => { throw new Error('not forked'); },
+      attach: async (runDir) => {
+        if (!runDir.endsWith('py-run')) return null;
+        const e = new FakeEngine();
+        engines.push(e);
+        return e;
+      },
+      stopTimeoutMs: 200,
+    });
+  }
+
+  it('attaches to a folder first listed without an engine, keeping one Run, with the folder replayed', async () => {
+    const engines: FakeEngine[] = [];
+    const runs = manager(engines);
+    const dir = writeRunFolder(tmp.dir, 'py-run', { iterations: 8, checkpoint: false });
+    await runs.refresh();
+    const listed = runs.list().find((r) => r.runDir === dir);
+    assert.ok(listed && !listed.live, 'listed as a past (crashed) run');
+    assert.equal(engines.length, 0);
+
+    writeFileSync(path.join(dir, 'engine.json'), JSON.stringify({ pid: process.pid, endpoint: '/nowhere', token: 't', startedAt: 'now' }));
+    const run = await runs.attachFolder(dir);
+    assert.equal(run, listed, 'the same Run');
+    assert.ok(run.live);
+    assert.equal(engines.length, 1);
+    assert.equal(run.view.iterations.count, 8, 'the folder replayed');
+    assert.equal(runs.activeRun, run);
+    engines[0].emit({ type: 'hello', protocolVersion: 2, pid: process.pid });
+    engines[0].emit({ type: 'runInfo', info: runInfo('py-run', dir, { backend: 'pytorch' }) });
+    engines[0].emit({ type: 'metrics', firstIteration: 9, costs: [0.5, 0.25], learningRate: 0.1, epoch: 3 });
+    assert.equal(run.view.iteration, 10);
+    assert.equal(run.view.iterations.count, 10);
+    assert.equal(runs.list().filter((r) => r.runDir === dir).length, 1);
+  });
+
+  it('is null when the folder is not in the runs folder or its engine cannot be reached', async () => {
+    const runs = manager([]);
+    assert.equal(await runs.attachFolder(path.join(tmp.dir, 'missing')), null);
+    const other = writeRunFolder(tmp.dir, 'other', { iterations: 4 });
+    assert.equal(await runs.attachFolder(other), null);
+  });
+});
