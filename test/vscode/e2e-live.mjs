@@ -183,13 +183,17 @@ void guardedRun({ name: 'e2e-live', tmp, timeoutMs: Number(opts.timeout), keep: 
 
     // Lag: the engine's iteration (its run folder) against the dashboard's, over a few seconds.
     const samples = [];
+    const renderMs = [];
     const t0 = Date.now();
     while (Date.now() - t0 < SAMPLE_SECONDS * 1000) {
       const dash = await dashIteration();
       const eng = engineIteration(runDir);
       samples.push({ t: Date.now(), eng, dash });
+      const ms = Number(await frame.locator('#app').getAttribute('data-render-ms', { timeout: 2000 }).catch(() => null));
+      if (Number.isFinite(ms) && ms > 0) renderMs.push(ms);
       await sleep(250);
     }
+    record(name, 'dashboard render time (median / max)', `${percentile(renderMs, 50)} / ${Math.max(...renderMs, 0)}`, 'ms');
     const rate = (samples.at(-1).eng - samples[0].eng) / ((samples.at(-1).t - samples[0].t) / 1000);
     const lags = samples.map((s) => Math.max(0, s.eng - s.dash) / Math.max(rate, 1));
     record(name, 'engine iterations per second', rate, 'it/s');
