@@ -103,3 +103,35 @@ export function renderScheduler(render: () => void, share = 0.25): () => void {
     else go();
   };
 }
+
+/**
+ * Runs a render's parts one per task, so that a click or a host message waits for one chart at
+ * most, not for the whole dashboard (a busy 2-core machine draws a chart in tens of ms, a
+ * dashboard in hundreds). A newer call replaces the parts not yet run: only the latest state is drawn.
+ */
+export function slicedRunner(): (parts: (() => void)[]) => void {
+  let queue: (() => void)[] = [];
+  let scheduled = false;
+  const channel = new MessageChannel();
+  const step = (): void => {
+    scheduled = false;
+    const part = queue.shift();
+    if (!part) return;
+    try {
+      part();
+    } finally {
+      if (queue.length && !scheduled) {
+        scheduled = true;
+        channel.port2.postMessage(null);
+      }
+    }
+  };
+  channel.port1.onmessage = step;
+  return (parts) => {
+    queue = [...parts];
+    if (!scheduled && queue.length) {
+      scheduled = true;
+      channel.port2.postMessage(null);
+    }
+  };
+}

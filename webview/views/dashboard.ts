@@ -1,5 +1,5 @@
 /** The dashboard panel (and, compact, the side-panel view) of one run. */
-import { button, h, setText } from '../dom';
+import { button, h, setText, slicedRunner } from '../dom';
 import { icon } from '../icons';
 import type { Theme } from '../theme';
 import { CostChart } from '../charts/cost';
@@ -68,6 +68,7 @@ export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, mod
       card({ id: 'confusion', title: 'Confusion matrix', body: [confusion.root] }),
       card({ id: 'flags', title: 'Flags', tools: [flagCount], body: [flags.root] })));
 
+  const later = slicedRunner();
   return {
     render(m: Model): number {
       const v = m.view;
@@ -80,18 +81,27 @@ export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, mod
       costChart.update(v, { beta: m.beta, logScale: m.logScale, maxPoints: m.settings.maxPoints, version: m.version });
       const bad = costChart.nonFinite;
       setText(nonFinite, bad ? `▲ ${bad} non-finite cost${bad > 1 ? 's' : ''} (marked on the top edge)` : '');
-      errChart.update(v);
-      gradChart.update(v, m.version);
-      ratioChart.update(v, m.version);
-      setText(gradNote, gradChart.note);
-      setText(ratioNote, ratioChart.note);
-      activation.update(v, m.settings.maxPoints, m.version);
-      lrChart.update(v);
-      gradcheck.update(v);
-      verdict.update(v);
-      boundary.update(v);
-      confusion.update(v);
-      flags.update(v);
+      // The header, the controls and the cost chart now; the rest one per task (webview/dom.ts).
+      const version = m.version;
+      const maxPoints = m.settings.maxPoints;
+      later([
+        () => flags.update(v),
+        () => gradcheck.update(v),
+        () => errChart.update(v),
+        () => {
+          gradChart.update(v, version);
+          setText(gradNote, gradChart.note);
+        },
+        () => {
+          ratioChart.update(v, version);
+          setText(ratioNote, ratioChart.note);
+        },
+        () => activation.update(v, maxPoints, version),
+        () => lrChart.update(v),
+        () => verdict.update(v),
+        () => boundary.update(v),
+        () => confusion.update(v),
+      ]);
       return costChart.points;
     },
     setTheme(t: Theme): void {

@@ -55,11 +55,17 @@ class Pending {
     this.rows.push(row);
   }
 
-  /** The held points as a chunk: one bucket each while they fit, merged beyond CHUNK_BUCKETS. */
-  take(): Buckets | undefined {
+  /**
+   * The held points as a chunk: one bucket each while they fit, merged beyond CHUNK_BUCKETS, and
+   * no finer than `width` points a bucket — the receiver's own buckets hold that many by now, so
+   * finer ones would only be merged there. A long fast run's messages stay a few buckets each
+   * (a 600-point message into a view of width 128: 6 buckets, not 256).
+   */
+  take(width = 1): Buckets | undefined {
     if (!this.xs.length) return undefined;
     const n = this.xs.length;
-    const chunk = createBuckets(this.columns(), Math.min(CHUNK_BUCKETS, n + (n % 2)));
+    const wanted = Math.max(2, Math.ceil(n / Math.max(1, width)));
+    const chunk = createBuckets(this.columns(), Math.min(CHUNK_BUCKETS, wanted + (wanted % 2)));
     for (let i = 0; i < n; i++) appendPoint(chunk, this.xs[i], this.rows[i]);
     this.xs = [];
     this.rows = [];
@@ -141,9 +147,9 @@ export class Telemetry implements RunSink {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    const iterations = this.iterations.take();
-    const epochs = this.epochs.take();
-    const layers = this.layers.take();
+    const iterations = this.iterations.take(this.view.iterations.width);
+    const epochs = this.epochs.take(this.view.epochs.width);
+    const layers = this.layers.take(this.view.layers?.width ?? 1);
     const events = this.heldEvents.length ? this.heldEvents : undefined;
     if (!iterations && !epochs && !layers && !this.lastLayers && !this.lastEpoch && !events) return;
     const event: EngineEvent = {
