@@ -295,7 +295,7 @@ export function bucketStat(b: Buckets, i: number, c: number): BucketStat {
   };
 }
 
-/** Whether column `c` has any value (finite or not) in bucket `i`. */
+/** Whether column `c` has a value (finite or not) in bucket `i`. */
 export function hasValues(b: Buckets, i: number, c: number): boolean {
   const o = (i * b.columns.length + c) * STATS;
   return b.stats[o + N] > 0 || b.stats[o + BAD] > 0;

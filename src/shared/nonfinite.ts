@@ -29,18 +29,24 @@ export function tokenValue(v: unknown): number | undefined {
   }
 }
 
+/** What `rewrite`'s `replace` returns to leave a value as it is (and look inside it). */
+const KEEP: unique symbol = Symbol('keep');
+
 /**
- * Replaces non-finite numbers by tokens, sharing every part that has none (a long run's snapshot
- * is mostly finite numbers: no deep copy). Typed arrays pass through untouched.
+ * A copy of `value` with some parts replaced, sharing every part that has nothing to replace (a
+ * long run's snapshot is mostly finite numbers: no deep copy). Typed arrays pass through, finite
+ * numbers are never replaced (the fast path for number arrays), `replace` sees everything else.
  */
-export function encodeNonFinite(value: unknown): unknown {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : nonFiniteToken(value);
+function rewrite(value: unknown, replace: (v: unknown) => unknown): unknown {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  const r = replace(value);
+  if (r !== KEEP) return r;
   if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
   if (Array.isArray(value)) {
     let out: unknown[] | null = null;
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];
-      const e = typeof v === 'number' && Number.isFinite(v) ? v : encodeNonFinite(v);
+      const e = rewrite(v, replace);
       if (out) out.push(e);
       else if (e !== v) {
         out = value.slice(0, i);
@@ -53,7 +59,7 @@ export function encodeNonFinite(value: unknown): unknown {
   const entries = Object.entries(value);
   for (let i = 0; i < entries.length; i++) {
     const [k, v] = entries[i];
-    const e = encodeNonFinite(v);
+    const e = rewrite(v, replace);
     if (out) out[k] = e;
     else if (e !== v) {
       out = {};
@@ -64,37 +70,14 @@ export function encodeNonFinite(value: unknown): unknown {
   return out ?? value;
 }
 
+/** Replaces non-finite numbers by tokens (sharing what has none; typed arrays pass through). */
+export function encodeNonFinite(value: unknown): unknown {
+  return rewrite(value, (v) => (typeof v === 'number' ? nonFiniteToken(v) : KEEP));
+}
+
 /** The inverse of `encodeNonFinite` (also sharing what has no token). */
 export function decodeNonFinite(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
-  const t = tokenValue(value);
-  if (t !== undefined) return t;
-  if (Array.isArray(value)) {
-    let out: unknown[] | null = null;
-    for (let i = 0; i < value.length; i++) {
-      const v: unknown = value[i];
-      const d = typeof v === 'object' ? decodeNonFinite(v) : v;
-      if (out) out.push(d);
-      else if (d !== v) {
-        out = value.slice(0, i);
-        out.push(d);
-      }
-    }
-    return out ?? value;
-  }
-  let out: Record<string, unknown> | null = null;
-  const entries = Object.entries(value);
-  for (let i = 0; i < entries.length; i++) {
-    const [k, v] = entries[i];
-    const d = typeof v === 'object' ? decodeNonFinite(v) : v;
-    if (out) out[k] = d;
-    else if (d !== v) {
-      out = {};
-      for (let j = 0; j < i; j++) out[entries[j][0]] = entries[j][1];
-      out[k] = d;
-    }
-  }
-  return out ?? value;
+  return rewrite(value, (v) => tokenValue(v) ?? KEEP);
 }
 
 function replacer(_key: string, value: unknown): unknown {

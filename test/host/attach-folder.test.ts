@@ -5,33 +5,8 @@
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Emitter } from '../../src/extension/runs/emitter';
-import type { EngineExit, EngineHandle } from '../../src/extension/runs/engine-process';
 import { RunManager } from '../../src/extension/runs/run-manager';
-import type { EngineCommand, EngineEvent } from '../../src/shared/protocol';
-import { runInfo, tempDir, writeRunFolder } from './helpers';
-
-class FakeEngine implements EngineHandle {
-  readonly pid = process.pid;
-  exited = false;
-  sent: EngineCommand[] = [];
-  private readonly events = new Emitter<EngineEvent>();
-  private readonly exits = new Emitter<EngineExit>();
-  private readonly stderr = new Emitter<string>();
-  send(command: EngineCommand): boolean {
-    this.sent.push(command);
-    return true;
-  }
-  onEvent = this.events.event;
-  onExit = this.exits.event;
-  onStderr = this.stderr.event;
-  kill(): void {
-    this.exited = true;
-  }
-  emit(e: EngineEvent): void {
-    this.events.fire(e);
-  }
-}
+import { FakeEngine, runInfo, tempDir, writeRunFolder } from './helpers';
 
 describe('host: RunManager.attachFolder (runs started outside the window)', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -46,7 +21,7 @@ describe('host: RunManager.attachFolder (runs started outside the window)', () =
       spawn: () => { throw new Error('not forked'); },
       attach: async (runDir) => {
         if (!runDir.endsWith('py-run')) return null;
-        const e = new FakeEngine();
+        const e = new FakeEngine(process.pid);
         engines.push(e);
         return e;
       },

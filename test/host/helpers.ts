@@ -1,7 +1,9 @@
 import { appendFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { RunInfo, RunSummary } from '../../src/shared/protocol';
+import type { EngineCommand, EngineEvent, RunInfo, RunSummary } from '../../src/shared/protocol';
+import { Emitter } from '../../src/extension/runs/emitter';
+import type { EngineExit, EngineHandle } from '../../src/extension/runs/engine-process';
 import type { Clock } from '../../src/extension/runs/throttle';
 import { toJson } from '../../src/shared/nonfinite';
 
@@ -140,5 +142,39 @@ export function alive(pid: number | undefined): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** An in-memory engine: the test plays the engine's part. */
+export class FakeEngine implements EngineHandle {
+  static count = 0;
+  constructor(readonly pid = 1000 + FakeEngine.count++) {}
+  exited = false;
+  sent: EngineCommand[] = [];
+  killed: string[] = [];
+  private readonly events = new Emitter<EngineEvent>();
+  private readonly exits = new Emitter<EngineExit>();
+  private readonly stderr = new Emitter<string>();
+  send(command: EngineCommand): boolean {
+    this.sent.push(command);
+    return !this.exited;
+  }
+  onEvent = this.events.event;
+  onExit = this.exits.event;
+  onStderr = this.stderr.event;
+  kill(signal = 'SIGKILL'): void {
+    this.killed.push(signal);
+    this.exit(null, signal);
+  }
+  emit(e: EngineEvent): void {
+    this.events.fire(e);
+  }
+  writeStderr(t: string): void {
+    this.stderr.fire(t);
+  }
+  exit(code: number | null, signal: string | null = null): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.exits.fire({ code, signal });
   }
 }

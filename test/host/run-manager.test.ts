@@ -1,50 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Emitter } from '../../src/extension/runs/emitter';
-import { EngineProcess, type EngineExit, type EngineHandle } from '../../src/extension/runs/engine-process';
+import { EngineProcess } from '../../src/extension/runs/engine-process';
 import { RunManager, type Run } from '../../src/extension/runs/run-manager';
-import type { EngineCommand, EngineEvent } from '../../src/shared/protocol';
 import { columnIndex, means } from '../../src/shared/buckets';
 import { applyEvent, emptyRunView, type RunView } from '../../src/shared/run-view';
-import { alive, runInfo, summary, tempDir, writeRunFolder } from './helpers';
+import { alive, FakeEngine, runInfo, summary, tempDir, writeRunFolder } from './helpers';
 
 function costs(view: RunView): number[] {
   return means(view.iterations, columnIndex(view.iterations, 'cost')).ys;
-}
-
-/** An in-memory engine: the test plays the engine's part. */
-class FakeEngine implements EngineHandle {
-  static count = 0;
-  readonly pid = 1000 + FakeEngine.count++;
-  exited = false;
-  sent: EngineCommand[] = [];
-  killed: string[] = [];
-  private readonly events = new Emitter<EngineEvent>();
-  private readonly exits = new Emitter<EngineExit>();
-  private readonly stderr = new Emitter<string>();
-  send(command: EngineCommand): boolean {
-    this.sent.push(command);
-    return !this.exited;
-  }
-  onEvent = this.events.event;
-  onExit = this.exits.event;
-  onStderr = this.stderr.event;
-  kill(signal = 'SIGKILL'): void {
-    this.killed.push(signal);
-    this.exit(null, signal);
-  }
-  emit(e: EngineEvent): void {
-    this.events.fire(e);
-  }
-  writeStderr(t: string): void {
-    this.stderr.fire(t);
-  }
-  exit(code: number | null, signal: string | null = null): void {
-    if (this.exited) return;
-    this.exited = true;
-    this.exits.fire({ code, signal });
-  }
 }
 
 const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));

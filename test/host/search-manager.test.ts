@@ -205,7 +205,8 @@ describe('host: SearchManager (fake search process)', () => {
     assert.equal(manager.list().length, 3);
   });
 
-  it('a trial is a run: forwarded engine events fold into it, commands go through the search, watching subscribes', async () => {
+  /** A search that started, announced its folder and started trial 1 (whose run is returned). */
+  async function startedTrial(): Promise<{ f: FakeSearch; runDir: string; run: ReturnType<SearchManager['trialRunsOf']>[number] }> {
     const search = manager.start('/ws/moons.nn.json');
     const f = fakes[0];
     f.emit({ type: 'hello', protocolVersion: SEARCH_PROTOCOL_VERSION, pid: f.pid });
@@ -214,7 +215,11 @@ describe('host: SearchManager (fake search process)', () => {
     await search.ready;
     const runDir = path.join(dir, 'trial-001');
     f.emit({ type: 'trial', change: 'started', trial: trialRecord(1, { state: 'running', runDir, attempts: 1 }) });
-    const run = manager.trialRunsOf(search)[0];
+    return { f, runDir, run: manager.trialRunsOf(search)[0] };
+  }
+
+  it('a trial is a run: forwarded engine events fold into it, commands go through the search, watching subscribes', async () => {
+    const { f, runDir, run } = await startedTrial();
     assert.equal(run.view.runId, run.id, 'a webview given the run\'s view matches its events by this id (regression)');
     assert.ok(run.live);
     assert.ok(runs.list().includes(run), 'listed by the one RunManager');
@@ -246,15 +251,7 @@ describe('host: SearchManager (fake search process)', () => {
   });
 
   it('a trial that ends before its engine announced the run stays listed (not dropped like a failed start)', async () => {
-    const search = manager.start('/ws/moons.nn.json');
-    const f = fakes[0];
-    f.emit({ type: 'hello', protocolVersion: SEARCH_PROTOCOL_VERSION, pid: f.pid });
-    const dir = path.join(tmp.dir, '20260101-000000-moons-search');
-    f.emit(info(dir));
-    await search.ready;
-    const runDir = path.join(dir, 'trial-001');
-    f.emit({ type: 'trial', change: 'started', trial: trialRecord(1, { state: 'running', runDir, attempts: 1 }) });
-    const run = manager.trialRunsOf(search)[0];
+    const { f, runDir, run } = await startedTrial();
     f.emit({ type: 'trial', change: 'updated', trial: trialRecord(1, { state: 'failed', runDir, attempts: 1, error: 'data file not found' }) });
     await new Promise((r) => setTimeout(r, 10));
     assert.ok(runs.list().includes(run));

@@ -112,15 +112,14 @@ export class Controls {
   update(view: RunView | null): void {
     const state = view?.state ?? null;
     const live = state !== null && LIVE.includes(state);
+    // A stopped or crashed run with a checkpoint offers Resume from checkpoint in Pause's place
+    // (the checkpoint event may come after the state, so this is not only on a state change).
     const resumable = (state === 'stopped' || state === 'crashed') && view?.lastCheckpoint != null;
-    if (resumable === this.resumeCheckpoint.hidden) {
-      this.resumeCheckpoint.hidden = !resumable;
-      this.pause.hidden = this.pause.hidden || resumable;
-    }
+    this.resumeCheckpoint.hidden = !resumable;
+    this.pause.hidden = state === 'paused' || resumable;
     if (state !== this.state) {
       this.state = state;
       const paused = state === 'paused';
-      this.pause.hidden = paused || resumable;
       this.resume.hidden = !paused;
       setEnabled(this.pause, state === 'running' || state === 'starting');
       setEnabled(this.resume, paused);

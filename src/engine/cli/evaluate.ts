@@ -13,25 +13,17 @@ import { resolveConfig } from '../config/validate';
 import { RunFolder, writeFileAtomic } from '../run/run-folder';
 import { createRunSetup } from '../train/setup';
 import { evaluate } from '../train/evaluate';
+import { processAlive } from '../util/process';
 
 export type TestResult = Extract<EngineEvent, { type: 'testResult' }> & { task: 'binary' | 'multiclass' | 'regression'; count: number };
 
 /** A mistake of the user's (no such folder, no test set, a live run): a message, exit code 2. */
 export class EvaluateError extends Error {}
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function liveEnginePid(runDir: string): number | null {
   try {
     const v = JSON.parse(fs.readFileSync(path.join(runDir, RUN_FILES.engine), 'utf8')) as { pid?: unknown };
-    return typeof v.pid === 'number' && pidAlive(v.pid) ? v.pid : null;
+    return typeof v.pid === 'number' && processAlive(v.pid) ? v.pid : null;
   } catch {
     return null;
   }

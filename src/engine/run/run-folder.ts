@@ -10,20 +10,12 @@ import { writeFileAtomic } from './atomic-write';
 import type { Checkpoint } from './checkpoint';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file';
 import { inRunFolder, RunFolderInUseError } from './fs-errors';
+import { processAlive } from '../util/process';
 
 export { writeFileAtomic };
 
 /** Held by the live engine writing a run folder: its pid (removed at close; a dead pid's lock is taken over). */
 export const LOCK_FILE = 'engine.lock';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Takes the run folder's lock, so two engines never interleave one folder's records. A lock
@@ -41,7 +33,7 @@ export function lockRunFolder(dir: string): void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
       throw new RunFolderInUseError(dir, `is in use by another run (engine process ${pid}); give a new --out folder or stop that run first`);
     }
     fs.rmSync(file, { force: true });

@@ -42,6 +42,7 @@ import { ForkLauncher, type TrialExit, type TrialHandle, type TrialLauncher, typ
 import { bracketFor, decide, nextRoundBox, rankFinished, rungsPassed, valueAt, type Decision, type PolicyEvent } from './policy';
 import { boxOf, dimensionsOf, sampleTrial, searchSeed } from './sampling';
 import { readSearchFile, writeSearchFile } from './search-file';
+import { processAlive } from '../util/process';
 
 export { MEDIAN_MIN_COMPLETED } from './policy';
 
@@ -906,15 +907,6 @@ function unlockSearch(dir: string): void {
     if (Number(fs.readFileSync(lock, 'utf8').trim()) === process.pid) fs.rmSync(lock);
   } catch {
     /* already gone */
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

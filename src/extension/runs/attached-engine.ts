@@ -11,7 +11,7 @@ import { reviveBuckets } from '../../shared/buckets';
 import { parseEngineMessage, PROTOCOL_VERSION, type EngineCommand, type EngineEvent } from '../../shared/protocol';
 import { RUN_FILES } from '../../shared/run-folder';
 import { encodeLine, LineDecoder } from '../../shared/wire';
-import { Emitter } from './emitter';
+import { Emitter, Once } from './emitter';
 import type { EngineHandle } from './engine-process';
 import type { ProcessExit } from './forked-process';
 
@@ -50,8 +50,7 @@ function revive(e: EngineEvent): EngineEvent {
 
 export class AttachedEngine implements EngineHandle {
   private readonly events = new Emitter<EngineEvent>();
-  private readonly exits = new Emitter<ProcessExit>();
-  private exitInfo: ProcessExit | null = null;
+  private readonly exits = new Once<ProcessExit>();
   private closing = false;
 
   private constructor(private readonly socket: net.Socket, readonly pid: number, log: (m: string) => void) {
@@ -94,11 +93,11 @@ export class AttachedEngine implements EngineHandle {
   }
 
   get exited(): boolean {
-    return this.exitInfo !== null;
+    return this.exits.value !== null;
   }
 
   send(command: EngineCommand): boolean {
-    if (this.exitInfo || this.socket.destroyed) return false;
+    if (this.exits.value || this.socket.destroyed) return false;
     this.socket.write(encodeLine({ ...command, v: PROTOCOL_VERSION }));
     return true;
   }
@@ -108,11 +107,6 @@ export class AttachedEngine implements EngineHandle {
   }
 
   onExit(listener: (exit: ProcessExit) => void): { dispose(): void } {
-    if (this.exitInfo) {
-      const info = this.exitInfo;
-      queueMicrotask(() => listener(info));
-      return { dispose: () => undefined };
-    }
     return this.exits.event(listener);
   }
 
@@ -132,16 +126,14 @@ export class AttachedEngine implements EngineHandle {
   }
 
   private finish(): void {
-    if (this.exitInfo || this.closing) return;
+    if (this.exits.value || this.closing) return;
     this.closing = true;
     // The socket closed: the engine ended (it closes the socket on its way out) or was killed; a
     // pid still alive a moment later means it only lost this window.
     setTimeout(() => {
       const alive = processAlive(this.pid);
-      this.exitInfo = { code: alive ? null : 0, signal: alive ? 'DETACHED' : null };
-      this.exits.fire(this.exitInfo);
+      this.exits.fire({ code: alive ? null : 0, signal: alive ? 'DETACHED' : null });
       this.events.dispose();
-      this.exits.dispose();
     }, 300);
   }
 }

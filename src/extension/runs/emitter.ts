@@ -29,3 +29,33 @@ export class Emitter<T> {
     this.listeners.clear();
   }
 }
+
+/**
+ * An event that happens once (a process exit): `fire` records the value; a listener that
+ * subscribes later still gets it, on a microtask, as if it had been there.
+ */
+export class Once<T> {
+  private readonly emitter = new Emitter<T>();
+  private fired: { value: T } | null = null;
+
+  get value(): T | null {
+    return this.fired?.value ?? null;
+  }
+
+  readonly event = (listener: Listener<T>): Disposable => {
+    if (this.fired) {
+      const { value } = this.fired;
+      queueMicrotask(() => listener(value));
+      return { dispose: () => undefined };
+    }
+    return this.emitter.event(listener);
+  };
+
+  /** Records and announces the value; later calls are ignored. */
+  fire(value: T): void {
+    if (this.fired) return;
+    this.fired = { value };
+    this.emitter.fire(value);
+    this.emitter.dispose();
+  }
+}

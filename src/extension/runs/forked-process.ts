@@ -5,7 +5,7 @@
  * checked on every message, stdout/stderr collected, and the exit reported exactly once.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { Emitter } from './emitter';
+import { Emitter, Once } from './emitter';
 
 export interface ProcessExit {
   code: number | null;
@@ -51,9 +51,8 @@ export interface ProtocolSpec<E> {
 
 export class ForkedProcess<C extends { type: string }, E> implements ProcessHandle<C, E> {
   private readonly events = new Emitter<E>();
-  private readonly exits = new Emitter<ProcessExit>();
+  private readonly exits = new Once<ProcessExit>();
   private readonly output = new Emitter<string>();
-  private exitInfo: ProcessExit | null = null;
   private readonly child: ChildProcess;
   private readonly log: (message: string) => void;
 
@@ -106,15 +105,15 @@ export class ForkedProcess<C extends { type: string }, E> implements ProcessHand
   }
 
   get exited(): boolean {
-    return this.exitInfo !== null;
+    return this.exits.value !== null;
   }
 
   get exit(): ProcessExit | null {
-    return this.exitInfo;
+    return this.exits.value;
   }
 
   send(command: C): boolean {
-    if (this.exitInfo || !this.child.connected) return false;
+    if (this.exits.value || !this.child.connected) return false;
     try {
       return this.child.send({ ...command, v: this.protocol.version }, (err) => {
         if (err) this.log(`could not send ${command.type}: ${err.message}`);
@@ -130,11 +129,6 @@ export class ForkedProcess<C extends { type: string }, E> implements ProcessHand
   }
 
   onExit(listener: (exit: ProcessExit) => void): { dispose(): void } {
-    if (this.exitInfo) {
-      const info = this.exitInfo;
-      queueMicrotask(() => listener(info));
-      return { dispose: () => undefined };
-    }
     return this.exits.event(listener);
   }
 
@@ -143,7 +137,7 @@ export class ForkedProcess<C extends { type: string }, E> implements ProcessHand
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (this.exitInfo) return;
+    if (this.exits.value) return;
     try {
       this.child.kill(signal);
     } catch (err) {
@@ -152,11 +146,9 @@ export class ForkedProcess<C extends { type: string }, E> implements ProcessHand
   }
 
   private finish(exit: ProcessExit): void {
-    if (this.exitInfo) return;
-    this.exitInfo = exit;
+    if (this.exits.value) return;
     this.exits.fire(exit);
     this.events.dispose();
-    this.exits.dispose();
     this.output.dispose();
   }
 }

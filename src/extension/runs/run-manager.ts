@@ -240,7 +240,7 @@ export class RunManager {
         run.source = undefined;
         run.live = false;
         run.outcome = outcome;
-        if (!announced && !run.view.info && !run.owner) {
+        if (!announced && run.pending) {
           // Never got as far as creating the run (bad config, missing data): drop the placeholder.
           const idx = this.runs.indexOf(run);
           if (idx >= 0) this.runs.splice(idx, 1);
