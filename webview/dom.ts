@@ -66,6 +66,11 @@ export function setText(node: Element | null, text: string): void {
   if (node && node.textContent !== text) node.textContent = text;
 }
 
+/** Milliseconds since the epoch on the page's monotonic clock (comparable with an event's `timeOrigin + timeStamp`). */
+export function pageNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 export function setEnabled(node: HTMLElement, enabled: boolean): void {
   if (enabled) node.removeAttribute('disabled');
   else node.setAttribute('disabled', '');

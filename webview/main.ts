@@ -5,9 +5,9 @@
  * per animation frame; after a render, `rendered` is posted at most every 500 ms (tests wait on it).
  */
 import { applyEvent, reviveRunView } from '../src/shared/run-view';
-import type { HostToWebview } from '../src/shared/webview-protocol';
+import { URGENT_EVENTS, type HostToWebview } from '../src/shared/webview-protocol';
 import { registerCharts, applyThemeDefaults } from './charts/setup';
-import { h, renderScheduler } from './dom';
+import { h, pageNow, renderScheduler } from './dom';
 import { readTheme, watchTheme } from './theme';
 import { loadUiState, onHostMessage, post, saveUiState } from './vscode';
 import { mountCompare } from './views/compare';
@@ -110,6 +110,18 @@ function start(): void {
     else renderedTimer ??= setTimeout(flushRendered, wait);
   };
 
+  /**
+   * The run's state and iteration as attributes (tests read them), and when a new state was shown
+   * (`data-state-shown-at`, page clock, ms since the epoch) to measure click → shown in the page.
+   */
+  const stampRun = (state: string, iteration: number): void => {
+    if (document.body.dataset.state !== state) document.body.dataset.stateShownAt = pageNow().toFixed(1);
+    for (const el of [document.body, app]) {
+      el.dataset.state = state;
+      el.dataset.iteration = String(iteration);
+    }
+  };
+
   const render = (): void => {
     if (!mounted) return;
     let points: number;
@@ -127,10 +139,9 @@ function start(): void {
     for (const el of [document.body, app]) {
       el.dataset.runId = runId;
       el.dataset.epoch = String(epoch);
-      el.dataset.iteration = String(iteration);
-      el.dataset.state = v ? v.state : '';
       el.dataset.points = String(points);
     }
+    stampRun(v ? v.state : '', iteration);
     app.dataset.renderMs = (performance.now() - t0).toFixed(1);
     postRendered({ runId, epoch, iteration, points });
   };
@@ -160,9 +171,16 @@ function start(): void {
         const v = model.view && (!model.view.runId || model.view.runId === msg.runId) ? model.view
           : model.compare.find((c) => c.runId === msg.runId);
         if (!v) return;
+        let urgent = false;
         for (const e of msg.events) {
           if (e.type === 'history') model.version++;
           applyEvent(v, e);
+          urgent ||= URGENT_EVENTS.has(e.type);
+        }
+        // A control's answer is drawn now; the charts follow with the next (rate-limited) render.
+        if (urgent && v === model.view && mounted?.renderControls) {
+          mounted.renderControls(model);
+          stampRun(v.state, v.iteration);
         }
         break;
       }

@@ -53,6 +53,14 @@ export type DiagnoseAction =
   | { action: 'rerun' }
   | { action: 'openFile' };
 
+/**
+ * Events a click waits for (Pause → `state`, Set LR → `learningRate`, a report): the host posts them
+ * at once, never behind its refresh rate, and the webview draws its controls and header at once.
+ */
+export const URGENT_EVENTS: ReadonlySet<EngineEvent['type']> = new Set<EngineEvent['type']>([
+  'state', 'learningRate', 'gradientCheck', 'testResult', 'error', 'summary', 'history', 'runInfo', 'lrFind',
+]);
+
 export type ControlCommand = 'pause' | 'resume' | 'step' | 'stop' | 'gradientCheck' | 'evaluateTest' | 'resumeFromCheckpoint';
 
 /** What the search view asks of one trial. */

@@ -18,9 +18,17 @@ function button(id: string, label: string, iconName: IconName | null, title: str
     iconName ? icon(iconName) : null, label ? h('span', { text: label }) : null);
 }
 
+/**
+ * Runs `fn` on a click of an enabled button, and stamps the click on the page
+ * (`data-control-clicked-at`, when the browser took the input, not when this handler got to run) so
+ * that click → shown can be measured against `data-state-shown-at` (webview/main.ts).
+ */
 function onActivate(el: HTMLElement, fn: () => void): void {
-  el.addEventListener('click', () => {
-    if (!el.hasAttribute('disabled')) fn();
+  el.addEventListener('click', (event) => {
+    if (el.hasAttribute('disabled')) return;
+    document.body.dataset.controlClicked = el.id;
+    document.body.dataset.controlClickedAt = (performance.timeOrigin + event.timeStamp).toFixed(1);
+    fn();
   });
 }
 

@@ -104,6 +104,10 @@ export function mountDashboard(app: HTMLElement, theme: Theme, hooks: Hooks, mod
       ]);
       return costChart.points;
     },
+    renderControls(m: Model): void {
+      controls.update(m.view);
+      if (m.view) header.update(m.view, m.beta);
+    },
     setTheme(t: Theme): void {
       for (const c of charts) c.setTheme(t);
       boundary.setTheme(t);
@@ -196,6 +200,10 @@ export function mountSidebar(app: HTMLElement, theme: Theme, _hooks: Hooks): Mou
       costChart.update(v, { beta: m.beta, logScale: m.logScale, maxPoints: Math.min(m.settings.maxPoints, 600), version: m.version });
       errChart.update(v);
       return costChart.points;
+    },
+    renderControls(m: Model): void {
+      controls.update(m.view);
+      if (m.view) header.update(m.view);
     },
     setTheme(t: Theme): void {
       costChart.setTheme(t);

@@ -19,6 +19,11 @@ export interface Model {
 export interface Mounted {
   /** Draws the model; returns the number of cost points drawn (for the `rendered` message). */
   render(model: Model): number;
+  /**
+   * What a click waits for (run state, controls, learning rate, header), drawn at once when such an
+   * event arrives: the full render is rate-limited and can lag by up to a second on a busy machine.
+   */
+  renderControls?(model: Model): void;
   setTheme(theme: Theme): void;
 }
 

@@ -3,7 +3,7 @@
  * webview shows, one `events` post per run per batch. See ./delta-channel.
  */
 import type { EngineEvent } from '../../shared/protocol';
-import type { HostToWebview } from '../../shared/webview-protocol';
+import { URGENT_EVENTS, type HostToWebview } from '../../shared/webview-protocol';
 import { DeltaChannel } from './delta-channel';
 import type { Run } from './run-manager';
 import type { Clock } from './throttle';
@@ -31,17 +31,9 @@ export class WebviewChannel extends DeltaChannel<Pending> {
 
   /** An engine event already folded into the host's view of `run`. Acknowledgements of a control go out at once. */
   event(run: Run, event: EngineEvent): void {
-    if (this.options.accepts(run)) this.push({ runId: run.id, event }, URGENT.has(event.type));
+    if (this.options.accepts(run)) this.push({ runId: run.id, event }, URGENT_EVENTS.has(event.type));
   }
 }
-
-/**
- * What a click waits for (Pause → `state`, Set LR → `learningRate`, a report): posted at once,
- * never behind the refresh rate. Telemetry is bounded by the engine (≤ 20/s), so this is cheap.
- */
-const URGENT: ReadonlySet<EngineEvent['type']> = new Set<EngineEvent['type']>([
-  'state', 'learningRate', 'gradientCheck', 'testResult', 'error', 'summary', 'history', 'runInfo', 'lrFind',
-]);
 
 /** One message per run (a dashboard shows one run, so one post); order within a run is kept. */
 function batchByRun(items: Pending[]): { message: HostToWebview; events: number }[] {
