@@ -142,6 +142,8 @@ function start(): void {
       el.dataset.points = String(points);
     }
     stampRun(v ? v.state : '', iteration);
+    // The first drawing of a snapshot (page clock): tests split a reload's restore time with it.
+    if (points > 0 && !document.body.dataset.historyDrawnAt) document.body.dataset.historyDrawnAt = pageNow().toFixed(1);
     app.dataset.renderMs = (performance.now() - t0).toFixed(1);
     postRendered({ runId, epoch, iteration, points });
   };
@@ -159,6 +161,7 @@ function start(): void {
   const onMessage = (msg: HostToWebview): void => {
     switch (msg.type) {
       case 'snapshot':
+        document.body.dataset.snapshotAt ??= pageNow().toFixed(1);
         applySettings(msg.settings);
         model.view = reviveRunView(msg.view);
         model.version++;
@@ -209,6 +212,7 @@ function start(): void {
   });
 
   showMessage(pageLayout === 'compare' ? 'Waiting for runs to compare…' : 'Waiting for the run…', 'loading');
+  document.body.dataset.readyAt = pageNow().toFixed(1);
   post({ type: 'ready' });
 }
 

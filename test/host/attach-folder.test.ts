@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { RunManager } from '../../src/extension/runs/run-manager';
+import { applyEvent, emptyRunView } from '../../src/shared/run-view';
 import { FakeEngine, runInfo, tempDir, writeRunFolder } from './helpers';
 
 describe('host: RunManager.attachFolder (runs started outside the window)', () => {
@@ -58,5 +59,56 @@ describe('host: RunManager.attachFolder (runs started outside the window)', () =
     assert.equal(await runs.attachFolder(path.join(tmp.dir, 'missing')), null);
     const other = writeRunFolder(tmp.dir, 'other', { iterations: 4 });
     assert.equal(await runs.attachFolder(other), null);
+  });
+});
+
+describe('host: RunManager.refresh after a reload (an engine still training)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(() => tmp.cleanup());
+
+  const withEngineJson = (dir: string): string => {
+    writeFileSync(path.join(dir, 'engine.json'), JSON.stringify({ pid: process.pid, endpoint: '/nowhere', token: 't', startedAt: 'now' }));
+    return dir;
+  };
+
+  it('connects first and takes the engine\'s history instead of replaying the folder', async () => {
+    const engines: FakeEngine[] = [];
+    const runs = new RunManager({
+      runsDir: () => tmp.dir,
+      spawn: () => { throw new Error('not forked'); },
+      attach: async () => {
+        const e = new FakeEngine(process.pid);
+        engines.push(e);
+        return e;
+      },
+    });
+    const dir = withEngineJson(writeRunFolder(tmp.dir, 'live', { iterations: 8 }));
+    await runs.refresh();
+    const run = runs.list().find((r) => r.runDir === dir);
+    assert.ok(run?.live, 'reattached');
+    assert.equal(engines.length, 1);
+    assert.equal(run.loaded, false);
+    assert.equal(run.view.iterations.count, 0, 'the folder is not replayed: the engine sends the run');
+    engines[0].emit({ type: 'hello', protocolVersion: 2, pid: process.pid });
+    engines[0].emit({ type: 'runInfo', info: runInfo('live', dir) });
+    const history = emptyRunView('live', dir);
+    applyEvent(history, { type: 'metrics', firstIteration: 1, costs: [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2], learningRate: 0.1, epoch: 3 });
+    engines[0].emit({ type: 'history', view: history });
+    assert.equal(run.loaded, true);
+    assert.equal(run.view.iterations.count, 9);
+    await runs.dispose();
+  });
+
+  it('replays the folder when its engine cannot be reached', async () => {
+    const runs = new RunManager({ runsDir: () => tmp.dir, spawn: () => { throw new Error('not forked'); }, attach: async () => null });
+    const dir = withEngineJson(writeRunFolder(tmp.dir, 'gone', { iterations: 8 }));
+    await runs.refresh();
+    const run = runs.list().find((r) => r.runDir === dir);
+    assert.ok(run && !run.live);
+    assert.equal(run.view.iterations.count, 8, 'the folder replayed');
+    await runs.dispose();
   });
 });

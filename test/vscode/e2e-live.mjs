@@ -191,6 +191,14 @@ void guardedRun({ name: 'e2e-live', tmp, timeoutMs: Number(opts.timeout), keep: 
     const tStart = Date.now();
     const firstPoint = await waitFor(async () => Number(await attr('data-points')) > 0, tStart, 60000);
     record(name, 'Start → first cost point drawn', firstPoint);
+    const marks = await body.evaluate((b) => ({
+      ready: Number(b.dataset.readyAt), snapshot: Number(b.dataset.snapshotAt), drawn: Number(b.dataset.historyDrawnAt),
+    })).catch(() => null);
+    if (marks) {
+      record(name, 'start: command → dashboard page ready', marks.ready - tStart);
+      record(name, 'start: page ready → snapshot', marks.snapshot - marks.ready);
+      record(name, 'start: snapshot → first point drawn', marks.drawn - marks.snapshot);
+    }
     check(firstPoint < 30000, `${name}: no cost point within 30 s`);
     const runDir = path.join(runsDir, fs.readdirSync(runsDir).find((d) => !dirsBefore.has(d)));
     await waitFor(stateIs('running'), Date.now(), 20000);
@@ -310,6 +318,16 @@ void guardedRun({ name: 'e2e-live', tmp, timeoutMs: Number(opts.timeout), keep: 
       const restored = await waitFor(async () => Number(await attr('data-points')) > 0
         && (await dashIteration()) >= itBefore, tc, 60000);
       record('hog', 'Reload Window → dashboard drawn with its history', restored);
+      // Where the restore's time goes (the page's clock): the workbench reloading until the
+      // dashboard's page starts; its ready → the host's snapshot; snapshot → history drawn.
+      const marks = await body.evaluate((b) => ({
+        ready: Number(b.dataset.readyAt), snapshot: Number(b.dataset.snapshotAt), drawn: Number(b.dataset.historyDrawnAt),
+      })).catch(() => null);
+      if (marks) {
+        record('hog', 'reload: Reload Window → dashboard page ready (the workbench)', marks.ready - tc);
+        record('hog', 'reload: page ready → snapshot from the host', marks.snapshot - marks.ready);
+        record('hog', 'reload: snapshot → history drawn', marks.drawn - marks.snapshot);
+      }
       const state = await attr('data-state');
       record('hog', 'state after the reload', state ?? '(none)', '');
       check(restored <= 15000, `hog: dashboard restored after ${restored} ms`);

@@ -21,6 +21,8 @@ export interface ProcessHandle<C, E> {
   onExit(listener: (exit: ProcessExit) => void): { dispose(): void };
   onStderr(listener: (text: string) => void): { dispose(): void };
   kill(signal?: NodeJS.Signals): void;
+  /** Drops the connection and leaves the process running (an engine reached over a socket). */
+  detach?(): void;
 }
 
 export interface ForkOptions {

@@ -199,7 +199,7 @@ export class RunManager {
   async resumeFromCheckpoint(run: Run, options: { paused?: boolean } = {}): Promise<Run> {
     if (run.live) throw new Error(`run ${run.id} is still running`);
     if (!run.runDir) throw new Error('run has no folder');
-    if (!ownCheckpoint(run.view.info)) throw new Error(`run ${run.id} was trained by a Python script: run the script again to continue it`);
+    if (!ourEngine(run.view.info)) throw new Error(`run ${run.id} was trained by a Python script: run the script again to continue it`);
     if (!await fileExists(path.join(run.runDir, RUN_FILES.checkpoint))) {
       throw new Error(`no checkpoint in ${run.runDir} (checkpoints/latest.json)`);
     }
@@ -384,12 +384,21 @@ export class RunManager {
     const headers = await Promise.all(dirs.filter((d) => !known.has(norm(d))).map((d) => readRunHeader(d)));
     for (const h of headers) {
       if (this.runs.some((r) => r.runDir && samePath(r.runDir, h.runDir))) continue;
-      const run = await this.fromHeader(h);
+      // Still training elsewhere (the window reloaded, or a script's run). Our engine sends the
+      // whole run on connect, so its folder is replayed only when it cannot be reached; a
+      // script's module sends its latest state only, so its folder is replayed, then attached.
+      const elsewhere = !h.summary && h.hasEngine;
+      const engine = elsewhere && ourEngine(h.info) ? await this.opts.attach?.(h.runDir) ?? null : null;
+      const run = engine ? this.fromLiveHeader(h) : await this.fromHeader(h);
       // The folder may have become known meanwhile (a live run's runInfo).
-      if (this.runs.some((r) => r.runDir && samePath(r.runDir, h.runDir))) continue;
+      if (this.runs.some((r) => r.runDir && samePath(r.runDir, h.runDir))) {
+        engine?.detach?.();
+        continue;
+      }
       this.runs.push(run);
       changed = true;
-      if (!h.summary && h.hasEngine) await this.reattach(run);
+      if (engine) this.reattachTo(run, engine);
+      else if (elsewhere && !ourEngine(h.info)) await this.reattach(run);
     }
     const present = new Set(dirs.map(norm));
     for (let i = this.runs.length - 1; i >= 0; i--) {
@@ -410,11 +419,15 @@ export class RunManager {
   private async reattach(run: Run): Promise<boolean> {
     const engine = await this.opts.attach?.(run.runDir);
     if (!engine) return false;
+    this.reattachTo(run, engine);
+    return true;
+  }
+
+  private reattachTo(run: Run, engine: EngineHandle): void {
     this.log(`reattached to engine ${engine.pid ?? '?'} of ${run.id}`);
     // The engine answers with hello, runInfo and its whole run (`history`).
     run.outcome = undefined;
     this.attachEngine(run, engine, null, 'attached');
-    return true;
   }
 
   /**
@@ -446,12 +459,24 @@ export class RunManager {
     await this.refresh();
   }
 
+  /** A run whose engine is connected: the header only, the engine's `history` brings the rest. */
+  private fromLiveHeader(h: RunFolderHeader): Run {
+    const view = emptyRunView(h.runId, h.runDir);
+    if (h.info) applyEvent(view, { type: 'runInfo', info: h.info });
+    view.runId = h.runId;
+    view.runDir = h.runDir;
+    const run = new Run(view, false);
+    run.configPath = h.configPath;
+    run.resumable = h.hasCheckpoint && ourEngine(h.info);
+    return run;
+  }
+
   private async fromHeader(h: RunFolderHeader): Promise<Run> {
     if (!h.summary) {
       // Interrupted (or still training elsewhere): the last state and numbers live in the files only.
       const run = new Run(replayRunFolder(await readRunFolder(h.runDir, h)), true);
       run.configPath = h.configPath;
-      run.resumable = h.hasCheckpoint && ownCheckpoint(h.info);
+      run.resumable = h.hasCheckpoint && ourEngine(h.info);
       return run;
     }
     const view = emptyRunView(h.runId, h.runDir);
@@ -466,7 +491,7 @@ export class RunManager {
     view.lastEpoch = h.summary.final;
     const run = new Run(view, false);
     run.configPath = h.configPath;
-    run.resumable = h.hasCheckpoint && h.summary.state !== 'finished' && ownCheckpoint(h.info);
+    run.resumable = h.hasCheckpoint && h.summary.state !== 'finished' && ourEngine(h.info);
     return run;
   }
 
@@ -539,7 +564,7 @@ export class RunManager {
   }
 
   private async updateResumable(run: Run): Promise<void> {
-    run.resumable = !run.live && run.state !== 'finished' && !!run.runDir && ownCheckpoint(run.view.info)
+    run.resumable = !run.live && run.state !== 'finished' && !!run.runDir && ourEngine(run.view.info)
       && await fileExists(path.join(run.runDir, RUN_FILES.checkpoint));
   }
 
@@ -573,7 +598,11 @@ export class RunManager {
 }
 
 /** Our engine can resume the checkpoint (a PyTorch script's is a torch.save file it cannot read). */
-function ownCheckpoint(info: RunInfo | null | undefined): boolean {
+/**
+ * Trained by our engine, not a Python script: its checkpoints are ours to resume, and it sends the
+ * whole run (`history`) to a window that attaches (a script's module sends only its latest state).
+ */
+function ourEngine(info: RunInfo | null | undefined): boolean {
   return info?.backend !== 'pytorch';
 }
 
