@@ -178,6 +178,8 @@ function start(): void {
         for (const e of msg.events) {
           if (e.type === 'history') model.version++;
           applyEvent(v, e);
+          // A dashboard opened while its run was starting learns the run's id here (kept for a reload).
+          if (e.type === 'runInfo') persist();
           urgent ||= URGENT_EVENTS.has(e.type);
         }
         // A control's answer is drawn now; the charts follow with the next (rate-limited) render.

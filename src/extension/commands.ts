@@ -260,15 +260,20 @@ export class Commands implements WebviewActions {
     this.d.diagnostics.clear(uri.fsPath);
     const run = this.d.runs.start({ configPath: uri.fsPath, mode, paused: options.paused });
     this.d.log.info(`starting ${mode === 'overfitBatch' ? 'overfit-one-batch ' : ''}training of ${uri.fsPath}`);
+    // The dashboard's page loads while the engine starts (each takes a good part of a second), so
+    // the first point is drawn as it arrives; the panel closes again if the run does not start.
+    const dashboard = options.openDashboard !== false
+      ? this.d.dashboards.open(run, { preserveFocus: true, column: vscode.ViewColumn.Beside }) : undefined;
     try {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Gradient Lab: starting ${path.basename(uri.fsPath)}…` },
         () => run.ready,
       );
     } catch {
+      (await dashboard)?.dispose();
       return undefined; // the engine error handler has shown the problem
     }
-    if (options.openDashboard !== false) await this.d.dashboards.open(run, { preserveFocus: true, column: vscode.ViewColumn.Beside });
+    await dashboard;
     return run.id;
   }
 

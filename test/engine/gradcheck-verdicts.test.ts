@@ -36,7 +36,9 @@ function data(rows: number, inputs: number, classes: number, seed: number, zeroR
   return { x, y };
 }
 
-describe('gradient check verdicts', () => {
+describe('gradient check verdicts', function () {
+  // Trains small models to convergence: seconds on a quiet machine, several times that on a loaded one.
+  this.timeout(90_000);
   it('a narrow zero-bias ReLU net with z = b = 0 exactly is "correct", its kink entries counted and excluded', () => {
     // Row 0 of X is 0, so z₁ = b₁ = 0 in that row; then a₁ = 0 and z₂ = b₂ = 0 too. Perturbing a
     // bias by ±ε moves those z across 0: the two-sided difference averages both slopes of the kink.

@@ -4,7 +4,7 @@
  * a schema cannot express (split ratios sum to 1, search paths exist, ...).
  */
 import { readFileSync } from 'node:fs';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import schema from '../../../schema/nn.schema.json';
 import type { ExperimentConfig, SearchDistribution } from '../../shared/config';
 import { bracketCount, DEFAULT_ETA } from '../../shared/search-rungs';
@@ -19,31 +19,11 @@ import {
   setPath,
   type PathSegment,
 } from './paths';
+import { experimentValidator } from './schema-validator';
 import { didYouMean } from './suggest';
 
 /** The experiment schema (draft-07), e.g. for tools that want to show it. */
 export const experimentSchema: object = schema;
-
-/** Keywords VS Code understands that are annotations only. */
-const EDITOR_KEYWORDS = ['markdownDescription', 'enumDescriptions', 'markdownEnumDescriptions', 'defaultSnippets'];
-
-let compiled: ValidateFunction | undefined;
-
-/** The compiled validator (compiled once). It fills defaults in place. */
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({
-      allErrors: true,
-      useDefaults: true,
-      strict: true,
-      allowUnionTypes: true,
-      verbose: true,
-    });
-    for (const keyword of EDITOR_KEYWORDS) ajv.addKeyword({ keyword, schemaType: ['string', 'array', 'object'] });
-    compiled = ajv.compile(schema);
-  }
-  return compiled;
-}
 
 interface RawIssue {
   path: string;
@@ -144,7 +124,7 @@ function checkParsed(json: unknown, where: Located): CheckResult {
   } catch {
     return { ok: false, issues: [{ path: '', message: 'is not plain JSON data', kind: 'schema' }] };
   }
-  const validate = validator();
+  const validate = experimentValidator();
   if (!validate(data)) {
     return { ok: false, issues: locateAll(humanize(validate.errors ?? []), 'schema', where) };
   }
@@ -576,7 +556,7 @@ function checkSearchEntry(config: ExperimentConfig, key: string, dist: SearchDis
   }
 
   // Values at the ends of the range (or every choice) must make a valid experiment.
-  const validate = validator();
+  const validate = experimentValidator();
   for (const value of candidates(dist)) {
     const trial = structuredClone(config) as unknown as Record<string, unknown>;
     delete trial.search;

@@ -34,7 +34,11 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
     private readonly hub: WebviewHub,
     private readonly memento: vscode.Memento,
   ) {
-    this.disposables.push(env.runs.onDidChangeRuns(() => this.updateTitles()));
+    this.disposables.push(env.runs.onDidChangeRuns(() => {
+      this.updateTitles();
+      // A dashboard opened while its run was starting is remembered once the run has its id.
+      this.remember();
+    }));
   }
 
   /** Opens (or reveals) the dashboard of a run. */
@@ -152,7 +156,8 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
     // Panels closed by shutdown must stay remembered for the restore after the reload.
     if (this.disposing) return;
     const ids = [...this.dashboards].filter((d) => !d.run.pending).map((d) => d.run.id);
-    void this.memento.update(OPEN_KEY, ids);
+    const known = this.memento.get<string[]>(OPEN_KEY) ?? [];
+    if (ids.length !== known.length || ids.some((id, i) => id !== known[i])) void this.memento.update(OPEN_KEY, ids);
   }
 
   /** Fallback when a restored panel has no state: the remembered runs not yet restored, in order. */

@@ -1,0 +1,58 @@
+/**
+ * The bundles validate experiments with the schema compiled ahead of time (ajv standalone, see
+ * scripts/build.mjs); the source compiles it at first use. Both must accept, reject, explain and
+ * fill defaults identically, on every example and on broken files.
+ */
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import Module from 'node:module';
+import * as path from 'node:path';
+import type { ValidateFunction } from 'ajv';
+import { transformSync } from 'esbuild';
+import { precompiledValidatorSource } from '../../../scripts/precompile-validator';
+import { compileExperimentValidator } from '../../../src/engine/config/schema-validator';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+
+/** Evaluates the generated ES module as CommonJS, resolving its ajv runtime imports from the repo. */
+function loadStandalone(): ValidateFunction {
+  const { code } = transformSync(precompiledValidatorSource(), { format: 'cjs', loader: 'js' });
+  const mod = new Module(path.join(root, 'standalone-validator.js'));
+  mod.filename = mod.id;
+  mod.paths = [path.join(root, 'node_modules')];
+  (mod as unknown as { _compile(code: string, file: string): void })._compile(code, mod.filename);
+  return (mod.exports as { precompiled: ValidateFunction }).precompiled;
+}
+
+const examples = readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.nn.json'))
+  .map((f) => JSON.parse(readFileSync(path.join(root, 'examples', f), 'utf8')) as Record<string, unknown>);
+const moons = examples[0];
+const broken: unknown[] = [
+  {},
+  { ...moons, training: { epochs: -3, batchSize: 'eight' } },
+  { ...moons, model: { layers: [{ type: 'dense', units: 0 }, { type: 'nonsense' }] } },
+  { ...moons, optimizer: { type: 'adam', beta1: 2 } },
+  { ...moons, data: { source: 'csv' } },
+  { ...moons, extra: true },
+  [],
+  'not an experiment',
+];
+
+describe('config: the precompiled (standalone) schema validator', function () {
+  this.timeout(30_000);
+  it('agrees with the schema compiled at run time on every example and on broken files', () => {
+    const standalone = loadStandalone();
+    const runtime = compileExperimentValidator();
+    for (const input of [...examples, ...broken]) {
+      const a = structuredClone(input);
+      const b = structuredClone(input);
+      const okA = standalone(a);
+      const okB = runtime(b);
+      assert.equal(okA, okB, JSON.stringify(input).slice(0, 80));
+      assert.deepEqual(a, b, 'the same defaults filled in');
+      const strip = (errors: ValidateFunction['errors']) => (errors ?? []).map(({ instancePath, keyword, params, message }) => ({ instancePath, keyword, params, message }));
+      assert.deepEqual(strip(standalone.errors), strip(runtime.errors));
+    }
+    assert.equal(standalone(structuredClone(broken[1])), false, 'a broken file is rejected');
+  });
+});
