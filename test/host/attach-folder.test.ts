@@ -7,7 +7,11 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { RunManager } from '../../src/extension/runs/run-manager';
 import { applyEvent, emptyRunView } from '../../src/shared/run-view';
-import { FakeEngine, runInfo, tempDir, writeRunFolder } from './helpers';
+import { FakeEngine, runInfo, summary, tempDir, writeRunFolder } from './helpers';
+
+const until = async (check: () => boolean): Promise<void> => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+};
 
 describe('host: RunManager.attachFolder (runs started outside the window)', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -99,6 +103,34 @@ describe('host: RunManager.refresh after a reload (an engine still training)', (
     engines[0].emit({ type: 'history', view: history });
     assert.equal(run.loaded, true);
     assert.equal(run.view.iterations.count, 9);
+    await runs.dispose();
+  });
+
+  it('a reattached engine that sent its summary is stopped, not crashed, though its process was still exiting', async () => {
+    const engines: FakeEngine[] = [];
+    const runs = new RunManager({
+      runsDir: () => tmp.dir,
+      spawn: () => { throw new Error('not forked'); },
+      attach: async () => {
+        const e = new FakeEngine(process.pid);
+        engines.push(e);
+        return e;
+      },
+    });
+    const dir = withEngineJson(writeRunFolder(tmp.dir, 'stopping', { iterations: 8 }));
+    await runs.refresh();
+    const run = runs.list().find((r) => r.runDir === dir);
+    assert.ok(run?.live);
+    const e = engines[0];
+    e.emit({ type: 'hello', protocolVersion: 2, pid: process.pid });
+    e.emit({ type: 'runInfo', info: runInfo('stopping', dir) });
+    e.emit({ type: 'state', state: 'stopped', iteration: 8, epoch: 2 });
+    e.emit({ type: 'summary', summary: summary('stopped', 8) });
+    // The link closed while the process was still alive (AttachedEngine calls that DETACHED).
+    e.exit(null, 'DETACHED');
+    await until(() => !run.live);
+    assert.equal(run.state, 'stopped');
+    assert.equal(run.outcome?.crashed, false);
     await runs.dispose();
   });
 

@@ -339,6 +339,14 @@ void guardedRun({ name: 'e2e-live', tmp, timeoutMs: Number(opts.timeout), keep: 
       tc = await clickButton('#btn-stop');
       const stopHogRun = await waitFor(async () => ['stopped', 'finished'].includes(await attr('data-state')), tc);
       record('hog', 'Stop click → shown', stopHogRun);
+      if (!Number.isFinite(stopHogRun)) {
+        // Which hop lost it: the page's click, the engine's state, the dashboard's state.
+        const clicked = await body.evaluate((b) => b.dataset.controlClicked ?? '(none)').catch(() => '(no page)');
+        const lastState = events(hogDir).filter((e) => e.type === 'state').at(-1);
+        record('hog', 'Stop lost: the page saw a click on / engine state / dashboard state',
+          `${clicked} / ${lastState?.state ?? '?'} / ${await attr('data-state')}`, '');
+      }
+      check(Number.isFinite(stopHogRun) && stopHogRun <= 2000, `hog: Stop after the reload shown after ${stopHogRun} ms`);
       record('hog', 'run folder size', folderBytes(hogDir) / 1e6, 'MB');
     } finally {
       stopHog();

@@ -48,6 +48,9 @@ function revive(e: EngineEvent): EngineEvent {
   };
 }
 
+/** How long a process whose link closed may take to exit before it counts as still running. */
+const EXIT_WAIT_MS = 2000;
+
 export class AttachedEngine implements EngineHandle {
   private readonly events = new Emitter<EngineEvent>();
   private readonly exits = new Once<ProcessExit>();
@@ -129,11 +132,17 @@ export class AttachedEngine implements EngineHandle {
     if (this.exits.value || this.closing) return;
     this.closing = true;
     // The socket closed: the engine ended (it closes the socket on its way out) or was killed; a
-    // pid still alive a moment later means it only lost this window.
-    setTimeout(() => {
+    // pid still alive after EXIT_WAIT_MS means it only lost this window.
+    const since = Date.now();
+    const look = (): void => {
       const alive = processAlive(this.pid);
+      if (alive && Date.now() - since < EXIT_WAIT_MS) {
+        setTimeout(look, 50);
+        return;
+      }
       this.exits.fire({ code: alive ? null : 0, signal: alive ? 'DETACHED' : null });
       this.events.dispose();
-    }, 300);
+    };
+    setTimeout(look, 50);
   }
 }

@@ -306,11 +306,14 @@ export class RunManager {
       run.live = false;
       return;
     }
+    // A reattached engine that sent its summary and closed the link has ended, even if its process
+    // was still on its way out when we looked (a loaded machine): not a crash.
+    const ended = exit.signal === 'DETACHED' ? { code: 0, signal: null } : exit;
     const outcome = classifyExit({
-      code: exit.code, signal: exit.signal, summary, stopRequested: exit.stopRequested,
+      code: ended.code, signal: ended.signal, summary, stopRequested: exit.stopRequested,
       killedAfterTimeout: exit.killedAfterTimeout, disposing: this.disposing, fatalError, stderrTail: exit.stderr,
     });
-    this.log(`engine of ${run.id} exited (code ${exit.code}, signal ${exit.signal}) → ${outcome.state}${outcome.reason ? `: ${outcome.reason}` : ''}`);
+    this.log(`engine of ${run.id} exited (code ${ended.code}, signal ${ended.signal}) → ${outcome.state}${outcome.reason ? `: ${outcome.reason}` : ''}`);
     await feed.end(outcome);
   }
 
