@@ -179,7 +179,8 @@ void guardedRun({ name: 'e2e-live', tmp, timeoutMs: Number(opts.timeout), keep: 
   page.on('console', (msg) => {
     if (/unresponsive/i.test(msg.text())) unresponsive.push({ at: Date.now(), text: `${new Date().toISOString()} ${msg.text().slice(0, 200)}` });
   });
-  const rssBaseline = extensionHostRss();
+  /** The extension host's RSS before the first run (taken once its CodeLens shows it is up). */
+  let rssBaseline = NaN;
 
   const frame = webviewFrame(page);
   const body = frame.locator('body');
@@ -214,6 +215,7 @@ void guardedRun({ name: 'e2e-live', tmp, timeoutMs: Number(opts.timeout), keep: 
     const dirsBefore = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
     await quickOpen(page, `live-${name}.nn.json`);
     await page.locator('.codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 60000 });
+    if (Number.isNaN(rssBaseline)) rssBaseline = extensionHostRss();
     await runCommandFromPalette(page, 'Gradient Lab: Start Training');
     const tStart = Date.now();
     const firstPoint = await waitFor(async () => Number(await attr('data-points')) > 0, tStart, 60000);
