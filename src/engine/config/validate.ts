@@ -4,6 +4,7 @@
  * a schema cannot express (split ratios sum to 1, search paths exist, ...).
  */
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import type { ErrorObject } from 'ajv';
 import schema from '../../../schema/nn.schema.json';
 import type { ExperimentConfig, SearchDistribution } from '../../shared/config';
@@ -184,7 +185,10 @@ const DISTRIBUTION_FORMS =
   '{"log": [a, b]}, {"oneMinusLog": [a, b]}, {"uniform": [a, b]}, {"int": [a, b]} or {"choice": [...]}';
 
 interface OneOfRule {
-  /** The schema holding the oneOf (ajv may inline it, so it is matched by identity). */
+  /**
+   * The schema holding the oneOf. Matched by value: ajv may inline it (so its schemaPath says
+   * nothing), and the bundles' precompiled validator reports copies of the schema objects.
+   */
   schema: unknown;
   /** The branch whose errors are worth showing for this value, or one message for all. */
   pick(value: unknown): number | string;
@@ -237,7 +241,7 @@ function humanize(errors: ErrorObject[]): RawIssue[] {
   const out: RawIssue[] = [];
   // Collapse the noise of oneOf branches into what the user most likely meant.
   for (const rule of ONE_OF_RULES) {
-    const groups = remaining.filter((e) => e.keyword === 'oneOf' && e.parentSchema === rule.schema);
+    const groups = remaining.filter((e) => e.keyword === 'oneOf' && (e.parentSchema === rule.schema || isDeepStrictEqual(e.parentSchema, rule.schema)));
     for (const group of groups) {
       const base = group.instancePath;
       const prefix = group.schemaPath;

@@ -4,13 +4,17 @@
  * fill defaults identically, on every example and on broken files.
  */
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import Module from 'node:module';
 import * as path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { transformSync } from 'esbuild';
 import { precompiledValidatorSource } from '../../../scripts/precompile-validator';
 import { compileExperimentValidator } from '../../../src/engine/config/schema-validator';
+import { resolveConfigText } from '../../../src/engine/config/validate';
+import { DIST, ensureBuilt } from '../../search/helpers';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -54,5 +58,36 @@ describe('config: the precompiled (standalone) schema validator', function () {
       assert.deepEqual(strip(standalone.errors), strip(runtime.errors));
     }
     assert.equal(standalone(structuredClone(broken[1])), false, 'a broken file is rejected');
+  });
+
+  it('the bundled CLI explains broken files word for word as the source does', () => {
+    ensureBuilt();
+    const search = JSON.parse(readFileSync(path.join(root, 'examples', 'search.moons.nn.json'), 'utf8')) as Record<string, unknown>;
+    const texts = [
+      { ...moons, data: { source: 'moonz' } }, // a oneOf the messages collapse (data source)
+      { ...moons, data: { csv: 'a.csv', idx: { images: 'i', labels: 'l' } } },
+      { ...search, search: { ...(search.search as object), space: { 'optimizer.learningRate': { bogus: 1 } } } }, // a oneOf (distribution)
+      { ...moons, training: { epochs: -3, batchSize: 'eight' } },
+      { ...moons, extra: true },
+    ].map((x) => JSON.stringify(x, null, 2));
+    const dir = mkdtempSync(path.join(tmpdir(), 'gl-precompiled-'));
+    try {
+      texts.forEach((text, i) => {
+        const file = path.join(dir, `bad${i}.nn.json`);
+        writeFileSync(file, text);
+        let expected = '';
+        try {
+          resolveConfigText(text, file);
+        } catch (e) {
+          expected = (e as Error).message;
+        }
+        assert.ok(expected, `file ${i} is invalid`);
+        const r = spawnSync(process.execPath, [path.join(DIST, 'cli.js'), 'train', file, '--quiet'], { encoding: 'utf8' });
+        assert.equal(r.status, 2, r.stderr);
+        assert.equal(r.stderr.trim(), `gradient-lab: ${expected}`);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
