@@ -20,6 +20,7 @@ import torch
 
 from . import stats as S
 from .folder import RunFolder, iso_now
+from .gradcheck import gradient_check
 from .server import AttachServer
 from .wire import PROTOCOL_VERSION
 
@@ -47,6 +48,14 @@ def keep_layer_sample(n):
     return n % stride == 0
 
 
+def _is_ddp(model):
+    try:
+        from torch.nn.parallel import DistributedDataParallel
+    except ImportError:
+        return False
+    return isinstance(model, DistributedDataParallel)
+
+
 def _slug(name):
     s = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-")
     return s or "run"
@@ -55,6 +64,8 @@ def _slug(name):
 class Run:
     def __init__(self, model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, **info):
         self.model = model
+        # Under DistributedDataParallel: the wrapped module (its names, hooks and state_dict have no "module." prefix).
+        self._module = model.module if _is_ddp(model) else model
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.every = max(1, int(every))
@@ -73,7 +84,7 @@ class Run:
         os.makedirs(run_dir)
         self.server = AttachServer(os.path.join(run_dir, "engine.json"), self._catch_up)
         self.folder = RunFolder(run_dir)
-        self.layers = S.layer_modules(model)
+        self.layers = S.layer_modules(self._module)
         self.iteration = 0
         self.epoch_no = 0
         self.state = "starting"
@@ -98,6 +109,8 @@ class Run:
         self._last_layers = None
         self._grad_norms = []
         self._hooks = []
+        self._grad_check_batch = None
+        self._grad_checks = 0
         self._lock = threading.RLock()
         self.info = self._run_info(script, info)
         self.folder.write_json("config.json", {"name": self.name, "python": {"script": script, "argv": sys.argv[1:]},
@@ -125,7 +138,7 @@ class Run:
         outs = int(getattr(last, "out_features", 0) or 0) if last is not None else 0
         task = over.get("task") or ("binary" if outs == 1 else "multiclass")
         classes = over.get("classes") or ([] if task == "regression" else [str(i) for i in range(max(outs, 2))])
-        dtype = str(next(self.model.parameters()).dtype).replace("torch.", "") if any(True for _ in self.model.parameters()) else "float32"
+        dtype = str(next(self._module.parameters()).dtype).replace("torch.", "") if any(True for _ in self._module.parameters()) else "float32"
         layers = []
         for name, m in self.layers:
             units = getattr(m, "out_features", None) or getattr(m, "out_channels", None) or getattr(m, "num_features", None) \
@@ -140,7 +153,7 @@ class Run:
                            **({"training": {"epochs": int(over["epochs"])}} if over.get("epochs") else {})),
             "backend": "pytorch", "threads": torch.get_num_threads(), "dtype": dtype, "task": task,
             "classes": classes, "features": int(over.get("features") or features), "counts": counts,
-            "parameters": int(sum(p.numel() for p in self.model.parameters())), "layers": layers,
+            "parameters": int(sum(p.numel() for p in self._module.parameters())), "layers": layers,
             "iterationsPerEpoch": int(over.get("iterations_per_epoch") or 0), "mode": "train", "startedAt": iso_now(),
         }
 
@@ -153,7 +166,7 @@ class Run:
         self._last_input = None
         self._leaf_hooks = []
         self._names = {id(m): n for n, m in self.layers}
-        self._leaves = [(n, m) for n, m in self.model.named_modules() if next(m.children(), None) is None]
+        self._leaves = [(n, m) for n, m in self._module.named_modules() if next(m.children(), None) is None]
         # A layer followed by an activation module gets that module's statistics: skip its own output's.
         self._followed = {id(m) for (_, m), (_, nxt) in zip(self._leaves, self._leaves[1:]) if S.activation_kind(nxt)}
 
@@ -162,7 +175,7 @@ class Run:
                 self._last_input = args
                 self._current_layer = None
 
-        self._hooks.append(self.model.register_forward_pre_hook(keep_input))
+        self._hooks.append(self._module.register_forward_pre_hook(keep_input))
 
     def _arm(self, on):
         """Leaf hooks for activation statistics on (the next forward is sampled) or off."""
@@ -208,7 +221,7 @@ class Run:
         hooks = [m.register_forward_hook(lambda mod, i, o, name=self._names.get(id(m), n): check(mod, i, o, name))
                  for n, m in self._leaves]
         try:
-            self.model(*self._last_input)
+            self._module(*self._last_input)
         except Exception:
             pass
         finally:
@@ -312,7 +325,7 @@ class Run:
     def checkpoint(self):
         """torch.save of the state_dicts into checkpoints/, named by checkpoints/latest.json."""
         name = "latest-%d.pt" % self.iteration
-        payload = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+        payload = {"model": self._module.state_dict(), "optimizer": self.optimizer.state_dict(),
                    "iteration": self.iteration, "epoch": self.epoch_no}
         if self.scheduler is not None and hasattr(self.scheduler, "state_dict"):
             payload["scheduler"] = self.scheduler.state_dict()
@@ -330,6 +343,38 @@ class Run:
                     pass
         self._event({"type": "checkpoint", "iteration": self.iteration, "epoch": self.epoch_no,
                      "path": os.path.join(ck, "latest.json")})
+
+    def gradient_check_batch(self, x, y, loss_fn, epsilon=1e-7, max_entries_per_tensor=64, seed=0):
+        """Registers the fixed batch the extension's Gradient check uses: J(θ) = loss_fn(model(x), y)
+        (x a tensor, a tuple of positional inputs or a dict of keyword inputs). Keep it small (the
+        engine's default is 64 rows): each checked entry costs two forward passes."""
+        keep = lambda v: v.detach().clone() if isinstance(v, torch.Tensor) else (
+            type(v)(keep(u) for u in v) if isinstance(v, (tuple, list)) else
+            {k: keep(u) for k, u in v.items()} if isinstance(v, dict) else v)
+        self._grad_check_batch = {"x": keep(x), "y": keep(y), "loss_fn": loss_fn, "epsilon": float(epsilon),
+                                  "max_entries_per_tensor": int(max_entries_per_tensor), "seed": int(seed)}
+
+    def gradient_check(self, request_id=None):
+        """Checks backprop on the registered batch (a float64 copy of the model; see gradcheck.py),
+        saves gradchecks/<id>.json, sends the report and returns it."""
+        b = self._grad_check_batch
+        if b is None:
+            raise ValueError("no batch for the gradient check: call run.gradient_check_batch(x, y, loss_fn) in the script")
+        self._grad_checks += 1
+        report_id = "gc-%03d-it%d" % (self._grad_checks, self.iteration)
+        notes = []
+        if any(g.get("weight_decay") for g in self.optimizer.param_groups):
+            notes.append("The optimizer's weight decay is applied by optimizer.step, not by loss_fn: it is not part of J.")
+        report = gradient_check(self._module, b["x"], b["y"], b["loss_fn"], report_id, self.iteration, epsilon=b["epsilon"],
+                                max_entries_per_tensor=b["max_entries_per_tensor"], seed=b["seed"],
+                                layer_names=self._names, our_hooks=self._hooks + self._leaf_hooks, notes=notes)
+        os.makedirs(self.folder.path("gradchecks"), exist_ok=True)
+        self.folder.write_json("gradchecks/%s.json" % report_id, report)
+        event = {"type": "gradientCheck", "report": report}
+        if request_id is not None:
+            event["requestId"] = request_id
+        self._event(event)
+        return report
 
     def set_learning_rate(self, value, source="user"):
         """Scales every param group so the first has `value` (groups keep their ratios) and, with a
@@ -587,6 +632,12 @@ class Run:
                 self._log("warning", "setLearningRate needs a positive finite value, not %r" % (v,))
         elif t == "checkpoint":
             self.checkpoint()
+        elif t == "gradientCheck":
+            try:
+                self.gradient_check(cmd.get("requestId"))
+            except Exception as e:  # the script goes on; the host shows why
+                self._event({"type": "error", "fatal": False, "error": {"code": "usage", "message": "gradient check: %s" % e},
+                             **({"requestId": cmd["requestId"]} if "requestId" in cmd else {})})
         elif t == "snapshot":
             self._flush_metrics()
             self._resend_all()

@@ -107,6 +107,104 @@ class LearningRate(Temp):
         self.check(lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=[1.0, 2.0], total_steps=20))
 
 
+class WrongSquare(torch.autograd.Function):
+    """x² with a planted bug: its backward says 3x instead of 2x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3 * x
+
+
+class Square(torch.nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+class GradientCheck(Temp):
+    def check(self, model, loss_fn=torch.nn.functional.cross_entropy, every=1):
+        torch.manual_seed(0)
+        x, y = torch.randn(16, 5), torch.randint(0, 3, (16,))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        run = gl.attach(model, opt, every=every, runs_dir=self.tmp.name, name="gc")
+        run.gradient_check_batch(x, y, loss_fn)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        run.step(loss)
+        opt.step()
+        before = [p.detach().clone() for p in model.parameters()]
+        state = torch.get_rng_state()
+        report = run.gradient_check()
+        self.assertTrue(all(torch.equal(a, b) for a, b in zip(before, model.parameters())), "the model is untouched")
+        self.assertTrue(torch.equal(state, torch.get_rng_state()), "the run's random stream is untouched")
+        self.assertTrue(all(p.dtype == torch.float32 for p in model.parameters()))
+        with open(os.path.join(run.folder.dir, "gradchecks", report["id"] + ".json"), encoding="utf-8") as f:
+            saved = from_json(f.read())
+        self.assertEqual(saved["band"], report["band"])
+        run.close()
+        return report
+
+    def test_a_healthy_mlp_with_dropout_passes(self):
+        torch.manual_seed(1)
+        model = torch.nn.Sequential(torch.nn.Linear(5, 40), torch.nn.Tanh(), torch.nn.Dropout(0.5), torch.nn.Linear(40, 3))
+        r = self.check(model)
+        self.assertEqual(r["band"], "correct", r)
+        self.assertTrue(all(t["band"] == "correct" for t in r["tensors"]), [t["band"] for t in r["tensors"]])
+        self.assertEqual([(t["layer"], t["tensor"]) for t in r["tensors"]], [("0", "weight"), ("0", "bias"), ("3", "weight"), ("3", "bias")])
+        w = r["tensors"][0]
+        self.assertEqual((w["shape"], w["checked"], w["total"]), ([40, 5], 64, 200))
+        self.assertEqual(r["tensors"][1]["shape"], [1, 40])
+        self.assertEqual((r["dtype"], r["batchSize"], r["epsilon"]), ("float64", 16, 1e-7))
+        self.assertTrue(any("Dropout was switched off" in n for n in r["notes"]), r["notes"])
+
+    def test_relu_kinks_are_left_out_and_the_rest_is_correct(self):
+        torch.manual_seed(2)
+        model = torch.nn.Sequential(torch.nn.Linear(5, 30), torch.nn.ReLU(), torch.nn.Linear(30, 3))
+        r = self.check(model)
+        self.assertIn(r["band"], ("correct", "lookCloser"), r)
+
+    def test_a_wrong_custom_backward_is_a_bug_in_the_tensors_before_it(self):
+        torch.manual_seed(3)
+        model = torch.nn.Sequential(torch.nn.Linear(5, 8), Square(WrongSquare.apply), torch.nn.Linear(8, 3))
+        r = self.check(model)
+        self.assertEqual(r["band"], "bug")
+        bands = {(t["layer"], t["tensor"]): t["band"] for t in r["tensors"]}
+        self.assertEqual(bands[("0", "weight")], "bug")
+        self.assertEqual(bands[("0", "bias")], "bug")
+        self.assertEqual(bands[("2", "weight")], "correct", "the layer after the bug is unaffected")
+        worst = r["tensors"][0]["worst"][0]
+        self.assertAlmostEqual(worst["analytic"] / worst["numeric"], 1.5, places=4)
+
+    def test_the_same_model_with_a_correct_square_passes(self):
+        torch.manual_seed(3)
+        model = torch.nn.Sequential(torch.nn.Linear(5, 8), Square(lambda x: x * x), torch.nn.Linear(8, 3))
+        self.assertEqual(self.check(model)["band"], "correct")
+
+    def test_the_command_answers_with_the_request_id_and_without_a_batch_with_an_error(self):
+        model = torch.nn.Sequential(torch.nn.Linear(5, 3))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        run = gl.attach(model, opt, runs_dir=self.tmp.name, name="gc")
+        sent = []
+        run.server.send = sent.append
+        run._command({"v": 2, "type": "gradientCheck", "requestId": "r1"}, 0)
+        self.assertEqual(sent[-1]["type"], "error")
+        self.assertEqual(sent[-1]["requestId"], "r1")
+        self.assertIn("gradient_check_batch", sent[-1]["error"]["message"])
+        run.gradient_check_batch(torch.randn(4, 5), torch.randint(0, 3, (4,)), torch.nn.functional.cross_entropy)
+        run._command({"v": 2, "type": "gradientCheck", "requestId": "r2"}, 0)
+        self.assertEqual((sent[-1]["type"], sent[-1]["requestId"], sent[-1]["report"]["band"]), ("gradientCheck", "r2", "correct"))
+        run.close()
+
+
 class Wire(unittest.TestCase):
     def test_non_finite_numbers_are_tokens_and_strings_stay_strings(self):
         text = to_json({"a": [1.5, math.nan, math.inf, -math.inf], "name": "NaN"})

@@ -346,12 +346,16 @@ export class Commands implements WebviewActions {
     }
     const requestId = `host-${Date.now().toString(36)}-${++this.gradCheckCounter}`;
     const target = run;
+    let refused: string | undefined;
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Gradient check of ${runLabel(run.view)}…`, cancellable: false },
       () => new Promise<GradCheckReport | undefined>((resolve) => {
         const sub = this.d.runs.onEvent(({ run: r, event }) => {
           if (r === target && event.type === 'gradientCheck' && (event.requestId === requestId || event.requestId === undefined)) {
             done(event.report);
+          } else if (r === target && event.type === 'error' && event.requestId === requestId) {
+            refused = event.error.message;
+            done(undefined);
           }
         });
         const ended = this.d.runs.onRunEnded((r) => {
@@ -368,7 +372,8 @@ export class Commands implements WebviewActions {
       }),
     );
     if (!report) {
-      void vscode.window.showWarningMessage('Gradient Lab: the gradient check did not report (the run ended or the engine is busy).');
+      // A refusal is an engine error event, which onEngineError already shows.
+      if (refused === undefined) void vscode.window.showWarningMessage('Gradient Lab: the gradient check did not report (the run ended or the engine is busy).');
       return undefined;
     }
     const verdict = { correct: 'backprop looks correct', lookCloser: 'look closer', suspicious: 'suspicious', bug: 'likely a bug in backprop',

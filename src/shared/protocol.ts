@@ -260,7 +260,8 @@ export type EngineEvent =
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'checkpoint'; iteration: number; epoch: number; path: string }
   | { type: 'log'; level: 'info' | 'warning'; message: string }
-  | { type: 'error'; error: EngineErrorInfo; fatal: boolean }
+  /** `requestId`: the error answers that request (e.g. a gradient check the engine could not run). */
+  | { type: 'error'; error: EngineErrorInfo; fatal: boolean; requestId?: string }
   | { type: 'summary'; summary: RunSummary }
   | { type: 'lrFind'; result: LrFindResult; requestId?: string }
   | { type: 'diagnoseProgress'; check: DiagnoseCheckId; index: number; total: number; requestId?: string }

@@ -108,7 +108,7 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
     assert.match(events, /"file":"[^"]*raise_train\.py","line":16/);
   });
 
-  it('a live script is attached to and driven by the host: pause, set LR, resume, stop', async () => {
+  it('a live script is attached to and driven by the host: pause, set LR, gradient check, resume, stop', async () => {
     const logs: string[] = [];
     const runs = new RunManager({
       runsDir: () => tmp.dir,
@@ -141,6 +141,13 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
       assert.deepEqual(run.view.learningRateChanges.map((c) => [c.from, c.to, c.source]), [[0.1, 0.05, 'user']]);
       assert.equal(run.view.iteration, at, 'an LR change while paused runs no iteration');
 
+      runs.send(run, { type: 'gradientCheck', requestId: 'gc-1' });
+      await until('the gradient check', () => run.view.gradientChecks.length === 1);
+      const [check] = run.view.gradientChecks;
+      assert.equal(check.band, 'correct', JSON.stringify(check));
+      assert.deepEqual(check.tensors.map((t) => `${t.layer}.${t.tensor}`), ['0.weight', '0.bias', '2.weight', '2.bias']);
+      assert.equal(run.view.iteration, at, 'a gradient check while paused runs no iteration');
+
       runs.send(run, { type: 'step', iterations: 3 });
       await until('3 steps then paused', () => run.view.iteration === at + 3 && run.state === 'paused');
       runs.send(run, { type: 'resume' });
@@ -161,6 +168,7 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
       assert.equal(replay.summary?.state, 'stopped');
       assert.equal(replay.learningRateChanges.length, 1);
       assert.ok(replay.lastCheckpoint);
+      assert.equal(replay.gradientChecks[0]?.id, check.id, 'the report is in the run folder');
     } finally {
       if (script.child.exitCode === null) script.child.kill('SIGKILL');
     }
