@@ -10,9 +10,13 @@ from .run import Run, StopTraining
 __all__ = ["attach", "Run", "StopTraining"]
 
 
-def attach(model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, **info):
+def attach(model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, sync_every=1, **info):
     """A Run for this model and optimizer. `info` may give task ('binary' | 'multiclass' |
     'regression'), classes, features, counts ({train, dev, test}), iterations_per_epoch, epochs
     for the run's header. Runs go to $GRADIENT_LAB_RUNS_DIR (set by the
-    extension), else ./.gradient-lab/runs."""
-    return Run(model, optimizer, every=every, scheduler=scheduler, name=name, runs_dir=runs_dir, **info)
+    extension), else ./.gradient-lab/runs.
+
+    Under torch.distributed (DDP with torchrun; call attach on every rank, after
+    init_process_group), rank 0 reports and every `sync_every` steps broadcasts the extension's
+    commands, which every rank applies at that step."""
+    return Run(model, optimizer, every=every, scheduler=scheduler, name=name, runs_dir=runs_dir, sync_every=sync_every, **info)

@@ -11,6 +11,7 @@ with a `history` RunView, whose bucket series this module does not build.
 import atexit
 import math
 import os
+import queue
 import sys
 import threading
 import time
@@ -18,6 +19,7 @@ import traceback
 
 import torch
 
+from . import distributed
 from . import stats as S
 from .folder import RunFolder, iso_now
 from .gradcheck import gradient_check
@@ -56,19 +58,35 @@ def _is_ddp(model):
     return isinstance(model, DistributedDataParallel)
 
 
+class _Nowhere:
+    """The run folder and attach socket of a rank other than 0: it reports nothing, receives no command."""
+
+    def __init__(self):
+        self.commands = queue.Queue()
+        self.dir = None
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
 def _slug(name):
     s = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-")
     return s or "run"
 
 
 class Run:
-    def __init__(self, model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, **info):
+    def __init__(self, model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, sync_every=1, **info):
         self.model = model
         # Under DistributedDataParallel: the wrapped module (its names, hooks and state_dict have no "module." prefix).
         self._module = model.module if _is_ddp(model) else model
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.every = max(1, int(every))
+        self._dist = distributed.Lockstep(sync_every) if distributed.active() else None
+        if self._dist is not None and not self._dist.leader:
+            self._init_follower()
+            return
+        self._follower = False
         script = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else None
         self.name = name or (os.path.splitext(os.path.basename(script))[0] if script else "pytorch")
         runs_dir = runs_dir or os.environ.get("GRADIENT_LAB_RUNS_DIR") or os.path.join(os.getcwd(), ".gradient-lab", "runs")
@@ -122,9 +140,36 @@ class Run:
         self._wrap_step()
         self._event({"type": "runInfo", "info": self.info})
         self._set_state("running")
+        if self._dist is not None:
+            d = self._dist
+            self._log("info", "torch.distributed: %d ranks (%s); reporting from rank 0; commands reach every rank at the "
+                              "same step (checked every %d steps)" % (d.world, d.backend, d.every))
         atexit.register(self._at_exit)
         self._prev_hook = sys.excepthook
         sys.excepthook = self._excepthook
+
+    def _init_follower(self):
+        """A rank other than 0: no folder, socket or statistics; it applies rank 0's commands at the same steps."""
+        self._follower = True
+        self.name = "rank %d" % self._dist.rank
+        self.folder = self.server = _Nowhere()
+        self.layers = S.layer_modules(self._module)
+        self._names = {}
+        self._hooks = []
+        self._leaf_hooks = []
+        self.iteration = 0
+        self.epoch_no = 0
+        self.state = "running"
+        self._lr = self._current_lr()
+        self._paused = False
+        self._steps_left = None
+        self._stopping = False
+        self._closed = False
+        self._before = None
+        self._pending_costs = []
+        self._grad_check_batch = None
+        self._grad_checks = 0
+        self._lock = threading.RLock()
 
     # ───────────── run facts ─────────────
 
@@ -258,6 +303,9 @@ class Run:
             return True
         self.iteration += 1
         it = self.iteration
+        if self._follower:
+            self._commands(it)
+            return True
         cost = float(loss.detach().item()) if isinstance(loss, torch.Tensor) else float(loss)
         if self._last_layers_pending():
             self._emit_layers([0.0] * len(self.layers))
@@ -299,6 +347,8 @@ class Run:
         elif dev is not None:
             dev_loss = dev
         self.epoch_no += 1
+        if self._follower:
+            return None
         if self.epoch_no == 1 and not self.info["iterationsPerEpoch"]:
             self.info["iterationsPerEpoch"] = self.iteration
             self.folder.write_json("run.json", self.info)
@@ -323,7 +373,9 @@ class Run:
         return summary
 
     def checkpoint(self):
-        """torch.save of the state_dicts into checkpoints/, named by checkpoints/latest.json."""
+        """torch.save of the state_dicts into checkpoints/, named by checkpoints/latest.json (rank 0's under DDP)."""
+        if self._follower:
+            return
         name = "latest-%d.pt" % self.iteration
         payload = {"model": self._module.state_dict(), "optimizer": self.optimizer.state_dict(),
                    "iteration": self.iteration, "epoch": self.epoch_no}
@@ -356,7 +408,9 @@ class Run:
 
     def gradient_check(self, request_id=None):
         """Checks backprop on the registered batch (a float64 copy of the model; see gradcheck.py),
-        saves gradchecks/<id>.json, sends the report and returns it."""
+        saves gradchecks/<id>.json, sends the report and returns it (None on ranks other than 0)."""
+        if self._follower:
+            return None
         b = self._grad_check_batch
         if b is None:
             raise ValueError("no batch for the gradient check: call run.gradient_check_batch(x, y, loss_fn) in the script")
@@ -402,6 +456,8 @@ class Run:
             if self._closed:
                 return
             self._closed = True
+            if self._follower:
+                return
         if self._before is not None:
             self._before = None
             self._emit_layers([0.0] * len(self.layers))
@@ -568,27 +624,39 @@ class Run:
                     self.server.send({"type": "layerStats", "iteration": r["iteration"], "layers": r["layers"]})
 
     def _commands(self, it):
-        """Applies queued commands; blocks while paused (a `step N` lets N iterations through)."""
+        """Applies queued commands; blocks while paused (a `step N` lets N iterations through). Under
+        DDP every rank goes through the same rounds with rank 0's commands (./distributed.py)."""
         if self._steps_left is not None:
             self._steps_left -= 1
             if self._steps_left <= 0:
                 self._steps_left = None
                 self._pause()
+        held = self._paused or self._stopping
         # The common case, nothing queued, without the queue's lock and Empty exception (~30 µs a step).
-        if not self._paused and not self._stopping and not self.server.commands.queue:
+        if not held and (not self.server.commands.queue if self._dist is None else not self._dist.sync_step(it)):
             return
         while True:
-            block = self._paused and not self._stopping
-            try:
-                cmd = self.server.commands.get(timeout=0.5) if block else self.server.commands.get_nowait()
-            except Exception:  # queue.Empty
-                if block:
-                    continue
+            for cmd in self._next_commands(self._paused and not self._stopping, it):
+                self._command(cmd, it)
+            if not self._paused or self._stopping:
                 break
-            self._command(cmd, it)
         if self._stopping:
             self.close("stopped", "Stopped from Gradient Lab.")
             raise StopTraining()
+
+    def _next_commands(self, block, it):
+        """What is queued (waiting up to 0.5 s for a first one when `block`); under DDP rank 0's list on every rank."""
+        batch = []
+        if not self._follower:
+            q = self.server.commands
+            if block:
+                try:
+                    batch.append(q.get(timeout=0.5))
+                except queue.Empty:
+                    pass
+            while q.queue:
+                batch.append(q.get_nowait())
+        return batch if self._dist is None else self._dist.exchange(it, batch)
 
     def _pause(self):
         if self._paused:
@@ -630,6 +698,8 @@ class Run:
                 self.set_learning_rate(float(v))
             else:
                 self._log("warning", "setLearningRate needs a positive finite value, not %r" % (v,))
+        elif self._follower and t in ("checkpoint", "snapshot", "gradientCheck"):
+            pass  # rank 0's
         elif t == "checkpoint":
             self.checkpoint()
         elif t == "gradientCheck":

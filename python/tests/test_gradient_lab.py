@@ -1,6 +1,8 @@
 """Unit tests of python/gradient_lab against hand computations: python3 -m unittest discover python/tests"""
+import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -203,6 +205,34 @@ class GradientCheck(Temp):
         run._command({"v": 2, "type": "gradientCheck", "requestId": "r2"}, 0)
         self.assertEqual((sent[-1]["type"], sent[-1]["requestId"], sent[-1]["report"]["band"]), ("gradientCheck", "r2", "correct"))
         run.close()
+
+
+class Distributed(Temp):
+    def test_two_ranks_apply_the_commands_at_the_same_step_and_stay_identical(self):
+        out, runs = os.path.join(self.tmp.name, "out"), os.path.join(self.tmp.name, "runs")
+        os.makedirs(out)
+        # --redirects/--tee as a mapping: Debian's torch 1.13 on Python 3.11 parses "0" as None (enum Flag iteration).
+        r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                            "--redirects", "1:2", "--tee", "1:2", os.path.join(os.path.dirname(__file__), "ddp_train.py")],
+                           env=dict(os.environ, OUT=out, RUNS=runs, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr[-3000:])
+        ranks = []
+        for k in range(2):
+            with open(os.path.join(out, "rank%d.json" % k), encoding="utf-8") as f:
+                ranks.append(json.load(f))
+        a, b = ranks
+        self.assertEqual(sorted(set(a["lrs"]), reverse=True), [0.1, 0.05, 0.02], "both LR changes reached rank 0")
+        self.assertEqual(a["lrs"], b["lrs"], "every rank changed its LR at the same step")
+        self.assertEqual(len(a["held"]), 2, "the pause, and the pause after step 3: %r" % a["held"])
+        self.assertEqual(a["held"][1] - a["held"][0], 3)
+        self.assertEqual(a["held"], b["held"], "every rank was held at the same steps")
+        self.assertEqual(a["weights"], b["weights"], "the replicas are identical")
+        self.assertIsNone(b["runDir"], "rank 1 writes no run folder")
+        self.assertEqual(os.listdir(runs), [os.path.basename(a["runDir"])])
+        with open(os.path.join(a["runDir"], "events.jsonl"), encoding="utf-8") as f:
+            events = [from_json(line) for line in f]
+        self.assertEqual([(e["from"], e["to"]) for e in events if e["type"] == "learningRate"], [(0.1, 0.05), (0.05, 0.02)])
+        self.assertEqual([e["state"] for e in events if e["type"] == "state"], ["running", "paused", "running", "paused", "running", "finished"])
 
 
 class Wire(unittest.TestCase):
