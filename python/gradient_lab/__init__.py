@@ -10,7 +10,7 @@ from .run import Run, StopTraining
 __all__ = ["attach", "Run", "StopTraining"]
 
 
-def attach(model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, sync_every=1, **info):
+def attach(model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, sync_every=10, **info):
     """A Run for this model and optimizer. `info` may give task ('binary' | 'multiclass' |
     'regression'), classes, features, counts ({train, dev, test}), iterations_per_epoch, epochs
     for the run's header. Runs go to $GRADIENT_LAB_RUNS_DIR (set by the

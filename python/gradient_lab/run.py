@@ -75,7 +75,7 @@ def _slug(name):
 
 
 class Run:
-    def __init__(self, model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, sync_every=1, **info):
+    def __init__(self, model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, sync_every=10, **info):
         self.model = model
         # Under DistributedDataParallel: the wrapped module (its names, hooks and state_dict have no "module." prefix).
         self._module = model.module if _is_ddp(model) else model
