@@ -725,10 +725,12 @@ class Run:
         user = [f for f in frames if "gradient_lab" not in f.filename]
         last = (user or frames)[-1] if (user or frames) else None
         message = "".join(traceback.format_exception_only(exc_type, exc)).strip()
-        err = {"message": message, "code": "engine"}
+        # code "python": the host puts it on the script's line as a diagnostic, with the frames as related places.
+        err = {"message": message, "code": "python"}
         if last is not None:
             err["file"] = last.filename
             err["line"] = last.lineno
+        err["frames"] = [{"file": f.filename, "line": f.lineno, "name": f.name} for f in (user or frames)][-20:]
         self._event({"type": "error", "error": err, "fatal": True})
         self.close("crashed", message)
 

@@ -10,6 +10,7 @@ import { registerCommand } from './register';
 import type { GradCheckReport, RunState } from '../shared/protocol';
 import type { WebviewToHost } from '../shared/webview-protocol';
 import type { EngineDiagnostics } from './diagnostics';
+import { namesPythonScript } from './python-ui';
 import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, requireTrust, saveIfDirty } from './experiments';
 import { describeRun, formatNumber, parsePositive, runLabel, STATE_ICONS } from './runs/format';
 import { parsePercent } from '../shared/readout';
@@ -256,6 +257,11 @@ export class Commands implements WebviewActions {
     if (!this.requireTrust()) return undefined;
     const uri = await this.experimentUri(arg);
     if (!uri || !requireFileOnDisk(uri)) return undefined;
+    if (await namesPythonScript(uri)) {
+      if (mode === 'overfitBatch') throw new Error('Overfit One Batch trains models described in the file; this experiment names a Python script');
+      // The script's own run (it is not ours to start paused); python-ui saves and starts it.
+      return vscode.commands.executeCommand<string | undefined>('gradientLab.trainPythonScript', uri);
+    }
     await saveIfDirty(uri);
     this.d.diagnostics.clear(uri.fsPath);
     const run = this.d.runs.start({ configPath: uri.fsPath, mode, paused: options.paused });

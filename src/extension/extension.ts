@@ -126,7 +126,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
     diagnostics, hub, dashboards, compare, searchUi, tree, treeView, live, statusBar, codeLens,
     ...commands.register(),
     ...searchUi.register(),
-    ...registerPythonCommands({ context, runs, dashboards, log }),
+    ...registerPythonCommands({ context, runs, dashboards, log, diagnostics }),
     diagnose, ...diagnose.register(),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       // Trials are runs too, once their search is known: read the searches first.
@@ -164,6 +164,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
         } else if (choice === 'Show Log') {
           log.show(true);
         }
+      } else if (error.code === 'python' && error.file) {
+        const uri = await diagnostics.report(error, undefined);
+        const where = `${path.basename(error.file)}${error.line ? `:${error.line}` : ''}`;
+        const choice = await vscode.window.showErrorMessage(`Gradient Lab: ${runLabel(run.view)} crashed at ${where}: ${error.message.split('\n')[0]}`, 'Open Script');
+        if (choice && uri) await vscode.window.showTextDocument(uri, { selection: diagnostics.get(uri)[0]?.range });
       } else if (error.code === 'engine') {
         log.error(`[${run.id}] engine error: ${error.message}`);
         const choice = await vscode.window.showErrorMessage(`Gradient Lab: engine error in ${runLabel(run.view)}: ${error.message.split('\n')[0]}`, 'Show Log');

@@ -1,13 +1,15 @@
 /**
  * "Gradient Lab: Train Python Script": runs the active .py file (a PyTorch loop that calls
- * gradient_lab.attach) with the interpreter of `gradientLab.python.interpreter`, then attaches to
+ * gradient_lab.attach), or the script an experiment's `engine` names (▶ Train on it comes here),
+ * with the interpreter the experiment names or `gradientLab.python.interpreter`, then attaches to
  * its run like to a reloaded window's engine, so it gets the Runs tree, dashboard and controls.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { requireTrust } from './experiments';
 import { registerCommand } from './register';
-import { launchPythonScript } from './runs/python-script';
+import type { EngineDiagnostics } from './diagnostics';
+import { launchPythonScript, pythonArgv, pythonEngineOf, pythonLaunchOf } from './runs/python-script';
 import type { RunManager } from './runs/run-manager';
 import { resolveRunsFolder, SECTION } from './settings';
 import type { DashboardManager } from './ui/dashboard';
@@ -19,48 +21,80 @@ export interface PythonUiDeps {
   runs: RunManager;
   dashboards: DashboardManager;
   log: vscode.LogOutputChannel;
+  diagnostics: EngineDiagnostics;
 }
 
 export function registerPythonCommands(d: PythonUiDeps): vscode.Disposable[] {
   let output: vscode.OutputChannel | undefined;
   const channel = (): vscode.OutputChannel => (output ??= vscode.window.createOutputChannel('Gradient Lab: Python'));
-  const train = async (arg: unknown): Promise<void> => {
-    if (!requireTrust('Gradient Lab: running a Python script is disabled in Restricted Mode. Trust this workspace to enable it.')) return;
+  /** A .py file, or an experiment (*.nn.json) whose `engine` names one; resolves with the run id once attached. */
+  const train = async (arg: unknown): Promise<string | undefined> => {
+    if (!requireTrust('Gradient Lab: running a Python script is disabled in Restricted Mode. Trust this workspace to enable it.')) return undefined;
     const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-    if (!uri || uri.scheme !== 'file' || !uri.fsPath.endsWith('.py')) {
-      void vscode.window.showInformationMessage('Gradient Lab: open a Python training script (.py) first.');
-      return;
+    const launch = uri?.scheme === 'file' ? await launchFor(uri) : undefined;
+    if (!uri || !launch) {
+      void vscode.window.showInformationMessage('Gradient Lab: open a Python training script (.py), or an experiment whose "engine" names one, first.');
+      return undefined;
     }
-    const doc = vscode.workspace.textDocuments.find((t) => t.uri.toString() === uri.toString());
-    if (doc?.isDirty) await doc.save();
-    const interpreter = vscode.workspace.getConfiguration(SECTION, uri).get<string>('python.interpreter', 'python3') || 'python3';
+    for (const file of [uri, vscode.Uri.file(launch.script)]) {
+      const doc = vscode.workspace.textDocuments.find((t) => t.uri.toString() === file.toString());
+      if (doc?.isDirty) await doc.save();
+    }
+    const interpreter = launch.interpreter
+      ?? (vscode.workspace.getConfiguration(SECTION, uri).get<string>('python.interpreter', 'python3') || 'python3');
+    const name = path.basename(launch.script);
     const out = channel();
-    out.appendLine(`$ ${interpreter} ${uri.fsPath}`);
+    out.appendLine(`$ ${interpreter} ${pythonArgv(launch).join(' ')}`);
     out.show(true);
+    d.diagnostics.clearFile(launch.script);
     const script = launchPythonScript({
-      interpreter, script: uri.fsPath, runsDir: resolveRunsFolder(d.context),
+      interpreter, ...launch, runsDir: resolveRunsFolder(d.context),
       modulePath: path.join(d.context.extensionPath, 'python'),
-      cwd: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath),
+      cwd: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(launch.script),
       onOutput: (t) => out.append(t),
     });
-    void script.exited.then((e) => out.appendLine(`[${path.basename(uri.fsPath)} exited with ${e.signal ?? `code ${e.code}`}]`));
+    void script.exited.then((e) => out.appendLine(`[${name} exited with ${e.signal ?? `code ${e.code}`}]`));
     let runDir: string;
     try {
       runDir = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: `Gradient Lab: starting ${path.basename(uri.fsPath)}` },
+        { location: vscode.ProgressLocation.Window, title: `Gradient Lab: starting ${name}` },
         () => script.runDir,
       );
     } catch (e) {
       void vscode.window.showErrorMessage(`Gradient Lab: ${e instanceof Error ? e.message : String(e)}`);
-      return;
+      return undefined;
     }
     const run = await d.runs.attachFolder(runDir);
     if (!run) {
       void vscode.window.showErrorMessage(`Gradient Lab: could not attach to the run in ${runDir} (see the Gradient Lab log).`);
-      return;
+      return undefined;
     }
-    d.log.info(`attached to Python script ${uri.fsPath} (pid ${script.child.pid ?? '?'}) in ${runDir}`);
+    d.log.info(`attached to Python script ${launch.script} (pid ${script.child.pid ?? '?'}) in ${runDir}`);
     await d.dashboards.open(run, { preserveFocus: true });
+    return run.id;
   };
   return [registerCommand('gradientLab.trainPythonScript', train, d.log), { dispose: () => output?.dispose() }];
+}
+
+/** What to start for a .py file or an experiment naming a script; undefined for anything else. */
+async function launchFor(uri: vscode.Uri): Promise<ReturnType<typeof pythonLaunchOf> | undefined> {
+  if (uri.fsPath.endsWith('.py')) return { script: uri.fsPath, args: [] };
+  const engine = pythonEngineOf(await experimentText(uri));
+  return engine ? pythonLaunchOf(uri.fsPath, engine) : undefined;
+}
+
+/** The editor's text of an experiment when it is open (it may be unsaved), else the file's. */
+export async function experimentText(uri: vscode.Uri): Promise<string> {
+  const open = vscode.workspace.textDocuments.find((t) => t.uri.toString() === uri.toString());
+  if (open) return open.getText();
+  try {
+    return Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Whether an experiment names a Python script (▶ Train then runs it). */
+export async function namesPythonScript(uri: vscode.Uri): Promise<boolean> {
+  return uri.fsPath.endsWith('.py') ? false : pythonEngineOf(await experimentText(uri)) !== undefined;
 }

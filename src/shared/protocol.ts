@@ -177,6 +177,8 @@ export interface EngineErrorInfo {
   column?: number;
   path?: string;
   issues?: { path: string; message: string; line?: number; column?: number }[];
+  /** A Python script's traceback (code 'python'), outermost first; `file`/`line` are its last user frame. */
+  frames?: { file: string; line: number; name: string }[];
 }
 
 // ───────────────────────── host → engine ─────────────────────────

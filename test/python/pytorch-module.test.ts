@@ -11,6 +11,7 @@ import { launchPythonScript, type PythonScript } from '../../src/extension/runs/
 import { loadRunFolder } from '../../src/extension/runs/run-folder';
 import { RunManager, type Run } from '../../src/extension/runs/run-manager';
 import { badCount, columnIndex } from '../../src/shared/buckets';
+import type { EngineErrorInfo } from '../../src/shared/protocol';
 import { tempDir } from '../host/helpers';
 
 const PYTHON = process.env.GRADIENT_LAB_TEST_PYTHON ?? '/usr/bin/python3';
@@ -106,6 +107,9 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
     assert.equal(view.errors.length, 1);
     const events = (await import('node:fs')).readFileSync(path.join(dir, 'events.jsonl'), 'utf8');
     assert.match(events, /"file":"[^"]*raise_train\.py","line":16/);
+    const { error } = events.trim().split('\n').map((l) => JSON.parse(l) as { type: string; error: EngineErrorInfo }).find((e) => e.type === 'error')!;
+    assert.equal(error.code, 'python', 'the host puts it on the script as a diagnostic');
+    assert.deepEqual(error.frames?.map((f) => [path.basename(f.file), f.line, f.name]), [['raise_train.py', 16, '<module>']]);
   });
 
   it('a live script is attached to and driven by the host: pause, set LR, gradient check, resume, stop', async () => {
