@@ -131,8 +131,10 @@ class Run:
         self._grad_checks = 0
         self._lock = threading.RLock()
         self.info = self._run_info(script, info)
-        self.folder.write_json("config.json", {"name": self.name, "python": {"script": script, "argv": sys.argv[1:]},
-                                               "configPath": script})
+        python = {"script": script, "argv": sys.argv[1:]}
+        if os.environ.get("GRADIENT_LAB_LAUNCH_ID"):
+            python["launchId"] = os.environ["GRADIENT_LAB_LAUNCH_ID"]  # finds the folder once engine.json is gone (a quick crash)
+        self.folder.write_json("config.json", {"name": self.name, "python": python, "configPath": script})
         self.folder.write_json("run.json", self.info)
         self.folder.learning_rate(1, self._lr)
         self._install_hooks()

@@ -15,7 +15,7 @@ import { runLabel } from './runs/format';
 import { Run, RunManager } from './runs/run-manager';
 import { SearchManager } from './search/search-manager';
 import { SearchProcess } from './search/search-process';
-import { PYTHON_COMMANDS, registerPythonCommands } from './python-ui';
+import { PYTHON_COMMANDS, registerPythonCommands, showPythonCrash } from './python-ui';
 import { SEARCH_COMMANDS, SearchUi } from './search/search-ui';
 import { readSettings, resolveRunsFolder, SECTION, viewSettings } from './settings';
 import { ExperimentCodeLensProvider } from './ui/codelens';
@@ -165,10 +165,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
           log.show(true);
         }
       } else if (error.code === 'python' && error.file) {
-        const uri = await diagnostics.report(error, undefined);
-        const where = `${path.basename(error.file)}${error.line ? `:${error.line}` : ''}`;
-        const choice = await vscode.window.showErrorMessage(`Gradient Lab: ${runLabel(run.view)} crashed at ${where}: ${error.message.split('\n')[0]}`, 'Open Script');
-        if (choice && uri) await vscode.window.showTextDocument(uri, { selection: diagnostics.get(uri)[0]?.range });
+        await showPythonCrash(diagnostics, error, runLabel(run.view));
       } else if (error.code === 'engine') {
         log.error(`[${run.id}] engine error: ${error.message}`);
         const choice = await vscode.window.showErrorMessage(`Gradient Lab: engine error in ${runLabel(run.view)}: ${error.message.split('\n')[0]}`, 'Show Log');

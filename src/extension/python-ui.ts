@@ -9,7 +9,9 @@ import * as vscode from 'vscode';
 import { requireTrust } from './experiments';
 import { registerCommand } from './register';
 import type { EngineDiagnostics } from './diagnostics';
-import { launchPythonScript, pythonArgv, pythonEngineOf, pythonLaunchOf } from './runs/python-script';
+import type { EngineErrorInfo } from '../shared/protocol';
+import { runLabel } from './runs/format';
+import { launchPythonScript, pythonArgv, pythonCrashOf, pythonEngineOf, pythonLaunchOf } from './runs/python-script';
 import type { RunManager } from './runs/run-manager';
 import { resolveRunsFolder, SECTION } from './settings';
 import type { DashboardManager } from './ui/dashboard';
@@ -64,16 +66,33 @@ export function registerPythonCommands(d: PythonUiDeps): vscode.Disposable[] {
       void vscode.window.showErrorMessage(`Gradient Lab: ${e instanceof Error ? e.message : String(e)}`);
       return undefined;
     }
-    const run = await d.runs.attachFolder(runDir);
+    // An ended script (a crash in its first steps) is not attached to, but listed from its folder.
+    const run = await d.runs.attachFolder(runDir) ?? d.runs.list().find((r) => r.runDir && path.resolve(r.runDir) === path.resolve(runDir));
     if (!run) {
       void vscode.window.showErrorMessage(`Gradient Lab: could not attach to the run in ${runDir} (see the Gradient Lab log).`);
       return undefined;
     }
-    d.log.info(`attached to Python script ${launch.script} (pid ${script.child.pid ?? '?'}) in ${runDir}`);
+    d.log.info(`${run.live ? 'attached to' : 'ended before attaching:'} Python script ${launch.script} (pid ${script.child.pid ?? '?'}) in ${runDir}`);
+    // A crash recorded before we attached reached no live handler.
+    const crash = await pythonCrashOf(runDir);
+    if (crash) void showPythonCrash(d.diagnostics, crash, runLabel(run.view));
     await d.dashboards.open(run, { preserveFocus: true });
     return run.id;
   };
   return [registerCommand('gradientLab.trainPythonScript', train, d.log), { dispose: () => output?.dispose() }];
+}
+
+/**
+ * A script's exception as a diagnostic on its line (replacing that file's earlier ones: the live
+ * event and the run folder may both bring the same crash) and a notification that opens it.
+ */
+export async function showPythonCrash(diagnostics: EngineDiagnostics, error: EngineErrorInfo, label: string): Promise<void> {
+  if (!error.file) return;
+  diagnostics.clearFile(error.file);
+  const uri = await diagnostics.report(error, undefined);
+  const where = `${path.basename(error.file)}${error.line ? `:${error.line}` : ''}`;
+  const choice = await vscode.window.showErrorMessage(`Gradient Lab: ${label} crashed at ${where}: ${error.message.split('\n')[0]}`, 'Open Script');
+  if (choice && uri) await vscode.window.showTextDocument(uri, { selection: diagnostics.get(uri)[0]?.range });
 }
 
 /** What to start for a .py file or an experiment naming a script; undefined for anything else. */

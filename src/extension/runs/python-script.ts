@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { PythonEngineConfig } from '../../shared/config';
+import type { EngineErrorInfo } from '../../shared/protocol';
 import { parseJson } from '../../shared/json-locations';
 import { RUN_FILES } from '../../shared/run-folder';
 
@@ -81,6 +82,9 @@ export function launchPythonScript(o: PythonScriptOptions, timeoutMs = 120_000):
     for (;;) {
       const found = await findEngineFolder(o.runsDir, { launchId, pid: child.pid });
       if (found) return found;
+      // Ended already (a crash in its first steps): its folder, without engine.json, is the run to show.
+      const ended = done ? await findLaunchFolder(o.runsDir, launchId) : null;
+      if (ended) return ended;
       if (done) {
         const why = tail(stderr) || 'no output';
         throw new Error(`${path.basename(o.script)} ended before it called gradient_lab.attach():\n${why}`);
@@ -110,6 +114,42 @@ export async function findEngineFolder(runsDir: string, by: { launchId?: string;
     } catch { /* not a live run folder */ }
   }
   return null;
+}
+
+/** The sub-folder of `runsDir` whose config.json records the launch id (the module writes it there too), or null. */
+export async function findLaunchFolder(runsDir: string, launchId: string): Promise<string | null> {
+  let names: string[];
+  try {
+    names = await fs.readdir(runsDir);
+  } catch {
+    return null;
+  }
+  for (const name of names.sort().reverse()) {
+    try {
+      const config = JSON.parse(await fs.readFile(path.join(runsDir, name, RUN_FILES.config), 'utf8')) as { python?: { launchId?: unknown } };
+      if (config.python?.launchId === launchId) return path.join(runsDir, name);
+    } catch { /* not a run folder of a script */ }
+  }
+  return null;
+}
+
+/** A script's exception in a run folder's events.jsonl (code 'python'), the last one; null when there is none. */
+export async function pythonCrashOf(runDir: string): Promise<EngineErrorInfo | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(runDir, RUN_FILES.events), 'utf8');
+  } catch {
+    return null;
+  }
+  let found: EngineErrorInfo | null = null;
+  for (const line of text.split('\n')) {
+    if (!line.includes('"type":"error"')) continue;
+    try {
+      const e = JSON.parse(line) as { type?: string; error?: EngineErrorInfo };
+      if (e.type === 'error' && e.error?.code === 'python') found = e.error;
+    } catch { /* a torn last line */ }
+  }
+  return found;
 }
 
 /** The `engine` block of an experiment's text when it names a Python script (schema/nn.schema.json `engine`), else undefined. */
