@@ -112,6 +112,44 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
     assert.deepEqual(error.frames?.map((f) => [path.basename(f.file), f.line, f.name]), [['raise_train.py', 16, '<module>']]);
   });
 
+  it('a DDP script under torchrun (two ranks): found by its launch id, rank 0 reports, an LR change and stop reach both ranks alike', async () => {
+    const logs: string[] = [];
+    const runs = new RunManager({
+      runsDir: () => tmp.dir,
+      spawn: () => { throw new Error('no engine is forked here'); },
+      attach: (runDir) => AttachedEngine.connect(runDir, (m) => logs.push(m)),
+      log: (m) => logs.push(m),
+      stopTimeoutMs: 30_000,
+    });
+    let stdout = '';
+    const script = launchPythonScript({
+      interpreter: PYTHON, script: path.join(SCRIPTS, 'ddp_long.py'), nprocPerNode: 2, runsDir: tmp.dir, modulePath: MODULE,
+      env: { OMP_NUM_THREADS: '1' }, onOutput: (t, s) => { if (s === 'stdout') stdout += t; },
+    });
+    try {
+      const dir = await script.runDir;
+      const run = await runs.attachFolder(dir) as Run;
+      assert.ok(run, `attached (${logs.join('; ')})`);
+      await run.ready;
+      await until('20 iterations', () => run.view.iteration >= 20, 60_000);
+      runs.send(run, { type: 'setLearningRate', value: 0.025 });
+      await until('the LR change', () => run.view.learningRateChanges.length === 1, 30_000);
+      await until('10 more iterations', () => run.view.iteration >= run.view.learningRateChanges[0].iteration + 10, 30_000);
+      await runs.stop(run);
+      assert.equal(run.view.summary?.state, 'stopped');
+      const exit = await script.exited;
+      assert.equal(exit.code, 0, 'torchrun ends cleanly: every rank stopped');
+      const ranks = [...stdout.matchAll(/RANK (\d) STEPS (\d+) LR (\S+) SUM (\S+)/g)].map((m) => m.slice(1));
+      assert.equal(ranks.length, 2, stdout);
+      const [a, b] = ranks.sort();
+      assert.deepEqual(a.slice(1), b.slice(1), 'same steps, LR and weights on both ranks');
+      assert.equal(a[2], '0.025');
+      assert.equal((await import('node:fs')).readdirSync(tmp.dir).length, 1, 'one run folder: rank 0\'s');
+    } finally {
+      if (script.child.exitCode === null) script.child.kill('SIGKILL');
+    }
+  });
+
   it('a live script is attached to and driven by the host: pause, set LR, gradient check, resume, stop', async () => {
     const logs: string[] = [];
     const runs = new RunManager({
