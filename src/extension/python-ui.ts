@@ -1,7 +1,7 @@
 /**
  * "Gradient Lab: Train Python Script": runs the active .py file (a PyTorch loop that calls
  * gradient_lab.attach), or the script an experiment's `engine` names (▶ Train on it comes here),
- * with the interpreter the experiment names or `gradientLab.python.interpreter`, then attaches to
+ * with the interpreter of runs/python-script.ts chooseInterpreter, then attaches to
  * its run like to a reloaded window's engine, so it gets the Runs tree, dashboard and controls.
  */
 import * as path from 'node:path';
@@ -11,7 +11,7 @@ import { registerCommand } from './register';
 import type { EngineDiagnostics } from './diagnostics';
 import type { EngineErrorInfo } from '../shared/protocol';
 import { runLabel } from './runs/format';
-import { launchPythonScript, pythonArgv, pythonCrashOf, pythonEngineOf, pythonLaunchOf } from './runs/python-script';
+import { chooseInterpreter, launchPythonScript, pythonArgv, pythonCrashOf, pythonEngineOf, pythonLaunchOf } from './runs/python-script';
 import type { RunManager } from './runs/run-manager';
 import { resolveRunsFolder, SECTION } from './settings';
 import type { DashboardManager } from './ui/dashboard';
@@ -42,8 +42,12 @@ export function registerPythonCommands(d: PythonUiDeps): vscode.Disposable[] {
       const doc = vscode.workspace.textDocuments.find((t) => t.uri.toString() === file.toString());
       if (doc?.isDirty) await doc.save();
     }
-    const interpreter = launch.interpreter
-      ?? (vscode.workspace.getConfiguration(SECTION, uri).get<string>('python.interpreter', 'python3') || 'python3');
+    const set = vscode.workspace.getConfiguration(SECTION, uri).inspect<string>('python.interpreter');
+    const setting = set?.workspaceFolderValue ?? set?.workspaceValue ?? set?.globalValue;
+    const interpreter = chooseInterpreter({
+      experiment: launch.interpreter, setting,
+      pythonExtension: launch.interpreter || setting ? undefined : await pythonExtensionInterpreter(uri, d.log),
+    });
     const name = path.basename(launch.script);
     const out = channel();
     out.appendLine(`$ ${interpreter} ${pythonArgv(launch).join(' ')}`);
@@ -93,6 +97,25 @@ export async function showPythonCrash(diagnostics: EngineDiagnostics, error: Eng
   const where = `${path.basename(error.file)}${error.line ? `:${error.line}` : ''}`;
   const choice = await vscode.window.showErrorMessage(`Gradient Lab: ${label} crashed at ${where}: ${error.message.split('\n')[0]}`, 'Open Script');
   if (choice && uri) await vscode.window.showTextDocument(uri, { selection: diagnostics.get(uri)[0]?.range });
+}
+
+/**
+ * The interpreter of the Python extension's selected environment for `uri` (its `environments`
+ * API), or undefined when that extension is absent or says nothing.
+ */
+async function pythonExtensionInterpreter(uri: vscode.Uri, log: vscode.LogOutputChannel): Promise<string | undefined> {
+  const ext = vscode.extensions.getExtension('ms-python.python');
+  if (!ext) return undefined;
+  try {
+    // The extension's exports are untyped here (no dependency on its API package): narrowed by hand.
+    const api: unknown = ext.isActive ? ext.exports : await ext.activate();
+    const environments = (api as { environments?: { getActiveEnvironmentPath?: (r?: vscode.Uri) => { path?: unknown } | undefined } } | undefined)?.environments;
+    const found = environments?.getActiveEnvironmentPath?.(uri)?.path;
+    return typeof found === 'string' && found ? found : undefined;
+  } catch (e) {
+    log.warn(`the Python extension's interpreter: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
 }
 
 /** What to start for a .py file or an experiment naming a script; undefined for anything else. */

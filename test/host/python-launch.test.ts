@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { findEngineFolder, pythonArgv, pythonEngineOf, pythonLaunchOf } from '../../src/extension/runs/python-script';
+import { chooseInterpreter, findEngineFolder, findLaunchFolder, pythonArgv, pythonCrashOf, pythonEngineOf, pythonLaunchOf } from '../../src/extension/runs/python-script';
 import { tempDir } from './helpers';
 
 describe('host: an experiment naming a Python script', () => {
@@ -21,6 +21,33 @@ describe('host: an experiment naming a Python script', () => {
     assert.equal(pythonEngineOf('{"data": {"source": "moons"}}'), undefined);
     assert.equal(pythonEngineOf('{"engine": {"args": []}}'), undefined);
     assert.equal(pythonEngineOf('{"engine": '), undefined);
+  });
+
+  it('interpreter: the experiment\'s, else the setting the user set, else the Python extension\'s environment, else python3', () => {
+    assert.equal(chooseInterpreter({ experiment: '/e/python', setting: '/s/python', pythonExtension: '/x/python' }), '/e/python');
+    assert.equal(chooseInterpreter({ setting: '/s/python', pythonExtension: '/x/python' }), '/s/python');
+    assert.equal(chooseInterpreter({ pythonExtension: '/x/python' }), '/x/python');
+    assert.equal(chooseInterpreter({}), 'python3');
+  });
+
+  it('finds the folder of a script that already ended by the launch id in config.json, and its exception in events.jsonl', async () => {
+    const tmp = tempDir('gl-launch-');
+    try {
+      const dir = path.join(tmp.dir, 'r');
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ name: 'r', python: { script: '/t.py', launchId: 'k' } }));
+      writeFileSync(path.join(dir, 'events.jsonl'), [
+        { type: 'state', state: 'running' },
+        { type: 'error', fatal: false, error: { code: 'usage', message: 'no batch' } },
+        { type: 'error', fatal: true, error: { code: 'python', message: 'ValueError: x', file: '/t.py', line: 3, frames: [{ file: '/t.py', line: 3, name: '<module>' }] } },
+      ].map((e) => JSON.stringify(e)).join('\n') + '\n{"type":"err');
+      assert.equal(await findLaunchFolder(tmp.dir, 'k'), dir);
+      assert.equal(await findLaunchFolder(tmp.dir, 'other'), null);
+      assert.deepEqual(await pythonCrashOf(dir), { code: 'python', message: 'ValueError: x', file: '/t.py', line: 3, frames: [{ file: '/t.py', line: 3, name: '<module>' }] });
+      assert.equal(await pythonCrashOf(tmp.dir), null);
+    } finally {
+      tmp.cleanup();
+    }
   });
 
   it('finds the run folder by the launch id (rank 0 under torchrun is not the child), or by pid', async () => {

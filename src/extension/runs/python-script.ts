@@ -183,3 +183,11 @@ export function pythonLaunchOf(configPath: string, engine: PythonEngineConfig): 
     ...(engine.torchrun ? { nprocPerNode: engine.torchrun.nprocPerNode } : {}),
   };
 }
+
+/**
+ * The interpreter for a script: the experiment's `engine.interpreter`, else `gradientLab.python.interpreter`
+ * when the user set it, else the Python extension's selected environment, else `python3`.
+ */
+export function chooseInterpreter(o: { experiment?: string; setting?: string; pythonExtension?: string }): string {
+  return o.experiment || o.setting || o.pythonExtension || 'python3';
+}
