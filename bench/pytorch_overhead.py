@@ -5,7 +5,7 @@ MODEL=cnn: a small CNN (two 3×3 convolutions on 8×8 images) instead.
 Under torchrun (two ranks, gloo): both models wrapped in DDP, wall time (a rank waits for its peer
 in the all-reduce and in our command broadcast, which CPU time would hide), printed by rank 0.
 Usage: OMP_NUM_THREADS=1 [MODEL=cnn] [EVERY=10] python3 bench/pytorch_overhead.py
-       OMP_NUM_THREADS=1 [SYNC_EVERY=10] torchrun --standalone --nproc_per_node 2 --redirects 1:1 --tee 1:1 bench/pytorch_overhead.py"""
+       OMP_NUM_THREADS=1 [SYNC_EVERY=10] [RANK_NORMS=1] torchrun --standalone --nproc_per_node 2 --redirects 1:1 --tee 1:1 bench/pytorch_overhead.py"""
 import os
 import sys
 import tempfile
@@ -20,6 +20,7 @@ STEPS = int(os.environ.get("STEPS", "200"))
 ROUNDS = int(os.environ.get("ROUNDS", "25"))
 EVERY = int(os.environ.get("EVERY", "10"))
 SYNC_EVERY = int(os.environ.get("SYNC_EVERY", "10"))
+RANK_NORMS = os.environ.get("RANK_NORMS") == "1"  # DDP: attach(rank_grad_norms=True)
 DDP = "WORLD_SIZE" in os.environ
 RANK = 0
 if DDP:
@@ -71,7 +72,7 @@ plain, hooked = [], []
 with tempfile.TemporaryDirectory() as runs:
     m0, o0 = make()
     m1, o1 = make()
-    run = gl.attach(m1, o1, every=EVERY, runs_dir=runs, name="bench", sync_every=SYNC_EVERY)
+    run = gl.attach(m1, o1, every=EVERY, runs_dir=runs, name="bench", sync_every=SYNC_EVERY, rank_grad_norms=RANK_NORMS)
     for r in range(ROUNDS):
         plain.append(train(m0, o0, None))
         hooked.append(train(m1, o1, run))
@@ -81,7 +82,7 @@ if RANK != 0:
 p, h = min(plain), min(hooked)
 ratios = sorted(b / a for a, b in zip(plain, hooked))
 print("%s%s, threads %d, %d steps x %d rounds, every=%d%s" % ("CNN" if CNN else "MLP", ", DDP 2 ranks (wall time)" if DDP else "",
-      torch.get_num_threads(), STEPS, ROUNDS, EVERY, ", sync_every=%d" % SYNC_EVERY if DDP else ""))
+      torch.get_num_threads(), STEPS, ROUNDS, EVERY, ", sync_every=%d%s" % (SYNC_EVERY, ", rank_grad_norms" if RANK_NORMS else "") if DDP else ""))
 print("plain   %.1f µs/step (best), median %.1f" % (1e6 * p, 1e6 * sorted(plain)[len(plain) // 2]))
 print("with gl %.1f µs/step (best), median %.1f" % (1e6 * h, 1e6 * sorted(hooked)[len(hooked) // 2]))
 print("overhead %.1f µs/step = %.1f %% (best vs best); median of the rounds' ratios %.1f %%"

@@ -66,3 +66,9 @@ class Lockstep:
         buf = torch.empty(n, dtype=torch.uint8)
         self.dist.broadcast(buf, 0, group=self.group)
         return from_json(bytes(buf.tolist()).decode("utf-8"))
+
+    def gather(self, value):
+        """Every rank's float `value`, in rank order (a collective)."""
+        out = [torch.zeros(1, dtype=torch.float64) for _ in range(self.world)]
+        self.dist.all_gather(out, torch.tensor([float(value)], dtype=torch.float64), group=self.group)
+        return [float(t[0]) for t in out]

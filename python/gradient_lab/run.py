@@ -75,7 +75,8 @@ def _slug(name):
 
 
 class Run:
-    def __init__(self, model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, sync_every=10, **info):
+    def __init__(self, model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, sync_every=10,
+                 rank_grad_norms=False, **info):
         self.model = model
         # Under DistributedDataParallel: the wrapped module (its names, hooks and state_dict have no "module." prefix).
         self._module = model.module if _is_ddp(model) else model
@@ -83,6 +84,10 @@ class Run:
         self.scheduler = scheduler
         self.every = max(1, int(every))
         self._dist = distributed.Lockstep(sync_every) if distributed.active() else None
+        self._local_sq = []
+        self._rank_norms = None
+        self._rank_hook = bool(rank_grad_norms) and self._dist is not None and _is_ddp(model)
+        self._rank_handles = []
         if self._dist is not None and not self._dist.leader:
             self._init_follower()
             return
@@ -139,6 +144,8 @@ class Run:
         self.folder.learning_rate(1, self._lr)
         self._install_hooks()
         self._arm(self._sample_now)
+        if self._rank_hook:
+            self._arm_rank(self._sample_now)
         self._wrap_step()
         self._event({"type": "runInfo", "info": self.info})
         self._set_state("running")
@@ -149,6 +156,27 @@ class Run:
         atexit.register(self._at_exit)
         self._prev_hook = sys.excepthook
         sys.excepthook = self._excepthook
+
+    def _arm_rank(self, on):
+        """Gradient hooks on every parameter for the next (sampled) backward only: a tensor hook sees
+        this rank's own gradient before DDP's reducer averages it. (A DDP communication hook would
+        see it too, but runs in Python on every step: +20–30 % on the bench's MLP.) A parameter used
+        twice (tied weights) is seen in pieces, so its ‖g‖² is then the sum of the pieces'."""
+        if on == bool(self._rank_handles):
+            return
+        for h in self._rank_handles:
+            h.remove()
+        self._rank_handles = []
+        if on:
+            keep = self._local_sq.append
+            self._rank_handles = [p.register_hook(lambda g: keep(g.detach().double().pow(2).sum()))
+                                  for p in self._module.parameters() if p.requires_grad]
+
+    def _gather_rank_norms(self):
+        """Every rank's local ‖g‖₂ of this step (a collective on sampled steps, on every rank)."""
+        sq = torch.stack(self._local_sq).sum() if self._local_sq else torch.zeros((), dtype=torch.float64)
+        self._local_sq = []
+        return self._dist.gather(float(sq.sqrt()))
 
     def _init_follower(self):
         """A rank other than 0: no folder, socket or statistics; it applies rank 0's commands at the same steps."""
@@ -169,6 +197,9 @@ class Run:
         self._closed = False
         self._before = None
         self._pending_costs = []
+        self._sample_now = self.every == 1
+        if self._rank_hook:
+            self._arm_rank(self._sample_now)
         self._grad_check_batch = None
         self._grad_checks = 0
         self._lock = threading.RLock()
@@ -306,7 +337,12 @@ class Run:
         self.iteration += 1
         it = self.iteration
         if self._follower:
+            if self._rank_hook and self._sample_now:
+                self._gather_rank_norms()
             self._commands(it)
+            self._sample_now = (it + 1) % self.every == 0
+            if self._rank_hook:
+                self._arm_rank(self._sample_now)
             return True
         cost = float(loss.detach().item()) if isinstance(loss, torch.Tensor) else float(loss)
         if self._last_layers_pending():
@@ -326,6 +362,9 @@ class Run:
             self._grad_norms.append(total)
             if not math.isfinite(total):
                 self._nonfinite_grads(it)
+            if self._rank_hook:
+                self._rank_norms = self._gather_rank_norms()
+                self._nonfinite_rank(it, self._rank_norms)
             self._before = S.snapshot_params(self.layers)
         self._arm(False)
         self._last_input = None
@@ -335,6 +374,8 @@ class Run:
         self._commands(it)
         self._sample_now = (it + 1) % self.every == 0
         self._arm(self._sample_now)
+        if self._rank_hook:
+            self._arm_rank(self._sample_now)
         return True
 
     def epoch(self, train_loss=None, train_error=None, dev_loss=None, dev_error=None, train=None, dev=None):
@@ -458,8 +499,9 @@ class Run:
             if self._closed:
                 return
             self._closed = True
-            if self._follower:
-                return
+        self._arm_rank(False)
+        if self._follower:
+            return
         if self._before is not None:
             self._before = None
             self._emit_layers([0.0] * len(self.layers))
@@ -522,15 +564,19 @@ class Run:
         self._before = None
         self._grad_rows = None
         self._acts = {}
+        ranks, self._rank_norms = self._rank_norms, None
         if not layers:
             return
         total = math.sqrt(sum(l["gradNorm"] ** 2 for l in layers))
         self._layer_samples += 1
         if keep_layer_sample(self._layer_samples):
-            self.folder.layers(it, layers)
+            self.folder.layers(it, layers, ranks)
         self._last_layers = (it, layers, total)
         self._flush_metrics()
-        self.server.send({"type": "layerStats", "iteration": it, "layers": layers, "globalGradNorm": total})
+        event = {"type": "layerStats", "iteration": it, "layers": layers, "globalGradNorm": total}
+        if ranks is not None:
+            event["rankGradNorms"] = ranks
+        self.server.send(event)
         if any(not math.isfinite(l["weightNorm"]) for l in layers):
             where = S.first_non_finite(self.layers, "param")
             if where:
@@ -546,6 +592,14 @@ class Run:
             self._flag(it, where[0], where[1], "the loss is %s: the first module whose output holds NaN/Inf is %s" % (cost, where[0]))
         else:
             self._flag(it, None, "loss", "the loss is %s but every module output is finite: the loss function produced it" % cost)
+
+    def _nonfinite_rank(self, it, norms):
+        """The rank whose own batch made a NaN/Inf gradient (the all-reduce then spreads it to every rank)."""
+        bad = [k for k, n in enumerate(norms) if not math.isfinite(n)]
+        if bad and len(bad) < len(norms):
+            self._flag(it, None, "rank %d" % bad[0], "the gradient of rank %s's own batch holds NaN/Inf before DDP's all-reduce "
+                       "(ranks %s are finite): look at that rank's data" % (", ".join(map(str, bad)),
+                                                                             ", ".join(str(k) for k in range(len(norms)) if k not in bad)))
 
     def _nonfinite_grads(self, it):
         where = S.first_non_finite(self.layers, "grad")

@@ -53,8 +53,10 @@ def main():
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     torch.manual_seed(1 + rank)  # each rank its own data shard
     x, y = torch.randn(STEPS * 8, 6), torch.randint(0, 2, (STEPS * 8,))
-    run = gl.attach(model, opt, every=5, name="ddp", runs_dir=os.environ["RUNS"])
-    if rank == 0:
+    if os.environ.get("NAN_AT") and rank == 1:
+        x[int(os.environ["NAN_AT"]) * 8] = float("nan")  # rank 1's batch of that step (0-based)
+    run = gl.attach(model, opt, every=5, name="ddp", runs_dir=os.environ["RUNS"], rank_grad_norms=True)
+    if rank == 0 and not os.environ.get("NAN_AT"):
         threading.Thread(target=host, args=(run,), daemon=True).start()
     lrs, held, last = [], [], time.time()
     for k in range(STEPS):
@@ -70,6 +72,9 @@ def main():
         opt.step()
         time.sleep(0.01)
     run.close()
+    if os.environ.get("NAN_AT"):
+        dist.destroy_process_group()
+        return
     weights = torch.cat([p.detach().reshape(-1) for p in model.module.parameters()]).tolist()
     with open(os.path.join(os.environ["OUT"], "rank%d.json" % rank), "w") as f:
         json.dump({"lrs": lrs, "held": held, "weights": weights, "runDir": run.folder.dir}, f)

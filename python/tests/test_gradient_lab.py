@@ -208,14 +208,30 @@ class GradientCheck(Temp):
 
 
 class Distributed(Temp):
-    def test_two_ranks_apply_the_commands_at_the_same_step_and_stay_identical(self):
+    def torchrun(self, **env):
         out, runs = os.path.join(self.tmp.name, "out"), os.path.join(self.tmp.name, "runs")
         os.makedirs(out)
         # --redirects/--tee as a mapping: Debian's torch 1.13 on Python 3.11 parses "0" as None (enum Flag iteration).
         r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                             "--redirects", "1:2", "--tee", "1:2", os.path.join(os.path.dirname(__file__), "ddp_train.py")],
-                           env=dict(os.environ, OUT=out, RUNS=runs, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=120)
+                           env=dict(os.environ, OUT=out, RUNS=runs, OMP_NUM_THREADS="1", **env), capture_output=True, text=True,
+                           timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr[-3000:])
+        return out, runs
+
+    def folder_lines(self, run_dir, name):
+        with open(os.path.join(run_dir, name), encoding="utf-8") as f:
+            return [from_json(line) for line in f]
+
+    def test_the_rank_whose_batch_made_a_nan_gradient_is_flagged(self):
+        _, runs = self.torchrun(NAN_AT="9")  # step 10: sampled (every=5)
+        [folder] = os.listdir(runs)
+        flags = [e["flag"] for e in self.folder_lines(os.path.join(runs, folder), "events.jsonl") if e["type"] == "flag"]
+        self.assertEqual([(f["tensor"], f["iteration"]) for f in flags if f["tensor"].startswith("rank")], [("rank 1", 10)], flags)
+        self.assertIn("rank 1's own batch", [f for f in flags if f["tensor"] == "rank 1"][0]["message"])
+
+    def test_two_ranks_apply_the_commands_at_the_same_step_and_stay_identical(self):
+        out, runs = self.torchrun()
         ranks = []
         for k in range(2):
             with open(os.path.join(out, "rank%d.json" % k), encoding="utf-8") as f:
@@ -233,6 +249,10 @@ class Distributed(Temp):
             events = [from_json(line) for line in f]
         self.assertEqual([(e["from"], e["to"]) for e in events if e["type"] == "learningRate"], [(0.1, 0.05), (0.05, 0.02)])
         self.assertEqual([e["state"] for e in events if e["type"] == "state"], ["running", "paused", "running", "paused", "running", "finished"])
+        # rank_grad_norms: each rank's own gradient norm on sampled steps (their batches differ).
+        samples = [m["rankGradNorms"] for m in self.folder_lines(a["runDir"], "metrics.jsonl") if m["kind"] == "layers"]
+        self.assertEqual(len(samples), 12)
+        self.assertTrue(all(len(n) == 2 and n[0] > 0 and n[1] > 0 and n[0] != n[1] for n in samples), samples)
 
 
 class Wire(unittest.TestCase):

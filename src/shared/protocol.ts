@@ -251,7 +251,8 @@ export type EngineEvent =
    * `globalGradNorm`: ‖g‖₂ of all gradients together at that iteration, before clipping (the layers'
    * gradNorm are unclipped too); `clipped`: whether training.clipNorm scaled that step.
    */
-  | { type: 'layerStats'; iteration: number; layers: LayerStat[]; globalGradNorm?: number; clipped?: boolean }
+  /** `rankGradNorms`: under DDP, each rank's own ‖g‖₂ before the all-reduce (the PyTorch module's rank_grad_norms). */
+  | { type: 'layerStats'; iteration: number; layers: LayerStat[]; globalGradNorm?: number; clipped?: boolean; rankGradNorms?: number[] }
   /** The whole run as the engine holds it: after a `snapshot` command, and first thing on a resume. */
   | { type: 'history'; view: RunView }
   | { type: 'flag'; flag: Flag }
