@@ -288,6 +288,8 @@ class Run:
         output holds NaN/Inf while its input did not. BatchNorm running statistics see one batch more."""
         if self._last_input is None:
             return None
+        if self._dist is not None and any(isinstance(m, torch.nn.SyncBatchNorm) for m in self._module.modules()):
+            return None  # the replay runs on rank 0 alone: a synced batch norm would wait for the other ranks
         found = []
 
         def check(module, inp, out, name):

@@ -191,6 +191,14 @@ class GradientCheck(Temp):
         model = torch.nn.Sequential(torch.nn.Linear(5, 8), Square(lambda x: x * x), torch.nn.Linear(8, 3))
         self.assertEqual(self.check(model)["band"], "correct")
 
+    def test_a_sync_batch_norm_is_checked_locally(self):
+        # On rank 0 alone a synced batch norm would wait for the other ranks (and on CPU it refuses to run at all).
+        torch.manual_seed(4)
+        model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.SyncBatchNorm(8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+        r = gl.gradcheck.gradient_check(model, torch.randn(16, 5), torch.randint(0, 3, (16,)), torch.nn.functional.cross_entropy, "gc", 0)
+        self.assertEqual(r["band"], "correct")
+        self.assertIsInstance(model[1], torch.nn.SyncBatchNorm, "the model itself keeps its module")
+
     def test_the_command_answers_with_the_request_id_and_without_a_batch_with_an_error(self):
         model = torch.nn.Sequential(torch.nn.Linear(5, 3))
         opt = torch.optim.SGD(model.parameters(), lr=0.1)
