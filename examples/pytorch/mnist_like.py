@@ -1,6 +1,6 @@
 """A small MLP on the built-in handwritten digits (data/digits.csv.gz: 1,797 8×8 images), trained
 by a plain PyTorch loop that Gradient Lab debugs: two lines (marked ◀) make it a run with live
-per-layer gradients, update ratios, activations, and pause/step/learning-rate control.
+per-layer gradients, update ratios, activations, pause/step/learning-rate control and a gradient check.
 
 Run it with "Gradient Lab: Train Python Script" (or `python3 mnist_like.py`: the run folder goes
 to ./.gradient-lab/runs and a window can attach to it).
@@ -48,6 +48,7 @@ loss_fn = torch.nn.CrossEntropyLoss()
 if not PLAIN:
     run = gl.attach(model, optimizer, every=10, classes=[str(d) for d in range(10)],  # ◀
                     counts={"train": len(x_train), "dev": len(x_dev), "test": 0}, epochs=EPOCHS)
+    run.gradient_check_batch(x_train[:64], y_train[:64], loss_fn)  # the batch "Run Gradient Check" uses
 
 
 def evaluate(xs, ys):

@@ -47,8 +47,11 @@ class RunFolder:
         rest = {k: v for k, v in summary.items() if k != "seconds"}
         self._metrics.write(to_json(dict(kind="epoch", **rest)) + "\n")
 
-    def layers(self, iteration, layers):
-        self._metrics.write(to_json({"kind": "layers", "iteration": iteration, "layers": layers}) + "\n")
+    def layers(self, iteration, layers, rank_grad_norms=None):
+        line = {"kind": "layers", "iteration": iteration, "layers": layers}
+        if rank_grad_norms is not None:
+            line["rankGradNorms"] = rank_grad_norms
+        self._metrics.write(to_json(line) + "\n")
 
     def event(self, event):
         self._events.write(to_json(dict(time=iso_now(), **event)) + "\n")

@@ -11,6 +11,7 @@ with a `history` RunView, whose bucket series this module does not build.
 import atexit
 import math
 import os
+import queue
 import sys
 import threading
 import time
@@ -18,8 +19,10 @@ import traceback
 
 import torch
 
+from . import distributed
 from . import stats as S
 from .folder import RunFolder, iso_now
+from .gradcheck import gradient_check
 from .server import AttachServer
 from .wire import PROTOCOL_VERSION
 
@@ -47,17 +50,48 @@ def keep_layer_sample(n):
     return n % stride == 0
 
 
+def _is_ddp(model):
+    try:
+        from torch.nn.parallel import DistributedDataParallel
+    except ImportError:
+        return False
+    return isinstance(model, DistributedDataParallel)
+
+
+class _Nowhere:
+    """The run folder and attach socket of a rank other than 0: it reports nothing, receives no command."""
+
+    def __init__(self):
+        self.commands = queue.Queue()
+        self.dir = None
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
 def _slug(name):
     s = "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-")
     return s or "run"
 
 
 class Run:
-    def __init__(self, model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, **info):
+    def __init__(self, model, optimizer, every=10, scheduler=None, name=None, runs_dir=None, sync_every=10,
+                 rank_grad_norms=False, **info):
         self.model = model
+        # Under DistributedDataParallel: the wrapped module (its names, hooks and state_dict have no "module." prefix).
+        self._module = model.module if _is_ddp(model) else model
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.every = max(1, int(every))
+        self._dist = distributed.Lockstep(sync_every) if distributed.active() else None
+        self._local_sq = []
+        self._rank_norms = None
+        self._rank_hook = bool(rank_grad_norms) and self._dist is not None and _is_ddp(model)
+        self._rank_handles = []
+        if self._dist is not None and not self._dist.leader:
+            self._init_follower()
+            return
+        self._follower = False
         script = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else None
         self.name = name or (os.path.splitext(os.path.basename(script))[0] if script else "pytorch")
         runs_dir = runs_dir or os.environ.get("GRADIENT_LAB_RUNS_DIR") or os.path.join(os.getcwd(), ".gradient-lab", "runs")
@@ -73,7 +107,7 @@ class Run:
         os.makedirs(run_dir)
         self.server = AttachServer(os.path.join(run_dir, "engine.json"), self._catch_up)
         self.folder = RunFolder(run_dir)
-        self.layers = S.layer_modules(model)
+        self.layers = S.layer_modules(self._module)
         self.iteration = 0
         self.epoch_no = 0
         self.state = "starting"
@@ -98,20 +132,77 @@ class Run:
         self._last_layers = None
         self._grad_norms = []
         self._hooks = []
+        self._grad_check_batch = None
+        self._grad_checks = 0
         self._lock = threading.RLock()
         self.info = self._run_info(script, info)
-        self.folder.write_json("config.json", {"name": self.name, "python": {"script": script, "argv": sys.argv[1:]},
-                                               "configPath": script})
+        python = {"script": script, "argv": sys.argv[1:]}
+        if os.environ.get("GRADIENT_LAB_LAUNCH_ID"):
+            python["launchId"] = os.environ["GRADIENT_LAB_LAUNCH_ID"]  # finds the folder once engine.json is gone (a quick crash)
+        self.folder.write_json("config.json", {"name": self.name, "python": python, "configPath": script})
         self.folder.write_json("run.json", self.info)
         self.folder.learning_rate(1, self._lr)
         self._install_hooks()
         self._arm(self._sample_now)
+        if self._rank_hook:
+            self._arm_rank(self._sample_now)
         self._wrap_step()
         self._event({"type": "runInfo", "info": self.info})
         self._set_state("running")
+        if self._dist is not None:
+            d = self._dist
+            self._log("info", "torch.distributed: %d ranks (%s); reporting from rank 0; commands reach every rank at the "
+                              "same step (checked every %d steps)" % (d.world, d.backend, d.every))
         atexit.register(self._at_exit)
         self._prev_hook = sys.excepthook
         sys.excepthook = self._excepthook
+
+    def _arm_rank(self, on):
+        """Gradient hooks on every parameter for the next (sampled) backward only: a tensor hook sees
+        this rank's own gradient before DDP's reducer averages it. (A DDP communication hook would
+        see it too, but runs in Python on every step: +20–30 % on the bench's MLP.) A parameter used
+        twice (tied weights) is seen in pieces, so its ‖g‖² is then the sum of the pieces'."""
+        if on == bool(self._rank_handles):
+            return
+        for h in self._rank_handles:
+            h.remove()
+        self._rank_handles = []
+        if on:
+            keep = self._local_sq.append
+            self._rank_handles = [p.register_hook(lambda g: keep(g.detach().double().pow(2).sum()))
+                                  for p in self._module.parameters() if p.requires_grad]
+
+    def _gather_rank_norms(self):
+        """Every rank's local ‖g‖₂ of this step (a collective on sampled steps, on every rank)."""
+        sq = torch.stack(self._local_sq).sum() if self._local_sq else torch.zeros((), dtype=torch.float64)
+        self._local_sq = []
+        return self._dist.gather(float(sq.sqrt()))
+
+    def _init_follower(self):
+        """A rank other than 0: no folder, socket or statistics; it applies rank 0's commands at the same steps."""
+        self._follower = True
+        self.name = "rank %d" % self._dist.rank
+        self.folder = self.server = _Nowhere()
+        self.layers = S.layer_modules(self._module)
+        self._names = {}
+        self._hooks = []
+        self._leaf_hooks = []
+        self.iteration = 0
+        self.epoch_no = 0
+        self.state = "running"
+        self._lr = self._current_lr()
+        self._paused = False
+        self._steps_left = None
+        self._stopping = False
+        self._closed = False
+        self._before = None
+        self._pending_costs = []
+        self._sample_now = self.every == 1
+        if self._rank_hook:
+            self._arm_rank(self._sample_now)
+        self._grad_check_batch = None
+        self._grad_checks = 0
+        self._lock = threading.RLock()
 
     # ───────────── run facts ─────────────
 
@@ -125,7 +216,7 @@ class Run:
         outs = int(getattr(last, "out_features", 0) or 0) if last is not None else 0
         task = over.get("task") or ("binary" if outs == 1 else "multiclass")
         classes = over.get("classes") or ([] if task == "regression" else [str(i) for i in range(max(outs, 2))])
-        dtype = str(next(self.model.parameters()).dtype).replace("torch.", "") if any(True for _ in self.model.parameters()) else "float32"
+        dtype = str(next(self._module.parameters()).dtype).replace("torch.", "") if any(True for _ in self._module.parameters()) else "float32"
         layers = []
         for name, m in self.layers:
             units = getattr(m, "out_features", None) or getattr(m, "out_channels", None) or getattr(m, "num_features", None) \
@@ -140,7 +231,7 @@ class Run:
                            **({"training": {"epochs": int(over["epochs"])}} if over.get("epochs") else {})),
             "backend": "pytorch", "threads": torch.get_num_threads(), "dtype": dtype, "task": task,
             "classes": classes, "features": int(over.get("features") or features), "counts": counts,
-            "parameters": int(sum(p.numel() for p in self.model.parameters())), "layers": layers,
+            "parameters": int(sum(p.numel() for p in self._module.parameters())), "layers": layers,
             "iterationsPerEpoch": int(over.get("iterations_per_epoch") or 0), "mode": "train", "startedAt": iso_now(),
         }
 
@@ -153,7 +244,7 @@ class Run:
         self._last_input = None
         self._leaf_hooks = []
         self._names = {id(m): n for n, m in self.layers}
-        self._leaves = [(n, m) for n, m in self.model.named_modules() if next(m.children(), None) is None]
+        self._leaves = [(n, m) for n, m in self._module.named_modules() if next(m.children(), None) is None]
         # A layer followed by an activation module gets that module's statistics: skip its own output's.
         self._followed = {id(m) for (_, m), (_, nxt) in zip(self._leaves, self._leaves[1:]) if S.activation_kind(nxt)}
 
@@ -162,7 +253,7 @@ class Run:
                 self._last_input = args
                 self._current_layer = None
 
-        self._hooks.append(self.model.register_forward_pre_hook(keep_input))
+        self._hooks.append(self._module.register_forward_pre_hook(keep_input))
 
     def _arm(self, on):
         """Leaf hooks for activation statistics on (the next forward is sampled) or off."""
@@ -197,6 +288,8 @@ class Run:
         output holds NaN/Inf while its input did not. BatchNorm running statistics see one batch more."""
         if self._last_input is None:
             return None
+        if self._dist is not None and any(isinstance(m, torch.nn.SyncBatchNorm) for m in self._module.modules()):
+            return None  # the replay runs on rank 0 alone: a synced batch norm would wait for the other ranks
         found = []
 
         def check(module, inp, out, name):
@@ -208,7 +301,7 @@ class Run:
         hooks = [m.register_forward_hook(lambda mod, i, o, name=self._names.get(id(m), n): check(mod, i, o, name))
                  for n, m in self._leaves]
         try:
-            self.model(*self._last_input)
+            self._module(*self._last_input)
         except Exception:
             pass
         finally:
@@ -245,6 +338,14 @@ class Run:
             return True
         self.iteration += 1
         it = self.iteration
+        if self._follower:
+            if self._rank_hook and self._sample_now:
+                self._gather_rank_norms()
+            self._commands(it)
+            self._sample_now = (it + 1) % self.every == 0
+            if self._rank_hook:
+                self._arm_rank(self._sample_now)
+            return True
         cost = float(loss.detach().item()) if isinstance(loss, torch.Tensor) else float(loss)
         if self._last_layers_pending():
             self._emit_layers([0.0] * len(self.layers))
@@ -263,6 +364,9 @@ class Run:
             self._grad_norms.append(total)
             if not math.isfinite(total):
                 self._nonfinite_grads(it)
+            if self._rank_hook:
+                self._rank_norms = self._gather_rank_norms()
+                self._nonfinite_rank(it, self._rank_norms)
             self._before = S.snapshot_params(self.layers)
         self._arm(False)
         self._last_input = None
@@ -272,6 +376,8 @@ class Run:
         self._commands(it)
         self._sample_now = (it + 1) % self.every == 0
         self._arm(self._sample_now)
+        if self._rank_hook:
+            self._arm_rank(self._sample_now)
         return True
 
     def epoch(self, train_loss=None, train_error=None, dev_loss=None, dev_error=None, train=None, dev=None):
@@ -286,6 +392,8 @@ class Run:
         elif dev is not None:
             dev_loss = dev
         self.epoch_no += 1
+        if self._follower:
+            return None
         if self.epoch_no == 1 and not self.info["iterationsPerEpoch"]:
             self.info["iterationsPerEpoch"] = self.iteration
             self.folder.write_json("run.json", self.info)
@@ -310,9 +418,11 @@ class Run:
         return summary
 
     def checkpoint(self):
-        """torch.save of the state_dicts into checkpoints/, named by checkpoints/latest.json."""
+        """torch.save of the state_dicts into checkpoints/, named by checkpoints/latest.json (rank 0's under DDP)."""
+        if self._follower:
+            return
         name = "latest-%d.pt" % self.iteration
-        payload = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+        payload = {"model": self._module.state_dict(), "optimizer": self.optimizer.state_dict(),
                    "iteration": self.iteration, "epoch": self.epoch_no}
         if self.scheduler is not None and hasattr(self.scheduler, "state_dict"):
             payload["scheduler"] = self.scheduler.state_dict()
@@ -330,6 +440,40 @@ class Run:
                     pass
         self._event({"type": "checkpoint", "iteration": self.iteration, "epoch": self.epoch_no,
                      "path": os.path.join(ck, "latest.json")})
+
+    def gradient_check_batch(self, x, y, loss_fn, epsilon=1e-7, max_entries_per_tensor=64, seed=0):
+        """Registers the fixed batch the extension's Gradient check uses: J(θ) = loss_fn(model(x), y)
+        (x a tensor, a tuple of positional inputs or a dict of keyword inputs). Keep it small (the
+        engine's default is 64 rows): each checked entry costs two forward passes."""
+        keep = lambda v: v.detach().clone() if isinstance(v, torch.Tensor) else (
+            type(v)(keep(u) for u in v) if isinstance(v, (tuple, list)) else
+            {k: keep(u) for k, u in v.items()} if isinstance(v, dict) else v)
+        self._grad_check_batch = {"x": keep(x), "y": keep(y), "loss_fn": loss_fn, "epsilon": float(epsilon),
+                                  "max_entries_per_tensor": int(max_entries_per_tensor), "seed": int(seed)}
+
+    def gradient_check(self, request_id=None):
+        """Checks backprop on the registered batch (a float64 copy of the model; see gradcheck.py),
+        saves gradchecks/<id>.json, sends the report and returns it (None on ranks other than 0)."""
+        if self._follower:
+            return None
+        b = self._grad_check_batch
+        if b is None:
+            raise ValueError("no batch for the gradient check: call run.gradient_check_batch(x, y, loss_fn) in the script")
+        self._grad_checks += 1
+        report_id = "gc-%03d-it%d" % (self._grad_checks, self.iteration)
+        notes = []
+        if any(g.get("weight_decay") for g in self.optimizer.param_groups):
+            notes.append("The optimizer's weight decay is applied by optimizer.step, not by loss_fn: it is not part of J.")
+        report = gradient_check(self._module, b["x"], b["y"], b["loss_fn"], report_id, self.iteration, epsilon=b["epsilon"],
+                                max_entries_per_tensor=b["max_entries_per_tensor"], seed=b["seed"],
+                                layer_names=self._names, our_hooks=self._hooks + self._leaf_hooks, notes=notes)
+        os.makedirs(self.folder.path("gradchecks"), exist_ok=True)
+        self.folder.write_json("gradchecks/%s.json" % report_id, report)
+        event = {"type": "gradientCheck", "report": report}
+        if request_id is not None:
+            event["requestId"] = request_id
+        self._event(event)
+        return report
 
     def set_learning_rate(self, value, source="user"):
         """Scales every param group so the first has `value` (groups keep their ratios) and, with a
@@ -357,6 +501,9 @@ class Run:
             if self._closed:
                 return
             self._closed = True
+        self._arm_rank(False)
+        if self._follower:
+            return
         if self._before is not None:
             self._before = None
             self._emit_layers([0.0] * len(self.layers))
@@ -419,15 +566,19 @@ class Run:
         self._before = None
         self._grad_rows = None
         self._acts = {}
+        ranks, self._rank_norms = self._rank_norms, None
         if not layers:
             return
         total = math.sqrt(sum(l["gradNorm"] ** 2 for l in layers))
         self._layer_samples += 1
         if keep_layer_sample(self._layer_samples):
-            self.folder.layers(it, layers)
+            self.folder.layers(it, layers, ranks)
         self._last_layers = (it, layers, total)
         self._flush_metrics()
-        self.server.send({"type": "layerStats", "iteration": it, "layers": layers, "globalGradNorm": total})
+        event = {"type": "layerStats", "iteration": it, "layers": layers, "globalGradNorm": total}
+        if ranks is not None:
+            event["rankGradNorms"] = ranks
+        self.server.send(event)
         if any(not math.isfinite(l["weightNorm"]) for l in layers):
             where = S.first_non_finite(self.layers, "param")
             if where:
@@ -443,6 +594,14 @@ class Run:
             self._flag(it, where[0], where[1], "the loss is %s: the first module whose output holds NaN/Inf is %s" % (cost, where[0]))
         else:
             self._flag(it, None, "loss", "the loss is %s but every module output is finite: the loss function produced it" % cost)
+
+    def _nonfinite_rank(self, it, norms):
+        """The rank whose own batch made a NaN/Inf gradient (the all-reduce then spreads it to every rank)."""
+        bad = [k for k, n in enumerate(norms) if not math.isfinite(n)]
+        if bad and len(bad) < len(norms):
+            self._flag(it, None, "rank %d" % bad[0], "the gradient of rank %s's own batch holds NaN/Inf before DDP's all-reduce "
+                       "(ranks %s are finite): look at that rank's data" % (", ".join(map(str, bad)),
+                                                                             ", ".join(str(k) for k in range(len(norms)) if k not in bad)))
 
     def _nonfinite_grads(self, it):
         where = S.first_non_finite(self.layers, "grad")
@@ -523,27 +682,39 @@ class Run:
                     self.server.send({"type": "layerStats", "iteration": r["iteration"], "layers": r["layers"]})
 
     def _commands(self, it):
-        """Applies queued commands; blocks while paused (a `step N` lets N iterations through)."""
+        """Applies queued commands; blocks while paused (a `step N` lets N iterations through). Under
+        DDP every rank goes through the same rounds with rank 0's commands (./distributed.py)."""
         if self._steps_left is not None:
             self._steps_left -= 1
             if self._steps_left <= 0:
                 self._steps_left = None
                 self._pause()
+        held = self._paused or self._stopping
         # The common case, nothing queued, without the queue's lock and Empty exception (~30 µs a step).
-        if not self._paused and not self._stopping and not self.server.commands.queue:
+        if not held and (not self.server.commands.queue if self._dist is None else not self._dist.sync_step(it)):
             return
         while True:
-            block = self._paused and not self._stopping
-            try:
-                cmd = self.server.commands.get(timeout=0.5) if block else self.server.commands.get_nowait()
-            except Exception:  # queue.Empty
-                if block:
-                    continue
+            for cmd in self._next_commands(self._paused and not self._stopping, it):
+                self._command(cmd, it)
+            if not self._paused or self._stopping:
                 break
-            self._command(cmd, it)
         if self._stopping:
             self.close("stopped", "Stopped from Gradient Lab.")
             raise StopTraining()
+
+    def _next_commands(self, block, it):
+        """What is queued (waiting up to 0.5 s for a first one when `block`); under DDP rank 0's list on every rank."""
+        batch = []
+        if not self._follower:
+            q = self.server.commands
+            if block:
+                try:
+                    batch.append(q.get(timeout=0.5))
+                except queue.Empty:
+                    pass
+            while q.queue:
+                batch.append(q.get_nowait())
+        return batch if self._dist is None else self._dist.exchange(it, batch)
 
     def _pause(self):
         if self._paused:
@@ -585,8 +756,16 @@ class Run:
                 self.set_learning_rate(float(v))
             else:
                 self._log("warning", "setLearningRate needs a positive finite value, not %r" % (v,))
+        elif self._follower and t in ("checkpoint", "snapshot", "gradientCheck"):
+            pass  # rank 0's
         elif t == "checkpoint":
             self.checkpoint()
+        elif t == "gradientCheck":
+            try:
+                self.gradient_check(cmd.get("requestId"))
+            except Exception as e:  # the script goes on; the host shows why
+                self._event({"type": "error", "fatal": False, "error": {"code": "usage", "message": "gradient check: %s" % e},
+                             **({"requestId": cmd["requestId"]} if "requestId" in cmd else {})})
         elif t == "snapshot":
             self._flush_metrics()
             self._resend_all()
@@ -604,10 +783,12 @@ class Run:
         user = [f for f in frames if "gradient_lab" not in f.filename]
         last = (user or frames)[-1] if (user or frames) else None
         message = "".join(traceback.format_exception_only(exc_type, exc)).strip()
-        err = {"message": message, "code": "engine"}
+        # code "python": the host puts it on the script's line as a diagnostic, with the frames as related places.
+        err = {"message": message, "code": "python"}
         if last is not None:
             err["file"] = last.filename
             err["line"] = last.lineno
+        err["frames"] = [{"file": f.filename, "line": f.lineno, "name": f.name} for f in (user or frames)][-20:]
         self._event({"type": "error", "error": err, "fatal": True})
         self.close("crashed", message)
 

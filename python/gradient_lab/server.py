@@ -37,6 +37,9 @@ class AttachServer:
         self.info_file = info_file
         info = {"pid": os.getpid(), "endpoint": self.endpoint, "token": self.token,
                 "startedAt": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z"}
+        if os.environ.get("GRADIENT_LAB_LAUNCH_ID"):
+            # Set by the extension: finds this folder when the script is not its child (rank 0 under torchrun).
+            info["launchId"] = os.environ["GRADIENT_LAB_LAUNCH_ID"]
         from .folder import write_json_atomic  # late: folder imports wire only
         write_json_atomic(info_file, info, mode=0o600)
         threading.Thread(target=self._accept, name="gradient-lab-attach", daemon=True).start()

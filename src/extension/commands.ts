@@ -10,6 +10,7 @@ import { registerCommand } from './register';
 import type { GradCheckReport, RunState } from '../shared/protocol';
 import type { WebviewToHost } from '../shared/webview-protocol';
 import type { EngineDiagnostics } from './diagnostics';
+import { namesPythonScript } from './python-ui';
 import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, requireTrust, saveIfDirty } from './experiments';
 import { describeRun, formatNumber, parsePositive, runLabel, STATE_ICONS } from './runs/format';
 import { parsePercent } from '../shared/readout';
@@ -256,6 +257,11 @@ export class Commands implements WebviewActions {
     if (!this.requireTrust()) return undefined;
     const uri = await this.experimentUri(arg);
     if (!uri || !requireFileOnDisk(uri)) return undefined;
+    if (await namesPythonScript(uri)) {
+      if (mode === 'overfitBatch') throw new Error('Overfit One Batch trains models described in the file; this experiment names a Python script');
+      // The script's own run (it is not ours to start paused); python-ui saves and starts it.
+      return vscode.commands.executeCommand<string | undefined>('gradientLab.trainPythonScript', uri);
+    }
     await saveIfDirty(uri);
     this.d.diagnostics.clear(uri.fsPath);
     const run = this.d.runs.start({ configPath: uri.fsPath, mode, paused: options.paused });
@@ -351,12 +357,16 @@ export class Commands implements WebviewActions {
     }
     const requestId = `host-${Date.now().toString(36)}-${++this.gradCheckCounter}`;
     const target = run;
+    let refused: string | undefined;
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Gradient check of ${runLabel(run.view)}…`, cancellable: false },
       () => new Promise<GradCheckReport | undefined>((resolve) => {
         const sub = this.d.runs.onEvent(({ run: r, event }) => {
           if (r === target && event.type === 'gradientCheck' && (event.requestId === requestId || event.requestId === undefined)) {
             done(event.report);
+          } else if (r === target && event.type === 'error' && event.requestId === requestId) {
+            refused = event.error.message;
+            done(undefined);
           }
         });
         const ended = this.d.runs.onRunEnded((r) => {
@@ -373,7 +383,8 @@ export class Commands implements WebviewActions {
       }),
     );
     if (!report) {
-      void vscode.window.showWarningMessage('Gradient Lab: the gradient check did not report (the run ended or the engine is busy).');
+      // A refusal is an engine error event, which onEngineError already shows.
+      if (refused === undefined) void vscode.window.showWarningMessage('Gradient Lab: the gradient check did not report (the run ended or the engine is busy).');
       return undefined;
     }
     const verdict = { correct: 'backprop looks correct', lookCloser: 'look closer', suspicious: 'suspicious', bug: 'likely a bug in backprop',

@@ -1,4 +1,7 @@
-/** Engine config/data errors as diagnostics on the experiment file (and the data file), on the right line. */
+/**
+ * Engine config/data errors as diagnostics on the experiment file (and the data file), on the right
+ * line; a Python script's exception (code 'python') on the script's line, its traceback as related places.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -15,6 +18,11 @@ export class EngineDiagnostics implements vscode.Disposable {
     this.collection.forEach((uri) => {
       if (!uri.fsPath.endsWith('.nn.json')) this.collection.delete(uri);
     });
+  }
+
+  /** Drops one file's diagnostics (a Python script started again). */
+  clearFile(file: string): void {
+    this.collection.delete(vscode.Uri.file(file));
   }
 
   get(uri: vscode.Uri): readonly vscode.Diagnostic[] {
@@ -38,6 +46,10 @@ export class EngineDiagnostics implements vscode.Disposable {
       const d = new vscode.Diagnostic(range, message, severity);
       d.source = 'Gradient Lab';
       d.code = error.code;
+      if (error.frames?.length) {
+        d.relatedInformation = error.frames.map((f) => new vscode.DiagnosticRelatedInformation(
+          new vscode.Location(vscode.Uri.file(f.file), new vscode.Position(Math.max(0, f.line - 1), 0)), `in ${f.name} (line ${f.line})`));
+      }
       add(file, d);
     };
     if (error.issues?.length && configPath) {

@@ -15,7 +15,7 @@ import { runLabel } from './runs/format';
 import { Run, RunManager } from './runs/run-manager';
 import { SearchManager } from './search/search-manager';
 import { SearchProcess } from './search/search-process';
-import { PYTHON_COMMANDS, registerPythonCommands } from './python-ui';
+import { PYTHON_COMMANDS, registerPythonCommands, showPythonCrash } from './python-ui';
 import { SEARCH_COMMANDS, SearchUi } from './search/search-ui';
 import { readSettings, resolveRunsFolder, SECTION, viewSettings } from './settings';
 import { ExperimentCodeLensProvider } from './ui/codelens';
@@ -126,7 +126,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
     diagnostics, hub, dashboards, compare, searchUi, tree, treeView, live, statusBar, codeLens,
     ...commands.register(),
     ...searchUi.register(),
-    ...registerPythonCommands({ context, runs, dashboards, log }),
+    ...registerPythonCommands({ context, runs, dashboards, log, diagnostics }),
     diagnose, ...diagnose.register(),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       // Trials are runs too, once their search is known: read the searches first.
@@ -164,6 +164,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
         } else if (choice === 'Show Log') {
           log.show(true);
         }
+      } else if (error.code === 'python' && error.file) {
+        await showPythonCrash(diagnostics, error, runLabel(run.view));
       } else if (error.code === 'engine') {
         log.error(`[${run.id}] engine error: ${error.message}`);
         const choice = await vscode.window.showErrorMessage(`Gradient Lab: engine error in ${runLabel(run.view)}: ${error.message.split('\n')[0]}`, 'Show Log');

@@ -126,9 +126,23 @@ export interface DiagnosticsConfig {
   snapshotEvery: number;
 }
 
+/**
+ * An experiment that trains a user's PyTorch script (python/gradient_lab) instead of one of our
+ * models: the host starts it like "Train Python Script"; the engine refuses it. `python` is
+ * relative to the experiment's folder; `torchrun` starts it as `interpreter -m torch.distributed.run`.
+ */
+export interface PythonEngineConfig {
+  python: string;
+  args?: string[];
+  interpreter?: string;
+  torchrun?: { nprocPerNode: number };
+}
+
 export interface ExperimentConfig {
   name: string;
   seed: number;
+  /** Only in experiments that name a Python script (then the engine never resolves them). */
+  engine?: PythonEngineConfig;
   data: DataConfig;
   model: ModelConfig;
   training: TrainingConfig;

@@ -177,6 +177,8 @@ export interface EngineErrorInfo {
   column?: number;
   path?: string;
   issues?: { path: string; message: string; line?: number; column?: number }[];
+  /** A Python script's traceback (code 'python'), outermost first; `file`/`line` are its last user frame. */
+  frames?: { file: string; line: number; name: string }[];
 }
 
 // ───────────────────────── host → engine ─────────────────────────
@@ -249,7 +251,8 @@ export type EngineEvent =
    * `globalGradNorm`: ‖g‖₂ of all gradients together at that iteration, before clipping (the layers'
    * gradNorm are unclipped too); `clipped`: whether training.clipNorm scaled that step.
    */
-  | { type: 'layerStats'; iteration: number; layers: LayerStat[]; globalGradNorm?: number; clipped?: boolean }
+  /** `rankGradNorms`: under DDP, each rank's own ‖g‖₂ before the all-reduce (the PyTorch module's rank_grad_norms). */
+  | { type: 'layerStats'; iteration: number; layers: LayerStat[]; globalGradNorm?: number; clipped?: boolean; rankGradNorms?: number[] }
   /** The whole run as the engine holds it: after a `snapshot` command, and first thing on a resume. */
   | { type: 'history'; view: RunView }
   | { type: 'flag'; flag: Flag }
@@ -260,7 +263,8 @@ export type EngineEvent =
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'checkpoint'; iteration: number; epoch: number; path: string }
   | { type: 'log'; level: 'info' | 'warning'; message: string }
-  | { type: 'error'; error: EngineErrorInfo; fatal: boolean }
+  /** `requestId`: the error answers that request (e.g. a gradient check the engine could not run). */
+  | { type: 'error'; error: EngineErrorInfo; fatal: boolean; requestId?: string }
   | { type: 'summary'; summary: RunSummary }
   | { type: 'lrFind'; result: LrFindResult; requestId?: string }
   | { type: 'diagnoseProgress'; check: DiagnoseCheckId; index: number; total: number; requestId?: string }

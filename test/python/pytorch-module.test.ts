@@ -11,6 +11,7 @@ import { launchPythonScript, type PythonScript } from '../../src/extension/runs/
 import { loadRunFolder } from '../../src/extension/runs/run-folder';
 import { RunManager, type Run } from '../../src/extension/runs/run-manager';
 import { badCount, columnIndex } from '../../src/shared/buckets';
+import type { EngineErrorInfo } from '../../src/shared/protocol';
 import { tempDir } from '../host/helpers';
 
 const PYTHON = process.env.GRADIENT_LAB_TEST_PYTHON ?? '/usr/bin/python3';
@@ -106,9 +107,50 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
     assert.equal(view.errors.length, 1);
     const events = (await import('node:fs')).readFileSync(path.join(dir, 'events.jsonl'), 'utf8');
     assert.match(events, /"file":"[^"]*raise_train\.py","line":16/);
+    const { error } = events.trim().split('\n').map((l) => JSON.parse(l) as { type: string; error: EngineErrorInfo }).find((e) => e.type === 'error')!;
+    assert.equal(error.code, 'python', 'the host puts it on the script as a diagnostic');
+    assert.deepEqual(error.frames?.map((f) => [path.basename(f.file), f.line, f.name]), [['raise_train.py', 16, '<module>']]);
   });
 
-  it('a live script is attached to and driven by the host: pause, set LR, resume, stop', async () => {
+  it('a DDP script under torchrun (two ranks): found by its launch id, rank 0 reports, an LR change and stop reach both ranks alike', async () => {
+    const logs: string[] = [];
+    const runs = new RunManager({
+      runsDir: () => tmp.dir,
+      spawn: () => { throw new Error('no engine is forked here'); },
+      attach: (runDir) => AttachedEngine.connect(runDir, (m) => logs.push(m)),
+      log: (m) => logs.push(m),
+      stopTimeoutMs: 30_000,
+    });
+    let stdout = '';
+    const script = launchPythonScript({
+      interpreter: PYTHON, script: path.join(SCRIPTS, 'ddp_long.py'), nprocPerNode: 2, runsDir: tmp.dir, modulePath: MODULE,
+      env: { OMP_NUM_THREADS: '1' }, onOutput: (t, s) => { if (s === 'stdout') stdout += t; },
+    });
+    try {
+      const dir = await script.runDir;
+      const run = await runs.attachFolder(dir) as Run;
+      assert.ok(run, `attached (${logs.join('; ')})`);
+      await run.ready;
+      await until('20 iterations', () => run.view.iteration >= 20, 60_000);
+      runs.send(run, { type: 'setLearningRate', value: 0.025 });
+      await until('the LR change', () => run.view.learningRateChanges.length === 1, 30_000);
+      await until('10 more iterations', () => run.view.iteration >= run.view.learningRateChanges[0].iteration + 10, 30_000);
+      await runs.stop(run);
+      assert.equal(run.view.summary?.state, 'stopped');
+      const exit = await script.exited;
+      assert.equal(exit.code, 0, 'torchrun ends cleanly: every rank stopped');
+      const ranks = [...stdout.matchAll(/RANK (\d) STEPS (\d+) LR (\S+) SUM (\S+)/g)].map((m) => m.slice(1));
+      assert.equal(ranks.length, 2, stdout);
+      const [a, b] = ranks.sort();
+      assert.deepEqual(a.slice(1), b.slice(1), 'same steps, LR and weights on both ranks');
+      assert.equal(a[2], '0.025');
+      assert.equal((await import('node:fs')).readdirSync(tmp.dir).length, 1, 'one run folder: rank 0\'s');
+    } finally {
+      if (script.child.exitCode === null) script.child.kill('SIGKILL');
+    }
+  });
+
+  it('a live script is attached to and driven by the host: pause, set LR, gradient check, resume, stop', async () => {
     const logs: string[] = [];
     const runs = new RunManager({
       runsDir: () => tmp.dir,
@@ -141,6 +183,13 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
       assert.deepEqual(run.view.learningRateChanges.map((c) => [c.from, c.to, c.source]), [[0.1, 0.05, 'user']]);
       assert.equal(run.view.iteration, at, 'an LR change while paused runs no iteration');
 
+      runs.send(run, { type: 'gradientCheck', requestId: 'gc-1' });
+      await until('the gradient check', () => run.view.gradientChecks.length === 1);
+      const [check] = run.view.gradientChecks;
+      assert.equal(check.band, 'correct', JSON.stringify(check));
+      assert.deepEqual(check.tensors.map((t) => `${t.layer}.${t.tensor}`), ['0.weight', '0.bias', '2.weight', '2.bias']);
+      assert.equal(run.view.iteration, at, 'a gradient check while paused runs no iteration');
+
       runs.send(run, { type: 'step', iterations: 3 });
       await until('3 steps then paused', () => run.view.iteration === at + 3 && run.state === 'paused');
       runs.send(run, { type: 'resume' });
@@ -161,6 +210,7 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
       assert.equal(replay.summary?.state, 'stopped');
       assert.equal(replay.learningRateChanges.length, 1);
       assert.ok(replay.lastCheckpoint);
+      assert.equal(replay.gradientChecks[0]?.id, check.id, 'the report is in the run folder');
     } finally {
       if (script.child.exitCode === null) script.child.kill('SIGKILL');
     }

@@ -130,6 +130,11 @@ function checkParsed(json: unknown, where: Located): CheckResult {
     return { ok: false, issues: locateAll(humanize(validate.errors ?? []), 'schema', where) };
   }
   const config = data as ExperimentConfig & { $schema?: string };
+  if (config.engine) {
+    // The host runs the script (src/extension/runs/python-script.ts); Diagnose, Search and the CLI have no model here.
+    return { ok: false, issues: locateAll([{ path: '/engine', message: 'this experiment trains a Python script (engine.python): '
+      + 'start it with ▶ Train in VS Code, or run the script; Diagnose, Search and the command line train only models described in the file' }], 'semantic', where) };
+  }
   delete config.$schema;
   splitDefaults(config, json);
   const semantic = semanticIssues(config, json);

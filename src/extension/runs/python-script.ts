@@ -6,14 +6,20 @@
  * `vscode` import: unit-tested in plain Node.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { PythonEngineConfig } from '../../shared/config';
+import type { EngineErrorInfo } from '../../shared/protocol';
+import { parseJson } from '../../shared/json-locations';
 import { RUN_FILES } from '../../shared/run-folder';
 
 export interface PythonScriptOptions {
   interpreter: string;
   script: string;
   args?: string[];
+  /** Ranks on this machine: the script runs under `interpreter -m torch.distributed.run --standalone`. */
+  nprocPerNode?: number;
   runsDir: string;
   /** The folder holding the gradient_lab package (the extension's python/). */
   modulePath: string;
@@ -36,10 +42,23 @@ function tail(text: string, lines = 15): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/**
+ * The interpreter's argv: the script, or torchrun on it. `--redirects`/`--tee` are given as a
+ * mapping because Debian's torch 1.13 on Python 3.11 parses their default "0" as None and
+ * torchrun fails before starting a rank (enum Flag iteration skips 0); "1:2" keeps rank 1's
+ * stderr in torchrun's log folder and on the console, which is what the default does.
+ */
+export function pythonArgv(o: Pick<PythonScriptOptions, 'script' | 'args' | 'nprocPerNode'>): string[] {
+  const script = [o.script, ...(o.args ?? [])];
+  if (!o.nprocPerNode) return script;
+  return ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', String(o.nprocPerNode), '--redirects', '1:2', '--tee', '1:2', ...script];
+}
+
 export function launchPythonScript(o: PythonScriptOptions, timeoutMs = 120_000): PythonScript {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, GRADIENT_LAB_RUNS_DIR: o.runsDir, PYTHONUNBUFFERED: '1' };
+  const launchId = randomBytes(8).toString('hex');
+  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, GRADIENT_LAB_RUNS_DIR: o.runsDir, GRADIENT_LAB_LAUNCH_ID: launchId, PYTHONUNBUFFERED: '1' };
   env.PYTHONPATH = [o.modulePath, env.PYTHONPATH].filter((p): p is string => !!p).join(path.delimiter);
-  const child = spawn(o.interpreter, [o.script, ...(o.args ?? [])], { cwd: o.cwd ?? path.dirname(o.script), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(o.interpreter, pythonArgv(o), { cwd: o.cwd ?? path.dirname(o.script), env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (t: string) => o.onOutput?.(t, 'stdout'));
   child.stderr?.setEncoding('utf8').on('data', (t: string) => {
@@ -61,8 +80,11 @@ export function launchPythonScript(o: PythonScriptOptions, timeoutMs = 120_000):
   const runDir = (async () => {
     const start = Date.now();
     for (;;) {
-      const found = child.pid !== undefined ? await findEngineFolder(o.runsDir, child.pid) : null;
+      const found = await findEngineFolder(o.runsDir, { launchId, pid: child.pid });
       if (found) return found;
+      // Ended already (a crash in its first steps): its folder, without engine.json, is the run to show.
+      const ended = done ? await findLaunchFolder(o.runsDir, launchId) : null;
+      if (ended) return ended;
       if (done) {
         const why = tail(stderr) || 'no output';
         throw new Error(`${path.basename(o.script)} ended before it called gradient_lab.attach():\n${why}`);
@@ -77,8 +99,8 @@ export function launchPythonScript(o: PythonScriptOptions, timeoutMs = 120_000):
   return { child, runDir, exited };
 }
 
-/** The sub-folder of `runsDir` whose engine.json names `pid`, or null. */
-export async function findEngineFolder(runsDir: string, pid: number): Promise<string | null> {
+/** The sub-folder of `runsDir` whose engine.json names the launch id (or, from a module without one, the pid), or null. */
+export async function findEngineFolder(runsDir: string, by: { launchId?: string; pid?: number }): Promise<string | null> {
   let names: string[];
   try {
     names = await fs.readdir(runsDir);
@@ -87,9 +109,85 @@ export async function findEngineFolder(runsDir: string, pid: number): Promise<st
   }
   for (const name of names.sort().reverse()) {
     try {
-      const info = JSON.parse(await fs.readFile(path.join(runsDir, name, RUN_FILES.engine), 'utf8')) as { pid?: unknown };
-      if (info.pid === pid) return path.join(runsDir, name);
+      const info = JSON.parse(await fs.readFile(path.join(runsDir, name, RUN_FILES.engine), 'utf8')) as { pid?: unknown; launchId?: unknown };
+      if ((by.launchId !== undefined && info.launchId === by.launchId) || (by.pid !== undefined && info.pid === by.pid)) return path.join(runsDir, name);
     } catch { /* not a live run folder */ }
   }
   return null;
+}
+
+/** The sub-folder of `runsDir` whose config.json records the launch id (the module writes it there too), or null. */
+export async function findLaunchFolder(runsDir: string, launchId: string): Promise<string | null> {
+  let names: string[];
+  try {
+    names = await fs.readdir(runsDir);
+  } catch {
+    return null;
+  }
+  for (const name of names.sort().reverse()) {
+    try {
+      const config = JSON.parse(await fs.readFile(path.join(runsDir, name, RUN_FILES.config), 'utf8')) as { python?: { launchId?: unknown } };
+      if (config.python?.launchId === launchId) return path.join(runsDir, name);
+    } catch { /* not a run folder of a script */ }
+  }
+  return null;
+}
+
+/** A script's exception in a run folder's events.jsonl (code 'python'), the last one; null when there is none. */
+export async function pythonCrashOf(runDir: string): Promise<EngineErrorInfo | null> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(runDir, RUN_FILES.events), 'utf8');
+  } catch {
+    return null;
+  }
+  let found: EngineErrorInfo | null = null;
+  for (const line of text.split('\n')) {
+    if (!line.includes('"type":"error"')) continue;
+    try {
+      const e = JSON.parse(line) as { type?: string; error?: EngineErrorInfo };
+      if (e.type === 'error' && e.error?.code === 'python') found = e.error;
+    } catch { /* a torn last line */ }
+  }
+  return found;
+}
+
+/** The `engine` block of an experiment's text when it names a Python script (schema/nn.schema.json `engine`), else undefined. */
+export function pythonEngineOf(text: string): PythonEngineConfig | undefined {
+  let value: unknown;
+  try {
+    value = parseJson(text, { allowComments: true, allowTrailingCommas: true }).value;
+  } catch {
+    return undefined;
+  }
+  const engine = isRecord(value) ? value.engine : undefined;
+  if (!isRecord(engine) || typeof engine.python !== 'string' || !engine.python) return undefined;
+  const out: PythonEngineConfig = { python: engine.python };
+  if (Array.isArray(engine.args) && engine.args.every((a) => typeof a === 'string')) out.args = engine.args as string[];
+  if (typeof engine.interpreter === 'string' && engine.interpreter) out.interpreter = engine.interpreter;
+  const t = engine.torchrun;
+  if (isRecord(t) && Number.isInteger(t.nprocPerNode) && (t.nprocPerNode as number) >= 1) out.torchrun = { nprocPerNode: t.nprocPerNode as number };
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** What to start for an experiment naming a script: the script's absolute path (relative to the experiment's folder). */
+export function pythonLaunchOf(configPath: string, engine: PythonEngineConfig): Pick<PythonScriptOptions, 'script' | 'args' | 'nprocPerNode'> & { interpreter?: string } {
+  return {
+    script: path.resolve(path.dirname(configPath), engine.python),
+    args: engine.args ?? [],
+    ...(engine.interpreter ? { interpreter: engine.interpreter } : {}),
+    ...(engine.torchrun ? { nprocPerNode: engine.torchrun.nprocPerNode } : {}),
+  };
+}
+
+/**
+ * The interpreter for a script: the experiment's `engine.interpreter`, else `gradientLab.python.interpreter`
+ * when the user set it, else the Python extension's selected environment, else `python3`.
+ */
+export function chooseInterpreter(o: { experiment?: string; setting?: string; pythonExtension?: string }): string {
+  return o.experiment || o.setting || o.pythonExtension || 'python3';
 }

@@ -1,5 +1,9 @@
-/** CodeLens at the top of every *.nn.json: "▶ Train", "Diagnose", "✓ Gradient check", and "Search" (hyperparameter search) when it has a search block. */
+/**
+ * CodeLens at the top of every *.nn.json: "▶ Train", "Diagnose", "✓ Gradient check", and "Search"
+ * (hyperparameter search) when it has a search block; only "▶ Train" when it names a Python script.
+ */
 import * as vscode from 'vscode';
+import { pythonEngineOf } from '../runs/python-script';
 
 interface LensSpec {
   title: string;
@@ -42,6 +46,14 @@ export class ExperimentCodeLensProvider implements vscode.CodeLensProvider, vsco
       })];
     }
     const text = document.getText();
+    const python = pythonEngineOf(text);
+    if (python) {
+      // Diagnose, the paused gradient check and Search are our engine's; the script's run has the controls.
+      return [new vscode.CodeLens(range, {
+        title: '▶ Train', command: 'gradientLab.startTraining', arguments: [document.uri],
+        tooltip: `Run ${python.python}${python.torchrun ? ` under torchrun (${python.torchrun.nprocPerNode} ranks)` : ''} and open its dashboard`,
+      })];
+    }
     return LENSES.filter((l) => !l.when || l.when(text)).map((l) => new vscode.CodeLens(range, {
       title: l.title,
       tooltip: l.tooltip,

@@ -24,6 +24,12 @@ function* walk(node: unknown, pointer: string, via: string): Generator<{ node: N
 /** Optional by design: no default, because the resolved config leaves them out when not given. */
 const OPTIONAL = new Set([
   '#/properties/$schema',
+  // Either data (a model described here) or engine (a Python script; then data is not used).
+  '#/properties/data',
+  '#/properties/engine',
+  // Absent: the setting gradientLab.python.interpreter; no torchrun.
+  '#/properties/engine/properties/interpreter',
+  '#/properties/engine/properties/torchrun',
   '#/properties/data/properties/dev',
   '#/properties/data/properties/test',
   '#/properties/search',
@@ -96,6 +102,7 @@ describe('config/schema', () => {
       const isObject = node.type === 'object' || node.properties !== undefined;
       if (!isObject || via === 'if' || pointer.includes('/if/')) continue;
       if (pointer === '#/definitions/dataSource/then') continue; // adds defaults; the oneOf branches are closed
+      if (pointer === '#/then') continue; // only requires data when no engine (a Python script) is named
       if (pointer === '#/properties/search/properties/space') {
         assert.equal(typeof node.additionalProperties, 'object'); // a map: keys are config paths
         continue;

@@ -521,3 +521,26 @@ describe('config/validate', () => {
     });
   });
 });
+
+describe('config: an experiment that names a Python script (engine.python)', () => {
+  const issuesOf = (text: string): [string, string][] => {
+    const r = checkConfigText(text);
+    return r.ok ? [] : r.issues.map((i) => [i.path, i.message]);
+  };
+
+  it('needs no data, and the engine refuses it with what to do instead', () => {
+    const [[where, message]] = issuesOf('{"engine": {"python": "train.py", "args": ["--epochs", "3"], "torchrun": {"nprocPerNode": 2}}}');
+    assert.equal(where, '/engine');
+    assert.match(message, /trains a Python script.*▶ Train/);
+  });
+
+  it('is checked by the schema: a .py file, known fields, at least one rank', () => {
+    assert.deepEqual(issuesOf('{"engine": {"python": "train.txt"}}'), [['/engine/python', 'must match pattern "\\.py$"']]);
+    assert.equal(issuesOf('{"engine": {"python": "a.py", "torchrun": {"nprocPerNode": 0}}}')[0][0], '/engine/torchrun/nprocPerNode');
+    assert.equal(issuesOf('{"engine": {"python": "a.py", "interpeter": "python3"}}')[0][0], '/engine/interpeter');
+  });
+
+  it('without engine, data is still required', () => {
+    assert.deepEqual(issuesOf('{"name": "x"}'), [['', 'missing required field "data"']]);
+  });
+});

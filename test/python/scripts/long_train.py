@@ -12,6 +12,7 @@ opt = torch.optim.SGD([{"params": model[0].parameters()}, {"params": model[2].pa
 sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1000000, gamma=0.5)
 deadline = time.time() + 600
 with gl.attach(model, opt, every=10, scheduler=sched, name="long") as run:
+    run.gradient_check_batch(x[:16], y[:16], torch.nn.functional.cross_entropy)
     while time.time() < deadline:
         for b in range(0, 256, 32):
             loss = torch.nn.functional.cross_entropy(model(x[b:b + 32]), y[b:b + 32])
