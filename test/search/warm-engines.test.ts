@@ -90,6 +90,7 @@ describe('warm engines: search trials reuse engine processes', function () {
   });
   afterEach(() => {
     for (const l of launchers.splice(0)) l.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('a seeded trial in a reused process computes bit for bit what it computes in a fresh one', async () => {
