@@ -476,6 +476,21 @@ export function gemmRows(transA: i32, m: i32, n: i32, k: i32, a: usize, pb: usiz
 // Direct path for small products (per-op overhead matters more than peak rate there): no packing,
 // one pass over C. Same result for any thread count (only ever run whole, on one thread).
 // ---------------------------------------------------------------------------------------------
+/** The lanes of `s` into one column of four consecutive rows (`cstep` bytes apart), added to C when `beta`. */
+@inline function storeRows4(cp: usize, cstep: usize, s: v128, beta: i32): void {
+  if (beta) {
+    store<f32>(cp, load<f32>(cp) + f32x4.extract_lane(s, 0));
+    store<f32>(cp + cstep, load<f32>(cp + cstep) + f32x4.extract_lane(s, 1));
+    store<f32>(cp + 2 * cstep, load<f32>(cp + 2 * cstep) + f32x4.extract_lane(s, 2));
+    store<f32>(cp + 3 * cstep, load<f32>(cp + 3 * cstep) + f32x4.extract_lane(s, 3));
+  } else {
+    store<f32>(cp, f32x4.extract_lane(s, 0));
+    store<f32>(cp + cstep, f32x4.extract_lane(s, 1));
+    store<f32>(cp + 2 * cstep, f32x4.extract_lane(s, 2));
+    store<f32>(cp + 3 * cstep, f32x4.extract_lane(s, 3));
+  }
+}
+
 export function gemmSmall(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, beta: i32,
   c: usize): void {
   // A(i,p) at a + 4·(i·ars + p·acs).
@@ -544,38 +559,31 @@ export function gemmSmall(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: u
     }
     // Those columns for rows i..i+3 in the lanes of one vector (narrow outputs: a 20→3 or 3→1
     // layer is all tail). Each lane adds A(i,p)·B(p,j) for p = 0, 1, … in turn, as the scalar loop
-    // does, so every element gets the very same bits.
+    // does, so every element gets the very same bits. The four A(i..i+3, p) are gathered once per p
+    // for all (up to 3) tail columns, not once per column.
     const nv = n & ~3;
-    if (nv < n) {
+    const tail = n - nv;
+    if (tail > 0) {
       const rstep = off(ars);
       for (let i = 0; i < (m & ~3); i += 4) {
-        for (let j = nv; j < n; j++) {
-          let s = f32x4.splat(0);
-          let ap = a + off(i * ars);
-          let bp = b + off(j);
-          for (let p = 0; p < k; p++) {
-            let av = f32x4.splat(load<f32>(ap));
-            av = f32x4.replace_lane(av, 1, load<f32>(ap + rstep));
-            av = f32x4.replace_lane(av, 2, load<f32>(ap + 2 * rstep));
-            av = f32x4.replace_lane(av, 3, load<f32>(ap + 3 * rstep));
-            s = f32x4.add(s, f32x4.mul(av, v128.load32_splat(bp)));
-            ap += astep;
-            bp += bstep;
-          }
-          const cp = c + off(i * n + j);
-          const cstep = off(n);
-          if (beta) {
-            store<f32>(cp, load<f32>(cp) + f32x4.extract_lane(s, 0));
-            store<f32>(cp + cstep, load<f32>(cp + cstep) + f32x4.extract_lane(s, 1));
-            store<f32>(cp + 2 * cstep, load<f32>(cp + 2 * cstep) + f32x4.extract_lane(s, 2));
-            store<f32>(cp + 3 * cstep, load<f32>(cp + 3 * cstep) + f32x4.extract_lane(s, 3));
-          } else {
-            store<f32>(cp, f32x4.extract_lane(s, 0));
-            store<f32>(cp + cstep, f32x4.extract_lane(s, 1));
-            store<f32>(cp + 2 * cstep, f32x4.extract_lane(s, 2));
-            store<f32>(cp + 3 * cstep, f32x4.extract_lane(s, 3));
-          }
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+        let ap = a + off(i * ars);
+        let bp = b + off(nv);
+        for (let p = 0; p < k; p++) {
+          let av = f32x4.splat(load<f32>(ap));
+          av = f32x4.replace_lane(av, 1, load<f32>(ap + rstep));
+          av = f32x4.replace_lane(av, 2, load<f32>(ap + 2 * rstep));
+          av = f32x4.replace_lane(av, 3, load<f32>(ap + 3 * rstep));
+          s0 = f32x4.add(s0, f32x4.mul(av, v128.load32_splat(bp)));
+          if (tail > 1) s1 = f32x4.add(s1, f32x4.mul(av, v128.load32_splat(bp, 4)));
+          if (tail > 2) s2 = f32x4.add(s2, f32x4.mul(av, v128.load32_splat(bp, 8)));
+          ap += astep;
+          bp += bstep;
         }
+        const cp = c + off(i * n + nv);
+        storeRows4(cp, off(n), s0, beta);
+        if (tail > 1) storeRows4(cp + 4, off(n), s1, beta);
+        if (tail > 2) storeRows4(cp + 8, off(n), s2, beta);
       }
     }
   } else if (!transA) {

@@ -3,7 +3,7 @@
 // threads) against PyTorch and numpy on the same machine, in the same run.
 //
 //   npm run bench                      (builds with --production, then runs this file)
-//   node bench/run.mjs [--quick] [--rounds N] [--only W1,W2,W3,gemm,telemetry,realpath,course,checkpoint,idx] [--no-python] [--no-fma] [--out FILE]
+//   node bench/run.mjs [--quick] [--rounds N] [--only W1,W2,W3,gemm,telemetry,realpath,course,checkpoint,idx,search] [--no-python] [--no-fma] [--out FILE]
 //
 // Fairness, as the issue asks:
 // - every measurement is a fresh process (ours: dist/bench-engine.cjs, bundled here from
@@ -16,7 +16,7 @@
 // - single-thread runs of both sides are pinned to the same CPU with taskset;
 // - the OpenBLAS kernel in effect (threadpoolctl's architecture, OPENBLAS_CORETYPE/L2_SIZE) is printed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,7 @@ const option = (name, fallback) => {
 
 const quick = flag('--quick');
 const rounds = Number(option('--rounds', quick ? 1 : 3));
-const only = new Set(option('--only', 'W1,W2,W3,gemm,telemetry,realpath,course,checkpoint,idx').split(','));
+const only = new Set(option('--only', 'W1,W2,W3,gemm,telemetry,realpath,course,checkpoint,idx,search').split(','));
 const PY = '/usr/bin/python3';
 const SAMPLES = 10_000;
 /** Timed epochs after the warm-up epoch. W2 epochs last milliseconds for us, so it gets more. */
@@ -490,6 +490,70 @@ function benchIdx() {
   }
 }
 
+// ───────────── search trials ─────────────
+
+const SEARCH_FILE = path.join(root, 'bench', 'search.moons.nn.json');
+const SEARCH_TARGET = 2;
+
+/**
+ * `gradient-lab search FILE` (the real CLI): wall time of the whole process, and each trial's final
+ * metric (the same seeded search must give the same numbers whichever way its trials ran).
+ */
+function cliSearch(dir, k, engines) {
+  const runs = path.join(dir, `search-${k}-${engines}`);
+  const loadBefore = os.loadavg()[0];
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'search', SEARCH_FILE, '--runs', runs], {
+    encoding: 'utf8', timeout: 600_000, env: { ...process.env, GRADIENT_LAB_SEARCH_ENGINES: engines },
+  });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) return { error: `search exit ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}` };
+  const [folder] = readdirSync(runs);
+  const file = JSON.parse(readFileSync(path.join(runs, folder, 'search.json'), 'utf8'));
+  const trainSeconds = file.trials.reduce((sum, t) => sum + JSON.parse(readFileSync(path.join(t.runDir, 'summary.json'), 'utf8')).seconds, 0);
+  rmSync(runs, { recursive: true, force: true });
+  return {
+    seconds: wall, trials: file.trials.length, parallel: file.parallel, epochs: file.epochsPerTrial, trainSeconds,
+    metrics: file.trials.map((t) => [t.id, t.state, t.metric]), loadBefore, loadAfter: os.loadavg()[0],
+  };
+}
+
+/** The same search with one fresh engine process per trial (as before warm engines) and with warm engines, alternating. */
+function benchSearch() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gl-bench-search-'));
+  try {
+    const runs = { fresh: [], warm: [] };
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 ? ['warm', 'fresh'] : ['fresh', 'warm'];
+      for (const k of order) {
+        const r = cliSearch(dir, round, k === 'fresh' ? 'fresh' : 'reuse');
+        runs[k].push(r);
+        process.stdout.write(r.error ? `  search ${k}: ${r.error}\n` : '.');
+      }
+    }
+    process.stdout.write('\n');
+    const sec = (k) => runs[k].map((r) => r.seconds ?? NaN);
+    const ratios = sec('fresh').map((x, i) => x / sec('warm')[i]);
+    const all = [...runs.fresh, ...runs.warm].filter((r) => !r.error);
+    const same = all.every((r) => JSON.stringify(r.metrics) === JSON.stringify(all[0].metrics));
+    const r0 = all[0];
+    const s = (x) => `${x.toFixed(2)} s`;
+    const loads = all.map((r) => r.loadBefore);
+    console.log(`\nSearch  \`gradient-lab search bench/search.moons.nn.json\`: ${r0?.trials ?? '?'} trials × ${r0?.epochs ?? '?'} epochs of moons, ` +
+      `${r0?.parallel ?? '?'} at once on ${os.availableParallelism()} cores; wall time of the whole CLI process; one engine process per trial ` +
+      `(GRADIENT_LAB_SEARCH_ENGINES=fresh, as before) vs warm engines (the default); load average before the runs ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`);
+    for (const k of ['fresh', 'warm']) {
+      console.log(`  ${k.padEnd(5)}  ${s(median(sec(k)))}; rounds ${sec(k).map(s).join(', ')}; trials' training seconds (summary.json, summed) ` +
+        `${s(median(runs[k].map((r) => r.trainSeconds ?? NaN)))}`);
+    }
+    console.log(ratioLine('fresh time / warm time', ratios, SEARCH_TARGET));
+    console.log(`  every trial's state and final metric identical in all ${all.length} runs: ${same ? 'yes' : 'NO'}`);
+    return { file: path.relative(root, SEARCH_FILE), runs, ratio: median(ratios), perRound: ratios, sameMetrics: same, target: { ratio: SEARCH_TARGET } };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ───────────── main ─────────────
 
 async function main() {
@@ -546,7 +610,7 @@ async function main() {
     results.telemetry = benchTelemetry();
   }
   const sections = [['realpath', 'Real run path', benchRealPath], ['course', 'Course', benchCourse],
-    ['checkpoint', 'Checkpoint', benchCheckpoint], ['idx', 'IDX', benchIdx]];
+    ['checkpoint', 'Checkpoint', benchCheckpoint], ['idx', 'IDX', benchIdx], ['search', 'Search', benchSearch]];
   for (const [key, label, fn] of sections) {
     if (!only.has(key)) continue;
     process.stdout.write(`\n${label} `);

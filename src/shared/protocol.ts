@@ -187,11 +187,13 @@ export type EngineCommand =
    * The first command to a forked engine. `attachable`: the run outlives its host for a while and a
    * new host can attach (the extension, whose window may reload); otherwise the engine stops as soon
    * as its host goes away (a search's trials). `pauseAt`: pause itself at the end of that epoch
-   * (a search's rung), in effect from the first iteration whatever the IPC delay.
+   * (a search's rung), in effect from the first iteration whatever the IPC delay. `reusable`: when
+   * the run ends cleanly (finished or stopped) the engine stays, says `runEnded` instead of exiting,
+   * and takes the next `start`/`resumeFromCheckpoint` (a search's warm engines; not with `attachable`).
    */
   | { type: 'start'; configPath?: string; config?: unknown; runsDir?: string; runDir?: string;
-    mode?: 'train' | 'overfitBatch'; paused?: boolean; attachable?: boolean; pauseAt?: number }
-  | { type: 'resumeFromCheckpoint'; runDir: string; paused?: boolean; attachable?: boolean; pauseAt?: number }
+    mode?: 'train' | 'overfitBatch'; paused?: boolean; attachable?: boolean; pauseAt?: number; reusable?: boolean }
+  | { type: 'resumeFromCheckpoint'; runDir: string; paused?: boolean; attachable?: boolean; pauseAt?: number; reusable?: boolean }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'step'; iterations: number }
@@ -266,6 +268,11 @@ export type EngineEvent =
   /** `requestId`: the error answers that request (e.g. a gradient check the engine could not run). */
   | { type: 'error'; error: EngineErrorInfo; fatal: boolean; requestId?: string }
   | { type: 'summary'; summary: RunSummary }
+  /**
+   * A `reusable` run ended cleanly: everything of it was sent before this, and the engine now waits
+   * for its next start (`code`: what the process would have exited with).
+   */
+  | { type: 'runEnded'; code: number }
   | { type: 'lrFind'; result: LrFindResult; requestId?: string }
   | { type: 'diagnoseProgress'; check: DiagnoseCheckId; index: number; total: number; requestId?: string }
   | { type: 'diagnosis'; report: DiagnoseReport; requestId?: string };
@@ -348,7 +355,7 @@ function validLrFindOptions(o: unknown): boolean {
 const EVENT_KEYS: Record<EngineEvent['type'], true> = {
   hello: true, runInfo: true, state: true, telemetry: true, metrics: true, epoch: true, layerStats: true, history: true,
   flag: true, learningRate: true, gradientCheck: true, verdict: true, testResult: true, snapshot: true, checkpoint: true,
-  log: true, error: true, summary: true, lrFind: true, diagnoseProgress: true, diagnosis: true,
+  log: true, error: true, summary: true, runEnded: true, lrFind: true, diagnoseProgress: true, diagnosis: true,
 };
 /** Every engine event type (the run folder's events.jsonl holds a subset). */
 export const ENGINE_EVENT_TYPES: ReadonlySet<EngineEvent['type']> = new Set(Object.keys(EVENT_KEYS) as EngineEvent['type'][]);

@@ -359,7 +359,9 @@ describe('host: SearchManager with the real dist/search.js', function () {
     assert.equal(out.trialId, file.bestTrial);
     assert.ok(!('search' in (JSON.parse(fs.readFileSync(out.outFile, 'utf8')) as object)));
     if (process.platform === 'linux') {
-      assert.ok(children.size >= 6, `the search forked its trials (${children.size})`);
+      // Warm engines: the 6 trials share processes (`parallel` of them; the killed trial was stopped
+      // cleanly, so its process went on to the next trial).
+      assert.ok(children.size >= 2 && children.size < 6, `the search forked engines for its trials and reused them (${children.size})`);
       await until('no engine left', () => [...children].every((p) => !alive(p)), 10_000);
     }
     await manager.dispose();

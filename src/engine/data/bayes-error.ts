@@ -76,11 +76,22 @@ export interface BayesEstimate {
   samples: number;
 }
 
+/** Estimates made in this process: ≈ 1.3 M `exp` each (≈ 100 ms cold), and every trial of a search asks again. */
+const estimates = new Map<string, BayesEstimate | null>();
+
 /**
  * The Bayes error of `kind` at `noise` (the generator's default when undefined), or null when the
- * generator's noise does not give a density here (spiral, flower). Seeded: same inputs, same value.
+ * generator's noise does not give a density here (spiral, flower). Seeded: same inputs, same value
+ * (so it is computed once per process and inputs).
  */
 export function estimateBayesError(kind: GeneratedKind, noise: number | undefined, seed = 0x8a7e5, samples = BAYES_SAMPLES): BayesEstimate | null {
+  const key = `${kind} ${noise ?? DEFAULT_NOISE[kind]} ${seed} ${samples}`;
+  if (!estimates.has(key)) estimates.set(key, computeBayesError(kind, noise, seed, samples));
+  const estimate = estimates.get(key)!;
+  return estimate && { ...estimate };
+}
+
+function computeBayesError(kind: GeneratedKind, noise: number | undefined, seed: number, samples: number): BayesEstimate | null {
   const sigma = noise ?? DEFAULT_NOISE[kind];
   if (kind === 'spiral' || kind === 'flower') return null;
   if (sigma === 0) return { error: 0, standardError: 0, samples: 0 }; // disjoint classes

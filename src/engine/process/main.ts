@@ -9,6 +9,11 @@
  * (with a token). When its host goes away (a window reload), the run keeps training and waits for
  * a host to attach there; after DETACHED_GRACE_MS without one it stops cleanly.
  *
+ * Warm engines (a search): a `reusable` start makes a cleanly ended run say `runEnded` instead of
+ * exiting; the process then takes the next start. Every run gets its own telemetry, backend (fresh
+ * linear memory) and run folder, so a run in a reused engine computes what it would in a fresh one.
+ * A run that crashed or failed to start still ends the process (its state is not trusted again).
+ *
  * Fork with `serialization: 'advanced'` so NaN/Infinity and typed arrays survive the channel.
  */
 import * as os from 'node:os';
@@ -38,12 +43,17 @@ let link: HostLink | null = ipcLink();
 let attach: AttachServer | null = null;
 let graceTimer: ReturnType<typeof setTimeout> | null = null;
 let attachable = false;
+/** The current run was started `reusable`. */
+let reusable = false;
+/** A reusable run ended: commands still on their way for it are dropped until the next start. */
+let between = false;
 
 function send(event: EngineEvent): void {
   link?.send({ v: PROTOCOL_VERSION, ...event });
 }
 
-const telemetry = new Telemetry({ intervalMs: TELEMETRY_MS, send });
+const newTelemetry = (): Telemetry => new Telemetry({ intervalMs: TELEMETRY_MS, send });
+let telemetry = newTelemetry();
 
 async function run(start: Promise<Session>): Promise<void> {
   starting = true;
@@ -65,7 +75,9 @@ async function run(start: Promise<Session>): Promise<void> {
   try {
     const summary = await session.trainer.run();
     session.folder.close();
-    exit(summary.state === 'finished' || summary.state === 'stopped' ? 0 : 1);
+    const code = summary.state === 'finished' || summary.state === 'stopped' ? 0 : 1;
+    if (reusable && code === 0 && link) endReusable(session, code);
+    else exit(code);
   } catch (e) {
     // Keep what can be kept (checkpoint of the last good state, model, a 'crashed' summary), then report.
     const error = describeError(e);
@@ -78,6 +90,18 @@ async function run(start: Promise<Session>): Promise<void> {
   }
 }
 
+/** Closes the run's resources and waits for the next start; the telemetry goes first, so `runEnded` is the run's last message. */
+function endReusable(ended: Session, code: number): void {
+  telemetry.flush();
+  telemetry.dispose();
+  ended.setup.backend.dispose();
+  session = null;
+  reusable = false;
+  between = true;
+  telemetry = newTelemetry();
+  send({ type: 'runEnded', code });
+}
+
 function exit(code: number): void {
   telemetry.flush();
   attach?.close();
@@ -85,16 +109,27 @@ function exit(code: number): void {
   setTimeout(() => process.exit(code), 50);
 }
 
+/** What an engine between reusable runs still takes; the rest was meant for the run that ended. */
+const OWN_COMMANDS: ReadonlySet<EngineCommand['type']> = new Set<EngineCommand['type']>(['start', 'resumeFromCheckpoint', 'diagnose', 'shutdown']);
+
+/** A start's mode: a reusable run is never attachable (the socket outlives runs; a search's trials need none). */
+function begin(command: Extract<EngineCommand, { type: 'start' | 'resumeFromCheckpoint' }>): void {
+  attachable = command.attachable === true;
+  reusable = command.reusable === true && !attachable;
+  between = false;
+}
+
 function handle(command: EngineCommand): void {
+  if (between && !session && !starting && !OWN_COMMANDS.has(command.type)) return;
   switch (command.type) {
     case 'start':
       if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'a run is already active in this engine' } });
-      attachable = command.attachable === true;
+      begin(command);
       void run(startSession(command, telemetry));
       return;
     case 'resumeFromCheckpoint':
       if (session || starting) return send({ type: 'error', fatal: false, error: { code: 'usage', message: 'a run is already active in this engine' } });
-      attachable = command.attachable === true;
+      begin(command);
       void run(resumeSession(command.runDir, telemetry, { paused: command.paused, pauseAt: command.pauseAt, history: (view) => telemetry.restore(view) }));
       return;
     case 'diagnose':

@@ -1,7 +1,8 @@
 /**
- * `gradient-lab search`: runs (or resumes) a hyperparameter search in this process, one engine
- * child process per trial. Human output: the space, a progress line per finished trial, a bar
- * (on a terminal), and at the end a table of the trials sorted by metric and the best values.
+ * `gradient-lab search`: runs (or resumes) a hyperparameter search in this process, its trials in
+ * engine child processes (warm ones reused, see launcher.ts). Human output: the space, a progress
+ * line per finished trial, a bar (on a terminal), and at the end a table of the trials sorted by
+ * metric and the best values.
  * `--json`: every search event as one JSON line. Ctrl-C stops cleanly and prints how to resume.
  */
 import { toJson } from '../../shared/nonfinite';

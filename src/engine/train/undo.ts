@@ -23,13 +23,14 @@ export class StepUndo {
 
   /** Copies the state the next step will change. */
   capture(): void {
-    const arrays = [...this.arrays(), ...this.optimizer.slotArrays()];
+    const own = this.arrays();
+    const arrays = [...own, ...this.optimizer.slotArrays()];
     for (let i = 0; i < arrays.length; i++) {
       const a = arrays[i];
       if (this.shadows[i]?.length !== a.length) this.shadows[i] = new (a.constructor as new (n: number) => FloatArray)(a.length);
       this.shadows[i].set(a);
     }
-    this.slotCount = arrays.length - this.arrays().length;
+    this.slotCount = arrays.length - own.length;
     this.steps = this.optimizer.steps;
     this.dropout = this.dropoutRng.state();
   }
