@@ -107,6 +107,8 @@ export type SearchRunState = 'running' | 'finished' | 'stopped';
 /** The whole `search.json`. */
 /** The file a search keeps in its folder (format in docs/search.md). */
 export const SEARCH_FILE = 'search.json';
+/** The pid of the search process running a search folder (the host reads it to tell a live search from an interrupted one). */
+export const SEARCH_LOCK_FILE = 'search.pid';
 
 /**
  * Parses search.json (engine and host read it alike); throws an Error saying why it is not a

@@ -12,7 +12,7 @@ import { SEARCH_PROTOCOL_VERSION, type SearchCommand, type SearchEvent } from '.
 import { loadExperiment, resolveConfig } from '../../src/engine/config/validate';
 import { exportBest } from '../../src/engine/search/export';
 import { SearchRunner } from '../../src/engine/search/runner';
-import { readSearchFile } from '../../src/engine/search/search-file';
+import { readSearchFile } from '../../src/engine/search/search-store';
 import { assertConsistent, DIST, ensureBuilt, LR, moonsSearch, until } from './helpers';
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { EngineCommand } from '../../shared/protocol';
 import { emptyRunView } from '../../shared/run-view';
 import {
-  parseSearchFile, SEARCH_FILE, type SearchCommand, type SearchErrorInfo, type SearchEvent, type SearchFile,
+  parseSearchFile, SEARCH_FILE, SEARCH_LOCK_FILE, type SearchCommand, type SearchErrorInfo, type SearchEvent, type SearchFile,
   type TrialRecord,
 } from '../../shared/search-protocol';
 import {
@@ -26,7 +26,6 @@ import { Run, type RunManager, type RunSource } from '../runs/run-manager';
 import type { SearchHandle } from './search-process';
 
 export { SEARCH_FILE };
-export const SEARCH_LOCK = 'search.pid';
 
 interface SearchSession {
   process: ProcessSession<SearchCommand, SearchEvent>;
@@ -584,7 +583,7 @@ export class SearchManager {
     if (file.state === 'stopped') return { state: 'stopped', live: false, reason: 'Stopped before every trial ended; Resume continues it.' };
     let pid: number | undefined;
     try {
-      const n = Number((await fs.readFile(path.join(dir, SEARCH_LOCK), 'utf8')).trim());
+      const n = Number((await fs.readFile(path.join(dir, SEARCH_LOCK_FILE), 'utf8')).trim());
       if (Number.isInteger(n) && n > 0) pid = n;
     } catch {
       pid = undefined;
