@@ -297,7 +297,10 @@ const COMMAND_KEYS: Record<SearchCommand['type'], true> = {
 };
 const COMMAND_TYPES = new Set(Object.keys(COMMAND_KEYS) as SearchCommand['type'][]);
 
-const TRIAL_COMMANDS = new Set(['step', 'setLearningRate', 'gradientCheck', 'evaluateTest', 'checkpoint']);
+const TRIAL_COMMAND_KEYS: Record<TrialEngineCommand['type'], true> = {
+  step: true, setLearningRate: true, gradientCheck: true, evaluateTest: true, checkpoint: true,
+};
+const TRIAL_COMMANDS = new Set<string>(Object.keys(TRIAL_COMMAND_KEYS));
 
 const positiveInt = (x: unknown): boolean => Number.isInteger(x) && (x as number) > 0;
 const optional = (x: unknown, ok: (y: unknown) => boolean): boolean => x === undefined || ok(x);
@@ -340,7 +343,7 @@ export function validateSearchCommand(msg: unknown): { ok: true; command: Search
       if (!positiveInt(m.id)) return { ok: false, reason: 'trialCommand needs a trial "id"' };
       const c = m.command as Record<string, unknown> | null;
       if (typeof c !== 'object' || c === null || !TRIAL_COMMANDS.has(c.type as string)) {
-        return { ok: false, reason: 'trialCommand needs a "command" of type step, setLearningRate, gradientCheck, evaluateTest or checkpoint' };
+        return { ok: false, reason: `trialCommand needs a "command" of type ${[...TRIAL_COMMANDS].join(', ')}` };
       }
       // The engine checks the arguments again; reject the obvious here so the host hears why.
       const checked = validateCommand({ ...c, v: PROTOCOL_VERSION });
