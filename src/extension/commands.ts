@@ -7,13 +7,15 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommand } from './register';
-import type { GradCheckReport, RunState } from '../shared/protocol';
+import type { RunState } from '../shared/protocol';
+import { GRADIENT_CHECK } from '../shared/requests';
 import type { WebviewToHost } from '../shared/webview-protocol';
 import type { EngineDiagnostics } from './diagnostics';
 import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, requireTrust, saveIfDirty } from './experiments';
 import { describeRun, formatNumber, parsePositive, runLabel, STATE_ICONS } from './runs/format';
 import { parsePercent } from '../shared/readout';
 import { runCsv } from './runs/run-folder';
+import { requestOrNothing } from './runs/request';
 import { Run, type RunManager } from './runs/run-manager';
 import { rememberSmoothing } from './settings';
 import { BLANK, listTemplates, templatePickEntries, templateText, uniqueFile, type Template } from './templates';
@@ -74,7 +76,6 @@ function iterationsOf(arg: unknown): number | undefined {
 }
 
 export class Commands implements WebviewActions {
-  private gradCheckCounter = 0;
 
   constructor(private readonly d: CommandDeps) {}
 
@@ -344,28 +345,10 @@ export class Commands implements WebviewActions {
       void vscode.window.showInformationMessage(`Gradient Lab: ${runLabel(run.view)} is not running; resume it or start a new run to check its gradients.`);
       return undefined;
     }
-    const requestId = `host-${Date.now().toString(36)}-${++this.gradCheckCounter}`;
     const target = run;
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Gradient check of ${runLabel(run.view)}…`, cancellable: false },
-      () => new Promise<GradCheckReport | undefined>((resolve) => {
-        const sub = this.d.runs.onEvent(({ run: r, event }) => {
-          if (r === target && event.type === 'gradientCheck' && (event.requestId === requestId || event.requestId === undefined)) {
-            done(event.report);
-          }
-        });
-        const ended = this.d.runs.onRunEnded((r) => {
-          if (r === target) done(undefined);
-        });
-        const timer = setTimeout(() => done(undefined), 300_000);
-        const done = (value: typeof report): void => {
-          clearTimeout(timer);
-          sub.dispose();
-          ended.dispose();
-          resolve(value);
-        };
-        if (!this.d.runs.send(target, { type: 'gradientCheck', requestId })) done(undefined);
-      }),
+      () => requestOrNothing(this.d.runs.peer(target), GRADIENT_CHECK, undefined, 300_000),
     );
     if (!report) {
       void vscode.window.showWarningMessage('Gradient Lab: the gradient check did not report (the run ended or the engine is busy).');

@@ -267,7 +267,8 @@ export type SearchCommand =
    */
   | { type: 'subscribe'; id: number; on: boolean }
   /** Writes the best trial's config; without an active search `searchDir` names the search. */
-  | { type: 'exportBest'; outFile: string; searchDir?: string };
+  /** `requestId` comes back on its `exported`. */
+  | { type: 'exportBest'; outFile: string; searchDir?: string; requestId?: string };
 
 /** The engine commands a trial's dashboard may send through the search. */
 export type TrialEngineCommand = Extract<EngineCommand, { type: 'step' | 'setLearningRate' | 'gradientCheck' | 'evaluateTest' | 'checkpoint' }>;
@@ -283,7 +284,7 @@ export type SearchEvent =
   | ({ type: 'progress' } & SearchProgress)
   | { type: 'round'; index: number; box: SearchBox; basedOn: number[] }
   | { type: 'finished'; state: 'finished' | 'stopped'; best: TrialRecord | null; dir: string }
-  | { type: 'exported'; outFile: string; trialId: number }
+  | { type: 'exported'; outFile: string; trialId: number; requestId?: string }
   | { type: 'log'; level: 'info' | 'warning'; message: string }
   | ({ type: 'error'; fatal: boolean } & SearchErrorInfo)
   /** An event of a running trial's engine, as the engine sent it. */
@@ -338,6 +339,7 @@ export function validateSearchCommand(msg: unknown): { ok: true; command: Search
     case 'exportBest':
       if (!nonEmptyString(m.outFile)) return { ok: false, reason: 'exportBest needs "outFile"' };
       if (!optional(m.searchDir, nonEmptyString)) return { ok: false, reason: '"searchDir" must be a string' };
+      if (!optional(m.requestId, nonEmptyString)) return { ok: false, reason: '"requestId" must be a string' };
       break;
     case 'trialCommand': {
       if (!positiveInt(m.id)) return { ok: false, reason: 'trialCommand needs a trial "id"' };
