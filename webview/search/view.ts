@@ -7,7 +7,7 @@
  * 500 ms (tests wait on it).
  */
 import './search.css';
-import { applySearchEvent, bestTrialOf, canResumeSearch, countTrials, describeBox, dimensionLabels, formatMetric, formatSearchValue, METRIC_LABEL, type SearchView } from '../../src/shared/search-view';
+import { applySearchEvent, bestTrialOf, canResumeSearch, countTrials, describeBox, dimensionLabels, formatMetric, formatSearchValue, METRIC_LABEL, trialsPerRoundLabel, type SearchView } from '../../src/shared/search-view';
 import { MAX_ADD_TRIALS, type HostToWebview, type SearchControlCommand, type TrialCommand } from '../../src/shared/webview-protocol';
 import { applyThemeDefaults, registerCharts } from '../charts/setup';
 import { button, h, renderIfChanged, renderScheduler, setEnabled, setText } from '../dom';
@@ -194,9 +194,10 @@ export function startSearchView(): void {
     const reasonText = v.state === 'running' || v.state === 'starting' ? '' : v.stateReason ?? '';
     setText(reason, reasonText);
     reason.hidden = !reasonText;
-    renderIfChanged(meta, `${v.space.length}|${v.trialsPerRound}|${v.rounds}|${v.parallel}|${v.epochsPerTrial}|${v.metric}|${v.mode}`, () => [
+    const shape = trialsPerRoundLabel(v);
+    renderIfChanged(meta, `${v.space.length}|${shape}|${v.parallel}|${v.epochsPerTrial}|${v.metric}|${v.mode}`, () => [
       chip(`${v.space.length} hyperparameter${v.space.length === 1 ? '' : 's'}`),
-      chip(`${v.trialsPerRound} trials × ${v.rounds} round${v.rounds === 1 ? '' : 's'}`),
+      chip(shape),
       chip(`${v.parallel} at once`),
       chip(`${v.epochsPerTrial} epochs each`),
       chip(`ranked by ${METRIC_LABEL[v.metric]} (${v.mode === 'min' ? 'lower' : 'higher'} is better)`),
