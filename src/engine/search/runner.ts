@@ -22,7 +22,6 @@ import {
   type SearchEvent,
   type SearchFile,
   type SearchInfo,
-  type SearchMetric,
   type SearchProgress,
   type TrialChange,
   type TrialEngineCommand,
@@ -31,15 +30,15 @@ import {
 } from '../../shared/search-protocol';
 import { ConfigError } from '../config/errors';
 import { parseJson } from '../../shared/json-locations';
-import { setPath } from '../config/paths';
 import { resolveConfig, resolveConfigText } from '../config/validate';
 import { createRunDir } from '../run/run-folder';
 import { defaultRunsDir } from '../run/session';
 import { rungPlan, rungsOf } from '../../shared/search-rungs';
 import { ForkLauncher, type TrialExit, type TrialLauncher, type TrialStart } from './launcher';
-import { bracketFor, decide, nextRoundBox, rankFinished, rungsPassed, valueAt, type Decision, type PolicyEvent } from './policy';
-import { boxOf, sampleTrial } from './sampling';
+import { decide, nextRoundBox, rankFinished, rungsPassed, valueAt, type Decision, type PolicyEvent } from './policy';
+import { boxOf } from './sampling';
 import { newSearchFile, SearchStore } from './search-store';
+import { canResumeTrial, epochMetric, freshTrialDir, sampleTrials, trialConfig } from './trials';
 import { TrialSupervisor } from './trial-supervisor';
 
 export { MEDIAN_MIN_COMPLETED } from './policy';
@@ -83,16 +82,6 @@ export interface SearchResult {
 
 type Listener = (event: SearchEvent) => void;
 
-const pick = (s: EpochSummary, metric: SearchMetric): number | null => {
-  switch (metric) {
-    case 'devError': return s.devError;
-    case 'devLoss': return s.devCost;
-    case 'trainError': return s.trainError;
-    case 'trainLoss': return s.trainCost;
-  }
-};
-
-const trialName = (id: number): string => `trial-${String(id).padStart(3, '0')}`;
 const now = (): string => new Date().toISOString();
 
 export function resolveParallel(parallel: number): number {
@@ -382,22 +371,9 @@ export class SearchRunner {
   }
 
   private createTrials(round: number, count: number): TrialRecord[] {
-    const { box } = this.file.roundBoxes[round];
-    let inRound = this.file.trials.filter((t) => t.round === round).length;
-    let nextId = this.file.trials.reduce((m, t) => Math.max(m, t.id), 0) + 1;
-    const added: TrialRecord[] = [];
-    const plan = rungPlan(this.file.earlyTermination, this.file.epochsPerTrial);
-    for (let k = 0; k < count; k++) {
-      const { values, coords } = sampleTrial(this.file.space, this.file.seed, round, inRound++, box);
-      const id = nextId++;
-      const t: TrialRecord = {
-        id, name: trialName(id), round, values, coords, state: 'queued', metric: null, metricName: this.file.metric,
-        curve: [], epoch: 0, epochs: this.file.epochsPerTrial, runDir: null, best: false, attempts: 0,
-      };
-      const bracket = bracketFor(this.file.seed, id, plan);
-      if (bracket !== undefined) t.bracket = bracket;
+    const added = sampleTrials(this.file, round, count);
+    for (const t of added) {
       this.file.trials.push(t);
-      added.push(t);
       this.emit({ type: 'trial', change: 'added', trial: structuredClone(t) });
     }
     return added;
@@ -405,16 +381,7 @@ export class SearchRunner {
 
   /** The trial's experiment: the file's config with the sampled values, the trial's epochs, no search block. */
   trialConfig(t: TrialRecord): ExperimentConfig {
-    const c = structuredClone(this.base) as unknown as Record<string, unknown> & ExperimentConfig;
-    delete c.search;
-    for (const d of this.file.space) setPath(c, d.path, t.values[d.path]);
-    c.name = `${this.base.name}-${t.name}`.slice(0, 100);
-    c.training.epochs = t.epochs;
-    // Parallel trials share the cores: without an explicit thread count, split them.
-    if (c.training.threads === 0 && this.file.parallel > 1) {
-      c.training.threads = Math.max(1, Math.floor(os.availableParallelism() / this.file.parallel));
-    }
-    return resolveConfig(c);
+    return trialConfig(this.base, this.file, t);
   }
 
   /** Starts queued trials while slots are free; opens the next round or ends the search. */
@@ -449,23 +416,11 @@ export class SearchRunner {
     this.finish();
   }
 
-  private freshRunDir(t: TrialRecord): string {
-    for (let k = 1; ; k++) {
-      const dir = path.join(this.dir, k === 1 ? t.name : `${t.name}-${k}`);
-      try {
-        fs.mkdirSync(dir);
-        return dir;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-    }
-  }
-
   private launch(t: TrialRecord): void {
     let start: TrialStart;
-    const resumable = t.runDir !== null && fs.existsSync(path.join(t.runDir, 'checkpoints', 'latest.json')) && fs.existsSync(path.join(t.runDir, 'config.json'));
+    const resumable = canResumeTrial(t);
     if (resumable) {
-      start = { type: 'resumeFromCheckpoint', runDir: t.runDir! };
+      start = { type: 'resumeFromCheckpoint', runDir: t.runDir };
     } else {
       let config: ExperimentConfig;
       try {
@@ -476,7 +431,7 @@ export class SearchRunner {
         this.setState(t, 'failed', 'finished');
         return;
       }
-      t.runDir = this.freshRunDir(t);
+      t.runDir = freshTrialDir(this.dir, t);
       t.curve = [];
       t.epoch = 0;
       t.metric = null;
@@ -510,15 +465,13 @@ export class SearchRunner {
   /** The metric of an epoch summary, falling back to the train-set metric when there is no dev set. */
   private measure(t: TrialRecord, s: EpochSummary): number | null {
     const wanted = this.file.metric;
-    const value = pick(s, wanted);
-    if (value !== null || !wanted.startsWith('dev')) return value;
-    const fallback: SearchMetric = wanted === 'devError' ? 'trainError' : 'trainLoss';
-    if (t.metricName !== fallback) {
-      t.metricName = fallback;
-      t.note = `no dev set: ranked by ${fallback} instead of ${wanted}`;
-      this.log('warning', `${t.name} has no dev set; its metric is ${fallback}`);
+    const { value, metric } = epochMetric(s, wanted);
+    if (metric !== wanted && t.metricName !== metric) {
+      t.metricName = metric;
+      t.note = `no dev set: ranked by ${metric} instead of ${wanted}`;
+      this.log('warning', `${t.name} has no dev set; its metric is ${metric}`);
     }
-    return pick(s, fallback);
+    return value;
   }
 
   /** The host does (not) show a trial: its telemetry is (not) forwarded; subscribing sends its whole run first. */
