@@ -37,6 +37,7 @@ import { rungPlan, rungsOf } from '../../shared/search-rungs';
 import { ForkLauncher, type TrialExit, type TrialLauncher, type TrialStart } from './launcher';
 import { decide, nextRoundBox, rankFinished, rungsPassed, valueAt, type Decision, type PolicyEvent } from './policy';
 import { boxOf } from './sampling';
+import { SearchEvents, type SearchListener } from './search-events';
 import { newSearchFile, SearchStore } from './search-store';
 import { canResumeTrial, epochMetric, freshTrialDir, sampleTrials, trialConfig } from './trials';
 import { TrialSupervisor } from './trial-supervisor';
@@ -52,8 +53,6 @@ export interface SearchRunnerOptions {
   launcher?: TrialLauncher;
   /** The engine script for the default launcher (default: found by `findEngineScript`). */
   enginePath?: string;
-  /** Engine-side batching of metric events, ms (default 500). */
-  flushMs?: number;
   /** Least time between two throttled writes of search.json, ms (default 500: ≤ 2 writes/s). */
   writeThrottleMs?: number;
   /** Least time between two 'updated' events of the same trial, ms (default 250). */
@@ -80,7 +79,7 @@ export interface SearchResult {
   trials: TrialRecord[];
 }
 
-type Listener = (event: SearchEvent) => void;
+type Listener = SearchListener;
 
 const now = (): string => new Date().toISOString();
 
@@ -89,10 +88,9 @@ export function resolveParallel(parallel: number): number {
 }
 
 export class SearchRunner {
-  private readonly listeners: Listener[] = [];
   private readonly live = new Map<number, TrialSupervisor>();
   private readonly launcher: TrialLauncher;
-  private readonly opts: Required<Pick<SearchRunnerOptions, 'flushMs' | 'eventThrottleMs' | 'stopGraceMs'>>;
+  private readonly stopGraceMs: number;
   private readonly base: ExperimentConfig;
   readonly dir: string;
   private readonly file: SearchFile;
@@ -102,8 +100,7 @@ export class SearchRunner {
   private result: SearchResult | null = null;
   private resolveDone!: (r: SearchResult) => void;
   private readonly done: Promise<SearchResult>;
-  private readonly dirtyTrials = new Set<number>();
-  private eventTimer: NodeJS.Timeout | null = null;
+  private readonly events: SearchEvents;
   /** Trials whose telemetry the host wants (it shows them); their other events always go out. */
   private readonly subscribed = new Set<number>();
 
@@ -112,11 +109,8 @@ export class SearchRunner {
     this.file = store.file;
     this.base = resolveConfig(this.file.experiment, this.file.configPath);
     this.launcher = options.launcher ?? new ForkLauncher(options.enginePath);
-    this.opts = {
-      flushMs: options.flushMs ?? 500,
-      eventThrottleMs: options.eventThrottleMs ?? 250,
-      stopGraceMs: options.stopGraceMs ?? 15000,
-    };
+    this.stopGraceMs = options.stopGraceMs ?? 15000;
+    this.events = new SearchEvents(() => this.file.trials, () => this.progress(), options.eventThrottleMs ?? 250);
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
   }
 
@@ -202,11 +196,7 @@ export class SearchRunner {
 
   /** Every event; returns a function that removes the listener. */
   onAny(listener: Listener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.events.onAny(listener);
   }
 
   /** Events of one type, typed. */
@@ -445,7 +435,7 @@ export class SearchRunner {
     const firstRung = this.nextRung(t);
     if (firstRung !== null) start = { ...start, pauseAt: firstRung };
     const handle = this.launcher.launch(start);
-    const live = new TrialSupervisor(handle, resumable, firstRung, this.opts.stopGraceMs);
+    const live = new TrialSupervisor(handle, resumable, firstRung, this.stopGraceMs);
     this.live.set(t.id, live);
     handle.onEvent((e) => this.onEngineEvent(t, live, e));
     handle.onExit((x) => this.onExit(t, live, x));
@@ -632,8 +622,7 @@ export class SearchRunner {
     if (this.ended) return;
     this.ended = true;
     this.store.cancel();
-    if (this.eventTimer) clearTimeout(this.eventTimer);
-    this.flushTrialEvents();
+    this.events.close();
     const incomplete = this.file.trials.some((t) => t.state === 'stopped' || t.state === 'paused') || this.file.roundBoxes.length < this.file.rounds;
     const state = this.stopping && incomplete ? 'stopped' : 'finished';
     this.file.state = state;
@@ -651,7 +640,7 @@ export class SearchRunner {
 
   private setState(t: TrialRecord, state: TrialState, change: TrialChange = 'updated'): void {
     t.state = state;
-    this.dirtyTrials.delete(t.id);
+    this.events.sent(t.id);
     if (isTerminalTrialState(state)) this.updateBest();
     this.emit({ type: 'trial', change, trial: structuredClone(t) });
     this.store.write();
@@ -667,38 +656,15 @@ export class SearchRunner {
       const best = t.id === id;
       if (t.best !== best) {
         t.best = best;
-        this.dirtyTrials.add(t.id);
+        this.events.touch(t.id);
       }
     }
-    this.scheduleEvents();
   }
 
   /** A trial changed without changing state: throttled event and write. */
   private touch(t: TrialRecord): void {
-    this.dirtyTrials.add(t.id);
-    this.scheduleEvents();
+    this.events.touch(t.id);
     this.store.writeSoon();
-  }
-
-  private scheduleEvents(): void {
-    if (this.eventTimer || this.ended) return;
-    this.eventTimer = setTimeout(() => {
-      this.eventTimer = null;
-      this.flushTrialEvents();
-      this.emitProgress();
-    }, this.opts.eventThrottleMs);
-  }
-
-  private flushTrialEvents(): void {
-    for (const id of this.dirtyTrials) {
-      const t = this.file.trials.find((x) => x.id === id);
-      if (t) this.emit({ type: 'trial', change: 'updated', trial: structuredClone(t) });
-    }
-    this.dirtyTrials.clear();
-  }
-
-  private emitProgress(): void {
-    this.emit({ type: 'progress', ...this.progress() });
   }
 
   private log(level: 'info' | 'warning', message: string): void {
@@ -706,13 +672,11 @@ export class SearchRunner {
   }
 
   private emit(event: SearchEvent): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l(event);
-      } catch {
-        /* a listener's failure must not break the search */
-      }
-    }
+    this.events.emit(event);
+  }
+
+  private emitProgress(): void {
+    this.events.emitProgress();
   }
 }
 
