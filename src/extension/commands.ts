@@ -22,6 +22,7 @@ import { BLANK, listTemplates, templatePickEntries, templateText, uniqueFile, ty
 import type { ComparePanels } from './ui/compare';
 import type { DashboardManager } from './ui/dashboard';
 import type { WebviewKind } from './ui/html';
+import { saveChartPng, writeFile } from './ui/save-png';
 import type { WebviewActions } from './ui/webviews';
 
 export const COMMANDS = [
@@ -548,28 +549,8 @@ export class Commands implements WebviewActions {
   }
 
   private async savePng(run: Run | undefined, chart: string, dataUrl: string): Promise<void> {
-    const base = run?.runDir || this.defaultDir();
-    const uri = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.file(path.join(base, `${run ? `${run.id}-` : ''}${chart}.png`)),
-      filters: { 'PNG image': ['png'] },
-      saveLabel: 'Save Chart',
-    });
-    if (!uri) return;
-    const bytes = Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64');
-    // A PNG starts with its 8-byte signature; anything else is not what the webview claimed.
-    if (bytes.length < 8 || bytes.readUInt32BE(0) !== 0x89504e47) {
-      this.d.log.warn(`savePng: ${chart} is not a PNG; not written`);
-      return;
-    }
-    await writeFile(uri, bytes);
-    this.d.log.info(`saved chart ${chart} to ${uri.fsPath}`);
+    await saveChartPng(chart, dataUrl, path.join(run?.runDir || this.defaultDir(), `${run ? `${run.id}-` : ''}${chart}.png`), this.d.log);
   }
-}
-
-/** Local files directly (the extension runs next to the workspace); other schemes through VS Code. */
-async function writeFile(uri: vscode.Uri, bytes: Uint8Array): Promise<void> {
-  if (uri.scheme === 'file') await fs.writeFile(uri.fsPath, bytes);
-  else await vscode.workspace.fs.writeFile(uri, bytes);
 }
 
 function stateIcon(state: RunState): string {
