@@ -22,16 +22,15 @@ export type SearchValue = number | string | boolean;
  * One searched hyperparameter. Sampling happens in the "sampling space": log10(x) for `log`,
  * log10(1 − x) for `oneMinusLog`, x for `uniform` and `int`, the index for `choice`. `low`/`high`
  * are bounds in that space (for `choice`: 0 and choices.length − 1); `min`/`max` are the bounds
- * of the value itself (for display and axes), absent for `choice`.
+ * of the value itself (for display and axes), `choices` the values of a `choice`.
  */
-export interface SearchDimension {
-  path: string;
-  scale: SearchScale;
-  low: number;
-  high: number;
-  min?: number;
-  max?: number;
-  choices?: SearchValue[];
+export type SearchDimension =
+  | { path: string; scale: Exclude<SearchScale, 'choice'>; low: number; high: number; min: number; max: number }
+  | { path: string; scale: 'choice'; low: number; high: number; choices: SearchValue[] };
+
+/** The `k`-th value of a choice dimension as text (the index itself for any other, or past the list). */
+export function choiceText(d: SearchDimension, k: number): string {
+  return String(d.scale === 'choice' ? d.choices[k] ?? k : k);
 }
 
 /** A box in sampling space: a range per continuous/int dimension, a set of indices per choice. */

@@ -7,7 +7,7 @@
  */
 import type { EarlyTerminationConfig } from './config';
 import {
-  searchProgress,
+  choiceText, searchProgress,
   type SearchDimension, type SearchEvent, type SearchFile, type SearchMetric, type SearchProgress, type SearchRound,
   type SearchValue, type TrialRecord, type TrialState,
 } from './search-protocol';
@@ -327,7 +327,7 @@ export function describeBox(space: readonly SearchDimension[], round: SearchRoun
     if (!r) return;
     const f = (x: number): string => String(Number(x.toFixed(2)));
     if ('indices' in r) {
-      parts.push(`${labels[i]} ∈ {${r.indices.map((k) => String(d.choices?.[k] ?? k)).join(', ')}}`);
+      parts.push(`${labels[i]} ∈ {${r.indices.map((k) => choiceText(d, k)).join(', ')}}`);
     } else if (d.scale === 'log') {
       parts.push(`${labels[i]} 10^[${f(r.low)}, ${f(r.high)}]`);
     } else if (d.scale === 'oneMinusLog') {
