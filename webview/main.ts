@@ -8,18 +8,18 @@ import { applyEvent, reviveRunView } from '../src/shared/run-view';
 import { URGENT_EVENTS, type HostToWebview } from '../src/shared/webview-protocol';
 import { registerCharts, applyThemeDefaults } from './charts/setup';
 import { h, pageNow, renderScheduler } from './dom';
+import { renderedReporter } from './rendered';
 import { readTheme, watchTheme } from './theme';
 import { loadUiState, onHostMessage, post, saveUiState } from './vscode';
 import { mountCompare } from './views/compare';
 import { mountDashboard, mountSidebar } from './views/dashboard';
-import { startSearchView } from './search/view';
+import { startSearchView } from './search/main';
 import { startDiagnoseView } from './views/diagnose';
 import type { Hooks, Model, Mounted } from './views/types';
 
 type Layout = 'dashboard' | 'sidebar' | 'compare';
 
 const DEFAULT_SETTINGS = { smoothing: 0.6, maxPoints: 2000 };
-const RENDERED_EVERY_MS = 500;
 const COMPARE_MIN_BETA = 0.9;
 
 function start(): void {
@@ -93,22 +93,7 @@ function start(): void {
   // ── rendering, coalesced ──
   const schedule = renderScheduler(() => render());
 
-  let lastRenderedAt = -Infinity;
-  let renderedTimer: ReturnType<typeof setTimeout> | null = null;
-  let pendingRendered: { runId: string; epoch: number; iteration: number; points: number } | null = null;
-  const flushRendered = (): void => {
-    renderedTimer = null;
-    if (!pendingRendered) return;
-    lastRenderedAt = performance.now();
-    post({ type: 'rendered', ...pendingRendered });
-    pendingRendered = null;
-  };
-  const postRendered = (r: { runId: string; epoch: number; iteration: number; points: number }): void => {
-    pendingRendered = r;
-    const wait = lastRenderedAt + RENDERED_EVERY_MS - performance.now();
-    if (wait <= 0) flushRendered();
-    else renderedTimer ??= setTimeout(flushRendered, wait);
-  };
+  const postRendered = renderedReporter((r: { runId: string; epoch: number; iteration: number; points: number }) => post({ type: 'rendered', ...r }));
 
   /**
    * The run's state and iteration as attributes (tests read them), and when a new state was shown

@@ -20,6 +20,8 @@ export interface UiState {
   /** The search view: its search folder, and its parallel-coordinates brushes and axis order (checked by the view). */
   searchDir?: string;
   searchParallel?: unknown;
+  /** The search view's table order (checked by the view). */
+  searchSort?: unknown;
 }
 
 interface VsCodeApi {
@@ -71,6 +73,7 @@ export function loadUiState(): UiState {
   if (Array.isArray(o.runIds)) out.runIds = o.runIds.filter((x): x is string => typeof x === 'string');
   if (typeof o.searchDir === 'string') out.searchDir = o.searchDir;
   if (o.searchParallel !== undefined) out.searchParallel = o.searchParallel;
+  if (o.searchSort !== undefined) out.searchSort = o.searchSort;
   return out;
 }
 

@@ -7,7 +7,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCommand } from './register';
-import type { GradCheckReport, RunState } from '../shared/protocol';
+import type { RunState } from '../shared/protocol';
+import { GRADIENT_CHECK } from '../shared/requests';
 import type { WebviewToHost } from '../shared/webview-protocol';
 import type { EngineDiagnostics } from './diagnostics';
 import { namesPythonScript } from './python-ui';
@@ -15,12 +16,14 @@ import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, r
 import { describeRun, formatNumber, parsePositive, runLabel, STATE_ICONS } from './runs/format';
 import { parsePercent } from '../shared/readout';
 import { runCsv } from './runs/run-folder';
+import { request, RequestError } from './runs/request';
 import { Run, type RunManager } from './runs/run-manager';
 import { rememberSmoothing } from './settings';
 import { BLANK, listTemplates, templatePickEntries, templateText, uniqueFile, type Template } from './templates';
 import type { ComparePanels } from './ui/compare';
 import type { DashboardManager } from './ui/dashboard';
 import type { WebviewKind } from './ui/html';
+import { saveChartPng, writeFile } from './ui/save-png';
 import type { WebviewActions } from './ui/webviews';
 
 export const COMMANDS = [
@@ -75,7 +78,6 @@ function iterationsOf(arg: unknown): number | undefined {
 }
 
 export class Commands implements WebviewActions {
-  private gradCheckCounter = 0;
 
   constructor(private readonly d: CommandDeps) {}
 
@@ -355,31 +357,14 @@ export class Commands implements WebviewActions {
       void vscode.window.showInformationMessage(`Gradient Lab: ${runLabel(run.view)} is not running; resume it or start a new run to check its gradients.`);
       return undefined;
     }
-    const requestId = `host-${Date.now().toString(36)}-${++this.gradCheckCounter}`;
     const target = run;
     let refused: string | undefined;
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Gradient check of ${runLabel(run.view)}…`, cancellable: false },
-      () => new Promise<GradCheckReport | undefined>((resolve) => {
-        const sub = this.d.runs.onEvent(({ run: r, event }) => {
-          if (r === target && event.type === 'gradientCheck' && (event.requestId === requestId || event.requestId === undefined)) {
-            done(event.report);
-          } else if (r === target && event.type === 'error' && event.requestId === requestId) {
-            refused = event.error.message;
-            done(undefined);
-          }
-        });
-        const ended = this.d.runs.onRunEnded((r) => {
-          if (r === target) done(undefined);
-        });
-        const timer = setTimeout(() => done(undefined), 300_000);
-        const done = (value: typeof report): void => {
-          clearTimeout(timer);
-          sub.dispose();
-          ended.dispose();
-          resolve(value);
-        };
-        if (!this.d.runs.send(target, { type: 'gradientCheck', requestId })) done(undefined);
+      () => request(this.d.runs.peer(target), GRADIENT_CHECK, undefined, 300_000).catch((e: unknown) => {
+        if (!(e instanceof RequestError)) throw e;
+        if (e.failure === 'refused') refused = e.message;
+        return undefined;
       }),
     );
     if (!report) {
@@ -581,28 +566,8 @@ export class Commands implements WebviewActions {
   }
 
   private async savePng(run: Run | undefined, chart: string, dataUrl: string): Promise<void> {
-    const base = run?.runDir || this.defaultDir();
-    const uri = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.file(path.join(base, `${run ? `${run.id}-` : ''}${chart}.png`)),
-      filters: { 'PNG image': ['png'] },
-      saveLabel: 'Save Chart',
-    });
-    if (!uri) return;
-    const bytes = Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64');
-    // A PNG starts with its 8-byte signature; anything else is not what the webview claimed.
-    if (bytes.length < 8 || bytes.readUInt32BE(0) !== 0x89504e47) {
-      this.d.log.warn(`savePng: ${chart} is not a PNG; not written`);
-      return;
-    }
-    await writeFile(uri, bytes);
-    this.d.log.info(`saved chart ${chart} to ${uri.fsPath}`);
+    await saveChartPng(chart, dataUrl, path.join(run?.runDir || this.defaultDir(), `${run ? `${run.id}-` : ''}${chart}.png`), this.d.log);
   }
-}
-
-/** Local files directly (the extension runs next to the workspace); other schemes through VS Code. */
-async function writeFile(uri: vscode.Uri, bytes: Uint8Array): Promise<void> {
-  if (uri.scheme === 'file') await fs.writeFile(uri.fsPath, bytes);
-  else await vscode.workspace.fs.writeFile(uri, bytes);
 }
 
 function stateIcon(state: RunState): string {

@@ -26,6 +26,7 @@ import { RUNS_VIEW_ID, RunsTreeProvider } from './ui/runs-tree';
 import { RunStatusBar } from './ui/status-bar';
 import { showWalkthroughOnFirstRun } from './ui/walkthrough';
 import { WebviewHub, type WebviewEnv } from './ui/webviews';
+import { ContextKeys, watchRunsFolder } from './workspace-watch';
 
 /** What `activate` returns: a small surface for the integration tests (and other extensions). */
 export interface GradientLabApi {
@@ -191,12 +192,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   );
 
   // ── context keys for `when`/`enablement` clauses ──
-  const contextKeys = new Map<string, unknown>();
-  const setKey = (key: string, value: unknown): void => {
-    if (contextKeys.get(key) === value) return;
-    contextKeys.set(key, value);
-    void vscode.commands.executeCommand('setContext', key, value);
-  };
+  const keys = new ContextKeys();
+  const setKey = (key: string, value: unknown): void => keys.set(key, value);
   const updateContext = (): void => {
     const list = runs.list();
     const active = runs.activeRun;
@@ -228,33 +225,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   updateContext();
 
   // ── settings, runs folder watching ──
-  let watcher: vscode.FileSystemWatcher | undefined;
-  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  const scheduleRefresh = (): void => {
-    if (refreshTimer) clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(() => void runs.refresh().catch((e: unknown) => log.warn(`refresh failed: ${String(e)}`)), 300);
-  };
-  const watchRunsFolder = (): void => {
-    watcher?.dispose();
-    const folder = resolveRunsFolder(context);
-    watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '*/{run.json,summary.json}'));
-    watcher.onDidCreate(scheduleRefresh);
-    watcher.onDidDelete(scheduleRefresh);
-    watcher.onDidChange(scheduleRefresh);
-  };
-  watchRunsFolder();
   context.subscriptions.push(
-    { dispose: () => { watcher?.dispose(); if (refreshTimer) clearTimeout(refreshTimer); } },
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.runsFolder`)) {
-        watchRunsFolder();
-        void runs.reset();
-      }
-      if (e.affectsConfiguration(`${SECTION}.refreshRate`)) hub.setRate(readSettings().refreshRate);
+    watchRunsFolder(context, '*/{run.json,summary.json}', {
+      filesChanged: () => void runs.refresh().catch((e: unknown) => log.warn(`refresh failed: ${String(e)}`)),
+      folderChanged: () => void runs.reset(),
     }),
-    vscode.workspace.onDidChangeWorkspaceFolders(() => {
-      watchRunsFolder();
-      void runs.reset();
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.refreshRate`)) hub.setRate(readSettings().refreshRate);
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(updateContext),
   );

@@ -6,7 +6,7 @@
  * says so). Pure, DOM-free; the search view shows it, tests feed it hand-made trials.
  */
 import type { EarlyTerminationConfig } from './config';
-import type { SearchBox, SearchDimension, TrialRecord } from './search-protocol';
+import { choiceText, type SearchBox, type SearchDimension, type TrialRecord } from './search-protocol';
 import { boxOf, boxRanking, compareMetrics, type SearchMode } from './search-ranking';
 import { dimensionLabels, formatMetric, formatSearchValue } from './search-view';
 
@@ -103,7 +103,7 @@ function valueOf(d: SearchDimension, c: number): number | string {
     case 'oneMinusLog': return 1 - 10 ** c;
     case 'int': return Math.round(c);
     case 'uniform': return c;
-    case 'choice': return String(d.choices?.[Math.round(c)] ?? c);
+    case 'choice': return String(d.choices[Math.round(c)] ?? c);
   }
 }
 
@@ -119,7 +119,7 @@ function describeRanges(space: readonly SearchDimension[], box: SearchBox, label
   return space.map((d, i) => {
     const r = box[d.path];
     if (!r) return '';
-    if ('indices' in r) return `${labels[i]} ∈ {${r.indices.map((k) => String(d.choices?.[k] ?? k)).join(', ')}}`;
+    if ('indices' in r) return `${labels[i]} ∈ {${r.indices.map((k) => choiceText(d, k)).join(', ')}}`;
     return `${labels[i]} ${formatRange(d, r)}`;
   }).filter(Boolean).join(' · ');
 }

@@ -86,7 +86,7 @@ export function topTrials(points: readonly ImportancePoint[], mode: SearchMode, 
 export function gridCells(d: SearchDimension, points: readonly ImportancePoint[]): { cells: number[]; size: number } {
   const coords = points.map((p) => p.coords[d.path]);
   if (d.scale === 'choice') {
-    const size = Math.max(1, (d.choices ?? []).length || d.high + 1);
+    const size = Math.max(1, d.choices.length || d.high + 1);
     return { cells: coords.map((c) => clampIndex(Math.round(c), size)), size };
   }
   if (d.scale === 'int' && d.high - d.low + 1 <= GRID) {

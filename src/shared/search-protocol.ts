@@ -22,16 +22,15 @@ export type SearchValue = number | string | boolean;
  * One searched hyperparameter. Sampling happens in the "sampling space": log10(x) for `log`,
  * log10(1 − x) for `oneMinusLog`, x for `uniform` and `int`, the index for `choice`. `low`/`high`
  * are bounds in that space (for `choice`: 0 and choices.length − 1); `min`/`max` are the bounds
- * of the value itself (for display and axes), absent for `choice`.
+ * of the value itself (for display and axes), `choices` the values of a `choice`.
  */
-export interface SearchDimension {
-  path: string;
-  scale: SearchScale;
-  low: number;
-  high: number;
-  min?: number;
-  max?: number;
-  choices?: SearchValue[];
+export type SearchDimension =
+  | { path: string; scale: Exclude<SearchScale, 'choice'>; low: number; high: number; min: number; max: number }
+  | { path: string; scale: 'choice'; low: number; high: number; choices: SearchValue[] };
+
+/** The `k`-th value of a choice dimension as text (the index itself for any other, or past the list). */
+export function choiceText(d: SearchDimension, k: number): string {
+  return String(d.scale === 'choice' ? d.choices[k] ?? k : k);
 }
 
 /** A box in sampling space: a range per continuous/int dimension, a set of indices per choice. */
@@ -107,6 +106,8 @@ export type SearchRunState = 'running' | 'finished' | 'stopped';
 /** The whole `search.json`. */
 /** The file a search keeps in its folder (format in docs/search.md). */
 export const SEARCH_FILE = 'search.json';
+/** The pid of the search process running a search folder (the host reads it to tell a live search from an interrupted one). */
+export const SEARCH_LOCK_FILE = 'search.pid';
 
 /**
  * Parses search.json (engine and host read it alike); throws an Error saying why it is not a
@@ -265,7 +266,8 @@ export type SearchCommand =
    */
   | { type: 'subscribe'; id: number; on: boolean }
   /** Writes the best trial's config; without an active search `searchDir` names the search. */
-  | { type: 'exportBest'; outFile: string; searchDir?: string };
+  /** `requestId` comes back on its `exported`. */
+  | { type: 'exportBest'; outFile: string; searchDir?: string; requestId?: string };
 
 /** The engine commands a trial's dashboard may send through the search. */
 export type TrialEngineCommand = Extract<EngineCommand, { type: 'step' | 'setLearningRate' | 'gradientCheck' | 'evaluateTest' | 'checkpoint' }>;
@@ -281,7 +283,7 @@ export type SearchEvent =
   | ({ type: 'progress' } & SearchProgress)
   | { type: 'round'; index: number; box: SearchBox; basedOn: number[] }
   | { type: 'finished'; state: 'finished' | 'stopped'; best: TrialRecord | null; dir: string }
-  | { type: 'exported'; outFile: string; trialId: number }
+  | { type: 'exported'; outFile: string; trialId: number; requestId?: string }
   | { type: 'log'; level: 'info' | 'warning'; message: string }
   | ({ type: 'error'; fatal: boolean } & SearchErrorInfo)
   /** An event of a running trial's engine, as the engine sent it. */
@@ -295,7 +297,10 @@ const COMMAND_KEYS: Record<SearchCommand['type'], true> = {
 };
 const COMMAND_TYPES = new Set(Object.keys(COMMAND_KEYS) as SearchCommand['type'][]);
 
-const TRIAL_COMMANDS = new Set(['step', 'setLearningRate', 'gradientCheck', 'evaluateTest', 'checkpoint']);
+const TRIAL_COMMAND_KEYS: Record<TrialEngineCommand['type'], true> = {
+  step: true, setLearningRate: true, gradientCheck: true, evaluateTest: true, checkpoint: true,
+};
+const TRIAL_COMMANDS = new Set<string>(Object.keys(TRIAL_COMMAND_KEYS));
 
 const positiveInt = (x: unknown): boolean => Number.isInteger(x) && (x as number) > 0;
 const optional = (x: unknown, ok: (y: unknown) => boolean): boolean => x === undefined || ok(x);
@@ -333,12 +338,13 @@ export function validateSearchCommand(msg: unknown): { ok: true; command: Search
     case 'exportBest':
       if (!nonEmptyString(m.outFile)) return { ok: false, reason: 'exportBest needs "outFile"' };
       if (!optional(m.searchDir, nonEmptyString)) return { ok: false, reason: '"searchDir" must be a string' };
+      if (!optional(m.requestId, nonEmptyString)) return { ok: false, reason: '"requestId" must be a string' };
       break;
     case 'trialCommand': {
       if (!positiveInt(m.id)) return { ok: false, reason: 'trialCommand needs a trial "id"' };
       const c = m.command as Record<string, unknown> | null;
       if (typeof c !== 'object' || c === null || !TRIAL_COMMANDS.has(c.type as string)) {
-        return { ok: false, reason: 'trialCommand needs a "command" of type step, setLearningRate, gradientCheck, evaluateTest or checkpoint' };
+        return { ok: false, reason: `trialCommand needs a "command" of type ${[...TRIAL_COMMANDS].join(', ')}` };
       }
       // The engine checks the arguments again; reject the obvious here so the host hears why.
       const checked = validateCommand({ ...c, v: PROTOCOL_VERSION });

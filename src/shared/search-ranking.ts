@@ -77,7 +77,7 @@ export function boxRanking<T extends BoxTrial>(trials: readonly T[], settings: {
 export function fullBox(dims: readonly SearchDimension[]): SearchBox {
   const box: SearchBox = {};
   for (const d of dims) {
-    box[d.path] = d.scale === 'choice' ? { indices: (d.choices ?? []).map((_, i) => i) } : { low: d.low, high: d.high };
+    box[d.path] = d.scale === 'choice' ? { indices: d.choices.map((_, i) => i) } : { low: d.low, high: d.high };
   }
   return box;
 }

@@ -7,7 +7,7 @@
  */
 import type { EarlyTerminationConfig } from './config';
 import {
-  searchProgress,
+  choiceText, searchProgress,
   type SearchDimension, type SearchEvent, type SearchFile, type SearchMetric, type SearchProgress, type SearchRound,
   type SearchValue, type TrialRecord, type TrialState,
 } from './search-protocol';
@@ -222,6 +222,20 @@ export function countTrials(trials: readonly TrialRecord[]): SearchCounts {
 }
 
 /**
+ * The search's shape as it ran: trials per round ("6 trials × 1 round"), counting the trials each
+ * opened round really has (trials added by hand included) and the plan for rounds still to come;
+ * uneven rounds are listed ("4 + 6 + 4 trials in 3 rounds").
+ */
+export function trialsPerRoundLabel(view: Pick<SearchView, 'trials' | 'trialsPerRound' | 'rounds' | 'roundBoxes'>): string {
+  const rounds = Math.max(view.rounds, view.roundBoxes.length, 1);
+  const counts = Array.from({ length: rounds }, (_, r) => (r < view.roundBoxes.length ? 0 : view.trialsPerRound));
+  for (const t of view.trials) if (t.round < view.roundBoxes.length) counts[t.round]++;
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (counts.every((n) => n === counts[0])) return `${plural(counts[0], 'trial')} × ${plural(rounds, 'round')}`;
+  return `${counts.join(' + ')} trials in ${rounds} rounds`;
+}
+
+/**
  * A trial's state as shown: running or paused trials of a search that no process runs any more
  * (the window closed, the process died) were interrupted, whatever search.json still says.
  */
@@ -313,7 +327,7 @@ export function describeBox(space: readonly SearchDimension[], round: SearchRoun
     if (!r) return;
     const f = (x: number): string => String(Number(x.toFixed(2)));
     if ('indices' in r) {
-      parts.push(`${labels[i]} ∈ {${r.indices.map((k) => String(d.choices?.[k] ?? k)).join(', ')}}`);
+      parts.push(`${labels[i]} ∈ {${r.indices.map((k) => choiceText(d, k)).join(', ')}}`);
     } else if (d.scale === 'log') {
       parts.push(`${labels[i]} 10^[${f(r.low)}, ${f(r.high)}]`);
     } else if (d.scale === 'oneMinusLog') {

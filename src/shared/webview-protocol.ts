@@ -94,9 +94,11 @@ export type WebviewToHost =
   /** The Diagnose panel's own view of what it shows, for tests: each card's status, the chart's points and marked rate. */
   | { type: 'diagnoseRendered'; phase: DiagnoseViewState['phase']; checks: { id: DiagnoseCheckId; status: CheckStatus }[]; lrPoints: number; suggestion: number | null };
 
-const CONTROL = new Set<ControlCommand>(['pause', 'resume', 'step', 'stop', 'gradientCheck', 'evaluateTest', 'resumeFromCheckpoint']);
-const TRIAL_COMMANDS = new Set<TrialCommand>(['pause', 'resume', 'kill', 'openDashboard', 'promote']);
-const SEARCH_CONTROL = new Set<SearchControlCommand>(['addTrials', 'stop', 'resume', 'exportBest', 'openExperiment', 'exportCsv']);
+// Records, not lists: the compiler refuses one that misses a member of its union.
+const keys = <T extends string>(record: Record<T, true>): ReadonlySet<string> => new Set(Object.keys(record));
+const CONTROL = keys<ControlCommand>({ pause: true, resume: true, step: true, stop: true, gradientCheck: true, evaluateTest: true, resumeFromCheckpoint: true });
+const TRIAL_COMMANDS = keys<TrialCommand>({ pause: true, resume: true, kill: true, openDashboard: true, promote: true });
+const SEARCH_CONTROL = keys<SearchControlCommand>({ addTrials: true, stop: true, resume: true, exportBest: true, openExperiment: true, exportCsv: true });
 
 const CHECK_IDS = new Set<unknown>(DIAGNOSE_CHECKS);
 const STATUSES = new Set<unknown>(['pass', 'warn', 'fail', 'skip']);
@@ -129,7 +131,7 @@ export function parseWebviewMessage(msg: unknown): WebviewToHost | null {
     case 'setHumanLevelError':
       return { type: m.type };
     case 'control':
-      return typeof m.command === 'string' && CONTROL.has(m.command as ControlCommand)
+      return typeof m.command === 'string' && CONTROL.has(m.command)
         ? { type: 'control', command: m.command as ControlCommand } : null;
     case 'setLearningRate':
       return typeof m.value === 'number' && Number.isFinite(m.value) && m.value > 0
@@ -145,10 +147,10 @@ export function parseWebviewMessage(msg: unknown): WebviewToHost | null {
         && typeof m.points === 'number'
         ? { type: 'rendered', runId: m.runId, epoch: m.epoch, iteration: m.iteration, points: m.points } : null;
     case 'searchTrial':
-      return typeof m.command === 'string' && TRIAL_COMMANDS.has(m.command as TrialCommand) && trialId(m.id)
+      return typeof m.command === 'string' && TRIAL_COMMANDS.has(m.command) && trialId(m.id)
         ? { type: 'searchTrial', command: m.command as TrialCommand, id: m.id } : null;
     case 'searchControl': {
-      if (typeof m.command !== 'string' || !SEARCH_CONTROL.has(m.command as SearchControlCommand)) return null;
+      if (typeof m.command !== 'string' || !SEARCH_CONTROL.has(m.command)) return null;
       const command = m.command as SearchControlCommand;
       if (m.count === undefined) return { type: 'searchControl', command };
       if (command !== 'addTrials' || !Number.isInteger(m.count) || (m.count as number) < 1 || (m.count as number) > MAX_ADD_TRIALS) return null;

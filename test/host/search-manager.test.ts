@@ -16,7 +16,7 @@ import { loadRunFolder } from '../../src/extension/runs/run-folder';
 import { RunManager } from '../../src/extension/runs/run-manager';
 import { SearchManager, type Search } from '../../src/extension/search/search-manager';
 import { SearchProcess, type SearchHandle } from '../../src/extension/search/search-process';
-import { readSearchFile } from '../../src/engine/search/search-file';
+import { readSearchFile } from '../../src/engine/search/search-store';
 import { assertConsistent, DIST, ensureBuilt } from '../search/helpers';
 import { runInfo, tempDir, writeRunFolder } from './helpers';
 

@@ -18,7 +18,7 @@ import {
 import type { HostToWebview } from '../../src/shared/webview-protocol';
 import { decodeNonFinite } from '../../src/shared/nonfinite';
 import { SearchRunner } from '../../src/engine/search/runner';
-import { readSearchFile } from '../../src/engine/search/search-file';
+import { readSearchFile } from '../../src/engine/search/search-store';
 import { SearchChannel } from '../../src/extension/search/search-channel';
 import { betaTick, boxRanges, integerTicks, jitter, planAxis, xOf } from '../../webview/search/axes';
 import { FakeLauncher } from '../search/fake-launcher';

@@ -13,7 +13,7 @@ import type { ExperimentConfig } from '../../src/shared/config';
 import type { SearchEvent, TrialRecord } from '../../src/shared/search-protocol';
 import { rungPlan, rungsOf } from '../../src/shared/search-rungs';
 import { SearchRunner } from '../../src/engine/search/runner';
-import { readSearchFile } from '../../src/engine/search/search-file';
+import { readSearchFile } from '../../src/engine/search/search-store';
 import { rungRanking } from '../../src/engine/search/policy';
 import { FakeLauncher, type FakeOptions } from './fake-launcher';
 import { assertConsistent, until } from './helpers';

@@ -12,7 +12,7 @@ import { validateSearchCommand, SEARCH_PROTOCOL_VERSION, type SearchEvent } from
 import { ConfigError } from '../../src/engine/config/errors';
 import { SearchRunner } from '../../src/engine/search/runner';
 import { boxOf, insideBox } from '../../src/engine/search/sampling';
-import { readSearchFile } from '../../src/engine/search/search-file';
+import { readSearchFile } from '../../src/engine/search/search-store';
 import { FakeLauncher, type FakeOptions } from './fake-launcher';
 import { assertConsistent, sleep, until } from './helpers';
 

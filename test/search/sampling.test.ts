@@ -73,11 +73,13 @@ describe('search sampling', () => {
 
   it('maps values to sampling space and back', () => {
     const log = dimensionOf('lr', { log: [1e-4, 1] });
+    assert.ok(log.scale === 'log');
     assert.equal(log.min, 1e-4);
     assert.equal(log.max, 1);
     assert.ok(Math.abs(toSamplingSpace(log, 0.001) + 3) < 1e-12);
     const beta = dimensionOf('b', { oneMinusLog: [0.9, 0.999] });
-    assert.ok(Math.abs((beta.min ?? 0) - 0.9) < 1e-12 && Math.abs((beta.max ?? 0) - 0.999) < 1e-12);
+    assert.ok(beta.scale === 'oneMinusLog');
+    assert.ok(Math.abs(beta.min - 0.9) < 1e-12 && Math.abs(beta.max - 0.999) < 1e-12);
     assert.ok(Math.abs(toSamplingSpace(beta, 0.99) + 2) < 1e-9);
     assert.ok(Math.abs((fromSamplingSpace(beta, -2) as number) - 0.99) < 1e-12);
     const choice = dimensionOf('c', { choice: ['a', 'b'] });

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readSearchFile as engineRead, writeSearchFile } from '../../src/engine/search/search-file';
+import { readSearchFile as engineRead, writeSearchFile } from '../../src/engine/search/search-store';
 import { readSearchFile as hostRead } from '../../src/extension/search/search-manager';
 import {
   parseSearchFile, SEARCH_FILE, SEARCH_FILE_VERSION, searchProgress, type SearchFile, type TrialRecord, type TrialState,

@@ -12,7 +12,7 @@ import { SEARCH_PROTOCOL_VERSION, type SearchCommand, type SearchEvent } from '.
 import { loadExperiment, resolveConfig } from '../../src/engine/config/validate';
 import { exportBest } from '../../src/engine/search/export';
 import { SearchRunner } from '../../src/engine/search/runner';
-import { readSearchFile } from '../../src/engine/search/search-file';
+import { readSearchFile } from '../../src/engine/search/search-store';
 import { assertConsistent, DIST, ensureBuilt, LR, moonsSearch, until } from './helpers';
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
@@ -179,7 +179,7 @@ describe('search with real engine processes', function () {
     await until(() => of('searchInfo').length === 1);
     const info = of('searchInfo')[0];
     assert.equal(info.parallel, 2);
-    assert.deepEqual(info.space.map((d) => [d.path, d.scale, d.min, d.max, d.low, d.high]), [[LR, 'log', 1e-5, 1, -5, 0]]);
+    assert.deepEqual(info.space, [{ path: LR, scale: 'log', min: 1e-5, max: 1, low: -5, high: 0 }]);
     await until(() => of('trial').some((e) => e.trial.id === 1 && e.change === 'started'));
     send({ type: 'pauseTrial', id: 1 });
     await until(() => of('trial').some((e) => e.trial.id === 1 && e.trial.state === 'paused'));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { sortTrials } from '../../webview/search/sort';
+import { parseSort, sortTrials } from '../../webview/search/sort';
 import { emptySearchView } from '../../src/shared/search-view';
 import type { TrialRecord, TrialState } from '../../src/shared/search-protocol';
 
@@ -41,5 +41,11 @@ describe('webview/search table order', () => {
     assert.deepEqual(ids(sortTrials(view, trials, { key: 'dim:optimizer.learningRate', desc: true })), [6, 5, 4, 3, 2, 1]);
     assert.deepEqual(ids(sortTrials(view, trials, { key: 'state', desc: false })), [5, 4, 2, 3, 6, 1]);
     assert.deepEqual(ids(sortTrials(view, trials, { key: 'round', desc: true })), [1, 2, 3, 4, 5, 6]);
+  });
+
+  it('the order kept in the webview state comes back when the view is shown again; anything else is refused', () => {
+    assert.deepEqual(parseSort({ key: 'metric', desc: true }), { key: 'metric', desc: true });
+    assert.deepEqual(parseSort({ key: 'dim:optimizer.learningRate', desc: false }), { key: 'dim:optimizer.learningRate', desc: false });
+    for (const bad of [undefined, null, 'metric', { key: 'nope', desc: true }, { key: 'metric' }, { key: 3, desc: false }]) assert.equal(parseSort(bad), null);
   });
 });

@@ -47,7 +47,7 @@ export function jitter(id: number): number {
 export function xOf(dim: SearchDimension, value: SearchValue | undefined, id = 0): number | null {
   if (value === undefined) return null;
   if (dim.scale === 'choice') {
-    const i = (dim.choices ?? []).findIndex((c) => c === value);
+    const i = dim.choices.findIndex((c) => c === value);
     return i < 0 ? null : i + jitter(id);
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) return null;
@@ -73,8 +73,7 @@ export function betaTick(v: number, span: number): string {
 }
 
 export function planAxis(dim: SearchDimension, label: string): AxisPlan {
-  const lo = dim.min ?? dim.low;
-  const hi = dim.max ?? dim.high;
+  const [lo, hi] = dim.scale === 'choice' ? [dim.low, dim.high] : [dim.min, dim.max];
   switch (dim.scale) {
     case 'log': {
       const a = Math.max(lo, Number.MIN_VALUE);
@@ -91,7 +90,7 @@ export function planAxis(dim: SearchDimension, label: string): AxisPlan {
       return { type: 'linear', min: lo - 0.5, max: hi + 0.5, reverse: false, title: label, tick: (v) => (Number.isInteger(v) ? String(v) : ''), integer: true, ticks: integerTicks(lo, hi) };
     }
     case 'choice': {
-      const choices = dim.choices ?? [];
+      const choices = dim.choices;
       return {
         type: 'linear', min: -0.5, max: Math.max(0, choices.length - 1) + 0.5, reverse: false, title: label, integer: true, ticks: choices.map((_, i) => i),
         tick: (v) => (Number.isInteger(v) && v >= 0 && v < choices.length ? String(choices[v]) : ''),

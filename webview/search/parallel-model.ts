@@ -63,7 +63,7 @@ function dimensionAxis(d: SearchDimension, label: string): ParallelAxis {
   const base = { key: d.path, label, title: d.path, kind: d.scale };
   switch (d.scale) {
     case 'choice': {
-      const choices = (d.choices ?? []).map(String);
+      const choices = d.choices.map(String);
       const n = Math.max(1, choices.length);
       return { ...base, lo: -0.5, hi: n - 0.5, reverse: false, choices, ticks: choices.map((c, i) => ({ at: (i + 0.5) / n, label: c })) };
     }

@@ -7,6 +7,16 @@ import { shownTrialState, type SearchView } from '../../src/shared/search-view';
 export type SortKey = 'id' | 'round' | 'state' | 'metric' | 'epoch' | `dim:${string}`;
 export interface Sort { key: SortKey; desc: boolean }
 
+const FIXED_KEYS: ReadonlySet<string> = new Set<SortKey>(['id', 'round', 'state', 'metric', 'epoch']);
+
+/** A sort kept in the webview state (the view reopened), or null when it is not one. */
+export function parseSort(value: unknown): Sort | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { key, desc } = value as Record<string, unknown>;
+  if (typeof key !== 'string' || typeof desc !== 'boolean' || !(FIXED_KEYS.has(key) || key.startsWith('dim:'))) return null;
+  return { key: key as SortKey, desc };
+}
+
 const STATE_ORDER: Record<TrialState, number> = { running: 0, paused: 1, queued: 2, finished: 3, pruned: 4, stopped: 5, killed: 6, failed: 7 };
 
 /**

@@ -16,7 +16,7 @@ export type { Sort, SortKey } from './sort';
 
 export class TrialsTable {
   readonly root = h('div', { id: 'trials-table', cls: 'table-wrap search-table-wrap' });
-  private sort: Sort = { key: 'id', desc: false };
+  private sort: Sort;
   private selected: number | null = null;
   private readonly table = h('table', { cls: 'trials-table', attrs: { 'aria-label': 'Trials' } });
   private readonly head = h('thead');
@@ -26,7 +26,9 @@ export class TrialsTable {
   private columnsKey = '';
   private emptyRow: HTMLElement | null = null;
 
-  constructor(private readonly onTrial: (command: TrialCommand, id: number) => void, private readonly onSort: () => void) {
+  /** `sort`: the order the view had before it was closed or hidden. */
+  constructor(private readonly onTrial: (command: TrialCommand, id: number) => void, private readonly onSort: () => void, sort: Sort | null = null) {
+    this.sort = sort ?? { key: 'id', desc: false };
     this.table.append(this.head, this.body);
     this.root.append(this.table);
     this.head.addEventListener('click', (e) => {

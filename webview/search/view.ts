@@ -1,49 +1,53 @@
 /**
- * The search view (`<body data-view="search">`): a hyperparameter search's header and controls,
- * the best trial, the coarse-to-fine rounds, one scatter of the metric per hyperparameter and the
- * trials table. On load it posts `ready`; the host answers with a `searchSnapshot`, then
- * `searchEvents` deltas, folded with the same `applySearchEvent` the host uses. Renders are
- * coalesced into one per animation frame; after a render, `searchRendered` is posted at most every
- * 500 ms (tests wait on it).
+ * The search view mounted in the page (./main.ts feeds it): a hyperparameter search's header and
+ * controls, the best trial, the coarse-to-fine rounds, the analysis cards, one scatter of the
+ * metric per hyperparameter and the trials table, drawn from a `SearchModel` like the run views
+ * draw from theirs (../views/types.ts).
  */
-import './search.css';
-import { applySearchEvent, bestTrialOf, canResumeSearch, countTrials, describeBox, dimensionLabels, formatMetric, formatSearchValue, METRIC_LABEL, type SearchView } from '../../src/shared/search-view';
-import { MAX_ADD_TRIALS, type HostToWebview, type SearchControlCommand, type TrialCommand } from '../../src/shared/webview-protocol';
-import { applyThemeDefaults, registerCharts } from '../charts/setup';
-import { button, h, renderIfChanged, renderScheduler, setEnabled, setText } from '../dom';
+import { bestTrialOf, canResumeSearch, countTrials, describeBox, dimensionLabels, formatMetric, formatSearchValue, METRIC_LABEL, trialsPerRoundLabel, type SearchView } from '../../src/shared/search-view';
+import { MAX_ADD_TRIALS, type SearchControlCommand, type TrialCommand } from '../../src/shared/webview-protocol';
+import { button, h, renderIfChanged, setEnabled, setText } from '../dom';
 import { icon } from '../icons';
-import { readTheme, watchTheme, type Theme } from '../theme';
+import type { Theme } from '../theme';
 import { searchBudget } from '../../src/shared/search-protocol';
-import { loadUiState, onHostMessage, post, saveUiState, type UiState } from '../vscode';
+import type { UiState } from '../vscode';
 import { card, chartBox, pngButton } from '../views/card';
+import type { Mounted, SearchModel } from '../views/types';
 import { SearchInsights } from './insights';
-import { parseParallelState } from './parallel-model';
+import { parseParallelState, type ParallelState } from './parallel-model';
 import { ScatterChart } from './scatter';
+import { parseSort, type Sort } from './sort';
 import { TrialsTable } from './table';
-
-const RENDERED_EVERY_MS = 500;
 
 const STATE_LABEL: Record<SearchView['state'], string> = {
   starting: 'Starting', running: 'Running', finished: 'Finished', stopped: 'Stopped', failed: 'Failed',
 };
 
-function control(command: SearchControlCommand, count?: number): void {
-  post(count === undefined ? { type: 'searchControl', command } : { type: 'searchControl', command, count });
+export interface SearchHooks {
+  control(command: SearchControlCommand, count?: number): void;
+  trial(command: TrialCommand, id: number): void;
+  savePng(chart: string, dataUrl: string): void;
+  /** What the user chose (table order, brushes) changed: keep it, draw again. */
+  changed(): void;
 }
 
-function trial(command: TrialCommand, id: number): void {
-  post({ type: 'searchTrial', command, id });
+/** What the view keeps in the webview state, to be the same when it is reopened. */
+export interface SearchUi {
+  parallel: ParallelState;
+  sort: Sort;
 }
 
-export function startSearchView(): void {
-  registerCharts();
-  let theme: Theme = readTheme();
-  applyThemeDefaults(theme);
-  const app = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
-  app.dataset.layout = 'search';
-  document.body.dataset.layout = 'search';
-  let view: SearchView | null = null;
-  let version = 0;
+export interface MountedSearch extends Mounted<SearchModel> {
+  ui(): SearchUi;
+}
+
+/** `saved`: the webview state of this view before it was hidden, closed or reloaded. */
+export function mountSearch(app: HTMLElement, initialTheme: Theme, hooks: SearchHooks, saved: UiState): MountedSearch {
+  let theme = initialTheme;
+  const { control, trial } = hooks;
+  /** The next render draws everything (a snapshot, a theme, a new sort). */
+  let forceNext = true;
+  let drawnVersion = -1;
 
   // ── header ──
   const name = h('h1', { id: 'search-name', cls: 'run-name' });
@@ -117,13 +121,14 @@ export function startSearchView(): void {
   const bestBody = h('div', { id: 'best-trial', cls: 'best-trial' });
   const roundsBody = h('div', { id: 'rounds', cls: 'rounds' });
   const scatterGrid = h('div', { id: 'scatters', cls: 'scatter-grid' });
-  const table = new TrialsTable((command, id) => trial(command, id), () => schedule(true));
+  const table = new TrialsTable((command, id) => trial(command, id), () => {
+    forceNext = true;
+    hooks.changed();
+  }, parseSort(saved.searchSort));
   const tableCount = h('span', { cls: 'card-subtitle', id: 'table-count' });
-  const saved = loadUiState();
   const insights = new SearchInsights(theme, saved.searchDir ? parseParallelState(saved.searchParallel, saved.searchDir) : null,
-    () => view && persist(view), (chart, dataUrl) => post({ type: 'savePng', chart, dataUrl }));
+    () => hooks.changed(), hooks.savePng);
 
-  app.replaceChildren(h('div', { id: 'loading', cls: 'empty-state' }, h('p', { text: 'Waiting for the search…' })));
   const main = h('main', { cls: 'grid search-grid' },
     h('div', { cls: 'span-all summary-row' },
       card({ id: 'best', title: 'Best trial', subtitle: '', body: [bestBody] }),
@@ -134,7 +139,7 @@ export function startSearchView(): void {
     insights.curvesCard,
     h('section', { id: 'card-scatters', cls: 'span-all scatter-section', attrs: { 'aria-label': 'Metric against each hyperparameter' } }, scatterGrid),
     card({ id: 'trials', title: 'Trials', cls: 'span-all', tools: [tableCount], body: [table.root] }));
-  let mounted = false;
+  app.append(header, toolbar, banner, main);
 
   let charts: { path: string; chart: ScatterChart; box: HTMLElement }[] = [];
   const rebuildCharts = (v: SearchView): void => {
@@ -151,7 +156,7 @@ export function startSearchView(): void {
       const scaleText = d.scale === 'log' ? 'log scale' : d.scale === 'oneMinusLog' ? '1 − β, log scale' : d.scale === 'int' ? 'integers' : d.scale === 'choice' ? 'choices' : 'uniform';
       const el = card({
         id: `scatter-${i}`, title: labels[i], subtitle: scaleText,
-        tools: [pngButton(`scatter-${i}`, `${labels[i]} scatter`, () => chart.toPng(), (c, dataUrl) => post({ type: 'savePng', chart: c, dataUrl }))],
+        tools: [pngButton(`scatter-${i}`, `${labels[i]} scatter`, () => chart.toPng(), hooks.savePng)],
         body: [box.box],
       });
       el.dataset.path = d.path;
@@ -194,9 +199,10 @@ export function startSearchView(): void {
     const reasonText = v.state === 'running' || v.state === 'starting' ? '' : v.stateReason ?? '';
     setText(reason, reasonText);
     reason.hidden = !reasonText;
-    renderIfChanged(meta, `${v.space.length}|${v.trialsPerRound}|${v.rounds}|${v.parallel}|${v.epochsPerTrial}|${v.metric}|${v.mode}`, () => [
+    const shape = trialsPerRoundLabel(v);
+    renderIfChanged(meta, `${v.space.length}|${shape}|${v.parallel}|${v.epochsPerTrial}|${v.metric}|${v.mode}`, () => [
       chip(`${v.space.length} hyperparameter${v.space.length === 1 ? '' : 's'}`),
-      chip(`${v.trialsPerRound} trials × ${v.rounds} round${v.rounds === 1 ? '' : 's'}`),
+      chip(shape),
       chip(`${v.parallel} at once`),
       chip(`${v.epochsPerTrial} epochs each`),
       chip(`ranked by ${METRIC_LABEL[v.metric]} (${v.mode === 'min' ? 'lower' : 'higher'} is better)`),
@@ -266,35 +272,13 @@ export function startSearchView(): void {
     });
   };
 
-  // ── rendering, coalesced ──
-  let forced = false;
-  const requestRender = renderScheduler(() => render());
-  const schedule = (force = false): void => {
-    forced ||= force;
-    requestRender();
-  };
-
-  let lastRenderedAt = -Infinity;
-  let renderedTimer: ReturnType<typeof setTimeout> | null = null;
-  let pendingRendered: { dir: string; trials: number; done: number; running: number; best: number | null; points: number } | null = null;
-  const flushRendered = (): void => {
-    renderedTimer = null;
-    if (!pendingRendered) return;
-    lastRenderedAt = performance.now();
-    post({ type: 'searchRendered', ...pendingRendered });
-    pendingRendered = null;
-  };
-
-  const render = (): void => {
-    const v = view;
-    if (!v) return;
-    const force = forced;
-    forced = false;
-    if (!mounted) {
-      app.replaceChildren(header, toolbar, banner, main);
-      mounted = true;
-    }
-    try {
+  return {
+    render(m: SearchModel): number {
+      const v = m.view;
+      if (!v) return 0;
+      const force = forceNext || m.version !== drawnVersion;
+      forceNext = false;
+      drawnVersion = m.version;
       renderHeader(v);
       renderBest(v);
       renderRounds(v);
@@ -304,7 +288,7 @@ export function startSearchView(): void {
       const shown = insights.filtered(v);
       let points = 0;
       for (const c of charts) {
-        c.chart.update(shown, version, force);
+        c.chart.update(shown, m.version, force);
         points += c.chart.points;
       }
       table.render(shown);
@@ -318,57 +302,16 @@ export function startSearchView(): void {
         el.dataset.best = v.bestTrial === null ? '' : String(v.bestTrial);
         el.dataset.shown = String(shown.trials.length);
       }
-      pendingRendered = { dir: v.dir, trials: c.total, done: c.done, running: c.running, best: v.bestTrial, points };
-      const wait = lastRenderedAt + RENDERED_EVERY_MS - performance.now();
-      if (wait <= 0) flushRendered();
-      else renderedTimer ??= setTimeout(flushRendered, wait);
-    } catch (e) {
-      console.error('[gradient-lab] search view render failed', e);
-    }
+      return points;
+    },
+    setTheme(next: Theme): void {
+      theme = next;
+      for (const c of charts) c.chart.setTheme(theme);
+      insights.setTheme(theme);
+      forceNext = true;
+    },
+    ui: () => ({ parallel: insights.state, sort: table.sortState }),
   };
-
-  const persist = (v: SearchView): void => {
-    // The host's WebviewPanelSerializer reads `searchDir` to restore this view after a reload.
-    const state: UiState & { searchDir: string } = { runDir: v.dir, searchDir: v.dir, searchParallel: insights.state };
-    saveUiState(state);
-  };
-
-  const onMessage = (msg: HostToWebview): void => {
-    switch (msg.type) {
-      case 'searchSnapshot':
-        view = msg.view;
-        version++;
-        if (view.dir) persist(view);
-        schedule(true);
-        return;
-      case 'searchEvents':
-        if (!view) return;
-        for (const e of msg.events) applySearchEvent(view, e);
-        if (msg.dir && view.dir !== msg.dir) view.dir = msg.dir;
-        if (view.dir) persist(view);
-        schedule();
-        return;
-      case 'empty':
-        view = null;
-        mounted = false;
-        app.replaceChildren(h('div', { id: 'empty', cls: 'empty-state' }, h('p', { text: msg.message })));
-        return;
-      default:
-        return;
-    }
-  };
-
-  onHostMessage(onMessage);
-
-  watchTheme(() => {
-    theme = readTheme();
-    applyThemeDefaults(theme);
-    for (const c of charts) c.chart.setTheme(theme);
-    insights.setTheme(theme);
-    schedule(true);
-  });
-
-  post({ type: 'ready' });
 }
 
 function chip(text: string): HTMLElement {

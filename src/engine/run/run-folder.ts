@@ -10,42 +10,22 @@ import { writeFileAtomic } from './atomic-write';
 import type { Checkpoint } from './checkpoint';
 import { readCheckpointFile, writeCheckpointFile } from './checkpoint-file';
 import { inRunFolder, RunFolderInUseError } from './fs-errors';
-import { processAlive } from '../util/process';
+import { releasePidLock, takePidLock } from '../util/pid-lock';
 
 export { writeFileAtomic };
 
 /** Held by the live engine writing a run folder: its pid (removed at close; a dead pid's lock is taken over). */
 export const LOCK_FILE = 'engine.lock';
 
-/**
- * Takes the run folder's lock, so two engines never interleave one folder's records. A lock
- * whose process is gone (kill -9, a crash) is stale and taken over.
- */
+/** Takes the run folder's lock, so two engines never interleave one folder's records. */
 export function lockRunFolder(dir: string): void {
-  const file = path.join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx');
-      fs.writeSync(fd, String(process.pid));
-      fs.closeSync(fd);
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-      throw new RunFolderInUseError(dir, `is in use by another run (engine process ${pid}); give a new --out folder or stop that run first`);
-    }
-    fs.rmSync(file, { force: true });
-  }
-  throw new RunFolderInUseError(dir, 'is being taken by another run at this moment');
+  takePidLock(path.join(dir, LOCK_FILE), (pid) => new RunFolderInUseError(dir, pid === null
+    ? 'is being taken by another run at this moment'
+    : `is in use by another run (engine process ${pid}); give a new --out folder or stop that run first`));
 }
 
 export function unlockRunFolder(dir: string): void {
-  const file = path.join(dir, LOCK_FILE);
-  try {
-    if (Number.parseInt(fs.readFileSync(file, 'utf8'), 10) === process.pid) fs.rmSync(file);
-  } catch { /* already gone */ }
+  releasePidLock(path.join(dir, LOCK_FILE));
 }
 
 /** A fresh run must not write into a folder holding another run (it would mix two runs' records). */

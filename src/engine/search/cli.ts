@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { EarlyTerminationConfig } from '../../shared/config';
 import {
+  choiceText,
   searchBudget,
   type SearchDimension,
   type SearchEvent,
@@ -48,11 +49,11 @@ function shortNames(space: readonly SearchDimension[]): Map<string, string> {
 
 function describeDimension(d: SearchDimension): string {
   switch (d.scale) {
-    case 'log': return `log       10^U(${d.low}, ${d.high}) = ${formatValue(d.min!)} … ${formatValue(d.max!)}`;
-    case 'oneMinusLog': return `1−log     1 − 10^U(${d.low}, ${d.high}) = ${formatValue(d.min!)} … ${formatValue(d.max!)}`;
-    case 'uniform': return `uniform   ${formatValue(d.min!)} … ${formatValue(d.max!)}`;
+    case 'log': return `log       10^U(${d.low}, ${d.high}) = ${formatValue(d.min)} … ${formatValue(d.max)}`;
+    case 'oneMinusLog': return `1−log     1 − 10^U(${d.low}, ${d.high}) = ${formatValue(d.min)} … ${formatValue(d.max)}`;
+    case 'uniform': return `uniform   ${formatValue(d.min)} … ${formatValue(d.max)}`;
     case 'int': return `int       ${d.min} … ${d.max} (inclusive)`;
-    case 'choice': return `choice    ${d.choices!.map(String).join(' | ')}`;
+    case 'choice': return `choice    ${d.choices.map(String).join(' | ')}`;
   }
 }
 
@@ -117,7 +118,7 @@ class SearchReporter {
           const box = Object.entries(e.box).map(([p, r]) => {
             const dim = this.info?.space.find((d) => d.path === p);
             const name = this.names.get(p) ?? p;
-            if ('indices' in r) return `${name} ∈ {${r.indices.map((i) => String(dim?.choices?.[i] ?? i)).join(', ')}}`;
+            if ('indices' in r) return `${name} ∈ {${r.indices.map((i) => (dim ? choiceText(dim, i) : String(i))).join(', ')}}`;
             if (dim?.scale === 'log') return `${name} 10^[${r.low.toFixed(2)}, ${r.high.toFixed(2)}]`;
             if (dim?.scale === 'oneMinusLog') return `${name} 1−10^[${r.low.toFixed(2)}, ${r.high.toFixed(2)}]`;
             return `${name} [${formatValue(r.low)}, ${formatValue(r.high)}]`;

@@ -11,7 +11,7 @@ import type { SearchFile, TrialRecord } from '../../shared/search-protocol';
 import { parsePath, setPath } from '../config/paths';
 import { resolveConfig } from '../config/validate';
 import { writeFileAtomic } from '../run/run-folder';
-import { readSearchFile } from './search-file';
+import { readSearchFile } from './search-store';
 
 export interface ExportedConfig {
   outFile: string;

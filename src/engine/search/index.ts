@@ -13,5 +13,5 @@ export {
   boxOf, insideBox, trialRng, searchSeed, pow10, formatValue, type SampledPoint,
 } from './sampling';
 export { ForkLauncher, findEngineScript, type TrialLauncher, type TrialHandle, type TrialStart, type TrialExit } from './launcher';
-export { readSearchFile, writeSearchFile, searchFilePath, SEARCH_FILE } from './search-file';
+export { readSearchFile, writeSearchFile, searchFilePath, SearchStore, SEARCH_FILE } from './search-store';
 export { runSearchCommand, type SearchCliFlags } from './cli';

@@ -95,7 +95,7 @@ function handle(command: SearchCommand): void {
       if (!dir) return usage('exportBest needs "searchDir" when no search is active');
       try {
         const out = exportBest(dir, command.outFile);
-        send({ type: 'exported', outFile: out.outFile, trialId: out.trial.id });
+        send({ type: 'exported', outFile: out.outFile, trialId: out.trial.id, ...(command.requestId ? { requestId: command.requestId } : {}) });
         if (!runner) exit(0);
       } catch (e) {
         sendError(e, !runner);

@@ -14,17 +14,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExperimentConfig } from '../../shared/config';
-import type { EngineEvent, EpochSummary, RunSummary } from '../../shared/protocol';
+import type { EngineEvent, EpochSummary } from '../../shared/protocol';
 import { telemetryEpochs } from '../../shared/run-view';
 import {
-  SEARCH_FILE_VERSION,
   isTerminalTrialState,
-  searchBudget,
   searchProgress,
   type SearchEvent,
   type SearchFile,
   type SearchInfo,
-  type SearchMetric,
   type SearchProgress,
   type TrialChange,
   type TrialEngineCommand,
@@ -33,16 +30,17 @@ import {
 } from '../../shared/search-protocol';
 import { ConfigError } from '../config/errors';
 import { parseJson } from '../../shared/json-locations';
-import { setPath } from '../config/paths';
 import { resolveConfig, resolveConfigText } from '../config/validate';
 import { createRunDir } from '../run/run-folder';
 import { defaultRunsDir } from '../run/session';
 import { rungPlan, rungsOf } from '../../shared/search-rungs';
-import { ForkLauncher, type TrialExit, type TrialHandle, type TrialLauncher, type TrialStart } from './launcher';
-import { bracketFor, decide, nextRoundBox, rankFinished, rungsPassed, valueAt, type Decision, type PolicyEvent } from './policy';
-import { boxOf, dimensionsOf, sampleTrial, searchSeed } from './sampling';
-import { readSearchFile, writeSearchFile } from './search-file';
-import { processAlive } from '../util/process';
+import { ForkLauncher, type TrialExit, type TrialLauncher, type TrialStart } from './launcher';
+import { decide, nextRoundBox, rankFinished, rungsPassed, valueAt, type Decision, type PolicyEvent } from './policy';
+import { boxOf } from './sampling';
+import { SearchEvents, type SearchListener } from './search-events';
+import { newSearchFile, SearchStore } from './search-store';
+import { canResumeTrial, epochMetric, freshTrialDir, sampleTrials, trialConfig } from './trials';
+import { TrialSupervisor } from './trial-supervisor';
 
 export { MEDIAN_MIN_COMPLETED } from './policy';
 
@@ -55,8 +53,6 @@ export interface SearchRunnerOptions {
   launcher?: TrialLauncher;
   /** The engine script for the default launcher (default: found by `findEngineScript`). */
   enginePath?: string;
-  /** Engine-side batching of metric events, ms (default 500). */
-  flushMs?: number;
   /** Least time between two throttled writes of search.json, ms (default 500: ≤ 2 writes/s). */
   writeThrottleMs?: number;
   /** Least time between two 'updated' events of the same trial, ms (default 250). */
@@ -83,37 +79,8 @@ export interface SearchResult {
   trials: TrialRecord[];
 }
 
-type Listener = (event: SearchEvent) => void;
+type Listener = SearchListener;
 
-interface LiveTrial {
-  handle: TrialHandle;
-  summary: RunSummary | null;
-  error: string | null;
-  sawRunInfo: boolean;
-  resumed: boolean;
-  kill: boolean;
-  prune: string | null;
-  /** ASHA/Hyperband: stopped to wait at a rung (the trial stays `paused` without a process). */
-  rungPause: boolean;
-  /** ASHA/Hyperband: the rung epoch at which the engine pauses on its own (`pauseAt`), null: none ahead. */
-  pauseAt: number | null;
-  /** The engine paused itself at a rung: its `paused` state is the search's, not the user's. */
-  autoPaused: boolean;
-  stop: boolean;
-  diverged: string | null;
-  timer: NodeJS.Timeout | null;
-}
-
-const pick = (s: EpochSummary, metric: SearchMetric): number | null => {
-  switch (metric) {
-    case 'devError': return s.devError;
-    case 'devLoss': return s.devCost;
-    case 'trainError': return s.trainError;
-    case 'trainLoss': return s.trainCost;
-  }
-};
-
-const trialName = (id: number): string => `trial-${String(id).padStart(3, '0')}`;
 const now = (): string => new Date().toISOString();
 
 export function resolveParallel(parallel: number): number {
@@ -121,33 +88,29 @@ export function resolveParallel(parallel: number): number {
 }
 
 export class SearchRunner {
-  private readonly listeners: Listener[] = [];
-  private readonly live = new Map<number, LiveTrial>();
+  private readonly live = new Map<number, TrialSupervisor>();
   private readonly launcher: TrialLauncher;
-  private readonly opts: Required<Pick<SearchRunnerOptions, 'flushMs' | 'writeThrottleMs' | 'eventThrottleMs' | 'stopGraceMs'>>;
+  private readonly stopGraceMs: number;
   private readonly base: ExperimentConfig;
+  readonly dir: string;
+  private readonly file: SearchFile;
   private started = false;
   private stopping = false;
   private ended = false;
   private result: SearchResult | null = null;
   private resolveDone!: (r: SearchResult) => void;
   private readonly done: Promise<SearchResult>;
-  private writeTimer: NodeJS.Timeout | null = null;
-  private lastWrite = 0;
-  private readonly dirtyTrials = new Set<number>();
-  private eventTimer: NodeJS.Timeout | null = null;
+  private readonly events: SearchEvents;
   /** Trials whose telemetry the host wants (it shows them); their other events always go out. */
   private readonly subscribed = new Set<number>();
 
-  private constructor(readonly dir: string, private readonly file: SearchFile, options: SearchRunnerOptions, private readonly resumed: boolean) {
-    this.base = resolveConfig(file.experiment, file.configPath);
+  private constructor(private readonly store: SearchStore, options: SearchRunnerOptions, private readonly resumed: boolean) {
+    this.dir = store.dir;
+    this.file = store.file;
+    this.base = resolveConfig(this.file.experiment, this.file.configPath);
     this.launcher = options.launcher ?? new ForkLauncher(options.enginePath);
-    this.opts = {
-      flushMs: options.flushMs ?? 500,
-      writeThrottleMs: options.writeThrottleMs ?? 500,
-      eventThrottleMs: options.eventThrottleMs ?? 250,
-      stopGraceMs: options.stopGraceMs ?? 15000,
-    };
+    this.stopGraceMs = options.stopGraceMs ?? 15000;
+    this.events = new SearchEvents(() => this.file.trials, () => this.progress(), options.eventThrottleMs ?? 250);
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
   }
 
@@ -173,34 +136,11 @@ export class SearchRunner {
     if (!(Number.isInteger(trials) && trials > 0)) throw new Error('the number of trials must be a positive integer');
     const parallel = resolveParallel(options.parallel ?? s.parallel);
     const dir = createRunDir(options.runsDir ? path.resolve(options.runsDir) : defaultRunsDir(configPath), `${config.name}-search`);
-    const file: SearchFile = {
-      version: SEARCH_FILE_VERSION,
-      name: config.name,
-      configPath,
-      createdAt: now(),
-      updatedAt: now(),
-      state: 'running',
-      seed: searchSeed(config),
-      metric: s.metric,
-      mode: s.mode,
-      trialsPerRound: trials,
-      rounds: s.rounds,
-      keepTop: s.keepTop,
-      parallel,
-      epochsPerTrial: s.epochsPerTrial ?? config.training.epochs,
-      earlyTermination: { ...s.earlyTermination },
-      space: dimensionsOf(s.space),
-      roundBoxes: [],
-      trials: [],
-      bestTrial: null,
-      experiment: parseJson(text).value,
-    };
-    const plan = rungPlan(file.earlyTermination, file.epochsPerTrial);
-    if (plan) file.rungs = plan.brackets;
-    const runner = new SearchRunner(dir, file, options, false);
-    lockSearch(dir);
+    const file = newSearchFile({ ...config, search: s }, parseJson(text).value, configPath, trials, parallel);
+    const runner = new SearchRunner(new SearchStore(dir, file, options.writeThrottleMs), options, false);
+    runner.store.lock();
     runner.openRound(0);
-    runner.writeNow();
+    runner.store.write();
     return runner;
   }
 
@@ -211,26 +151,16 @@ export class SearchRunner {
    * (`trial-007-2`). Missing rounds follow as usual.
    */
   static resume(searchDir: string, options: ResumeSearchOptions = {}): SearchRunner {
-    const dir = path.resolve(searchDir);
-    const file = readSearchFile(dir);
-    lockSearch(dir);
+    const store = SearchStore.open(path.resolve(searchDir), options.writeThrottleMs);
+    store.lock();
+    store.reopen();
+    const file = store.file;
     if (options.trials !== undefined) file.trialsPerRound = options.trials;
     if (options.parallel !== undefined) file.parallel = resolveParallel(options.parallel);
-    for (const t of file.trials) {
-      if (t.pausedAtRung !== undefined && !isTerminalTrialState(t.state)) {
-        // Waiting at an ASHA rung: it stays there until promoted.
-        t.state = 'paused';
-      } else if (!isTerminalTrialState(t.state) || t.state === 'stopped') {
-        t.state = 'queued';
-        delete t.endedAt;
-        delete t.error;
-      }
-    }
-    file.state = 'running';
-    const runner = new SearchRunner(dir, file, options, true);
+    const runner = new SearchRunner(store, options, true);
     if (file.roundBoxes.length === 0) runner.openRound(0);
     if (options.addTrials) runner.addTrials(options.addTrials);
-    runner.writeNow();
+    runner.store.write();
     return runner;
   }
 
@@ -266,11 +196,7 @@ export class SearchRunner {
 
   /** Every event; returns a function that removes the listener. */
   onAny(listener: Listener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.events.onAny(listener);
   }
 
   /** Events of one type, typed. */
@@ -304,7 +230,7 @@ export class SearchRunner {
     const live = this.live.get(id);
     if (live) {
       if (t.state !== 'running') return false;
-      this.command(live, 'pause');
+      live.send({ type: 'pause' });
       return true;
     }
     if (t.state !== 'queued') return false;
@@ -319,7 +245,7 @@ export class SearchRunner {
     const live = this.live.get(id);
     if (live) {
       if (t.state !== 'paused') return false;
-      this.command(live, 'resume');
+      live.send({ type: 'resume' });
       return true;
     }
     if (t.state !== 'paused') return false;
@@ -351,9 +277,7 @@ export class SearchRunner {
       this.pump();
       return true;
     }
-    if (live.kill) return true;
-    live.kill = true;
-    this.stopLive(live);
+    if (live.end?.kind !== 'kill') live.requestEnd({ kind: 'kill', reason: 'killed' });
     return true;
   }
 
@@ -366,11 +290,11 @@ export class SearchRunner {
     const t = this.require(id);
     const live = this.live.get(id);
     if (!live || (t.state !== 'running' && t.state !== 'paused')) return false;
-    live.handle.send(command);
+    live.send(command);
     if (command.type === 'setLearningRate') {
       t.note = `learning rate set by hand to ${command.value} at epoch ${t.epoch}`;
       this.emit({ type: 'trial', change: 'updated', trial: structuredClone(t) });
-      this.writeNow();
+      this.store.write();
     }
     return true;
   }
@@ -381,7 +305,7 @@ export class SearchRunner {
     if (this.ended || this.stopping) throw new Error('the search has ended; resume it to add trials');
     const round = this.file.roundBoxes.length - 1;
     const added = this.createTrials(round, count);
-    this.writeNow();
+    this.store.write();
     this.emitProgress();
     this.pump();
     return added.map((t) => structuredClone(t));
@@ -403,10 +327,8 @@ export class SearchRunner {
       }
     }
     for (const live of this.live.values()) {
-      if (!live.kill && !live.prune && !live.rungPause) {
-        live.stop = true;
-        this.stopLive(live);
-      }
+      // A trial already killed, pruned or waiting at a rung ends that way (a diverged one still gets the stop).
+      if (!live.end || live.end.kind === 'diverged') live.requestEnd({ kind: 'stop', reason: 'the search stops' });
     }
     this.pump();
     return this.done;
@@ -439,22 +361,9 @@ export class SearchRunner {
   }
 
   private createTrials(round: number, count: number): TrialRecord[] {
-    const { box } = this.file.roundBoxes[round];
-    let inRound = this.file.trials.filter((t) => t.round === round).length;
-    let nextId = this.file.trials.reduce((m, t) => Math.max(m, t.id), 0) + 1;
-    const added: TrialRecord[] = [];
-    const plan = rungPlan(this.file.earlyTermination, this.file.epochsPerTrial);
-    for (let k = 0; k < count; k++) {
-      const { values, coords } = sampleTrial(this.file.space, this.file.seed, round, inRound++, box);
-      const id = nextId++;
-      const t: TrialRecord = {
-        id, name: trialName(id), round, values, coords, state: 'queued', metric: null, metricName: this.file.metric,
-        curve: [], epoch: 0, epochs: this.file.epochsPerTrial, runDir: null, best: false, attempts: 0,
-      };
-      const bracket = bracketFor(this.file.seed, id, plan);
-      if (bracket !== undefined) t.bracket = bracket;
+    const added = sampleTrials(this.file, round, count);
+    for (const t of added) {
       this.file.trials.push(t);
-      added.push(t);
       this.emit({ type: 'trial', change: 'added', trial: structuredClone(t) });
     }
     return added;
@@ -462,16 +371,7 @@ export class SearchRunner {
 
   /** The trial's experiment: the file's config with the sampled values, the trial's epochs, no search block. */
   trialConfig(t: TrialRecord): ExperimentConfig {
-    const c = structuredClone(this.base) as unknown as Record<string, unknown> & ExperimentConfig;
-    delete c.search;
-    for (const d of this.file.space) setPath(c, d.path, t.values[d.path]);
-    c.name = `${this.base.name}-${t.name}`.slice(0, 100);
-    c.training.epochs = t.epochs;
-    // Parallel trials share the cores: without an explicit thread count, split them.
-    if (c.training.threads === 0 && this.file.parallel > 1) {
-      c.training.threads = Math.max(1, Math.floor(os.availableParallelism() / this.file.parallel));
-    }
-    return resolveConfig(c);
+    return trialConfig(this.base, this.file, t);
   }
 
   /** Starts queued trials while slots are free; opens the next round or ends the search. */
@@ -498,7 +398,7 @@ export class SearchRunner {
     if (open.some((t) => !(this.stopping && atRung(t))) || this.live.size > 0) return;
     if (!this.stopping && round < this.file.rounds - 1) {
       this.openRound(round + 1);
-      this.writeNow();
+      this.store.write();
       this.emitProgress();
       this.pump();
       return;
@@ -506,23 +406,11 @@ export class SearchRunner {
     this.finish();
   }
 
-  private freshRunDir(t: TrialRecord): string {
-    for (let k = 1; ; k++) {
-      const dir = path.join(this.dir, k === 1 ? t.name : `${t.name}-${k}`);
-      try {
-        fs.mkdirSync(dir);
-        return dir;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-    }
-  }
-
   private launch(t: TrialRecord): void {
     let start: TrialStart;
-    const resumable = t.runDir !== null && fs.existsSync(path.join(t.runDir, 'checkpoints', 'latest.json')) && fs.existsSync(path.join(t.runDir, 'config.json'));
+    const resumable = canResumeTrial(t);
     if (resumable) {
-      start = { type: 'resumeFromCheckpoint', runDir: t.runDir! };
+      start = { type: 'resumeFromCheckpoint', runDir: t.runDir };
     } else {
       let config: ExperimentConfig;
       try {
@@ -533,7 +421,7 @@ export class SearchRunner {
         this.setState(t, 'failed', 'finished');
         return;
       }
-      t.runDir = this.freshRunDir(t);
+      t.runDir = freshTrialDir(this.dir, t);
       t.curve = [];
       t.epoch = 0;
       t.metric = null;
@@ -547,54 +435,33 @@ export class SearchRunner {
     const firstRung = this.nextRung(t);
     if (firstRung !== null) start = { ...start, pauseAt: firstRung };
     const handle = this.launcher.launch(start);
-    const live: LiveTrial = {
-      handle, summary: null, error: null, sawRunInfo: false, resumed: resumable, kill: false, prune: null, rungPause: false, pauseAt: null, autoPaused: false, stop: false, diverged: null, timer: null,
-    };
+    const live = new TrialSupervisor(handle, resumable, firstRung, this.stopGraceMs);
     this.live.set(t.id, live);
     handle.onEvent((e) => this.onEngineEvent(t, live, e));
     handle.onExit((x) => this.onExit(t, live, x));
-    live.pauseAt = firstRung;
     this.setState(t, 'running', 'started');
   }
 
   /**
-   * ASHA/Hyperband: tells the engine to pause itself at the trial's next rung, so that it stops
-   * exactly there whatever the IPC delay (a small net trains many epochs in one round trip). The
-   * first rung goes with the start command; later ones are armed when the trial passes a rung.
+   * The trial's next rung epoch (ASHA/Hyperband), null when none is ahead. The engine pauses itself
+   * there, so that it stops exactly there whatever the IPC delay (a small net trains many epochs in
+   * one round trip): the first rung goes with the start command, later ones when it passes a rung.
    */
-  private armRung(t: TrialRecord, live: LiveTrial): void {
-    live.pauseAt = this.nextRung(t);
-    if (live.pauseAt !== null) live.handle.send({ type: 'pauseAt', epoch: live.pauseAt });
-  }
-
-  /** The trial's next rung epoch (ASHA/Hyperband), null when none is ahead. */
   private nextRung(t: TrialRecord): number | null {
     const plan = rungPlan(this.file.earlyTermination, this.file.epochsPerTrial);
     return rungsOf(plan, t.bracket).slice(rungsPassed(t)).find((r) => r > t.epoch) ?? null;
   }
 
-  /** Sends a control command (the launcher holds it until the engine said hello: it takes every command from then on). */
-  private command(live: LiveTrial, type: 'pause' | 'resume' | 'stop'): void {
-    live.handle.send({ type });
-  }
-
-  private stopLive(live: LiveTrial): void {
-    this.command(live, 'stop');
-    if (!live.timer) live.timer = setTimeout(() => live.handle.kill(), this.opts.stopGraceMs);
-  }
-
   /** The metric of an epoch summary, falling back to the train-set metric when there is no dev set. */
   private measure(t: TrialRecord, s: EpochSummary): number | null {
     const wanted = this.file.metric;
-    const value = pick(s, wanted);
-    if (value !== null || !wanted.startsWith('dev')) return value;
-    const fallback: SearchMetric = wanted === 'devError' ? 'trainError' : 'trainLoss';
-    if (t.metricName !== fallback) {
-      t.metricName = fallback;
-      t.note = `no dev set: ranked by ${fallback} instead of ${wanted}`;
-      this.log('warning', `${t.name} has no dev set; its metric is ${fallback}`);
+    const { value, metric } = epochMetric(s, wanted);
+    if (metric !== wanted && t.metricName !== metric) {
+      t.metricName = metric;
+      t.note = `no dev set: ranked by ${metric} instead of ${wanted}`;
+      this.log('warning', `${t.name} has no dev set; its metric is ${metric}`);
     }
-    return pick(s, fallback);
+    return value;
   }
 
   /** The host does (not) show a trial: its telemetry is (not) forwarded; subscribing sends its whole run first. */
@@ -603,7 +470,7 @@ export class SearchRunner {
     if (!on) return this.subscribed.delete(id);
     this.subscribed.add(id);
     // The launcher holds it until the engine can answer.
-    this.live.get(id)?.handle.send({ type: 'snapshot' });
+    this.live.get(id)?.send({ type: 'snapshot' });
     return true;
   }
 
@@ -619,17 +486,17 @@ export class SearchRunner {
     return rest;
   }
 
-  private onEngineEvent(t: TrialRecord, live: LiveTrial, e: EngineEvent): void {
+  private onEngineEvent(t: TrialRecord, live: TrialSupervisor, e: EngineEvent): void {
     if (e.type !== 'hello') this.emit({ type: 'trialEvent', id: t.id, event: this.forwarded(t.id, e) });
     this.track(t, live, e);
   }
 
   /** What the search makes of a trial's event: its record, its rung, its end. */
-  private track(t: TrialRecord, live: LiveTrial, e: EngineEvent): void {
+  private track(t: TrialRecord, live: TrialSupervisor, e: EngineEvent): void {
     if (isTerminalTrialState(t.state)) return;
+    live.observe(e);
     switch (e.type) {
       case 'runInfo':
-        live.sawRunInfo = true;
         if (e.info.resumedFrom) {
           t.epoch = e.info.resumedFrom.epoch;
           t.curve = t.curve.slice(0, t.epoch);
@@ -637,14 +504,15 @@ export class SearchRunner {
         this.touch(t);
         return;
       case 'state':
-        if (e.state === 'paused' && live.autoPaused) live.autoPaused = false;
-        else if (e.state === 'paused' && t.state === 'running') this.setState(t, 'paused');
-        else if (e.state === 'running' && t.state === 'paused') this.setState(t, 'running');
-        else if (e.state === 'diverged' && !live.diverged) {
-          live.diverged = `diverged (NaN/Inf) at iteration ${e.iteration}, epoch ${e.epoch}; stopped by the search`;
-          t.note = live.diverged;
+        if (e.state === 'paused') {
+          // The engine's own pause at a rung is the search's, not the user's.
+          if (!live.takeRungPause() && t.state === 'running') this.setState(t, 'paused');
+        } else if (e.state === 'running' && t.state === 'paused') this.setState(t, 'running');
+        else if (e.state === 'diverged' && live.end?.kind !== 'diverged') {
+          const reason = `diverged (NaN/Inf) at iteration ${e.iteration}, epoch ${e.epoch}; stopped by the search`;
+          t.note = reason;
           t.diverged = true;
-          this.stopLive(live);
+          live.requestEnd({ kind: 'diverged', reason });
           this.touch(t);
         }
         return;
@@ -659,27 +527,15 @@ export class SearchRunner {
         t.curve.push(value);
         t.metric = value;
         this.touch(t);
-        if (live.pauseAt !== null && t.epoch >= live.pauseAt) {
-          live.pauseAt = null;
-          live.autoPaused = true;
-        }
-        if (!live.prune && !live.kill && !live.stop && !live.diverged && !live.rungPause && !this.stopping) {
+        live.reached(t.epoch);
+        if (!live.end && !this.stopping) {
           const decisions = this.consult({ type: 'epoch', trial: t.id });
-          if (live.autoPaused && !live.prune && !live.rungPause) {
-            // Went past its rung: on to the next one.
-            this.armRung(t, live);
-            live.handle.send({ type: 'resume' });
-          }
+          // Went past its rung and the policy neither pruned nor held it: on to the next one.
+          if (live.pausingAtRung() && !live.end) live.passRung(this.nextRung(t));
           if (decisions.some((d) => d.type === 'promote' && d.resume)) this.pump();
         }
         return;
       }
-      case 'summary':
-        live.summary = e.summary;
-        return;
-      case 'error':
-        if (e.fatal) live.error = e.error.message;
-        return;
       default:
         return;
     }
@@ -699,8 +555,7 @@ export class SearchRunner {
       case 'stop':
         t.note = d.reason;
         if (live) {
-          live.prune = d.reason;
-          this.stopLive(live);
+          live.requestEnd({ kind: 'prune', reason: d.reason });
           this.touch(t);
         } else {
           delete t.pausedAtRung;
@@ -712,9 +567,8 @@ export class SearchRunner {
         if (!live) return;
         t.pausedAtRung = d.rung;
         t.note = d.reason;
-        live.rungPause = true;
         this.log('info', `${t.name} ${d.reason}`);
-        this.stopLive(live);
+        live.requestEnd({ kind: 'rungPause', reason: d.reason });
         this.touch(t);
         return;
       case 'promote':
@@ -733,65 +587,51 @@ export class SearchRunner {
     }
   }
 
-  private onExit(t: TrialRecord, live: LiveTrial, exit: TrialExit): void {
-    if (live.timer) clearTimeout(live.timer);
+  private onExit(t: TrialRecord, live: TrialSupervisor, exit: TrialExit): void {
     this.live.delete(t.id);
-    const s = live.summary;
+    const outcome = live.exited(exit, this.stopping);
+    const s = live.finalSummary();
     if (s?.final) {
       t.metric = this.measure(t, s.final);
       t.epoch = s.epochs;
     }
-    let state: TrialState;
-    if (live.kill) state = 'killed';
-    else if (live.prune) state = 'pruned';
-    else if (live.rungPause) {
-      // Waiting at its rung with its checkpoint (or promoted while its engine stopped: back in the queue).
-      if (t.pausedAtRung !== undefined) {
-        const plan = rungPlan(this.file.earlyTermination, this.file.epochsPerTrial);
-        t.metric = valueAt(t.curve, plan?.brackets[t.bracket ?? 0]?.[t.pausedAtRung] ?? t.epoch) ?? t.metric;
-      }
-      this.setState(t, t.pausedAtRung !== undefined ? 'paused' : 'queued', 'updated');
-      this.pump();
-      return;
+    switch (outcome.kind) {
+      case 'atRung':
+        // Waiting at its rung with its checkpoint (or promoted while its engine stopped: back in the queue).
+        if (t.pausedAtRung !== undefined) {
+          const plan = rungPlan(this.file.earlyTermination, this.file.epochsPerTrial);
+          t.metric = valueAt(t.curve, plan?.brackets[t.bracket ?? 0]?.[t.pausedAtRung] ?? t.epoch) ?? t.metric;
+        }
+        this.setState(t, t.pausedAtRung !== undefined ? 'paused' : 'queued', 'updated');
+        break;
+      case 'restart':
+        this.log('warning', `${t.name}: could not resume from its checkpoint (${outcome.reason}); starting it again from scratch`);
+        t.runDir = null;
+        this.setState(t, 'queued', 'updated');
+        break;
+      case 'ended':
+        if (outcome.error !== undefined) t.error = outcome.error;
+        t.endedAt = now();
+        this.setState(t, outcome.state, 'finished');
+        break;
     }
-    else if (s && s.state === 'finished') state = 'finished';
-    else if (s && live.diverged) state = 'finished';
-    else if (s) state = 'stopped';
-    // Asked to stop and gone without a summary (killed after the grace time, or a console Ctrl-C
-    // that reached it): still an interrupted trial, which resume picks up from its last checkpoint.
-    else if (this.stopping || live.stop) state = 'stopped';
-    else if (live.resumed && !live.sawRunInfo) {
-      // The checkpoint could not be used: start this trial again from scratch.
-      this.log('warning', `${t.name}: could not resume from its checkpoint (${live.error ?? 'engine exited'}); starting it again from scratch`);
-      t.runDir = null;
-      this.setState(t, this.stopping ? 'stopped' : 'queued', this.stopping ? 'finished' : 'updated');
-      this.pump();
-      return;
-    } else {
-      state = 'failed';
-      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-      t.error = live.error ?? (exit.stderr ? `the engine ${how}: ${exit.stderr.split('\n').slice(-5).join('\n')}` : `the engine ${how}`);
-    }
-    t.endedAt = now();
-    this.setState(t, state, 'finished');
     this.pump();
   }
 
   private finish(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.writeTimer) clearTimeout(this.writeTimer);
-    if (this.eventTimer) clearTimeout(this.eventTimer);
-    this.flushTrialEvents();
+    this.store.cancel();
+    this.events.close();
     const incomplete = this.file.trials.some((t) => t.state === 'stopped' || t.state === 'paused') || this.file.roundBoxes.length < this.file.rounds;
     const state = this.stopping && incomplete ? 'stopped' : 'finished';
     this.file.state = state;
     this.updateBest();
-    this.writeNow();
+    this.store.write();
     this.emitProgress();
     const best = this.best();
     this.emit({ type: 'finished', state, best, dir: this.dir });
-    unlockSearch(this.dir);
+    this.store.unlock();
     this.result = { state, dir: this.dir, best, trials: structuredClone(this.file.trials) };
     this.resolveDone(this.result);
   }
@@ -800,10 +640,10 @@ export class SearchRunner {
 
   private setState(t: TrialRecord, state: TrialState, change: TrialChange = 'updated'): void {
     t.state = state;
-    this.dirtyTrials.delete(t.id);
+    this.events.sent(t.id);
     if (isTerminalTrialState(state)) this.updateBest();
     this.emit({ type: 'trial', change, trial: structuredClone(t) });
-    this.writeNow();
+    this.store.write();
     this.emitProgress();
   }
 
@@ -816,55 +656,15 @@ export class SearchRunner {
       const best = t.id === id;
       if (t.best !== best) {
         t.best = best;
-        this.dirtyTrials.add(t.id);
+        this.events.touch(t.id);
       }
     }
-    this.scheduleEvents();
   }
 
   /** A trial changed without changing state: throttled event and write. */
   private touch(t: TrialRecord): void {
-    this.dirtyTrials.add(t.id);
-    this.scheduleEvents();
-    this.scheduleWrite();
-  }
-
-  private scheduleEvents(): void {
-    if (this.eventTimer || this.ended) return;
-    this.eventTimer = setTimeout(() => {
-      this.eventTimer = null;
-      this.flushTrialEvents();
-      this.emitProgress();
-    }, this.opts.eventThrottleMs);
-  }
-
-  private flushTrialEvents(): void {
-    for (const id of this.dirtyTrials) {
-      const t = this.file.trials.find((x) => x.id === id);
-      if (t) this.emit({ type: 'trial', change: 'updated', trial: structuredClone(t) });
-    }
-    this.dirtyTrials.clear();
-  }
-
-  private scheduleWrite(): void {
-    if (this.writeTimer) return;
-    const wait = Math.max(0, this.opts.writeThrottleMs - (Date.now() - this.lastWrite));
-    this.writeTimer = setTimeout(() => this.writeNow(), wait);
-  }
-
-  private writeNow(): void {
-    if (this.writeTimer) {
-      clearTimeout(this.writeTimer);
-      this.writeTimer = null;
-    }
-    this.file.updatedAt = now();
-    this.file.budget = searchBudget(this.file.trials);
-    writeSearchFile(this.dir, this.file);
-    this.lastWrite = Date.now();
-  }
-
-  private emitProgress(): void {
-    this.emit({ type: 'progress', ...this.progress() });
+    this.events.touch(t.id);
+    this.store.writeSoon();
   }
 
   private log(level: 'info' | 'warning', message: string): void {
@@ -872,41 +672,11 @@ export class SearchRunner {
   }
 
   private emit(event: SearchEvent): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l(event);
-      } catch {
-        /* a listener's failure must not break the search */
-      }
-    }
+    this.events.emit(event);
   }
-}
 
-const LOCK_FILE = 'search.pid';
-
-/**
- * Claims the search folder for this process (`search.pid`): a second runner on the same folder
- * would start the same trials twice. A lock whose process is gone is taken over.
- */
-function lockSearch(dir: string): void {
-  const lock = path.join(dir, LOCK_FILE);
-  try {
-    const pid = Number(fs.readFileSync(lock, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-      throw new Error(`the search in ${dir} is still running (process ${pid}); stop it first (or delete ${lock} if that process is not a search)`);
-    }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  fs.writeFileSync(lock, `${process.pid}\n`);
-}
-
-function unlockSearch(dir: string): void {
-  try {
-    const lock = path.join(dir, LOCK_FILE);
-    if (Number(fs.readFileSync(lock, 'utf8').trim()) === process.pid) fs.rmSync(lock);
-  } catch {
-    /* already gone */
+  private emitProgress(): void {
+    this.events.emitProgress();
   }
 }
 

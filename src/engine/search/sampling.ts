@@ -69,7 +69,7 @@ export function toSamplingSpace(dim: SearchDimension, value: SearchValue): numbe
     case 'int':
       return value as number;
     case 'choice': {
-      const i = dim.choices!.findIndex((c) => c === value);
+      const i = dim.choices.findIndex((c) => c === value);
       if (i < 0) throw new Error(`${JSON.stringify(value)} is not one of the choices of "${dim.path}"`);
       return i;
     }
@@ -78,7 +78,8 @@ export function toSamplingSpace(dim: SearchDimension, value: SearchValue): numbe
 
 /** The value at a sampling-space coordinate, kept inside the dimension's bounds. */
 export function fromSamplingSpace(dim: SearchDimension, coord: number): SearchValue {
-  const clamp = (x: number): number => Math.min(dim.max!, Math.max(dim.min!, x));
+  if (dim.scale === 'choice') return dim.choices[Math.min(dim.choices.length - 1, Math.max(0, Math.round(coord)))];
+  const clamp = (x: number): number => Math.min(dim.max, Math.max(dim.min, x));
   switch (dim.scale) {
     case 'log':
       return clamp(pow10(coord));
@@ -88,8 +89,6 @@ export function fromSamplingSpace(dim: SearchDimension, coord: number): SearchVa
       return clamp(coord);
     case 'int':
       return clamp(Math.round(coord));
-    case 'choice':
-      return dim.choices![Math.min(dim.choices!.length - 1, Math.max(0, Math.round(coord)))];
   }
 }
 

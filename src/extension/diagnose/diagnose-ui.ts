@@ -10,11 +10,13 @@ import * as vscode from 'vscode';
 import { roundedRate, type ConfigEdit, type DiagnoseReport, type LrFindResult } from '../../shared/diagnosis';
 import type { DiagnoseAction, DiagnoseViewState } from '../../shared/webview-protocol';
 import { jsonSetEdit } from '../../shared/json-edit';
+import { LR_FIND } from '../../shared/requests';
 import type { EngineDiagnostics } from '../diagnostics';
 import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, requireTrust, saveIfDirty } from '../experiments';
 import { registerCommand } from '../register';
 import type { EngineHandle } from '../runs/engine-process';
 import { runLabel } from '../runs/format';
+import { requestOrNothing } from '../runs/request';
 import { Run, type RunManager } from '../runs/run-manager';
 import { DiagnosePanels, type DiagnosePanel } from '../ui/diagnose-panel';
 import { DiagnoseError, startDiagnose, type DiagnoseRun } from './diagnose-run';
@@ -36,7 +38,6 @@ export interface DiagnoseUiDeps {
 export class DiagnoseUi implements vscode.Disposable {
   readonly panels: DiagnosePanels;
   private readonly running = new Map<string, DiagnoseRun>();
-  private requests = 0;
 
   constructor(private readonly d: DiagnoseUiDeps) {
     this.panels = new DiagnosePanels({ extensionUri: d.extensionUri, log: d.log, handle: (action, panel) => this.handle(action, panel) });
@@ -154,25 +155,9 @@ export class DiagnoseUi implements vscode.Disposable {
       kind: 'lrFind', file, fileName: runLabel(run.view), runId: run.id, runLive: true, phase: 'running', progress: null,
       report: null, lrFind: null, error: null, applied: null,
     });
-    const requestId = `lr-${Date.now().toString(36)}-${++this.requests}`;
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Gradient Lab: range test on ${runLabel(run.view)}'s current weights…` },
-      () => new Promise<LrFindResult | undefined>((resolve) => {
-        const done = (value: LrFindResult | undefined): void => {
-          clearTimeout(timer);
-          sub.dispose();
-          ended.dispose();
-          resolve(value);
-        };
-        const sub = this.d.runs.onEvent(({ run: r, event }) => {
-          if (r === run && event.type === 'lrFind' && event.requestId === requestId) done(event.result);
-        });
-        const ended = this.d.runs.onRunEnded((r) => {
-          if (r === run) done(undefined);
-        });
-        const timer = setTimeout(() => done(undefined), 300_000);
-        if (!this.d.runs.send(run, { type: 'lrFind', requestId })) done(undefined);
-      }));
+      () => requestOrNothing(this.d.runs.peer(run), LR_FIND, undefined, 300_000));
     if (!result) {
       panel.update({ phase: 'error', error: 'The run ended (or its engine did not answer) before the range test reported.' });
       return undefined;

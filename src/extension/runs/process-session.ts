@@ -6,6 +6,7 @@
  * processes through it. No `vscode` import.
  */
 import type { ProcessExit, ProcessHandle } from './forked-process';
+import type { Peer } from './request';
 
 export interface SessionExit extends ProcessExit {
   /** The host asked it to stop. */
@@ -99,6 +100,15 @@ export class ProcessSession<C extends { type: string }, E> {
       }, wait);
     }
     return this.exited;
+  }
+
+  /** The child as the peer of a request (./request.ts), `what` it is in the message when it exits first. */
+  peer(what: string): Peer<C, E> {
+    return {
+      send: (command) => this.send(command),
+      onEvent: (listener) => this.handle.onEvent(listener),
+      onGone: (listener) => this.handle.onExit((x) => listener(`${what} exited (${x.signal ?? `code ${x.code}`}) before answering`)),
+    };
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

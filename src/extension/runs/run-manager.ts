@@ -14,6 +14,7 @@ import { Emitter } from './emitter';
 import type { EngineHandle } from './engine-process';
 import { classifyExit, type ExitOutcome } from './exit';
 import { ProcessSession, type SessionExit } from './process-session';
+import type { Peer } from './request';
 import { discoverRunFolders, fileExists, loadRunFolder, readRunFolder, readRunHeader, RUN_FILES, type RunFolderHeader } from './run-folder';
 
 /** Where a live run's events come from and its commands go. */
@@ -356,6 +357,19 @@ export class RunManager {
   /** Sends a command to a live run (queued until its engine said hello). */
   send(run: Run, command: EngineCommand): boolean {
     return run.live && !!run.source && run.source.send(command);
+  }
+
+  /** A live run's engine as the peer of a request (./request.ts): it is gone when the run ends. */
+  peer(run: Run): Peer<EngineCommand, EngineEvent> {
+    return {
+      send: (command) => this.send(run, command),
+      onEvent: (listener) => this.onEvent(({ run: r, event }) => {
+        if (r === run) listener(event);
+      }),
+      onGone: (listener) => this.onRunEnded((r) => {
+        if (r === run) listener('the run ended');
+      }),
+    };
   }
 
   /** Asks the run to stop (it checkpoints, writes its summary and exits); kills it after the timeout. */

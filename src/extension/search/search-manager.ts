@@ -9,9 +9,10 @@
 import { promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { EngineCommand } from '../../shared/protocol';
+import { EXPORT_BEST } from '../../shared/requests';
 import { emptyRunView } from '../../shared/run-view';
 import {
-  parseSearchFile, SEARCH_FILE, type SearchCommand, type SearchErrorInfo, type SearchEvent, type SearchFile,
+  parseSearchFile, SEARCH_FILE, SEARCH_LOCK_FILE, type SearchCommand, type SearchErrorInfo, type SearchEvent, type SearchFile,
   type TrialRecord,
 } from '../../shared/search-protocol';
 import {
@@ -23,10 +24,10 @@ import type { ExitOutcome } from '../runs/exit';
 import { ProcessSession, type SessionExit } from '../runs/process-session';
 import { discoverFolders, fileMtime } from '../runs/run-folder';
 import { Run, type RunManager, type RunSource } from '../runs/run-manager';
+import { request } from '../runs/request';
 import type { SearchHandle } from './search-process';
 
 export { SEARCH_FILE };
-export const SEARCH_LOCK = 'search.pid';
 
 interface SearchSession {
   process: ProcessSession<SearchCommand, SearchEvent>;
@@ -470,37 +471,18 @@ export class SearchManager {
    */
   exportBest(search: Search, outFile: string, timeoutMs = 30_000): Promise<{ outFile: string; trialId: number }> {
     const target = norm(outFile);
-    const wait = (handle: SearchHandle, oneShot: boolean): Promise<{ outFile: string; trialId: number }> => new Promise((resolve, reject) => {
-      const subs: { dispose(): void }[] = [];
-      const timer = setTimeout(() => done(new Error('the search process did not answer the export')), timeoutMs);
-      const done = (result: Error | { outFile: string; trialId: number }): void => {
-        clearTimeout(timer);
-        for (const d of subs) d.dispose();
-        if (result instanceof Error) reject(result);
-        else resolve(result);
-      };
-      subs.push(handle.onEvent((e) => {
-        if (e.type === 'exported' && norm(e.outFile) === target) done({ outFile: e.outFile, trialId: e.trialId });
-        else if (e.type === 'error') done(new Error(e.message));
-        else if (e.type === 'hello' && oneShot) handle.send({ type: 'exportBest', outFile: target, searchDir: search.dir });
-      }));
-      subs.push(handle.onExit((x) => done(new Error(`the export process exited (${x.signal ?? `code ${x.code}`}) without writing ${target}`))));
-    });
-    if (search.session) {
-      const p = wait(search.session.process.handle, false);
-      this.send(search, { type: 'exportBest', outFile: target });
-      return p;
-    }
+    if (search.session) return request(search.session.process.peer('the search process'), EXPORT_BEST, { outFile: target }, timeoutMs);
     if (!search.dir) return Promise.reject(new Error('the search has no folder'));
-    const handle = this.opts.spawn();
-    handle.onStderr((text) => {
-      for (const line of text.split('\n')) if (line.trim()) this.log(`[export ${handle.pid ?? '?'}] ${line}`);
+    const oneShot = new ProcessSession<SearchCommand, SearchEvent>(this.opts.spawn(), null, {
+      isHello: (e) => e.type === 'hello', stopCommand: { type: 'stop' }, onEvent: () => undefined, onExit: () => undefined,
+      log: (m) => this.log(`[export] ${m}`),
     });
-    return wait(handle, true).finally(() => {
+    return request(oneShot.peer('the export process'), EXPORT_BEST, { outFile: target, searchDir: search.dir }, timeoutMs).finally(() => {
       // It exits by itself after exporting; make sure.
-      setTimeout(() => handle.kill('SIGKILL'), 2000).unref?.();
+      setTimeout(() => void oneShot.kill(), 2000).unref?.();
     });
   }
+
 
   // ───────────────────────── past searches ─────────────────────────
 
@@ -584,7 +566,7 @@ export class SearchManager {
     if (file.state === 'stopped') return { state: 'stopped', live: false, reason: 'Stopped before every trial ended; Resume continues it.' };
     let pid: number | undefined;
     try {
-      const n = Number((await fs.readFile(path.join(dir, SEARCH_LOCK), 'utf8')).trim());
+      const n = Number((await fs.readFile(path.join(dir, SEARCH_LOCK_FILE), 'utf8')).trim());
       if (Number.isInteger(n) && n > 0) pid = n;
     } catch {
       pid = undefined;

@@ -71,8 +71,9 @@ export class SearchPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
       SEARCH_VIEW_TYPE,
       searchTitle(search),
       { viewColumn: options.column ?? vscode.ViewColumn.Active, preserveFocus: options.preserveFocus },
-      // A search view is small; keeping it while hidden keeps its sort order and scroll position.
-      { ...webviewOptions(this.env.extensionUri), retainContextWhenHidden: true, enableFindWidget: true },
+      // Like the dashboards: a hidden view's document goes, and the view is drawn again from a
+      // snapshot and its webview state (table order, brushes) when it is shown.
+      { ...webviewOptions(this.env.extensionUri), retainContextWhenHidden: false, enableFindWidget: true },
     );
     this.attach(panel, search);
     return panel;
@@ -153,6 +154,10 @@ export class SearchPanels implements vscode.WebviewPanelSerializer, vscode.Dispo
         }
       }),
     ];
+    subs.push(panel.onDidChangeViewState((e) => {
+      // A hidden webview loses its document and says `ready` again when shown.
+      if (!e.webviewPanel.visible) channel.reset();
+    }));
     subs.push(panel.onDidDispose(() => {
       this.panels.delete(entry);
       channel.dispose();

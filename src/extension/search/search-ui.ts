@@ -18,6 +18,8 @@ import { Run, type RunManager } from '../runs/run-manager';
 import { readSettings, resolveRunsFolder, SECTION } from '../settings';
 import { hasSearchBlock } from '../ui/codelens';
 import type { DashboardManager } from '../ui/dashboard';
+import { saveChartPng, writeFile } from '../ui/save-png';
+import { ContextKeys, watchRunsFolder } from '../workspace-watch';
 import { Search, type SearchManager } from './search-manager';
 import { SearchPanels, SEARCH_VIEW_TYPE, type SearchMessage } from './search-panel';
 import { SearchTree } from './search-tree';
@@ -53,9 +55,7 @@ export class SearchUi implements vscode.Disposable {
   readonly panels: SearchPanels;
   readonly tree: SearchTree;
   private readonly disposables: vscode.Disposable[] = [];
-  private watcher: vscode.FileSystemWatcher | undefined;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly contextKeys = new Map<string, unknown>();
+  private readonly keys = new ContextKeys();
 
   constructor(private readonly d: SearchUiDeps) {
     const { searches, log } = d;
@@ -77,19 +77,10 @@ export class SearchUi implements vscode.Disposable {
         if (e.document === vscode.window.activeTextEditor?.document) this.updateEditorKey();
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.runsFolder`)) {
-          this.watchRunsFolder();
-          void searches.refresh();
-        }
         if (e.affectsConfiguration(`${SECTION}.refreshRate`)) this.panels.setRate(readSettings().refreshRate);
       }),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => {
-        this.watchRunsFolder();
-        void searches.refresh();
-      }),
-      { dispose: () => { this.watcher?.dispose(); if (this.refreshTimer) clearTimeout(this.refreshTimer); } },
+      watchRunsFolder(d.context, '*/search.json', { filesChanged: () => void searches.refresh(), folderChanged: () => void searches.refresh() }),
     );
-    this.watchRunsFolder();
     this.updateContext();
     this.updateEditorKey();
   }
@@ -123,9 +114,7 @@ export class SearchUi implements vscode.Disposable {
 
 
   private setKey(key: string, value: unknown): void {
-    if (this.contextKeys.get(key) === value) return;
-    this.contextKeys.set(key, value);
-    void vscode.commands.executeCommand('setContext', key, value);
+    this.keys.set(key, value);
   }
 
   private updateContext(): void {
@@ -139,19 +128,6 @@ export class SearchUi implements vscode.Disposable {
   private updateEditorKey(): void {
     const doc = vscode.window.activeTextEditor?.document;
     this.setKey('gradientLab.activeEditorHasSearch', !!doc && doc.uri.path.endsWith('.nn.json') && hasSearchBlock(doc.getText()));
-  }
-
-  private watchRunsFolder(): void {
-    this.watcher?.dispose();
-    const folder = resolveRunsFolder(this.d.context);
-    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '*/search.json'));
-    const schedule = (): void => {
-      if (this.refreshTimer) clearTimeout(this.refreshTimer);
-      this.refreshTimer = setTimeout(() => void this.d.searches.refresh(), 300);
-    };
-    this.watcher.onDidCreate(schedule);
-    this.watcher.onDidChange(schedule);
-    this.watcher.onDidDelete(schedule);
   }
 
   private async reportError(error: { message: string; code: string; fatal: boolean; file?: string; line?: number; column?: number; path?: string }, configPath: string): Promise<void> {
@@ -408,26 +384,13 @@ export class SearchUi implements vscode.Disposable {
       saveLabel: 'Export Trials',
     });
     if (!uri) return undefined;
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(trialsCsv(search.view), 'utf8'));
+    await writeFile(uri, Buffer.from(trialsCsv(search.view), 'utf8'));
     this.d.log.info(`saved the ${search.view.trials.length} trials of ${search.view.name} to ${uri.fsPath}`);
     return uri.fsPath;
   }
 
   private async savePng(search: Search, chart: string, dataUrl: string): Promise<void> {
-    const bytes = Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64');
-    // A PNG starts with its 8-byte signature; anything else is not what the webview claimed.
-    if (bytes.length < 8 || bytes.readUInt32BE(0) !== 0x89504e47) {
-      this.d.log.warn(`search view: ${chart} is not a PNG; not saved`);
-      return;
-    }
-    const uri = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.file(path.join(search.dir || path.dirname(search.view.configPath), `${search.view.name || 'search'}-${chart}.png`)),
-      filters: { 'PNG image': ['png'] },
-      saveLabel: 'Save Chart',
-    });
-    if (!uri) return;
-    await vscode.workspace.fs.writeFile(uri, bytes);
-    this.d.log.info(`saved search chart ${chart} to ${uri.fsPath}`);
+    await saveChartPng(chart, dataUrl, path.join(search.dir || path.dirname(search.view.configPath), `${search.view.name || 'search'}-${chart}.png`), this.d.log);
   }
 
   private async openTrialDashboard(run: Run): Promise<void> {

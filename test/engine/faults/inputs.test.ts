@@ -12,7 +12,7 @@ import { ConfigError } from '../../../src/engine/config/errors';
 import { loadIdx, writeIdx } from '../../../src/engine/data/idx';
 import { DataError } from '../../../src/engine/data/errors';
 import { parseCsv } from '../../../src/engine/data/csv';
-import { readSearchFile } from '../../../src/engine/search/search-file';
+import { readSearchFile } from '../../../src/engine/search/search-store';
 import { startSession } from '../../../src/engine/run/session';
 
 const ROOT = path.join(__dirname, '..', '..', '..');

@@ -66,7 +66,7 @@ describe('Diagnose in VS Code', function () {
 
   it('Find Learning Rate on a live run sweeps its current weights; "Set on the run" changes its rate', async () => {
     const id = await vscode.commands.executeCommand<string>('gradientLab.startTraining', moons());
-    assert.ok(id && !id.startsWith('pending-'));
+    assert.ok(id && gl.runs.get(id)?.pending === false, `startTraining returned an announced run's id (${id})`);
     const run = gl.runs.get(id)!;
     await waitFor('some iterations', () => run.view.iteration > 200);
     const result = await vscode.commands.executeCommand<LrFindResult>('gradientLab.findLearningRate', id);

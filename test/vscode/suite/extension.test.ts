@@ -83,7 +83,7 @@ describe('Gradient Lab in VS Code', function () {
     const uri = workspaceFile('cancer.nn.json');
     await vscode.window.showTextDocument(uri);
     const id = await vscode.commands.executeCommand<string | undefined>('gradientLab.startTraining', uri);
-    assert.ok(id && !id.startsWith('pending-'), `startTraining returned a run id (${id})`);
+    assert.ok(id && gl.runs.get(id)?.pending === false, `startTraining returned an announced run's id (${id})`);
     runId = id;
     run = get();
     assert.ok(run.live);

@@ -142,6 +142,23 @@ describe('Hyperparameter search in VS Code', function () {
     console.log(`      (search view: 1 snapshot, ${stats.eventsIn} events compacted to ${stats.events} in ${stats.eventPosts} posts; best ${best.name} dev error ${best.metric})`);
   });
 
+  it('hidden and shown again, the search view is drawn again from a fresh snapshot (its document is not retained)', async () => {
+    const before = gl.searchView(dir);
+    assert.ok(before.open && before.rendered);
+    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('gradientLab.search'));
+    assert.ok(tab, 'the search view has a tab');
+    // Another editor in the search view's group hides it.
+    await vscode.window.showTextDocument(workspaceFile('search.nn.json'), { viewColumn: tab.group.viewColumn, preview: false });
+    await waitFor('the search view to be hidden', () => !tab.group.tabs.find((t) => t.label === tab.label)?.isActive || undefined);
+    assert.equal(await vscode.commands.executeCommand('gradientLab.openSearch', search), true);
+    const again = await waitFor('a new snapshot, drawn', () => {
+      const s = gl.searchView(dir);
+      return s.snapshots === before.snapshots + 1 && s.rendered && s.rendered !== before.rendered ? s : undefined;
+    }, 20_000);
+    assert.deepEqual(again.rendered, before.rendered, 'the same search, drawn the same');
+  });
+
   it('a trial\'s dashboard is the normal run dashboard of its run folder', async () => {
     const file = JSON.parse(fs.readFileSync(path.join(dir, 'search.json'), 'utf8')) as SearchFile;
     const run = gl.searches.findTrialRun(file.trials.find((t) => t.id === file.bestTrial)!.runDir!);
