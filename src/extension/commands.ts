@@ -140,7 +140,7 @@ export class Commands implements WebviewActions {
 
   private runItem(r: Run): vscode.QuickPickItem & { run: Run } {
     return {
-      label: `${stateIcon(r.state)} ${runLabel(r.view)}`,
+      label: `${stateIcon(r.state)} ${this.d.runs.label(r)}`,
       description: `${r.state}${r.live ? ' · live' : ''} · ${describeRun(r.view)}`,
       detail: r.id,
       run: r,
@@ -268,7 +268,7 @@ export class Commands implements WebviewActions {
     } catch {
       return undefined; // the engine error handler has shown the problem
     }
-    if (options.openDashboard !== false) await this.d.dashboards.open(run, { preserveFocus: true, column: vscode.ViewColumn.Beside });
+    if (options.openDashboard !== false) await this.d.dashboards.open(run, { preserveFocus: true });
     return run.id;
   }
 
@@ -416,7 +416,7 @@ export class Commands implements WebviewActions {
     } catch {
       return undefined;
     }
-    await this.d.dashboards.open(run, { preserveFocus: true, column: vscode.ViewColumn.Beside });
+    await this.d.dashboards.open(run, { preserveFocus: true });
     return run.id;
   }
 

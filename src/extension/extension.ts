@@ -25,6 +25,7 @@ import { LIVE_VIEW_ID, LiveViewProvider } from './ui/live-view';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './ui/runs-tree';
 import { RunStatusBar } from './ui/status-bar';
 import { showWalkthroughOnFirstRun } from './ui/walkthrough';
+import { ResultsColumn } from './ui/results-column';
 import { WebviewHub, type WebviewEnv } from './ui/webviews';
 
 /** What `activate` returns: a small surface for the integration tests (and other extensions). */
@@ -109,8 +110,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
     refreshRate: () => readSettings().refreshRate,
     actions: { handle: async () => undefined },
   };
-  const dashboards = new DashboardManager(env, hub, context.workspaceState);
-  const compare = new ComparePanels(env, hub);
+  const results = new ResultsColumn();
+  const dashboards = new DashboardManager(env, hub, context.workspaceState, results);
+  const compare = new ComparePanels(env, hub, results);
   const searchUi = new SearchUi({ context, runs, searches, dashboards, diagnostics, log });
   const diagnose = new DiagnoseUi({ extensionUri: context.extensionUri, runs, diagnostics, log, spawnEngine: () => spawnEngine() });
   const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, lrFinder: diagnose, configEditor: diagnose });

@@ -1,12 +1,12 @@
 /**
  * A newcomer's first hour (issue 11) in a real VS Code: a new x.nn.json gets CodeLens and
  * diagnostics at once, New Experiment writes a named, non-preview tab per template, and the
- * walkthrough and keybindings are contributed.
+ * walkthrough and keybindings are contributed; three runs and a comparison share one results column.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { api, EXTENSION_ID, waitFor, workspaceFile } from './util';
+import { api, EXTENSION_ID, sleep, waitFor, workspaceFile } from './util';
 
 describe('Gradient Lab: a newcomer\'s first hour', function () {
   this.timeout(60_000);
@@ -46,6 +46,49 @@ describe('Gradient Lab: a newcomer\'s first hour', function () {
     assert.ok(tabOf(first) && tabOf(second), 'both files stay open');
     assert.equal(tabOf(first)!.isPreview, false);
     assert.equal(tabOf(second)!.isPreview, false);
+  });
+
+  it('three runs and a comparison: one dashboard column beside the editor, tabs and tree rows told apart by start time', async () => {
+    const gl = await api();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const uri = workspaceFile('newcomer-layout.nn.json');
+    created.push(uri);
+    // Same name three times, so the titles must tell them apart; short, so the runs end on their own.
+    fs.writeFileSync(uri.fsPath, JSON.stringify({ name: 'layout', seed: 1, data: { source: 'moons', samples: 200 }, model: { hidden: [{ units: 4 }] }, training: { epochs: 2, threads: 1 } }));
+    await vscode.window.showTextDocument(uri, { preview: false });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const id = await vscode.commands.executeCommand<string | undefined>('gradientLab.startTraining', uri);
+      assert.ok(id, `run ${i + 1} started`);
+      ids.push(id);
+      // Looking at the new dashboard makes its group the active one: "Beside" would open a third group.
+      await vscode.commands.executeCommand('gradientLab.openDashboard', id);
+      await waitFor('the dashboard focused', () => vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputWebview);
+      // Folder names are stamped to the second: let the three start times differ.
+      await sleep(1100);
+    }
+    await vscode.commands.executeCommand('gradientLab.compareRuns', ids);
+    const isResult = (t: vscode.Tab) => t.input instanceof vscode.TabInputWebview && /gradientLab\.(dashboard|compare)$/.test(t.input.viewType);
+    const groups = await waitFor('three dashboards and a comparison open', () => {
+      const g = vscode.window.tabGroups.all;
+      return g.flatMap((x) => x.tabs).filter(isResult).length === 4 ? g : undefined;
+    });
+    const withResults = groups.filter((g) => g.tabs.some(isResult));
+    assert.equal(groups.length, 2, `the editor and one results column (groups: ${groups.map((g) => g.tabs.map((t) => t.label).join(', ')).join(' | ')})`);
+    assert.equal(withResults.length, 1);
+    assert.ok(withResults[0].tabs.every(isResult), 'the results column holds only results');
+    assert.ok(groups.some((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputText && t.input.uri.fsPath === uri.fsPath)), 'the experiment keeps its own group');
+    const dashboards = withResults[0].tabs.filter((t) => (t.input as vscode.TabInputWebview).viewType.endsWith('gradientLab.dashboard')).map((t) => t.label);
+    assert.equal(new Set(dashboards).size, 3, `distinct dashboard titles: ${dashboards.join(', ')}`);
+    for (const t of dashboards) assert.match(t, /^Gradient Lab: layout · \d\d:\d\d:\d\d/);
+    const rows = gl.runsTree.children().map((r) => gl.runsTree.item(r)).filter((item) => ids.some((id) => item.id?.endsWith(id)));
+    const rowLabels = rows.map((item) => (typeof item.label === 'string' ? item.label : item.label?.label ?? ''));
+    assert.equal(rowLabels.length, 3);
+    assert.deepEqual(new Set(rowLabels), new Set(dashboards.map((t) => t.replace(/^Gradient Lab: /, ''))), 'the tree rows and the tabs say the same');
+    for (const id of ids) {
+      const r = gl.runs.get(id);
+      if (r?.live) await gl.runs.stop(r, 3000);
+    }
   });
 
   it('contributes the walkthrough and the dashboard keybindings', () => {
