@@ -91,6 +91,33 @@ describe('Gradient Lab: a newcomer\'s first hour', function () {
     }
   });
 
+  it('a data error leaves the Problems view once the CSV is fixed, without another Start', async () => {
+    const gl = await api();
+    const csv = workspaceFile('newcomer-data.csv');
+    const uri = workspaceFile('newcomer-csv.nn.json');
+    created.push(csv, uri);
+    const rows = (bad: boolean) => ['x1,x2,y', ...Array.from({ length: 40 }, (_, i) => `${i / 10},${bad && i === 2 ? 'abc' : (i % 7) * 0.3},${i % 2}`)].join('\n') + '\n';
+    fs.writeFileSync(csv.fsPath, rows(true));
+    fs.writeFileSync(uri.fsPath, JSON.stringify({ name: 'csv', data: { source: { csv: 'newcomer-data.csv', label: 'y' } }, model: { hidden: [{ units: 3 }] }, training: { epochs: 1 } }, null, 2));
+    assert.equal(await vscode.commands.executeCommand<string | undefined>('gradientLab.startTraining', uri), undefined);
+    const onCsv = await waitFor('a diagnostic on the CSV line', () => (gl.diagnostics(csv).length ? gl.diagnostics(csv) : undefined));
+    assert.equal(onCsv[0].range.start.line, 3, onCsv[0].message);
+    assert.ok(gl.diagnostics(uri).some((d) => /abc/.test(d.message)), 'and where the experiment names the file');
+    fs.writeFileSync(csv.fsPath, rows(false));
+    await waitFor('the CSV\'s problems to go once it is fixed on disk', () => gl.diagnostics(csv).length === 0 && gl.diagnostics(uri).length === 0, 15_000);
+
+    // Fixed in the editor instead: the first edit drops the report.
+    fs.writeFileSync(csv.fsPath, rows(true));
+    assert.equal(await vscode.commands.executeCommand<string | undefined>('gradientLab.startTraining', uri), undefined);
+    await waitFor('the CSV diagnostic again', () => gl.diagnostics(csv).length > 0);
+    const doc = await vscode.workspace.openTextDocument(csv);
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(csv, doc.lineAt(3).range, '0.2,0.6,0');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await waitFor('the problems to go on the first edit', () => gl.diagnostics(csv).length === 0 && gl.diagnostics(uri).length === 0, 5_000);
+    await doc.save();
+  });
+
   it('contributes the walkthrough and the dashboard keybindings', () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const pkg = ext.packageJSON as { contributes: { walkthroughs: { id: string; steps: unknown[] }[]; keybindings: { command: string }[] } };
