@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { describeRun, distinctRunLabels, formatNumber, formatPercent, parsePositive, statusBarText, tooltipLines } from '../../src/extension/runs/format';
+import { describeRun, formatNumber, formatPercent, parsePositive, statusBarText, tooltipLines } from '../../src/extension/runs/format';
 import { applyEvent, emptyRunView } from '../../src/shared/run-view';
 import { runInfo } from './helpers';
+import { distinctRunLabels } from '../../src/shared/run-labels';
 
 describe('host: run text', () => {
   const view = emptyRunView('20260101-120000-moons', '/r');

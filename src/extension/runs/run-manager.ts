@@ -14,7 +14,7 @@ import { Emitter } from './emitter';
 import type { EngineHandle } from './engine-process';
 import { classifyExit, type ExitOutcome } from './exit';
 import { ProcessSession, type SessionExit } from './process-session';
-import { distinctRunLabels, runLabel } from './format';
+import { distinctRunLabels, runLabel } from '../../shared/run-labels';
 import { discoverRunFolders, fileExists, loadRunFolder, readRunFolder, readRunHeader, RUN_FILES, type RunFolderHeader } from './run-folder';
 
 /** Where a live run's events come from and its commands go. */
