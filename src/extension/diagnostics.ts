@@ -21,7 +21,8 @@ export class EngineDiagnostics implements vscode.Disposable {
   private readonly reports = new Set<Report>();
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor() {
+  /** `shownLive`: whether the live check (../live-check) shows that problem of the experiment already. */
+  constructor(private readonly shownLive: (configPath: string, message: string, line: number | undefined) => boolean = () => false) {
     this.subscriptions = [
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length > 0) this.fileChanged(e.document.uri.fsPath);
@@ -64,8 +65,11 @@ export class EngineDiagnostics implements vscode.Disposable {
       add(file, d);
     };
     if (error.issues?.length && configPath) {
-      // Schema-style issues all belong to the experiment file.
-      for (const issue of error.issues) await make(configPath, issue.message, issue.line, issue.column, issue.path);
+      // Schema-style issues all belong to the experiment file; those the live check shows already
+      // (same validator, same text: Start saved it) are not added a second time.
+      for (const issue of error.issues) {
+        if (!this.shownLive(configPath, issue.message, issue.line)) await make(configPath, issue.message, issue.line, issue.column, issue.path);
+      }
     } else {
       const file = errorFile ?? configPath;
       if (file) await make(file, error.message, error.line, error.column, error.path);

@@ -32,7 +32,55 @@ describe('Gradient Lab: a newcomer\'s first hour', function () {
       return l?.some((c) => c.command?.command === 'gradientLab.startTraining') ? l : undefined;
     });
     assert.ok(lenses.length >= 2);
-    await waitFor('a diagnostic for the misspelt "hiden"', () => vscode.languages.getDiagnostics(uri).some((d) => /hiden/.test(d.message)));
+    const about = () => vscode.languages.getDiagnostics(uri).filter((d) => /hiden/.test(d.message));
+    await waitFor('a diagnostic for the misspelt "hiden"', () => about().length > 0);
+  });
+
+  it('each mistake shows once, in the engine\'s words, as you type and after a Start (not also as a schema warning)', async () => {
+    const uri = workspaceFile('newcomer-x.nn.json');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const about = () => vscode.languages.getDiagnostics(uri).filter((d) => /hiden/.test(d.message));
+    await waitFor('the live check\'s diagnostic', () => about().some((d) => d.source === 'Gradient Lab'));
+    // The JSON language service validates on its own schedule: give it time to add a second one.
+    await sleep(2000);
+    assert.equal(about().length, 1, about().map((d) => `${d.source}: ${d.message}`).join(' | '));
+    assert.match(about()[0].message, /did you mean "hidden"/);
+    // Fixed as you type: the problem goes without a Start.
+    const edit = new vscode.WorkspaceEdit();
+    const at = doc.getText().indexOf('hiden');
+    edit.replace(uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + 5)), 'hidden');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await waitFor('the problem to go once fixed', () => vscode.languages.getDiagnostics(uri).every((d) => !/hid/.test(d.message)), 5_000);
+    // Broken again and started: the engine's error is not added next to the live one.
+    const undo = new vscode.WorkspaceEdit();
+    undo.replace(uri, new vscode.Range(doc.positionAt(at), doc.positionAt(at + 6)), 'hiden');
+    assert.ok(await vscode.workspace.applyEdit(undo));
+    assert.equal(await vscode.commands.executeCommand<string | undefined>('gradientLab.startTraining', uri), undefined);
+    await waitFor('the live diagnostic back', () => about().length > 0);
+    await sleep(1000);
+    assert.equal(about().length, 1, about().map((d) => `${d.source}: ${d.message}`).join(' | '));
+  });
+
+  it('IntelliSense stays: field and value completions with their docs come from the schema', async () => {
+    const uri = workspaceFile('newcomer-complete.nn.json');
+    created.push(uri);
+    const text = '{"data": {"source": ""}, "model": {}}\n';
+    fs.writeFileSync(uri.fsPath, text);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const labels = async (offset: number) => {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, doc.positionAt(offset));
+      return list.items;
+    };
+    const fields = await waitFor('field completions in "model"', async () => {
+      const items = await labels(text.indexOf('{}') + 1);
+      return items.some((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'hidden') ? items : undefined;
+    });
+    assert.ok(fields.some((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'init'));
+    const values = await labels(text.indexOf('""') + 1);
+    const moons = values.find((i) => /moons/.test(typeof i.label === 'string' ? i.label : i.label.label));
+    assert.ok(moons, `a "moons" value completion among ${values.map((i) => (typeof i.label === 'string' ? i.label : i.label.label)).join(', ')}`);
   });
 
   it('New Experiment: the file is named after the template, opens as a normal tab, a second copy does not replace the first', async () => {
