@@ -51,6 +51,10 @@ void guardedRun({ name: 'e2e', tmp, timeoutMs: Number(opts.timeout), keep: opts.
   const installed = fs.readdirSync(extensionsDir).filter((d) => d.startsWith('gradient-lab.gradient-lab'));
   if (!installed.length) throw new Error(`VSIX not installed: ${fs.readdirSync(extensionsDir).join(', ')}`);
   mark(`installed ${installed[0]}`);
+  // What package.json points at outside the bundles: the live config checker and the editor schema.
+  for (const f of ['dist/check.js', 'dist/nn.editor.schema.json', 'dist/engine.js']) {
+    if (!fs.existsSync(path.join(extensionsDir, installed[0], f))) throw new Error(`the VSIX lacks ${f}`);
+  }
 
   // The workspace: the shipped moons example, made long enough to click around in.
   const workspace = path.join(tmp, 'workspace');
