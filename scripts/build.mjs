@@ -1,7 +1,7 @@
 // Bundles the engine (child process), the CLI, the extension host and the webview with esbuild,
 // after compiling the WebAssembly kernels (scripts/build-wasm.mjs) when that step exists.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,11 @@ if (existsSync(wasmStep)) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+// The schema the JSON language service gets: IntelliSense only (the live check reports mistakes).
+const { editorSchema } = await import('./editor-schema.mjs');
+const schema = JSON.parse(readFileSync(path.join(root, 'schema', 'nn.schema.json'), 'utf8'));
+writeFileSync(path.join(root, 'dist', 'nn.editor.schema.json'), JSON.stringify(editorSchema(schema), null, 1) + '\n');
+
 const common = {
   bundle: true,
   sourcemap: !production,
@@ -28,6 +33,7 @@ const nodeEntries = [
   { in: 'src/engine/process/main.ts', out: 'engine' },
   { in: 'src/engine/cli/main.ts', out: 'cli' },
   { in: 'src/engine/search/process-main.ts', out: 'search' },
+  { in: 'src/engine/config/check-process.ts', out: 'check' },
   { in: 'src/engine/backend/wasm/worker.ts', out: 'kernel-worker' },
   { in: 'src/extension/extension.ts', out: 'extension' },
 ].filter((e) => existsSync(path.join(root, e.in)));

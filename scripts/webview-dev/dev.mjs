@@ -38,7 +38,7 @@ if (!existsSync(bundle)) {
 // ── the data: a realistic run, folded the way the host folds it ──
 const { sampleRunEvents } = await tsImport('./sample-run.ts', import.meta.url);
 const { applyEvent, emptyRunView } = await tsImport('../../src/shared/run-view.ts', import.meta.url);
-const { encodeNonFinite } = await tsImport('../../src/shared/webview-protocol.ts', import.meta.url);
+const { encodeNonFinite } = await tsImport('../../src/shared/nonfinite.ts', import.meta.url);
 
 const fold = (events, view = emptyRunView('', '')) => {
   for (const e of events) applyEvent(view, e);
@@ -80,7 +80,10 @@ const feed = encodeNonFinite({ snapshot, batches, compare, compareBatches, setti
 // ── the page, as the host writes it ──
 const dir = mkdtempSync(path.join(tmpdir(), 'gl-webview-dev-'));
 const nonce = randomBytes(16).toString('base64').replace(/[^A-Za-z0-9]/g, '');
-writeFileSync(path.join(dir, 'feed.js'), `window.__GL_FEED = ${JSON.stringify(feed)};\n`);
+// The views' buckets are Float64Arrays, which JSON would turn into index-keyed objects (the page
+// then drew only what streamed in later): tagged here, revived by stub.js; NaN travels as null.
+const typed = (_k, v) => (v instanceof Float64Array ? { $f64: Array.from(v, (x) => (Number.isNaN(x) ? null : x)) } : v);
+writeFileSync(path.join(dir, 'feed.js'), `window.__GL_FEED = ${JSON.stringify(feed, typed)};\n`);
 
 function page(view, cspSource) {
   const mediaUri = `${cspSource}/media`;
@@ -227,6 +230,8 @@ async function shoot() {
       await shot(p, 'dashboard-light');
       await p.evaluate(() => window.__setTheme('hc'));
       await p.waitForTimeout(400);
+      const devBar = await p.evaluate(() => getComputedStyle(document.querySelector('#verdict .bar-dev')).backgroundColor);
+      check(!/^(rgba\(0, 0, 0, 0\)|transparent)$/.test(devBar), `high contrast draws the Dev bar (${devBar})`);
       await shot(p, 'dashboard-hc');
       await p.evaluate(() => window.__setTheme('dark'));
 
@@ -325,6 +330,31 @@ async function shoot() {
       check(liveEpoch === '24', `compare folds the running run's deltas (epoch ${liveEpoch})`);
       const saved = await p.evaluate(() => JSON.parse(window.sessionStorage.getItem('gl-state-compare') ?? '{}'));
       check(Array.isArray(saved.runIds) && saved.runIds.length === 3, `compare state keeps runIds for the serializer (${JSON.stringify(saved.runIds)})`);
+      if (theme === 'dark') {
+        const range = (id) => p.evaluate((i) => document.getElementById(i).dataset.xRange, id);
+        const before = await range('chart-cost');
+        await p.selectOption('#compare-x', 'progress');
+        await p.waitForTimeout(200);
+        const progress = (await range('chart-cost')).split('..').map(Number);
+        check(progress[0] === 0 && progress[1] > 0.5 && progress[1] <= 1, `x as progress: 0..1 of each run (was ${before}, now ${progress.join('..')})`);
+        check(/^0\.\.(0|1)(\.\d+)?$/.test(await range('chart-error')), `the error chart follows (${await range('chart-error')})`);
+        await p.click('#compare-legend input[type=checkbox] >> nth=1');
+        check(await p.evaluate(() => document.querySelector('#compare-table tbody tr:nth-child(2)').classList.contains('hidden-run')), 'unticking a run in the legend hides it');
+        const box = await p.locator('#chart-cost').boundingBox();
+        await p.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+        await p.mouse.wheel(0, -600);
+        await p.waitForTimeout(200);
+        const zoomed = (await range('chart-cost')).split('..').map(Number);
+        check(zoomed[1] - zoomed[0] < 0.5 * (progress[1] - progress[0]) && await p.isVisible('#compare-reset-zoom'), `the wheel zooms in (${zoomed.join('..')}) and offers Show all`);
+        await p.mouse.down();
+        await p.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 4 });
+        await p.mouse.up();
+        const panned = (await range('chart-cost')).split('..').map(Number);
+        check(panned[0] < zoomed[0] && Math.abs((panned[1] - panned[0]) - (zoomed[1] - zoomed[0])) < 1e-3 * (zoomed[1] - zoomed[0]), `a drag pans, same span (${panned.join('..')})`);
+        await shot(p, 'compare-zoomed-dark');
+        await p.click('#compare-reset-zoom');
+        check((await range('chart-cost')) === progress.join('..') && !(await p.isVisible('#compare-reset-zoom')), 'Show all zooms back out');
+      }
       await shot(p, `compare-${theme}`);
       check(consoleErrors.length === 0, `compare (${theme}) without console errors${consoleErrors.length ? `: ${consoleErrors.join(' | ')}` : ''}`);
       await p.close();

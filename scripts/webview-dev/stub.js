@@ -172,7 +172,8 @@
         'charts-red': '#f48771',
         'charts-blue': '#75beff',
         'charts-yellow': '#ffd700',
-        'charts-orange': '#ff9f40',
+        // No charts-orange: VS Code leaves it unset in high-contrast themes (it derives from the
+        // find-match highlight, null there), and the page must not rely on it.
         'charts-green': '#89d185',
         'charts-purple': '#d8a5ff',
         errorForeground: '#f48771',
@@ -209,7 +210,14 @@
   const params = new URLSearchParams(location.search);
   setTheme(params.get('theme') || 'dark');
 
-  const feed = window.__GL_FEED;
+  const revive = (v) => {
+    if (Array.isArray(v)) return v.map(revive);
+    if (!v || typeof v !== 'object') return v;
+    if (Array.isArray(v.$f64)) return Float64Array.from(v.$f64, (x) => (x === null ? NaN : x));
+    for (const k of Object.keys(v)) v[k] = revive(v[k]);
+    return v;
+  };
+  const feed = revive(window.__GL_FEED);
   const posted = [];
   const csp = [];
   window.__posted = posted;

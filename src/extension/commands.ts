@@ -143,7 +143,7 @@ export class Commands implements WebviewActions {
 
   private runItem(r: Run): vscode.QuickPickItem & { run: Run } {
     return {
-      label: `${stateIcon(r.state)} ${runLabel(r.view)}`,
+      label: `${stateIcon(r.state)} ${this.d.runs.label(r)}`,
       description: `${r.state}${r.live ? ' · live' : ''} · ${describeRun(r.view)}`,
       detail: r.id,
       run: r,
@@ -271,7 +271,7 @@ export class Commands implements WebviewActions {
     // The dashboard's page loads while the engine starts (each takes a good part of a second), so
     // the first point is drawn as it arrives; the panel closes again if the run does not start.
     const dashboard = options.openDashboard !== false
-      ? this.d.dashboards.open(run, { preserveFocus: true, column: vscode.ViewColumn.Beside }) : undefined;
+      ? this.d.dashboards.open(run, { preserveFocus: true }) : undefined;
     try {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Gradient Lab: starting ${path.basename(uri.fsPath)}…` },
@@ -417,7 +417,7 @@ export class Commands implements WebviewActions {
     } catch {
       return undefined;
     }
-    await this.d.dashboards.open(run, { preserveFocus: true, column: vscode.ViewColumn.Beside });
+    await this.d.dashboards.open(run, { preserveFocus: true });
     return run.id;
   }
 

@@ -1,6 +1,9 @@
 /**
  * Engine config/data errors as diagnostics on the experiment file (and the data file), on the right
  * line; a Python script's exception (code 'python') on the script's line, its traceback as related places.
+ * A report describes the files as they were when the engine read them: once one of its files
+ * is edited, saved or changed on disk, the whole report is dropped (it would otherwise stay in the
+ * Problems view after the fix, until the next Start).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,16 +11,30 @@ import * as vscode from 'vscode';
 import type { EngineErrorInfo } from '../shared/protocol';
 import { locate } from '../shared/json-locations';
 
+/** One engine error's diagnostics, by file, and the watchers that tell when they go stale. */
+interface Report {
+  byFile: Map<string, vscode.Diagnostic[]>;
+  watchers: vscode.Disposable[];
+}
+
 export class EngineDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('gradientLab');
+  private readonly reports = new Set<Report>();
+  private readonly subscriptions: vscode.Disposable[];
 
+  /** `shownLive`: whether the live check (../live-check) shows that problem of the experiment already. */
+  constructor(private readonly shownLive: (configPath: string, message: string, line: number | undefined) => boolean = () => false) {
+    this.subscriptions = [
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0) this.fileChanged(e.document.uri.fsPath);
+      }),
+    ];
+  }
+
+  /** Drops the reports of an experiment before it runs again (its data-file reports too). */
   clear(configPath: string | undefined): void {
     if (!configPath) return;
-    this.collection.delete(vscode.Uri.file(configPath));
-    // Data-file diagnostics came from the same run; drop them as well.
-    this.collection.forEach((uri) => {
-      if (!uri.fsPath.endsWith('.nn.json')) this.collection.delete(uri);
-    });
+    for (const r of [...this.reports]) if (has(r, configPath)) this.drop(r);
   }
 
   /** Drops one file's diagnostics (a Python script started again). */
@@ -27,6 +44,11 @@ export class EngineDiagnostics implements vscode.Disposable {
 
   get(uri: vscode.Uri): readonly vscode.Diagnostic[] {
     return this.collection.get(uri) ?? [];
+  }
+
+  /** A file the engine read changed: what it said about it may no longer hold. */
+  fileChanged(file: string): void {
+    for (const r of [...this.reports]) if (has(r, file)) this.drop(r);
   }
 
   /** Adds diagnostics for one engine error; returns the file the user should look at. */
@@ -53,8 +75,11 @@ export class EngineDiagnostics implements vscode.Disposable {
       add(file, d);
     };
     if (error.issues?.length && configPath) {
-      // Schema-style issues all belong to the experiment file.
-      for (const issue of error.issues) await make(configPath, issue.message, issue.line, issue.column, issue.path);
+      // Schema-style issues all belong to the experiment file; those the live check shows already
+      // (same validator, same text: Start saved it) are not added a second time.
+      for (const issue of error.issues) {
+        if (!this.shownLive(configPath, issue.message, issue.line)) await make(configPath, issue.message, issue.line, issue.column, issue.path);
+      }
     } else {
       const file = errorFile ?? configPath;
       if (file) await make(file, error.message, error.line, error.column, error.path);
@@ -67,16 +92,44 @@ export class EngineDiagnostics implements vscode.Disposable {
       d.code = error.code;
       add(configPath, d);
     }
-    for (const [file, list] of byFile) {
-      const uri = vscode.Uri.file(file);
-      this.collection.set(uri, [...(this.collection.get(uri) ?? []), ...list]);
+    const report: Report = { byFile, watchers: [] };
+    for (const file of byFile.keys()) {
+      // On disk too: the data file may be fixed by another program, or created where it was missing.
+      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+      const changed = (): void => this.fileChanged(file);
+      report.watchers.push(w, w.onDidChange(changed), w.onDidCreate(changed), w.onDidDelete(changed));
     }
+    this.reports.add(report);
+    this.publish();
     return configPath ? vscode.Uri.file(configPath) : errorFile ? vscode.Uri.file(errorFile) : undefined;
   }
 
+  private drop(report: Report): void {
+    this.reports.delete(report);
+    for (const w of report.watchers) w.dispose();
+    this.publish();
+  }
+
+  private publish(): void {
+    const all = new Map<string, vscode.Diagnostic[]>();
+    for (const r of this.reports) {
+      for (const [file, list] of r.byFile) all.set(file, [...(all.get(file) ?? []), ...list]);
+    }
+    this.collection.clear();
+    for (const [file, list] of all) this.collection.set(vscode.Uri.file(file), list);
+  }
+
   dispose(): void {
+    for (const r of this.reports) for (const w of r.watchers) w.dispose();
+    for (const s of this.subscriptions) s.dispose();
     this.collection.dispose();
   }
+}
+
+function has(report: Report, file: string): boolean {
+  const f = path.resolve(file);
+  for (const k of report.byFile.keys()) if (path.resolve(k) === f) return true;
+  return false;
 }
 
 function resolveFile(file: string, configPath: string | undefined): string {

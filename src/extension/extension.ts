@@ -9,6 +9,7 @@ import { Commands, COMMANDS } from './commands';
 import { DIAGNOSE_COMMANDS, DiagnoseUi } from './diagnose/diagnose-ui';
 import type { DiagnosePanelStats } from './ui/diagnose-panel';
 import { EngineDiagnostics } from './diagnostics';
+import { LiveConfigCheck } from './live-check';
 import { AttachedEngine } from './runs/attached-engine';
 import { EngineProcess } from './runs/engine-process';
 import { runLabel } from './runs/format';
@@ -25,6 +26,7 @@ import { LIVE_VIEW_ID, LiveViewProvider } from './ui/live-view';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './ui/runs-tree';
 import { RunStatusBar } from './ui/status-bar';
 import { showWalkthroughOnFirstRun } from './ui/walkthrough';
+import { ResultsColumn } from './ui/results-column';
 import { WebviewHub, type WebviewEnv } from './ui/webviews';
 import { ContextKeys, watchRunsFolder } from './workspace-watch';
 
@@ -99,7 +101,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   });
   searchManager = searches;
 
-  const diagnostics = new EngineDiagnostics();
+  const liveCheck = new LiveConfigCheck(path.join(context.extensionPath, 'dist', 'check.js'), log);
+  context.subscriptions.push(liveCheck);
+  const diagnostics = new EngineDiagnostics((file, message, line) => liveCheck.shows(file, message, line));
+  /** Every Gradient Lab problem of a file: the engine's from a run, and the live check's. */
+  const problems = (uri: vscode.Uri): vscode.Diagnostic[] => [...diagnostics.get(uri), ...liveCheck.get(uri)];
   const hub = new WebviewHub(runs);
   // `actions` is filled in below; webviews only call it after activation finished.
   const env: WebviewEnv = {
@@ -110,8 +116,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
     refreshRate: () => readSettings().refreshRate,
     actions: { handle: async () => undefined },
   };
-  const dashboards = new DashboardManager(env, hub, context.workspaceState);
-  const compare = new ComparePanels(env, hub);
+  const results = new ResultsColumn();
+  const dashboards = new DashboardManager(env, hub, context.workspaceState, results);
+  const compare = new ComparePanels(env, hub, results);
   const searchUi = new SearchUi({ context, runs, searches, dashboards, diagnostics, log });
   const diagnose = new DiagnoseUi({ extensionUri: context.extensionUri, runs, diagnostics, log, spawnEngine: () => spawnEngine() });
   const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, lrFinder: diagnose, configEditor: diagnose });
@@ -160,7 +167,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
         const where = error.line ? ` (line ${error.line})` : '';
         const choice = await vscode.window.showErrorMessage(`Gradient Lab: ${first}${where}`, ...(uri ? ['Open Experiment'] : []), 'Show Log');
         if (choice === 'Open Experiment' && uri) {
-          const d = diagnostics.get(uri)[0];
+          const d = problems(uri)[0];
           await vscode.window.showTextDocument(uri, { selection: d?.range });
         } else if (choice === 'Show Log') {
           log.show(true);
@@ -258,7 +265,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
     },
     dashboard: (runId) => dashboards.stats(runId),
     dashboardMessage: (runId, message) => dashboards.post(runId, message),
-    diagnostics: (uri) => diagnostics.get(uri),
+    diagnostics: (uri) => problems(uri),
     statusBarText: () => statusBar.text,
     searches,
     searchView: (dir) => searchUi.viewStats(dir),

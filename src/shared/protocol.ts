@@ -162,7 +162,12 @@ export interface Snapshot {
   boundary?: {
     xMin: number; xMax: number; yMin: number; yMax: number;
     resolution: number; values: number[]; kind: 'probability' | 'class';
+    /** Training points: every k-th of `counts.train` (at most 400). */
     points: { x: number; y: number; label: number }[];
+    /** Dev points likewise (absent from engines before it was sent). */
+    devPoints?: { x: number; y: number; label: number }[];
+    /** How many points each set has in all (the drawn ones are a sample above 400). */
+    counts?: { train: number; dev: number };
   };
   /** Dev-set confusion matrix, rows = true class, cols = predicted. */
   confusion?: { classes: string[]; matrix: number[][] };

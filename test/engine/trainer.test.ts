@@ -372,4 +372,25 @@ describe('decision-boundary snapshot', () => {
     assert.ok(b.values[0] < 0.1, `bottom-left P(class 1) = ${b.values[0]}`);
     assert.ok(b.values[n * n - 1] > 0.9, `top-right P(class 1) = ${b.values[n * n - 1]}`);
   });
+
+  it('carries the training and the dev points, each counted (the caption says which is drawn)', async () => {
+    const rec = new Recorder();
+    const session = await startSession({
+      config: { seed: 2, data: { source: 'moons', samples: 1000, split: { train: 0.6, dev: 0.2, test: 0.2 } }, model: { hidden: [{ units: 4 }] },
+        training: { epochs: 1, batchSize: 64, backend: 'ts' }, diagnostics: { snapshotEvery: 1 } },
+      runDir: tempDir(),
+    }, rec);
+    await session.trainer.run();
+    session.folder.close();
+    const info = rec.of('runInfo')[0].info;
+    const b = rec.of('snapshot').pop()!.snapshot.boundary!;
+    assert.deepEqual(b.counts, { train: info.counts.train, dev: info.counts.dev });
+    assert.equal(info.counts.train, 600);
+    assert.ok(b.points.length <= 400 && b.points.length >= 300, `a sample of the 600 training points: ${b.points.length}`);
+    assert.equal(b.devPoints!.length, info.counts.dev, 'all 200 dev points');
+    // The dev points are not training points.
+    const key = (p: { x: number; y: number }) => `${p.x},${p.y}`;
+    const train = new Set(b.points.map(key));
+    assert.ok(b.devPoints!.every((p) => !train.has(key(p))));
+  });
 });

@@ -4,7 +4,9 @@
 // "Gradient Lab: Start Training" from the command palette, wait for the dashboard, read the epoch
 // and cost inside the webview, click Pause, type a new learning rate and click Set, check that the
 // change reached the run (events.jsonl) and the dashboard (LR readout after one Step), and take
-// screenshots into test-results/ (the dashboard one is also copied to media/screenshot-dashboard.png).
+// screenshots into test-results/ (the dashboard one is also copied to media/screenshot-dashboard.png),
+// with the first-hour walkthrough (e2e-walkthrough.png) and the New Experiment picker
+// (e2e-templates.png) before the run.
 //
 // usage: node test/vscode/e2e.mjs [--vsix gradient-lab.vsix] [--timeout ms] [--keep] [--no-screenshot-copy]
 // Needs: bash scripts/vscode-test/setup.sh, and the VSIX (npm run package). Exit 0 on success.
@@ -49,6 +51,10 @@ void guardedRun({ name: 'e2e', tmp, timeoutMs: Number(opts.timeout), keep: opts.
   const installed = fs.readdirSync(extensionsDir).filter((d) => d.startsWith('gradient-lab.gradient-lab'));
   if (!installed.length) throw new Error(`VSIX not installed: ${fs.readdirSync(extensionsDir).join(', ')}`);
   mark(`installed ${installed[0]}`);
+  // What package.json points at outside the bundles: the live config checker and the editor schema.
+  for (const f of ['dist/check.js', 'dist/nn.editor.schema.json', 'dist/engine.js']) {
+    if (!fs.existsSync(path.join(extensionsDir, installed[0], f))) throw new Error(`the VSIX lacks ${f}`);
+  }
 
   // The workspace: the shipped moons example, made long enough to click around in.
   const workspace = path.join(tmp, 'workspace');
@@ -73,6 +79,30 @@ void guardedRun({ name: 'e2e', tmp, timeoutMs: Number(opts.timeout), keep: opts.
     // The CodeLens shows once the extension is active.
     await page.locator('.codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 45000 });
     mark('example open, CodeLens shown');
+
+    // The first-hour walkthrough (Help › Get Started) and the New Experiment picker, as a newcomer sees them.
+    await runCommandFromPalette(page, 'Welcome: Open Walkthrough...');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Get started with Gradient Lab' }).first().click({ timeout: 15000 });
+    const walkthrough = page.locator('.gettingStartedContainer');
+    await walkthrough.locator('.getting-started-step', { hasText: 'Create an experiment from a lesson' }).first().waitFor({ timeout: 20000 });
+    const steps = await walkthrough.locator('.getting-started-step').count();
+    if (steps !== 5) throw new Error(`the walkthrough shows ${steps} steps, not 5`);
+    await page.waitForTimeout(1000);
+    track.log(`walkthrough: ${await screenshot(page, 'e2e-walkthrough')}`);
+    await runCommandFromPalette(page, 'View: Close Editor', { timeout: 15000 });
+    mark('walkthrough shown');
+
+    await runCommandFromPalette(page, 'Gradient Lab: New Experiment…');
+    const picker = page.locator('.quick-input-widget');
+    await picker.locator('.monaco-list-row', { hasText: 'Blank' }).first().waitFor({ timeout: 15000 });
+    for (const group of ['Start here', 'Initialisation']) {
+      await picker.locator('.quick-input-list-separator, .monaco-list-row', { hasText: group }).first().waitFor({ timeout: 5000 });
+    }
+    await page.waitForTimeout(500);
+    track.log(`templates picker: ${await screenshot(page, 'e2e-templates')}`);
+    await page.keyboard.press('Escape');
+    await picker.locator('input[type="text"]').waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+    mark('templates picker shown');
 
     await runCommandFromPalette(page, 'Gradient Lab: Start Training');
     mark('Start Training run from the palette');

@@ -2,7 +2,8 @@
  * Decision boundary of a 2-D model: `snapshot.boundary.values` is a resolution × resolution grid,
  * row-major, row r at y = yMin + r·(yMax − yMin)/(resolution − 1) (row 0 at the bottom), column c
  * at x likewise. Binary: P(class 1) on a diverging ramp with the p = 0.5 contour; multiclass:
- * predicted class in faded class colours. Data points on top in full class colours.
+ * predicted class in faded class colours. The training or the dev points (a toggle; the caption
+ * says which) on top in full class colours.
  */
 import type { Snapshot } from '../../src/shared/protocol';
 import type { RunView } from '../../src/shared/run-view';
@@ -11,6 +12,7 @@ import { h, renderIfChanged, setText } from '../dom';
 import type { Theme } from '../theme';
 import { mix, parseColor } from '../theme';
 import { canvasToPng } from '../charts/base';
+import { boundaryCaption, boundaryPoints, hasSet, type BoundarySet } from './boundary-points';
 
 type Boundary = NonNullable<Snapshot['boundary']>;
 
@@ -19,6 +21,22 @@ export class BoundaryPanel {
   readonly canvas = h('canvas', { id: 'boundary', attrs: { role: 'img', 'aria-label': 'Decision boundary' } });
   private readonly legend = h('div', { cls: 'boundary-legend' });
   private readonly caption = h('div', { cls: 'boundary-caption muted' });
+  private set: BoundarySet = 'train';
+  private epoch: number | undefined;
+  private readonly setInputs = (['train', 'dev'] as const).map((set) => {
+    const input = h('input', { cls: 'gl-radio', attrs: { type: 'radio', name: 'boundary-set', value: set, 'data-set': set } });
+    input.checked = set === this.set;
+    input.addEventListener('change', () => {
+      if (!input.checked) return;
+      this.set = set;
+      this.showCaption(this.drawn.boundary);
+      this.draw(this.drawn.boundary, true);
+    });
+    return input;
+  });
+  private readonly setPicker = h('div', { cls: 'boundary-set', attrs: { role: 'radiogroup', 'aria-label': 'Points drawn' } },
+    h('span', { cls: 'muted', text: 'points:' }),
+    ...this.setInputs.map((input) => h('label', { cls: 'check-label' }, input, h('span', { text: input.value === 'dev' ? 'dev' : 'training' }))));
   private readonly empty = h('p', { cls: 'empty', text: 'No decision boundary: it is drawn for 2-D inputs, every few epochs (diagnostics.snapshotEvery).' });
   private drawn: { boundary: Boundary | undefined; theme: Theme | null; w: number; h: number } = { boundary: undefined, theme: null, w: 0, h: 0 };
   private theme: Theme;
@@ -27,7 +45,7 @@ export class BoundaryPanel {
 
   constructor(theme: Theme) {
     this.theme = theme;
-    this.root = h('div', { cls: 'boundary' }, h('div', { cls: 'boundary-canvas-wrap' }, this.canvas), this.caption, this.legend, this.empty);
+    this.root = h('div', { cls: 'boundary' }, h('div', { cls: 'boundary-canvas-wrap' }, this.canvas), this.setPicker, this.caption, this.legend, this.empty);
     if (typeof ResizeObserver !== 'undefined') {
       this.resize = new ResizeObserver(() => this.draw(this.drawn.boundary, true));
       this.resize.observe(this.canvas);
@@ -45,8 +63,24 @@ export class BoundaryPanel {
     this.root.dataset.has = b ? 'true' : 'false';
     this.empty.hidden = !!b;
     this.canvas.hidden = !b;
-    setText(this.caption, b ? `epoch ${view.snapshot?.epoch ?? '?'} · ${b.resolution}×${b.resolution} grid · ${b.points.length} dev points` : '');
+    this.setPicker.hidden = !b;
+    this.epoch = view.snapshot?.epoch;
+    this.showCaption(b);
     this.draw(b, false);
+  }
+
+  private showCaption(b: Boundary | undefined): void {
+    if (b) {
+      const dev = this.setInputs[1];
+      dev.disabled = !hasSet(b, 'dev');
+      dev.title = dev.disabled ? 'This run has no dev set (or its engine did not send dev points)' : '';
+      if (dev.disabled && this.set === 'dev') {
+        this.set = 'train';
+        this.setInputs[0].checked = true;
+      }
+    }
+    this.root.dataset.points = this.set;
+    setText(this.caption, b ? boundaryCaption(b, this.set, this.epoch) : '');
   }
 
   toPng(): string {
@@ -165,7 +199,7 @@ export class BoundaryPanel {
     const [br, bg, bb] = parseColor(t.surface);
     ctx.lineWidth = 1;
     ctx.strokeStyle = `rgb(${br}, ${bg}, ${bb})`;
-    for (const p of b.points) {
+    for (const p of boundaryPoints(b, this.set)) {
       ctx.fillStyle = this.classColor(p.label);
       ctx.beginPath();
       ctx.arc(X(p.x), Y(p.y), 3.2, 0, 2 * Math.PI);

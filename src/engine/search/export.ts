@@ -1,8 +1,10 @@
 /**
  * The best trial as a new experiment file: the original file's JSON (as written, not the defaults
  * filled in) with the trial's sampled values set and without the `search` block, so it trains
- * like any other `*.nn.json`. `training.epochs` stays the file's own (trials may have run with the
- * shorter `search.epochsPerTrial`). Relative data paths are rewritten for the new file's folder.
+ * like any other `*.nn.json`. `training.epochs` is the trial's (`search.epochsPerTrial`, not the
+ * file's own): the values were found best at that length, and a longer run is a different
+ * experiment (more overfitting, another schedule). Relative data paths are rewritten for the new
+ * file's folder.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -46,6 +48,8 @@ export function trialExperiment(file: SearchFile, trialId?: number, outDir?: str
     const value = trial.values[d.path];
     if (value !== undefined) setPath(json, d.path, value);
   }
+  const training = isObject(json.training) ? json.training : (json.training = {});
+  training.epochs = trial.epochs;
   json.name = `${typeof json.name === 'string' ? json.name : 'experiment'}-best`.slice(0, 100);
   if (outDir) rebaseDataPaths(json, path.dirname(file.configPath), outDir);
   return { trial, json };

@@ -13,8 +13,9 @@ export interface PreparedData {
   train: Dataset;
   dev: Dataset;
   test: Dataset;
-  /** Train split before normalisation (decision-boundary maps draw in the user's coordinates). */
+  /** Train and dev splits before normalisation (decision-boundary maps draw in the user's coordinates). */
   rawTrain: Dataset;
+  rawDev: Dataset;
   normalization: ZScoreStats | null;
   warnings: string[];
   /** Which rows went where, in words ("all 800 rows of data/train.csv"), for the run record. */
@@ -109,6 +110,7 @@ export function prepareData(config: ExperimentConfig, baseDir: string): Prepared
     const mismatch = compareLabelDistributions(dev, test);
     if (mismatch) warnings.push(`Dev and test label distributions differ: ${mismatch} Dev and test should come from the same distribution.`);
   }
+  const rawDev = dev;
   let train = rawTrain;
   let normalization: ZScoreStats | null = null;
   if (d.normalize === 'zscore') {
@@ -122,5 +124,5 @@ export function prepareData(config: ExperimentConfig, baseDir: string): Prepared
     dev: d.dev ? rowsFrom(dev.count, dev.count, d.dev) : carvedFrom(dev.count, main.count, d.source, 'dev'),
     test: d.test ? rowsFrom(test.count, test.count, d.test) : carvedFrom(test.count, main.count, d.source, 'test'),
   };
-  return { train, dev, test, rawTrain, normalization, warnings, provenance };
+  return { train, dev, test, rawTrain, rawDev, normalization, warnings, provenance };
 }

@@ -151,7 +151,8 @@ function modelFile(setup: RunSetup): unknown {
 const GRID = 40;
 
 /**
- * P(class 1) or the predicted class on a GRID×GRID lattice over the raw training data's range.
+ * P(class 1) or the predicted class on a GRID×GRID lattice over the raw training data's range,
+ * with a sample of the training and of the dev points to draw on it.
  * The lattice and its buffers are built once; each snapshot is one inference pass over it.
  */
 function boundaryMapper(setup: RunSetup): () => Snapshot['boundary'] {
@@ -178,9 +179,16 @@ function boundaryMapper(setup: RunSetup): () => Snapshot['boundary'] {
   if (data.normalization) grid = applyZScore(grid, data.normalization);
   const gatherer = new BatchGatherer(setup.backend, grid, trainGatherer.capacity);
   const binary = setup.spec.loss === 'sigmoidBce';
-  const step = Math.max(1, Math.floor(raw.count / 400));
-  const points: { x: number; y: number; label: number }[] = [];
-  for (let i = 0; i < raw.count; i += step) points.push({ x: raw.x[2 * i], y: raw.x[2 * i + 1], label: raw.y[i] });
+  // At most 400 points a set: enough to see the shape, little to send every snapshot.
+  const sample = (ds: Dataset): { x: number; y: number; label: number }[] => {
+    const step = Math.max(1, Math.ceil(ds.count / 400));
+    const out: { x: number; y: number; label: number }[] = [];
+    for (let i = 0; i < ds.count; i += step) out.push({ x: ds.x[2 * i], y: ds.x[2 * i + 1], label: ds.y[i] });
+    return out;
+  };
+  const points = sample(raw);
+  const devPoints = sample(data.rawDev);
+  const counts = { train: raw.count, dev: data.rawDev.count };
 
   return () => {
     const values: number[] = [];
@@ -197,6 +205,6 @@ function boundaryMapper(setup: RunSetup): () => Snapshot['boundary'] {
         }
       }
     }
-    return { xMin, xMax, yMin, yMax, resolution: GRID, values, kind: binary ? 'probability' : 'class', points };
+    return { xMin, xMax, yMin, yMax, resolution: GRID, values, kind: binary ? 'probability' : 'class', points, devPoints, counts };
   };
 }

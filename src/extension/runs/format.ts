@@ -3,6 +3,9 @@ import type { RunState } from '../../shared/protocol';
 import type { RunView } from '../../shared/run-view';
 import { lastCost } from '../../shared/series';
 import { costReadout, costTooltip } from '../../shared/readout';
+import { runLabel } from '../../shared/run-labels';
+
+export { runLabel } from '../../shared/run-labels';
 
 export const STATE_ICONS: Record<RunState, string> = {
   starting: 'loading~spin',
@@ -65,10 +68,6 @@ export function statusBarText(view: RunView): string {
   const l = latest(view);
   const cost = l.cost !== null ? ` · ${costReadout(l.cost).text}` : '';
   return `$(${STATE_ICONS[view.state]}) GL epoch ${l.epoch}${cost}`;
-}
-
-export function runLabel(view: RunView): string {
-  return view.info?.name ?? view.runId.replace(/^\d{8}-\d{6}-/, '');
 }
 
 /** Markdown lines for a tooltip. */

@@ -14,6 +14,7 @@ import { Emitter } from './emitter';
 import type { EngineHandle } from './engine-process';
 import { classifyExit, type ExitOutcome } from './exit';
 import { ProcessSession, type SessionExit } from './process-session';
+import { distinctRunLabels, runLabel } from '../../shared/run-labels';
 import type { Peer } from './request';
 import { discoverRunFolders, fileExists, loadRunFolder, readRunFolder, readRunHeader, RUN_FILES, type RunFolderHeader } from './run-folder';
 
@@ -160,6 +161,12 @@ export class RunManager {
 
   list(): Run[] {
     return [...this.runs];
+  }
+
+  /** The label of a run where runs are listed side by side (tree rows, tab titles): its name, with its start time where names repeat. */
+  label(run: Run): string {
+    if (run.pending) return runLabel(run.view);
+    return distinctRunLabels(this.runs.filter((r) => !r.pending).map((r) => r.view)).get(run.view.runId) ?? runLabel(run.view);
   }
 
   get(id: string): Run | undefined {

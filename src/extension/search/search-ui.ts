@@ -395,7 +395,7 @@ export class SearchUi implements vscode.Disposable {
 
   private async openTrialDashboard(run: Run): Promise<void> {
     this.d.runs.setActive(run);
-    await this.d.dashboards.open(run, { column: vscode.ViewColumn.Beside });
+    await this.d.dashboards.open(run);
   }
 
   // ───────────────────────── for tests ─────────────────────────

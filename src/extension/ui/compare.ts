@@ -1,6 +1,7 @@
 /** Compare Runs: one panel overlaying the cost and error curves of the runs the user picked. */
 import * as vscode from 'vscode';
 import type { Run } from '../runs/run-manager';
+import type { ResultsColumn } from './results-column';
 import { receive, setHtml, webviewOptions, type WebviewEnv, type WebviewHub } from './webviews';
 
 export const COMPARE_VIEW_TYPE = 'gradientLab.compare';
@@ -8,14 +9,14 @@ export const COMPARE_VIEW_TYPE = 'gradientLab.compare';
 export class ComparePanels implements vscode.WebviewPanelSerializer, vscode.Disposable {
   private readonly panels = new Set<vscode.WebviewPanel>();
 
-  constructor(private readonly env: WebviewEnv, private readonly hub: WebviewHub) {}
+  constructor(private readonly env: WebviewEnv, private readonly hub: WebviewHub, private readonly results: ResultsColumn) {}
 
   async open(runs: Run[]): Promise<vscode.WebviewPanel> {
     await Promise.all(runs.map((r) => this.env.runs.load(r)));
     const panel = vscode.window.createWebviewPanel(
       COMPARE_VIEW_TYPE,
       `Compare: ${runs.length} runs`,
-      vscode.ViewColumn.Active,
+      this.results.column(),
       { ...webviewOptions(this.env.extensionUri), retainContextWhenHidden: false },
     );
     this.attach(panel, runs);
@@ -41,6 +42,7 @@ export class ComparePanels implements vscode.WebviewPanelSerializer, vscode.Disp
     panel.webview.options = webviewOptions(this.env.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(this.env.extensionUri, 'media', 'icons', 'gradient-lab.svg');
     this.panels.add(panel);
+    this.results.track(panel);
     const watches = runs.map((r) => this.env.runs.watch(r));
     const channel = this.hub.create({
       post: (m) => panel.webview.postMessage(m),

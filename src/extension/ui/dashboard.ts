@@ -5,9 +5,9 @@
  */
 import * as vscode from 'vscode';
 import type { WebviewToHost } from '../../shared/webview-protocol';
-import { runLabel } from '../runs/format';
 import type { Run } from '../runs/run-manager';
 import type { WebviewChannel } from '../runs/webview-channel';
+import type { ResultsColumn } from './results-column';
 import { receive, setHtml, webviewOptions, type WebviewEnv, type WebviewHub } from './webviews';
 
 export const DASHBOARD_VIEW_TYPE = 'gradientLab.dashboard';
@@ -33,6 +33,7 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
     private readonly env: WebviewEnv,
     private readonly hub: WebviewHub,
     private readonly memento: vscode.Memento,
+    private readonly results: ResultsColumn,
   ) {
     this.disposables.push(env.runs.onDidChangeRuns(() => {
       this.updateTitles();
@@ -41,7 +42,7 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
     }));
   }
 
-  /** Opens (or reveals) the dashboard of a run. */
+  /** Opens (or reveals) the dashboard of a run; a new one goes into the results column unless told otherwise. */
   async open(run: Run, options: { preserveFocus?: boolean; column?: vscode.ViewColumn } = {}): Promise<vscode.WebviewPanel> {
     const existing = this.find(run);
     if (existing) {
@@ -51,7 +52,7 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
     const panel = vscode.window.createWebviewPanel(
       DASHBOARD_VIEW_TYPE,
       this.title(run),
-      { viewColumn: options.column ?? vscode.ViewColumn.Active, preserveFocus: options.preserveFocus },
+      { viewColumn: options.column ?? this.results.column(), preserveFocus: options.preserveFocus },
       { ...webviewOptions(this.env.extensionUri), retainContextWhenHidden: false, enableFindWidget: false },
     );
     this.attach(panel, run);
@@ -99,6 +100,7 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
   private attach(panel: vscode.WebviewPanel, run: Run): void {
     panel.webview.options = webviewOptions(this.env.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(this.env.extensionUri, 'media', 'icons', 'gradient-lab.svg');
+    this.results.track(panel);
     const channel = this.hub.create({
       post: (m) => panel.webview.postMessage(m),
       snapshot: () => ({ type: 'snapshot', view: run.view, settings: this.env.settings(), compact: false }),
@@ -142,7 +144,7 @@ export class DashboardManager implements vscode.WebviewPanelSerializer, vscode.D
   }
 
   private title(run: Run): string {
-    return `Gradient Lab: ${runLabel(run.view)}`;
+    return `Gradient Lab: ${this.env.runs.label(run)}`;
   }
 
   private updateTitles(): void {

@@ -3,7 +3,7 @@
  * hyperparameter searches (../search/search-tree) with their trials nested under them.
  */
 import * as vscode from 'vscode';
-import { describeRun, runLabel, STATE_COLORS, STATE_ICONS, tooltipLines } from '../runs/format';
+import { describeRun, STATE_COLORS, STATE_ICONS, tooltipLines } from '../runs/format';
 import type { Run, RunManager } from '../runs/run-manager';
 import type { RunsTreeElement, SearchTreeSource } from '../search/search-tree';
 
@@ -64,7 +64,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeElement
     if (searchItem) return searchItem;
     const run = element as Run;
     const pending = run.pending;
-    const item = new vscode.TreeItem(pending ? `${run.configPath ? basename(run.configPath) : 'run'} (starting…)` : runLabel(run.view));
+    const item = new vscode.TreeItem(pending ? `${run.configPath ? basename(run.configPath) : 'run'} (starting…)` : this.runs.label(run));
     item.id = `run:${pending ? run.id : run.runDir || run.id}`;
     item.description = pending ? 'starting' : describeRun(run.view);
     const color = STATE_COLORS[run.state];
@@ -74,7 +74,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeElement
     item.tooltip = md;
     item.contextValue = runContextValue(run);
     item.command = pending ? undefined : { command: 'gradientLab.openDashboard', title: 'Open Dashboard', arguments: [run] };
-    item.accessibilityInformation = { label: `${runLabel(run.view)}, ${run.state}, ${describeRun(run.view)}` };
+    item.accessibilityInformation = { label: `${this.runs.label(run)}, ${run.state}, ${describeRun(run.view)}` };
     return item;
   }
 
