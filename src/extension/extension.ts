@@ -102,7 +102,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
 
   const liveCheck = new LiveConfigCheck(path.join(context.extensionPath, 'dist', 'check.js'), log);
   context.subscriptions.push(liveCheck);
-  const diagnostics = new EngineDiagnostics((file, message, line) => liveCheck.shows(file, message, line));
+  const diagnostics = new EngineDiagnostics(liveCheck);
   /** Every Gradient Lab problem of a file: the engine's from a run, and the live check's. */
   const problems = (uri: vscode.Uri): vscode.Diagnostic[] => [...diagnostics.get(uri), ...liveCheck.get(uri)];
   const hub = new WebviewHub(runs);
