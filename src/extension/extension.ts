@@ -118,7 +118,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   const results = new ResultsColumn();
   const dashboards = new DashboardManager(env, hub, context.workspaceState, results);
   const compare = new ComparePanels(env, hub, results);
-  const searchUi = new SearchUi({ context, runs, searches, dashboards, diagnostics, log });
+  const searchUi = new SearchUi({ context, runs, searches, dashboards, results, diagnostics, log });
   const diagnose = new DiagnoseUi({ extensionUri: context.extensionUri, runs, diagnostics, log, spawnEngine: () => spawnEngine() });
   const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, lrFinder: diagnose, configEditor: diagnose });
   env.actions = commands;
