@@ -22,8 +22,11 @@ export class EngineDiagnostics implements vscode.Disposable {
   private readonly reports = new Set<Report>();
   private readonly subscriptions: vscode.Disposable[];
 
-  /** `shownLive`: whether the live check (../live-check) shows that problem of the experiment already. */
-  constructor(private readonly shownLive: (configPath: string, message: string, line: number | undefined) => boolean = () => false) {
+  /** The live check (../live-check), which may show a config problem already. */
+  constructor(private readonly live?: {
+    settle(configPath: string): Promise<void>;
+    shows(configPath: string, message: string, line: number | undefined): boolean;
+  }) {
     this.subscriptions = [
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length > 0) this.fileChanged(e.document.uri.fsPath);
@@ -77,8 +80,9 @@ export class EngineDiagnostics implements vscode.Disposable {
     if (error.issues?.length && configPath) {
       // Schema-style issues all belong to the experiment file; those the live check shows already
       // (same validator, same text: Start saved it) are not added a second time.
+      await this.live?.settle(configPath);
       for (const issue of error.issues) {
-        if (!this.shownLive(configPath, issue.message, issue.line)) await make(configPath, issue.message, issue.line, issue.column, issue.path);
+        if (!this.live?.shows(configPath, issue.message, issue.line)) await make(configPath, issue.message, issue.line, issue.column, issue.path);
       }
     } else {
       const file = errorFile ?? configPath;

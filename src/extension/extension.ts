@@ -103,7 +103,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
 
   const liveCheck = new LiveConfigCheck(path.join(context.extensionPath, 'dist', 'check.js'), log);
   context.subscriptions.push(liveCheck);
-  const diagnostics = new EngineDiagnostics((file, message, line) => liveCheck.shows(file, message, line));
+  const diagnostics = new EngineDiagnostics(liveCheck);
   /** Every Gradient Lab problem of a file: the engine's from a run, and the live check's. */
   const problems = (uri: vscode.Uri): vscode.Diagnostic[] => [...diagnostics.get(uri), ...liveCheck.get(uri)];
   const hub = new WebviewHub(runs);
@@ -119,7 +119,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Gradie
   const results = new ResultsColumn();
   const dashboards = new DashboardManager(env, hub, context.workspaceState, results);
   const compare = new ComparePanels(env, hub, results);
-  const searchUi = new SearchUi({ context, runs, searches, dashboards, diagnostics, log });
+  const searchUi = new SearchUi({ context, runs, searches, dashboards, results, diagnostics, log });
   const diagnose = new DiagnoseUi({ extensionUri: context.extensionUri, runs, diagnostics, log, spawnEngine: () => spawnEngine() });
   const commands = new Commands({ context, runs, dashboards, compare, diagnostics, log, lrFinder: diagnose, configEditor: diagnose });
   env.actions = commands;

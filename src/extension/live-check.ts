@@ -21,6 +21,8 @@ export class LiveConfigCheck implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('gradientLab.config');
   private readonly subscriptions: vscode.Disposable[];
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** The document version each file's problems describe. */
+  private readonly checked = new Map<string, number>();
   private readonly waiting = new Map<number, (issues: ConfigCheckIssue[] | null) => void>();
   private child: ChildProcess | null = null;
   private nextId = 1;
@@ -32,6 +34,7 @@ export class LiveConfigCheck implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, DEBOUNCE_MS)),
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.collection.delete(d.uri);
+        this.checked.delete(d.uri.toString());
         const t = this.timers.get(d.uri.toString());
         if (t) clearTimeout(t);
         this.timers.delete(d.uri.toString());
@@ -42,6 +45,16 @@ export class LiveConfigCheck implements vscode.Disposable {
 
   get(uri: vscode.Uri): readonly vscode.Diagnostic[] {
     return this.collection.get(uri) ?? [];
+  }
+
+  /** Brings the file's live problems up to date with its text now (no debounce), if it is open. */
+  async settle(file: string): Promise<void> {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file && isExperimentDocument(d));
+    if (!doc || this.checked.get(doc.uri.toString()) === doc.version) return;
+    const t = this.timers.get(doc.uri.toString());
+    if (t) clearTimeout(t);
+    this.timers.delete(doc.uri.toString());
+    await this.check(doc);
   }
 
   /** Whether this problem of the file (1-based line) is shown already: a run's config error need not repeat it. */
@@ -56,6 +69,7 @@ export class LiveConfigCheck implements vscode.Disposable {
     // A newer edit has a check of its own coming; a closed document keeps no problems.
     if (issues === null || doc.version !== version || doc.isClosed) return;
     this.collection.set(doc.uri, issues.filter((i) => i.kind !== 'syntax').map(toDiagnostic));
+    this.checked.set(doc.uri.toString(), version);
   }
 
   private schedule(doc: vscode.TextDocument, delayMs: number): void {

@@ -13,6 +13,7 @@ import { trialsCsv } from '../../shared/search-csv';
 import { bestTrialOf, canResumeSearch, formatMetric, METRIC_LABEL } from '../../shared/search-view';
 import { MAX_ADD_TRIALS } from '../../shared/webview-protocol';
 import type { EngineDiagnostics } from '../diagnostics';
+import type { ResultsColumn } from '../ui/results-column';
 import { activeExperiment, findExperiments, pickExperiment, requireFileOnDisk, requireTrust, saveIfDirty } from '../experiments';
 import { Run, type RunManager } from '../runs/run-manager';
 import { readSettings, resolveRunsFolder, SECTION } from '../settings';
@@ -44,6 +45,8 @@ export interface SearchUiDeps {
   runs: RunManager;
   searches: SearchManager;
   dashboards: DashboardManager;
+  /** Where the search view opens: with the dashboards (../ui/results-column). */
+  results: ResultsColumn;
   diagnostics: EngineDiagnostics;
   log: vscode.LogOutputChannel;
 }
@@ -231,15 +234,21 @@ export class SearchUi implements vscode.Disposable {
       }
       return undefined;
     }
-    this.panels.open(search, { preserveFocus: true, column: vscode.ViewColumn.Beside });
+    this.showPanel(search, true);
     return dir;
   }
 
   private async openSearch(arg: unknown): Promise<boolean> {
     const search = await this.pickSearch(arg, (s) => !!s.dir, 'show');
     if (!search) return false;
-    this.panels.open(search, { preserveFocus: arg instanceof Search });
+    this.showPanel(search, arg instanceof Search);
     return true;
+  }
+
+  /** The search's view: a new one in the results column, with the dashboards; an open one revealed where it is. */
+  private showPanel(search: Search, preserveFocus: boolean): void {
+    const column = this.panels.find(search) ? undefined : this.d.results.column();
+    this.d.results.track(this.panels.open(search, { preserveFocus, column }));
   }
 
   private async trialCommand(arg: unknown, idArg: unknown, type: 'pauseTrial' | 'resumeTrial' | 'killTrial'): Promise<boolean> {
@@ -311,7 +320,7 @@ export class SearchUi implements vscode.Disposable {
     } catch {
       return undefined;
     }
-    if (!this.panels.find(search)) this.panels.open(search, { preserveFocus: true });
+    if (!this.panels.find(search)) this.showPanel(search, true);
     return search.dir;
   }
 

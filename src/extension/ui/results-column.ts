@@ -1,5 +1,5 @@
 /**
- * The one editor group Gradient Lab's result panels (dashboards, comparisons) share. The first panel
+ * The one editor group Gradient Lab's result panels (dashboards, comparisons, search views) share. The first panel
  * opens beside the active editor; every later one joins the group of the panel used last, so three
  * runs make three tabs in one column instead of four editor groups of shrinking width. Once every
  * panel is closed (and VS Code removed the empty group) the next one opens beside again.
@@ -21,6 +21,10 @@ export class ResultsColumn {
 
   /** Follows a panel until it is closed; the group it was last active in is where the next one goes. */
   track(panel: vscode.WebviewPanel): void {
+    if (this.panels.includes(panel)) {
+      this.touch(panel);
+      return;
+    }
     this.touch(panel);
     const subs = [
       panel.onDidChangeViewState((e) => {

@@ -163,6 +163,12 @@ describe('Hyperparameter search in VS Code', function () {
     const file = JSON.parse(fs.readFileSync(path.join(dir, 'search.json'), 'utf8')) as SearchFile;
     const run = gl.searches.findTrialRun(file.trials.find((t) => t.id === file.bestTrial)!.runDir!);
     assert.ok(run);
+    // Looking at the search view (no dashboard open) when a trial's dashboard is asked for: it must
+    // join the search view's group, not open a new one beside it.
+    const kind = (t: vscode.Tab) => (t.input instanceof vscode.TabInputWebview ? t.input.viewType.replace(/^.*gradientLab\./, '') : '');
+    await vscode.window.tabGroups.close(vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => kind(t) === 'dashboard'));
+    await vscode.commands.executeCommand('gradientLab.openSearch', dir);
+    await waitFor('the search view focused', () => kind(vscode.window.tabGroups.activeTabGroup.activeTab!) === 'search');
     assert.equal(await vscode.commands.executeCommand('gradientLab.openDashboard', run), true);
     const d = await waitFor('the trial dashboard to render epoch 5', () => {
       const s = gl.dashboard(run.id);
@@ -171,6 +177,10 @@ describe('Hyperparameter search in VS Code', function () {
     assert.ok(d.snapshots >= 1);
     assert.equal(run.view.state, 'finished');
     assert.ok(run.view.iterations.count > 100 && run.view.epochs.count === 5, 'the whole history from the run folder');
+    // The search view and its trials' dashboards share one results column.
+    const groups = vscode.window.tabGroups.all.filter((g) => g.tabs.some((t) => kind(t) === 'dashboard' || kind(t) === 'search'));
+    assert.equal(groups.length, 1, groups.map((g) => g.tabs.map((t) => t.label).join(', ')).join(' | '));
+    assert.ok(groups[0].tabs.some((t) => kind(t) === 'search') && groups[0].tabs.some((t) => kind(t) === 'dashboard'));
   });
 
   it('Export Best Config writes a new experiment without the search block and opens it', async () => {
