@@ -14,14 +14,18 @@ const UNSET_IN_HIGH_CONTRAST = ['--vscode-charts-orange'];
 
 describe('dashboard colours in high-contrast themes', () => {
   const css = fs.readFileSync(path.join(ROOT, 'media', 'dashboard.css'), 'utf8');
+  const sheets = ['media/dashboard.css', 'webview/search/search.css'];
 
   for (const name of UNSET_IN_HIGH_CONTRAST) {
-    it(`every var(${name}) has a fallback`, () => {
-      const uses = [...css.matchAll(new RegExp(`var\\(\\s*${name}\\s*([,)])`, 'g'))];
-      assert.ok(uses.length > 0, `${name} is used`);
-      const bare = uses.filter((m) => m[1] === ')').map((m) => css.slice(0, m.index).split('\n').length);
-      assert.deepEqual(bare, [], `lines using ${name} with nothing to fall back on`);
-    });
+    for (const sheet of sheets) {
+      it(`every var(${name}) in ${sheet} has a fallback`, () => {
+        const text = fs.readFileSync(path.join(ROOT, sheet), 'utf8');
+        const uses = [...text.matchAll(new RegExp(`var\\(\\s*${name}\\s*([,)])`, 'g'))];
+        assert.ok(uses.length > 0, `${name} is used`);
+        const bare = uses.filter((m) => m[1] === ')').map((m) => text.slice(0, m.index).split('\n').length);
+        assert.deepEqual(bare, [], `lines using ${name} with nothing to fall back on`);
+      });
+    }
   }
 
   it('the Dev bar has a colour of its own in every theme', () => {
