@@ -7,7 +7,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
-import { isConfigCheckReply, type ConfigCheckIssue, type ConfigCheckRequest } from '../shared/config-check';
+import { isConfigCheckReply, type ConfigIssue, type ConfigCheckRequest } from '../shared/config-check';
 
 const DEBOUNCE_MS = 250;
 /** A checker that keeps dying is a bug: stop restarting it, say so once. */
@@ -23,7 +23,7 @@ export class LiveConfigCheck implements vscode.Disposable {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** The document version each file's problems describe. */
   private readonly checked = new Map<string, number>();
-  private readonly waiting = new Map<number, (issues: ConfigCheckIssue[] | null) => void>();
+  private readonly waiting = new Map<number, (issues: ConfigIssue[] | null) => void>();
   private child: ChildProcess | null = null;
   private nextId = 1;
   private restarts = 0;
@@ -83,7 +83,7 @@ export class LiveConfigCheck implements vscode.Disposable {
     }, delayMs));
   }
 
-  private request(text: string): Promise<ConfigCheckIssue[] | null> {
+  private request(text: string): Promise<ConfigIssue[] | null> {
     const child = this.checker();
     if (!child) return Promise.resolve(null);
     const id = this.nextId++;
@@ -128,7 +128,7 @@ export class LiveConfigCheck implements vscode.Disposable {
   }
 }
 
-function toDiagnostic(issue: ConfigCheckIssue): vscode.Diagnostic {
+function toDiagnostic(issue: ConfigIssue): vscode.Diagnostic {
   const line = Math.max(0, (issue.line ?? 1) - 1);
   const column = Math.max(0, (issue.column ?? 1) - 1);
   const endLine = issue.endLine !== undefined ? Math.max(line, issue.endLine - 1) : line;

@@ -73,6 +73,17 @@ describe('host: RunManager.refresh after a reload (an engine still training)', (
   });
   afterEach(() => tmp.cleanup());
 
+  /** Every engine.json is reachable: a FakeEngine answers. */
+  const attachingManager = (engines: FakeEngine[]): RunManager => new RunManager({
+    runsDir: () => tmp.dir,
+    spawn: () => { throw new Error('not forked'); },
+    attach: async () => {
+      const e = new FakeEngine(process.pid);
+      engines.push(e);
+      return e;
+    },
+  });
+
   const withEngineJson = (dir: string): string => {
     writeFileSync(path.join(dir, 'engine.json'), JSON.stringify({ pid: process.pid, endpoint: '/nowhere', token: 't', startedAt: 'now' }));
     return dir;
@@ -80,15 +91,7 @@ describe('host: RunManager.refresh after a reload (an engine still training)', (
 
   it('connects first and takes the engine\'s history instead of replaying the folder', async () => {
     const engines: FakeEngine[] = [];
-    const runs = new RunManager({
-      runsDir: () => tmp.dir,
-      spawn: () => { throw new Error('not forked'); },
-      attach: async () => {
-        const e = new FakeEngine(process.pid);
-        engines.push(e);
-        return e;
-      },
-    });
+    const runs = attachingManager(engines);
     const dir = withEngineJson(writeRunFolder(tmp.dir, 'live', { iterations: 8 }));
     await runs.refresh();
     const run = runs.list().find((r) => r.runDir === dir);
@@ -108,15 +111,7 @@ describe('host: RunManager.refresh after a reload (an engine still training)', (
 
   it('a reattached engine that sent its summary is stopped, not crashed, though its process was still exiting', async () => {
     const engines: FakeEngine[] = [];
-    const runs = new RunManager({
-      runsDir: () => tmp.dir,
-      spawn: () => { throw new Error('not forked'); },
-      attach: async () => {
-        const e = new FakeEngine(process.pid);
-        engines.push(e);
-        return e;
-      },
-    });
+    const runs = attachingManager(engines);
     const dir = withEngineJson(writeRunFolder(tmp.dir, 'stopping', { iterations: 8 }));
     await runs.refresh();
     const run = runs.list().find((r) => r.runDir === dir);

@@ -99,8 +99,8 @@ export function launchPythonScript(o: PythonScriptOptions, timeoutMs = 120_000):
   return { child, runDir, exited };
 }
 
-/** The sub-folder of `runsDir` whose engine.json names the launch id (or, from a module without one, the pid), or null. */
-export async function findEngineFolder(runsDir: string, by: { launchId?: string; pid?: number }): Promise<string | null> {
+/** The newest sub-folder of `runsDir` whose JSON file `file` satisfies `matches`, or null. */
+async function findRunFolderBy(runsDir: string, file: string, matches: (json: Record<string, unknown>) => boolean): Promise<string | null> {
   let names: string[];
   try {
     names = await fs.readdir(runsDir);
@@ -109,28 +109,25 @@ export async function findEngineFolder(runsDir: string, by: { launchId?: string;
   }
   for (const name of names.sort().reverse()) {
     try {
-      const info = JSON.parse(await fs.readFile(path.join(runsDir, name, RUN_FILES.engine), 'utf8')) as { pid?: unknown; launchId?: unknown };
-      if ((by.launchId !== undefined && info.launchId === by.launchId) || (by.pid !== undefined && info.pid === by.pid)) return path.join(runsDir, name);
-    } catch { /* not a live run folder */ }
+      const json = JSON.parse(await fs.readFile(path.join(runsDir, name, file), 'utf8')) as unknown;
+      if (typeof json === 'object' && json !== null && matches(json as Record<string, unknown>)) return path.join(runsDir, name);
+    } catch { /* not such a run folder */ }
   }
   return null;
 }
 
+/** The sub-folder of `runsDir` whose engine.json names the launch id (or, from a module without one, the pid), or null. */
+export function findEngineFolder(runsDir: string, by: { launchId?: string; pid?: number }): Promise<string | null> {
+  return findRunFolderBy(runsDir, RUN_FILES.engine, (info) =>
+    (by.launchId !== undefined && info.launchId === by.launchId) || (by.pid !== undefined && info.pid === by.pid));
+}
+
 /** The sub-folder of `runsDir` whose config.json records the launch id (the module writes it there too), or null. */
-export async function findLaunchFolder(runsDir: string, launchId: string): Promise<string | null> {
-  let names: string[];
-  try {
-    names = await fs.readdir(runsDir);
-  } catch {
-    return null;
-  }
-  for (const name of names.sort().reverse()) {
-    try {
-      const config = JSON.parse(await fs.readFile(path.join(runsDir, name, RUN_FILES.config), 'utf8')) as { python?: { launchId?: unknown } };
-      if (config.python?.launchId === launchId) return path.join(runsDir, name);
-    } catch { /* not a run folder of a script */ }
-  }
-  return null;
+export function findLaunchFolder(runsDir: string, launchId: string): Promise<string | null> {
+  return findRunFolderBy(runsDir, RUN_FILES.config, (config) => {
+    const python = config.python;
+    return typeof python === 'object' && python !== null && (python as { launchId?: unknown }).launchId === launchId;
+  });
 }
 
 /** A script's exception in a run folder's events.jsonl (code 'python'), the last one; null when there is none. */

@@ -131,15 +131,18 @@ describe('Hyperparameter search in VS Code', function () {
     assert.ok(finished.every((t) => t.metric! >= best.metric!), 'best = lowest dev error');
     assert.deepEqual(file.trials.filter((t) => t.best).map((t) => t.id), [file.bestTrial]);
     assert.equal(search.view.bestTrial, file.bestTrial);
+    // The held trial's dashboard joined the search view's group (one results column), hiding it:
+    // shown again, it is drawn from a fresh snapshot.
+    assert.equal(await vscode.commands.executeCommand('gradientLab.openSearch', search), true);
     const rendered = await waitFor('the search view to show the end', () => {
       const r = gl.searchView(dir).rendered;
       return r && r.done === 6 && r.best === file.bestTrial ? r : undefined;
     }, 20_000);
     assert.ok(rendered.points >= 5 * 2, `points on the scatters (${rendered.points})`);
     const stats = gl.searchView(dir);
-    assert.equal(stats.snapshots, 1);
+    assert.ok(stats.snapshots >= 1 && stats.snapshots <= 2, `snapshots: ${stats.snapshots}`);
     assert.ok(stats.eventPosts >= 1 && stats.events <= stats.eventsIn);
-    console.log(`      (search view: 1 snapshot, ${stats.eventsIn} events compacted to ${stats.events} in ${stats.eventPosts} posts; best ${best.name} dev error ${best.metric})`);
+    console.log(`      (search view: ${stats.snapshots} snapshot(s), ${stats.eventsIn} events compacted to ${stats.events} in ${stats.eventPosts} posts; best ${best.name} dev error ${best.metric})`);
   });
 
   it('hidden and shown again, the search view is drawn again from a fresh snapshot (its document is not retained)', async () => {
