@@ -201,6 +201,10 @@ export function appendChunk(b: Buckets, chunk: Buckets): void {
   if (chunk.columns.length !== b.columns.length || chunk.columns.some((c, i) => c !== b.columns[i])) {
     throw new Error(`chunk columns [${chunk.columns.join(', ')}] ≠ series columns [${b.columns.join(', ')}]`);
   }
+  // A chunk coarser than this series (many points held before the first message): this series
+  // coarsens first, so every stretch of the run keeps the same resolution (no wide buckets
+  // among narrow ones, which a chart would draw as a gap).
+  while (b.width < chunk.width) halve(b);
   for (let j = 0; j < chunk.size; j++) {
     const i = tailFor(b, chunk.points[j]);
     mergeInto(b, i, chunk, j);

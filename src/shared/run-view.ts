@@ -111,7 +111,7 @@ export function layerPoint(columns: readonly string[], layers: readonly LayerSta
 /**
  * The epochs of a telemetry message as summaries (for consumers that act per epoch, like the
  * search's pruning): one per bucket of its `epochs` chunk, exact while buckets hold one epoch
- * (up to CHUNK_BUCKETS epochs per message), each bucket's last values beyond.
+ * (while the run has fewer epochs than the view's buckets), each bucket's last values beyond.
  */
 export function telemetryEpochs(t: Telemetry): EpochSummary[] {
   const c = t.epochs;

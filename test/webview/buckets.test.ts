@@ -86,6 +86,19 @@ describe('bounded bucket series', () => {
     assert.ok(Math.abs(total(direct) - total(viaChunks)) < 1e-6 * Math.abs(total(direct)));
   });
 
+  it('a chunk coarser than the series coarsens the series first: no wide buckets among narrow ones', () => {
+    const series = createBuckets(['cost'], 64);
+    appendValues(series, 1, noisy(10));
+    assert.equal(series.width, 1);
+    const chunk = createBuckets(['cost'], 8);
+    appendValues(chunk, 11, noisy(60, 2)); // 8 buckets: width 8
+    assert.equal(chunk.width, 8);
+    appendChunk(series, chunk);
+    assertWellFormed(series, 70);
+    assert.ok(series.width >= chunk.width, `width ${series.width}`);
+    for (let i = 0; i < series.size; i++) assert.ok(series.points[i] <= series.width, `bucket ${i}: ${series.points[i]} points, width ${series.width}`);
+  });
+
   it('smooths exactly like TensorBoard while buckets hold one point each', () => {
     const ys = noisy(500, 11);
     const b = createBuckets(['cost'], 512);

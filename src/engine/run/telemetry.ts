@@ -2,7 +2,8 @@
  * The engine → host channel. The trainer hands it every iteration's cost, every epoch summary
  * and layer sample, and discrete events (state, flags, reports…). Points are held and sent as one
  * `telemetry` message per interval (50 ms: ≤ 20 messages/s at any iteration rate), each series as
- * a bucket chunk of at most CHUNK_BUCKETS buckets, so a message has a fixed upper size however
+ * a bucket chunk no finer than the receiver's buckets will be once it is folded in (so never more
+ * buckets than the receiver holds, and usually a few), so a message has a fixed upper size however
  * fast the run is. Discrete events go out at once, after the held points (the host sees the
  * costs up to a pause before the pause): a control's acknowledgement never waits behind
  * telemetry.
@@ -10,7 +11,7 @@
  * It also folds everything it sends into its own RunView, so it can answer `snapshot` (a host
  * that reattaches after a window reload) with the whole run, bounded, without reading a file.
  */
-import { appendPoint, cloneBuckets, createBuckets, type Buckets } from '../../shared/buckets';
+import { appendPoint, BUCKETS, cloneBuckets, createBuckets, type Buckets } from '../../shared/buckets';
 import type { EngineEvent, EpochSummary, LayerStat } from '../../shared/protocol';
 import { keepLayerSample } from '../../shared/run-folder';
 import {
@@ -18,8 +19,17 @@ import {
 } from '../../shared/run-view';
 import type { RunSink } from '../train/trainer';
 
-/** Most buckets per series in one message (more points than this arrive pre-aggregated). */
-export const CHUNK_BUCKETS = 256;
+/**
+ * The bucket width `b` will have once `n` more points are folded in: a chunk's buckets no wider
+ * than that keep the receiver's resolution even (a first message of 1,400 points into an empty
+ * view must not become a few 8-point buckets in a series that settles at 2 points a bucket —
+ * that stretch of the run would stay 4× coarser than the rest, drawn as a gap, for ever).
+ */
+function widthAfter(b: Buckets | null, capacity: number, n: number): number {
+  let w = b?.width ?? 1;
+  while ((b?.count ?? 0) + n > w * capacity) w *= 2;
+  return w;
+}
 
 /**
  * What a click waits for, or what ends a run: sent at once (after the held points). Everything
@@ -56,16 +66,16 @@ class Pending {
   }
 
   /**
-   * The held points as a chunk: one bucket each while they fit, merged beyond CHUNK_BUCKETS, and
-   * no finer than `width` points a bucket — the receiver's own buckets hold that many by now, so
-   * finer ones would only be merged there. A long fast run's messages stay a few buckets each
-   * (a 600-point message into a view of width 128: 6 buckets, not 256).
+   * The held points as a chunk of buckets `width` points wide (one bucket a point while
+   * width is 1): never more buckets than the receiver holds (`capacity`), and a long fast run's
+   * messages stay a few buckets each (600 points into a view of width 128: 5 buckets).
    */
-  take(width = 1): Buckets | undefined {
+  take(width: number, capacity: number): Buckets | undefined {
     if (!this.xs.length) return undefined;
     const n = this.xs.length;
-    const wanted = Math.max(2, Math.ceil(n / Math.max(1, width)));
-    const chunk = createBuckets(this.columns(), Math.min(CHUNK_BUCKETS, wanted + (wanted % 2)));
+    const wanted = Math.max(2, Math.ceil(n / width));
+    const chunk = createBuckets(this.columns(), Math.min(capacity, wanted + (wanted % 2)));
+    chunk.width = width;
     for (let i = 0; i < n; i++) appendPoint(chunk, this.xs[i], this.rows[i]);
     this.xs = [];
     this.rows = [];
@@ -147,9 +157,10 @@ export class Telemetry implements RunSink {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    const iterations = this.iterations.take(this.view.iterations.width);
-    const epochs = this.epochs.take(this.view.epochs.width);
-    const layers = this.layers.take(this.view.layers?.width ?? 1);
+    const v = this.view;
+    const iterations = this.iterations.take(widthAfter(v.iterations, BUCKETS.iterations, this.iterations.size), BUCKETS.iterations);
+    const epochs = this.epochs.take(widthAfter(v.epochs, BUCKETS.epochs, this.epochs.size), BUCKETS.epochs);
+    const layers = this.layers.take(widthAfter(v.layers, BUCKETS.layers, this.layers.size), BUCKETS.layers);
     const events = this.heldEvents.length ? this.heldEvents : undefined;
     if (!iterations && !epochs && !layers && !this.lastLayers && !this.lastEpoch && !events) return;
     const event: EngineEvent = {
