@@ -20,6 +20,9 @@ import { StepUndo, WeightGuard, type BadWeights } from './undo';
 import { RunFolderError } from '../run/fs-errors';
 import { expectedInitialLoss, measureInitialLoss } from '../diagnostics/checks/initial-loss';
 import type { LrFindOptions } from '../../shared/diagnosis';
+import { Gate, type TrainerCommand, type WorkCommand } from './gate';
+
+export type { TrainerCommand } from './gate';
 
 export interface EventSink {
   emit(event: EngineEvent): void;
@@ -45,12 +48,6 @@ export interface RunStore {
   retry?(): boolean;
 }
 
-export type TrainerCommand =
-  | { type: 'pause' } | { type: 'resume' } | { type: 'step'; iterations: number } | { type: 'stop'; reason?: string }
-  | { type: 'setLearningRate'; value: number } | { type: 'gradientCheck'; requestId?: string }
-  | { type: 'evaluateTest' } | { type: 'checkpoint' } | { type: 'pauseAt'; epoch: number }
-  | { type: 'lrFind'; requestId?: string; options?: Partial<LrFindOptions> };
-
 /**
  * What a diverged run does: 'pause' waits for the user (lower the learning rate, resume: the
  * extension); 'end' ends the run as diverged with its folder complete (the CLI, where nobody can
@@ -59,8 +56,6 @@ export type TrainerCommand =
 export type OnDiverge = 'pause' | 'end';
 
 const TRAIN_MODE: ForwardMode = { training: true, dropout: true, updateRunningStats: true };
-/** How long the loop computes before it yields to the event loop (IPC, timers). */
-const YIELD_MS = 15;
 /**
  * Wall-clock floors for work a fast run would otherwise do thousands of times a second (a
  * 10-iteration epoch on a small set takes a millisecond): checkpoints (a file write + fsync) and
@@ -75,13 +70,7 @@ const MIN_MS = { snapshot: 1000, checkpoint: 2000 } as const;
  * check for NaN/Inf, update; then evaluate, diagnose, early-stop, checkpoint.
  */
 export class Trainer {
-  private readonly commands: TrainerCommand[] = [];
-  private wake: (() => void) | null = null;
-  private paused: boolean;
-  private stepCredits = 0;
-  private stopRequested = false;
-  /** Pause on its own once this epoch is done (a search's ASHA rung); null: never. */
-  private pauseAtEpoch: number | null = null;
+  private readonly gate: Gate;
   private state: RunState = 'starting';
   private stateReason: string | undefined;
   private readonly onDiverge: OnDiverge;
@@ -112,7 +101,6 @@ export class Trainer {
   private readonly gradNorms: GradNormLog;
   private readonly iterationsPerEpoch: number;
   private readonly gradientFlags = new GradientFlags();
-  private lastYield = 0;
   private readonly started = Date.now();
   private readonly lastEmitted: Record<keyof typeof MIN_MS, number> = { snapshot: 0, checkpoint: 0 };
   private epochStarted = Date.now();
@@ -127,8 +115,20 @@ export class Trainer {
     this.gradNorms = new GradNormLog(t.clipNorm);
     this.earlyStopping = new EarlyStopping(t.earlyStopping);
     this.stats = new LayerStatsRecorder(setup.backend, setup.net);
-    this.paused = options.paused;
-    this.pauseAtEpoch = options.pauseAt ?? null;
+    this.gate = new Gate(options, {
+      work: (c) => this.work(c),
+      onPause: () => this.saveCheckpoint(),
+      onResume: () => {
+        if (this.storeFailure()) this.retryStore();
+      },
+      hold: () => this.holdForStore(),
+      onWait: () => {
+        if (this.state !== 'paused' && this.state !== 'diverged') this.setState('paused');
+      },
+      onGo: () => {
+        if (this.state !== 'running') this.setState('running');
+      },
+    });
     this.onDiverge = options.onDiverge ?? 'pause';
     this.undo = new StepUndo(setup.net, setup.optimizer, setup.rngs.dropout);
     this.guard = new WeightGuard(setup.net);
@@ -138,13 +138,12 @@ export class Trainer {
 
   /** Queues a command; it runs between two iterations (or at once while paused). */
   command(c: TrainerCommand): void {
-    this.commands.push(c);
-    this.wake?.();
+    this.gate.send(c);
   }
 
   async run(): Promise<RunSummary> {
     const { net, data } = this.setup;
-    this.setState(this.paused ? 'paused' : 'running');
+    this.setState(this.gate.paused ? 'paused' : 'running');
     if (this.iteration === 0) this.initialCostCheck();
     if (this.iteration === 0) this.scheduleCheck();
 
@@ -160,7 +159,7 @@ export class Trainer {
       // epoch's first gate resumes with this permutation, not a second draw.
       this.permutation ??= overfit ? identity(trainSet.count) : this.setup.rngs.shuffle.permutation(trainSet.count);
       while (this.batchInEpoch < batchesPerEpoch) {
-        if (!(await this.gate())) break training;
+        if (!(await this.gate.pass())) break training;
         const start = this.batchInEpoch * batchSize;
         const rows = Math.min(batchSize, trainSet.count - start);
         const batch = this.setup.trainGatherer.gather(this.permutation, start, rows);
@@ -224,7 +223,7 @@ export class Trainer {
       for (const flag of this.gradientFlags.observe(layers, this.iteration, cost)) this.sink.emit({ type: 'flag', flag });
     }
     this.recordCost(cost);
-    if (this.stepCredits > 0) this.stepCredits--;
+    this.gate.stepped();
     return true;
   }
 
@@ -250,9 +249,8 @@ export class Trainer {
       kind: 'nonFinite', severity: 'error', iteration, layer: d.layer, tensor: d.tensor, message: `${d.message}; ${then}`,
     } });
     this.divergence = d.reason;
-    this.stepCredits = 0;
     if (this.onDiverge === 'end') return;
-    this.paused = true;
+    this.gate.pause();
     this.setState('diverged', d.reason);
   }
 
@@ -263,72 +261,25 @@ export class Trainer {
       this.setup.data.train.imageShape);
   }
 
-  // ───────────── pause / step / commands ─────────────
+  // ───────────── commands taken at the gate ─────────────
 
-  /** Runs queued commands; waits while paused. Returns false when the run must stop. */
-  private async gate(): Promise<boolean> {
-    for (;;) {
-      this.runCommands();
-      if (this.stopRequested) return false;
-      if (!this.paused && this.storeFailure()) this.holdForStore();
-      if (!this.paused || this.stepCredits > 0) break;
-      if (this.state !== 'paused' && this.state !== 'diverged') this.setState('paused');
-      await new Promise<void>((resolve) => { this.wake = resolve; });
-      this.wake = null;
-    }
-    if (this.state !== 'running' && !this.paused) this.setState('running');
-    const now = Date.now();
-    if (now - this.lastYield >= YIELD_MS) {
-      // Let IPC messages and timers (the sinks' flushes) in; setImmediate costs microseconds.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      this.lastYield = Date.now();
-      this.runCommands();
-      if (this.stopRequested) return false;
-      if (this.paused && this.stepCredits === 0) return this.gate();
-    }
-    return true;
-  }
-
-  private runCommands(): void {
-    while (this.commands.length > 0) {
-      const c = this.commands.shift()!;
-      switch (c.type) {
-        case 'pause':
-          this.paused = true;
-          this.stepCredits = 0;
-          this.saveCheckpoint();
-          break;
-        case 'resume':
-          this.paused = false;
-          if (this.storeFailure()) this.retryStore();
-          break;
-        case 'step':
-          this.paused = true;
-          this.stepCredits += c.iterations;
-          break;
-        case 'stop':
-          this.stopRequested = true;
-          if (c.reason) this.stateReason = c.reason;
-          break;
-        case 'setLearningRate':
-          this.setLearningRate(c.value);
-          break;
-        case 'gradientCheck':
-          this.runGradientCheck(c.requestId);
-          break;
-        case 'evaluateTest':
-          this.evaluateTest();
-          break;
-        case 'checkpoint':
-          this.saveCheckpoint();
-          break;
-        case 'pauseAt':
-          this.pauseAtEpoch = c.epoch;
-          break;
-        case 'lrFind':
-          this.runLrFind(c.requestId, c.options);
-          break;
-      }
+  private work(c: WorkCommand): void {
+    switch (c.type) {
+      case 'setLearningRate':
+        this.setLearningRate(c.value);
+        break;
+      case 'gradientCheck':
+        this.runGradientCheck(c.requestId);
+        break;
+      case 'evaluateTest':
+        this.evaluateTest();
+        break;
+      case 'checkpoint':
+        this.saveCheckpoint();
+        break;
+      case 'lrFind':
+        this.runLrFind(c.requestId, c.options);
+        break;
     }
   }
 
@@ -336,13 +287,13 @@ export class Trainer {
     return this.storeError ?? this.store?.failure?.() ?? null;
   }
 
-  /** The run folder cannot be written: pause, records held in memory, until the user makes room and resumes. */
-  private holdForStore(): void {
-    const e = this.storeFailure()!;
-    this.paused = true;
-    this.stepCredits = 0;
+  /** The run folder cannot be written: pause (true), records held in memory, until the user makes room and resumes. */
+  private holdForStore(): boolean {
+    const e = this.storeFailure();
+    if (!e) return false;
     this.sink.emit({ type: 'error', fatal: false, error: { code: 'io', message: `${e.message}. The run paused and holds its records; make room, then resume.` } });
     this.setState('paused', e.message);
+    return true;
   }
 
   private retryStore(): void {
@@ -461,11 +412,7 @@ export class Trainer {
     if (every > 0 && this.epoch % every === 0 && this.due('checkpoint')) this.saveCheckpoint();
     const final = this.epoch === this.epochBudget() || stop;
     if (snapEvery > 0 && (final || (this.epoch % snapEvery === 0 && this.due('snapshot')))) this.emitSnapshot(predictions);
-    if (this.pauseAtEpoch !== null && this.epoch >= this.pauseAtEpoch && !final && !stop) {
-      // Taken at the next gate, before the next epoch's first batch: exactly at the epoch's end.
-      this.pauseAtEpoch = null;
-      this.commands.push({ type: 'pause' });
-    }
+    if (!final && !stop) this.gate.epochEnded(this.epoch);
     return stop;
   }
 
@@ -600,7 +547,7 @@ export class Trainer {
    * (ended at a diverged step, CLI), else finished. Crashes end in `crash`.
    */
   private endState(): { state: RunState; reason: string | undefined } {
-    if (this.stopRequested) return { state: 'stopped', reason: this.stateReason ?? 'stopped by the user' };
+    if (this.gate.stopped) return { state: 'stopped', reason: this.gate.stopReason ?? this.stateReason ?? 'stopped by the user' };
     if (this.divergence !== null && this.onDiverge === 'end') return { state: 'diverged', reason: this.divergence };
     return { state: 'finished', reason: this.stateReason };
   }
