@@ -74,6 +74,16 @@ describe('batch source', () => {
     });
   });
 
+  it('every split has a gatherer; an empty split\'s holds nothing', async () => {
+    const setup = await setupOf('train');
+    assert.equal(setup.data.dev.count, 0);
+    assert.equal(setup.devGatherer.capacity, 0);
+    assert.equal(setup.testGatherer.capacity, 0);
+    assert.deepEqual(evaluate(setup.net, setup.data.test, setup.testGatherer), { cost: 0, error: 0, predictions: undefined });
+    const split = await setupOf('train', { data: { split: { train: 0.6, dev: 0.2, test: 0.2 } } });
+    assert.equal(split.devGatherer.capacity, split.trainGatherer.capacity);
+  });
+
   describe('Overfit One Batch', () => {
     it('one batch an epoch for training.overfitBatch.iterations; no regularisation, no dropout, no dev', async () => {
       const s = (await setupOf('overfitBatch')).batches;

@@ -27,8 +27,9 @@ export interface RunSetup {
   batchSize: number;
   rngs: { shuffle: Rng; dropout: Rng; augment: Rng };
   trainGatherer: BatchGatherer;
-  devGatherer: BatchGatherer | null;
-  testGatherer: BatchGatherer | null;
+  /** Every split has one; an empty split's holds nothing (capacity 0). */
+  devGatherer: BatchGatherer;
+  testGatherer: BatchGatherer;
   /** What the loop trains on: the training set, or Overfit One Batch's fixed batch (decided here, from `mode`). */
   batches: BatchSource;
   boundaryMap: (() => Snapshot['boundary']) | null;
@@ -94,7 +95,7 @@ export async function createRunSetup(config: ExperimentConfig, options: { config
   }
   if (config.model.outputBias === 'prior') initOutputBias(net, data.train);
   const optimizer = createOptimizer(backend, t.optimizer);
-  const gatherer = (ds: Dataset): BatchGatherer | null => (ds.count > 0 ? new BatchGatherer(backend, ds, capacity) : null);
+  const gatherer = (ds: Dataset): BatchGatherer => new BatchGatherer(backend, ds, ds.count > 0 ? capacity : 0);
   const trainGatherer = new BatchGatherer(backend, data.train, capacity);
   const setup: RunSetup = {
     config, configPath: options.configPath, mode, backend, data, spec, net, optimizer, batchSize,

@@ -348,7 +348,7 @@ export class Trainer {
     const mayShow = batches.wholeSet && snapEvery > 0 && (this.epoch % snapEvery === 0 || this.epoch === batches.epochs);
     const hasDev = batches.wholeSet && data.dev.count > 0;
     const train = batches.evaluate(net, mayShow && !hasDev);
-    const dev = hasDev ? evaluate(net, data.dev, this.setup.devGatherer!, mayShow) : null;
+    const dev = hasDev ? evaluate(net, data.dev, this.setup.devGatherer, mayShow) : null;
     const predictions = (hasDev ? dev?.predictions : train.predictions) ?? undefined;
     const summary: EpochSummary = {
       epoch: this.epoch, iteration: this.iteration, trainCost: train.cost, trainError: train.error,
@@ -409,7 +409,7 @@ export class Trainer {
     const { data, net } = this.setup;
     const eval_ = data.dev.count > 0 ? data.dev : data.train;
     if (eval_.task !== 'regression') {
-      const gatherer = data.dev.count > 0 ? this.setup.devGatherer! : this.setup.trainGatherer;
+      const gatherer = data.dev.count > 0 ? this.setup.devGatherer : this.setup.trainGatherer;
       const predictions = known ?? evaluate(net, eval_, gatherer, true).predictions;
       const c = eval_.classes.length;
       const matrix = Array.from({ length: c }, () => new Array<number>(c).fill(0));
@@ -444,7 +444,7 @@ export class Trainer {
       this.sink.emit({ type: 'error', fatal: false, error: { code: 'usage', message: 'This run has no test set (split.test is 0 and no test source).' } });
       return;
     }
-    const result = evaluate(net, data.test, this.setup.testGatherer!);
+    const result = evaluate(net, data.test, this.setup.testGatherer);
     this.testLooks++;
     this.sink.emit({ type: 'testResult', iteration: this.iteration, cost: result.cost, error: result.error, looks: this.testLooks });
   }
@@ -578,7 +578,7 @@ export class Trainer {
   private finalEvaluation(): EpochSummary {
     const { net, data, batches } = this.setup;
     const train = batches.evaluate(net);
-    const dev = batches.wholeSet && data.dev.count > 0 ? evaluate(net, data.dev, this.setup.devGatherer!) : null;
+    const dev = batches.wholeSet && data.dev.count > 0 ? evaluate(net, data.dev, this.setup.devGatherer) : null;
     return { epoch: this.epoch, iteration: this.iteration, trainCost: train.cost, trainError: train.error,
       devCost: dev?.cost ?? null, devError: dev?.error ?? null, learningRate: this.currentLr, seconds: 0 };
   }
