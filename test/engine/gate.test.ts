@@ -159,6 +159,14 @@ describe('trainer gate', () => {
     assert.equal(await outcome(later.pass()), 'waiting', 'a rung already passed pauses at the next epoch end');
   });
 
+  it('a command sent from within onWait (a sink answering the paused state at once) is taken, not left queued', async () => {
+    const log = new Log();
+    const g = new Gate({ paused: true }, { ...log, onWait: () => g.send({ type: 'resume' }) });
+    assert.equal(await outcome(g.pass()), true, 'it used to wait for a second send');
+    const stopping = new Gate({ paused: true }, { ...log, onWait: () => stopping.send({ type: 'stop' }) });
+    assert.equal(await outcome(stopping.pass()), false);
+  });
+
   it('a command that reaches the process while the loop computes is taken at the next boundary', async () => {
     const { gate: g } = gate();
     // Queued like an IPC message: it can only arrive when the loop yields to the event loop.

@@ -34,8 +34,9 @@ export const YIELD_MS = 15;
  * pause, resume, step, stop and pause-at-epoch; the rest it hands to the trainer.
  *
  * A command sent while the loop computes reaches the queue only when the event loop runs, so the
- * gate yields to it (setImmediate, microseconds) once every YIELD_MS and takes what arrived: a
- * pause lands at the first iteration boundary after it is received, at most YIELD_MS later.
+ * gate yields to it (setImmediate, microseconds) at a boundary once every YIELD_MS and takes what
+ * arrived there: a pause is taken before the next iteration, at most YIELD_MS plus one iteration
+ * after it was sent.
  */
 export class Gate {
   private readonly queue: TrainerCommand[] = [];
@@ -84,6 +85,9 @@ export class Gate {
       if (!this.pausedNow && this.handlers.hold()) this.pause();
       if (!this.pausedNow || this.credits > 0) break;
       this.handlers.onWait();
+      // A command sent from within onWait (a sink answering the 'paused' state at once) found no
+      // waiter to wake: take it now rather than at the next send.
+      if (this.queue.length > 0) continue;
       await new Promise<void>((resolve) => { this.wake = resolve; });
       this.wake = null;
     }
