@@ -206,7 +206,7 @@ export class Trainer {
       this.sink.emit({ type: 'layerStats', iteration: this.iteration, layers, globalGradNorm: norm, clipped: scale < 1 });
       for (const flag of this.gradientFlags.observe(layers, this.iteration, cost)) this.sink.emit({ type: 'flag', flag });
     }
-    this.recordCost(cost);
+    this.sink.iteration(this.iteration, this.epoch, cost, this.currentLr);
     this.gate.stepped();
     return true;
   }
@@ -305,11 +305,7 @@ export class Trainer {
     this.sink.emit({ type: 'learningRate', iteration: this.iteration, epoch: this.epoch, from, to: this.currentLr, source: 'user' });
   }
 
-  // ───────────── metrics ─────────────
-
-  private recordCost(cost: number): void {
-    this.sink.iteration(this.iteration, this.epoch, cost, this.currentLr);
-  }
+  // ───────────── checks at the start ─────────────
 
   /** A warmup in iterations can only be checked against the run's length here, once the data is known. */
   private scheduleCheck(): void {
