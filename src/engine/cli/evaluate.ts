@@ -46,7 +46,7 @@ export async function evaluateRunFolder(runDir: string): Promise<TestResult> {
   // The same seeded split and train-only z-score as the run: the test rows and their scaling match.
   const setup = await createRunSetup(config, { configPath });
   try {
-    if (setup.data.test.count === 0 || !setup.testGatherer) {
+    if (setup.data.test.count === 0) {
       throw new EvaluateError(`${runDir}: this run has no test set (data.split.test is 0 and there is no data.test source)`);
     }
     setup.net.importState(checkpoint.model);

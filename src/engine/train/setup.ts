@@ -4,7 +4,6 @@ import type { ExperimentConfig } from '../../shared/config';
 import type { RunInfo, Snapshot } from '../../shared/protocol';
 import { createBackend, TsBackend, type Backend } from '../backend';
 import { applyZScore, type Dataset } from '../data';
-import { subset } from '../data/subset';
 import { INFERENCE } from '../model/layers/layer';
 import type { LossKind } from '../model/losses';
 import { Network, type NetworkSpec } from '../model/network';
@@ -12,6 +11,7 @@ import { initOutputBias } from '../model/output-bias';
 import { createOptimizer, type Optimizer } from '../optim';
 import { Rng } from '../util/rng';
 import { BatchGatherer } from './batches';
+import { batchSource, type BatchSource } from './batch-source';
 import { prepareData, type PreparedData } from './prepare-data';
 import { ConfigError } from '../config/errors';
 
@@ -27,10 +27,11 @@ export interface RunSetup {
   batchSize: number;
   rngs: { shuffle: Rng; dropout: Rng; augment: Rng };
   trainGatherer: BatchGatherer;
-  devGatherer: BatchGatherer | null;
-  testGatherer: BatchGatherer | null;
-  /** The fixed batch of "overfit one batch" mode. */
-  overfitBatch: Dataset | null;
+  /** Every split has one; an empty split's holds nothing (capacity 0). */
+  devGatherer: BatchGatherer;
+  testGatherer: BatchGatherer;
+  /** What the loop trains on: the training set, or Overfit One Batch's fixed batch (decided here, from `mode`). */
+  batches: BatchSource;
   boundaryMap: (() => Snapshot['boundary']) | null;
   modelFile: () => unknown;
 }
@@ -94,13 +95,13 @@ export async function createRunSetup(config: ExperimentConfig, options: { config
   }
   if (config.model.outputBias === 'prior') initOutputBias(net, data.train);
   const optimizer = createOptimizer(backend, t.optimizer);
-  const gatherer = (ds: Dataset): BatchGatherer | null => (ds.count > 0 ? new BatchGatherer(backend, ds, capacity) : null);
-  const overfitBatch = mode === 'overfitBatch' ? subset(data.train, Int32Array.from({ length: batchSize }, (_, i) => i)) : null;
+  const gatherer = (ds: Dataset): BatchGatherer => new BatchGatherer(backend, ds, ds.count > 0 ? capacity : 0);
+  const trainGatherer = new BatchGatherer(backend, data.train, capacity);
   const setup: RunSetup = {
     config, configPath: options.configPath, mode, backend, data, spec, net, optimizer, batchSize,
     rngs: { shuffle: rngs.shuffle, dropout: rngs.dropout, augment: rngs.augment },
-    trainGatherer: new BatchGatherer(backend, data.train, capacity),
-    devGatherer: gatherer(data.dev), testGatherer: gatherer(data.test), overfitBatch,
+    trainGatherer, devGatherer: gatherer(data.dev), testGatherer: gatherer(data.test),
+    batches: batchSource({ mode, config, train: data.train, batchSize, gatherer: trainGatherer, shuffle: rngs.shuffle, augment: rngs.augment }),
     boundaryMap: null,
     modelFile: () => modelFile(setup),
   };
@@ -130,7 +131,7 @@ export function runInfo(setup: RunSetup, runId: string, runDir: string, resumedF
       return { label: b.label, units: b.dense.outFeatures, activation: h?.activation ?? setup.spec.loss,
         batchNorm: h?.batchNorm ?? false, keepProb: h?.keepProb ?? 1 };
     }),
-    iterationsPerEpoch: setup.mode === 'overfitBatch' ? 1 : Math.ceil(data.train.count / setup.batchSize),
+    iterationsPerEpoch: setup.batches.batchesPerEpoch,
     mode: setup.mode, startedAt: new Date().toISOString(), resumedFrom,
   };
 }

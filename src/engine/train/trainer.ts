@@ -1,11 +1,9 @@
 import type { EngineEvent, EpochSummary, RunState, RunSummary, Snapshot } from '../../shared/protocol';
-import { augmentBatch } from '../data/augment';
 import { GradientFlags } from '../diagnostics/gradient-flags';
 import { LayerStatsRecorder } from '../diagnostics/layer-stats';
 import { locateNonFinite } from '../diagnostics/nonfinite';
 import { biasVarianceVerdict } from '../diagnostics/verdict';
 import { humanLevelError, type HumanLevel } from '../diagnostics/human-level';
-import type { ForwardMode } from '../model/layers/layer';
 import { clipGradients, globalGradNorm } from '../optim/clip';
 import { createLearningRate, warmupIterations, type LearningRate, type SchedulePosition } from '../optim/schedules';
 import { GradNormLog } from '../diagnostics/grad-norms';
@@ -20,6 +18,11 @@ import { StepUndo, WeightGuard, type BadWeights } from './undo';
 import { RunFolderError } from '../run/fs-errors';
 import { expectedInitialLoss, measureInitialLoss } from '../diagnostics/checks/initial-loss';
 import type { LrFindOptions } from '../../shared/diagnosis';
+import { Gate, type TrainerCommand, type WorkCommand } from './gate';
+import { TRAIN_MODE } from './batch-source';
+import { fmt } from './format';
+
+export type { TrainerCommand } from './gate';
 
 export interface EventSink {
   emit(event: EngineEvent): void;
@@ -45,12 +48,6 @@ export interface RunStore {
   retry?(): boolean;
 }
 
-export type TrainerCommand =
-  | { type: 'pause' } | { type: 'resume' } | { type: 'step'; iterations: number } | { type: 'stop'; reason?: string }
-  | { type: 'setLearningRate'; value: number } | { type: 'gradientCheck'; requestId?: string }
-  | { type: 'evaluateTest' } | { type: 'checkpoint' } | { type: 'pauseAt'; epoch: number }
-  | { type: 'lrFind'; requestId?: string; options?: Partial<LrFindOptions> };
-
 /**
  * What a diverged run does: 'pause' waits for the user (lower the learning rate, resume: the
  * extension); 'end' ends the run as diverged with its folder complete (the CLI, where nobody can
@@ -58,9 +55,6 @@ export type TrainerCommand =
  */
 export type OnDiverge = 'pause' | 'end';
 
-const TRAIN_MODE: ForwardMode = { training: true, dropout: true, updateRunningStats: true };
-/** How long the loop computes before it yields to the event loop (IPC, timers). */
-const YIELD_MS = 15;
 /**
  * Wall-clock floors for work a fast run would otherwise do thousands of times a second (a
  * 10-iteration epoch on a small set takes a millisecond): checkpoints (a file write + fsync) and
@@ -70,18 +64,13 @@ const YIELD_MS = 15;
 const MIN_MS = { snapshot: 1000, checkpoint: 2000 } as const;
 
 /**
- * The training loop. Reads top to bottom: for each epoch, shuffle; for each mini-batch, wait at
- * the gate (pause/step/stop and other commands run there, between iterations), forward, backward,
+ * The training loop. Reads top to bottom: for each epoch, the batch source's order (a shuffle of
+ * the training set, or Overfit One Batch's fixed batch); for each mini-batch, pass the gate
+ * (pause/step/stop and other commands are taken there, between iterations), forward, backward,
  * check for NaN/Inf, update; then evaluate, diagnose, early-stop, checkpoint.
  */
 export class Trainer {
-  private readonly commands: TrainerCommand[] = [];
-  private wake: (() => void) | null = null;
-  private paused: boolean;
-  private stepCredits = 0;
-  private stopRequested = false;
-  /** Pause on its own once this epoch is done (a search's ASHA rung); null: never. */
-  private pauseAtEpoch: number | null = null;
+  private readonly gate: Gate;
   private state: RunState = 'starting';
   private stateReason: string | undefined;
   private readonly onDiverge: OnDiverge;
@@ -110,25 +99,32 @@ export class Trainer {
   private lastEpoch: EpochSummary | null = null;
   private readonly stats: LayerStatsRecorder;
   private readonly gradNorms: GradNormLog;
-  private readonly iterationsPerEpoch: number;
   private readonly gradientFlags = new GradientFlags();
-  private lastYield = 0;
   private readonly started = Date.now();
   private readonly lastEmitted: Record<keyof typeof MIN_MS, number> = { snapshot: 0, checkpoint: 0 };
   private epochStarted = Date.now();
-  /** Overfit One Batch: the batch's cost when the run (re)started, the reference of its relative bar. */
-  private overfitStartCost: number | null = null;
 
   constructor(private readonly setup: RunSetup, private readonly sink: RunSink, private readonly store: RunStore | null,
     options: { paused: boolean; pauseAt?: number; checkpoint?: Checkpoint; onDiverge?: OnDiverge }) {
     const t = setup.config.training;
-    this.iterationsPerEpoch = setup.mode === 'overfitBatch' ? 1 : Math.ceil(setup.data.train.count / setup.batchSize);
-    this.lr = createLearningRate(t.optimizer.learningRate, t.lrDecay, { epochs: t.epochs, iterationsPerEpoch: this.iterationsPerEpoch });
+    this.lr = createLearningRate(t.optimizer.learningRate, t.lrDecay, { epochs: t.epochs, iterationsPerEpoch: setup.batches.batchesPerEpoch });
     this.gradNorms = new GradNormLog(t.clipNorm);
     this.earlyStopping = new EarlyStopping(t.earlyStopping);
     this.stats = new LayerStatsRecorder(setup.backend, setup.net);
-    this.paused = options.paused;
-    this.pauseAtEpoch = options.pauseAt ?? null;
+    this.gate = new Gate(options, {
+      work: (c) => this.work(c),
+      onPause: () => this.saveCheckpoint(),
+      onResume: () => {
+        if (this.storeFailure()) this.retryStore();
+      },
+      hold: () => this.holdForStore(),
+      onWait: () => {
+        if (this.state !== 'paused' && this.state !== 'diverged') this.setState('paused');
+      },
+      onGo: () => {
+        if (this.state !== 'running') this.setState('running');
+      },
+    });
     this.onDiverge = options.onDiverge ?? 'pause';
     this.undo = new StepUndo(setup.net, setup.optimizer, setup.rngs.dropout);
     this.guard = new WeightGuard(setup.net);
@@ -138,33 +134,24 @@ export class Trainer {
 
   /** Queues a command; it runs between two iterations (or at once while paused). */
   command(c: TrainerCommand): void {
-    this.commands.push(c);
-    this.wake?.();
+    this.gate.send(c);
   }
 
   async run(): Promise<RunSummary> {
-    const { net, data } = this.setup;
-    this.setState(this.paused ? 'paused' : 'running');
+    const { net, batches } = this.setup;
+    this.setState(this.gate.paused ? 'paused' : 'running');
     if (this.iteration === 0) this.initialCostCheck();
     if (this.iteration === 0) this.scheduleCheck();
+    batches.start(net);
 
-    const overfit = this.setup.mode === 'overfitBatch';
-    const trainSet = overfit ? this.setup.overfitBatch! : data.train;
-    const batchSize = this.setup.batchSize;
-    const batchesPerEpoch = Math.ceil(trainSet.count / batchSize);
-    if (overfit) this.overfitStartCost = evaluate(net, trainSet, this.setup.trainGatherer).cost;
-
-    training: while (this.epoch < this.epochBudget()) {
+    training: while (this.epoch < batches.epochs) {
       this.updateLearningRate();
       // Drawn once per epoch and kept (in checkpoints too) until the epoch ends: a stop at the
       // epoch's first gate resumes with this permutation, not a second draw.
-      this.permutation ??= overfit ? identity(trainSet.count) : this.setup.rngs.shuffle.permutation(trainSet.count);
-      while (this.batchInEpoch < batchesPerEpoch) {
-        if (!(await this.gate())) break training;
-        const start = this.batchInEpoch * batchSize;
-        const rows = Math.min(batchSize, trainSet.count - start);
-        const batch = this.setup.trainGatherer.gather(this.permutation, start, rows);
-        if (!overfit) this.augment(batch);
+      this.permutation ??= batches.order();
+      while (this.batchInEpoch < batches.batchesPerEpoch) {
+        if (!(await this.gate.pass())) break training;
+        const batch = batches.batch(this.permutation, this.batchInEpoch);
         if (!this.trainStep(batch)) {
           if (this.onDiverge === 'end') break training;
           continue; // paused at the gate; the same batch again once resumed
@@ -174,9 +161,7 @@ export class Trainer {
       this.batchInEpoch = 0;
       this.permutation = null;
       this.epoch++;
-      const stop = this.endOfEpoch();
-      if (stop) break;
-      if (overfit && this.overfitDone()) break;
+      if (this.endOfEpoch() || batches.reached(this.lastEpoch)) break;
     }
 
     return this.finish(net);
@@ -190,13 +175,11 @@ export class Trainer {
    * statistics and dropout stream as before it), so a lower learning rate resumes from healthy weights.
    */
   private trainStep(batch: Batch): boolean {
-    const { net, config, optimizer } = this.setup;
-    const reg = this.setup.mode === 'overfitBatch' ? { l2: 0, l1: 0 } : config.training.regularization;
-    const mode = this.setup.mode === 'overfitBatch' ? { ...TRAIN_MODE, dropout: false } : TRAIN_MODE;
+    const { net, config, optimizer, batches } = this.setup;
     if (this.lr.perIteration) this.updateLearningRate();
     this.inStep = true;
     this.undo.capture();
-    const { cost } = net.costAndGradients(batch.x, batch.y, batch.rows, mode, reg, true);
+    const { cost } = net.costAndGradients(batch.x, batch.y, batch.rows, batches.forwardMode, batches.regularization, true);
     const params = net.params();
     // One pass over the gradients: the divergence check and the clipping both use ‖g‖.
     const norm = globalGradNorm(this.setup.backend, params);
@@ -223,8 +206,8 @@ export class Trainer {
       this.sink.emit({ type: 'layerStats', iteration: this.iteration, layers, globalGradNorm: norm, clipped: scale < 1 });
       for (const flag of this.gradientFlags.observe(layers, this.iteration, cost)) this.sink.emit({ type: 'flag', flag });
     }
-    this.recordCost(cost);
-    if (this.stepCredits > 0) this.stepCredits--;
+    this.sink.iteration(this.iteration, this.epoch, cost, this.currentLr);
+    this.gate.stepped();
     return true;
   }
 
@@ -250,85 +233,30 @@ export class Trainer {
       kind: 'nonFinite', severity: 'error', iteration, layer: d.layer, tensor: d.tensor, message: `${d.message}; ${then}`,
     } });
     this.divergence = d.reason;
-    this.stepCredits = 0;
     if (this.onDiverge === 'end') return;
-    this.paused = true;
+    this.gate.pause();
     this.setState('diverged', d.reason);
   }
 
-  private augment(batch: Batch): void {
-    const a = this.setup.config.data.augment;
-    if (a.jitter === 0 && a.shift === 0 && a.rotate === 0) return;
-    augmentBatch(batch.x, batch.rows, this.setup.data.train.features, a, this.setup.rngs.augment,
-      this.setup.data.train.imageShape);
-  }
+  // ───────────── commands taken at the gate ─────────────
 
-  // ───────────── pause / step / commands ─────────────
-
-  /** Runs queued commands; waits while paused. Returns false when the run must stop. */
-  private async gate(): Promise<boolean> {
-    for (;;) {
-      this.runCommands();
-      if (this.stopRequested) return false;
-      if (!this.paused && this.storeFailure()) this.holdForStore();
-      if (!this.paused || this.stepCredits > 0) break;
-      if (this.state !== 'paused' && this.state !== 'diverged') this.setState('paused');
-      await new Promise<void>((resolve) => { this.wake = resolve; });
-      this.wake = null;
-    }
-    if (this.state !== 'running' && !this.paused) this.setState('running');
-    const now = Date.now();
-    if (now - this.lastYield >= YIELD_MS) {
-      // Let IPC messages and timers (the sinks' flushes) in; setImmediate costs microseconds.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      this.lastYield = Date.now();
-      this.runCommands();
-      if (this.stopRequested) return false;
-      if (this.paused && this.stepCredits === 0) return this.gate();
-    }
-    return true;
-  }
-
-  private runCommands(): void {
-    while (this.commands.length > 0) {
-      const c = this.commands.shift()!;
-      switch (c.type) {
-        case 'pause':
-          this.paused = true;
-          this.stepCredits = 0;
-          this.saveCheckpoint();
-          break;
-        case 'resume':
-          this.paused = false;
-          if (this.storeFailure()) this.retryStore();
-          break;
-        case 'step':
-          this.paused = true;
-          this.stepCredits += c.iterations;
-          break;
-        case 'stop':
-          this.stopRequested = true;
-          if (c.reason) this.stateReason = c.reason;
-          break;
-        case 'setLearningRate':
-          this.setLearningRate(c.value);
-          break;
-        case 'gradientCheck':
-          this.runGradientCheck(c.requestId);
-          break;
-        case 'evaluateTest':
-          this.evaluateTest();
-          break;
-        case 'checkpoint':
-          this.saveCheckpoint();
-          break;
-        case 'pauseAt':
-          this.pauseAtEpoch = c.epoch;
-          break;
-        case 'lrFind':
-          this.runLrFind(c.requestId, c.options);
-          break;
-      }
+  private work(c: WorkCommand): void {
+    switch (c.type) {
+      case 'setLearningRate':
+        this.setLearningRate(c.value);
+        break;
+      case 'gradientCheck':
+        this.runGradientCheck(c.requestId);
+        break;
+      case 'evaluateTest':
+        this.evaluateTest();
+        break;
+      case 'checkpoint':
+        this.saveCheckpoint();
+        break;
+      case 'lrFind':
+        this.runLrFind(c.requestId, c.options);
+        break;
     }
   }
 
@@ -336,13 +264,13 @@ export class Trainer {
     return this.storeError ?? this.store?.failure?.() ?? null;
   }
 
-  /** The run folder cannot be written: pause, records held in memory, until the user makes room and resumes. */
-  private holdForStore(): void {
-    const e = this.storeFailure()!;
-    this.paused = true;
-    this.stepCredits = 0;
+  /** The run folder cannot be written: pause (true), records held in memory, until the user makes room and resumes. */
+  private holdForStore(): boolean {
+    const e = this.storeFailure();
+    if (!e) return false;
     this.sink.emit({ type: 'error', fatal: false, error: { code: 'io', message: `${e.message}. The run paused and holds its records; make room, then resume.` } });
     this.setState('paused', e.message);
+    return true;
   }
 
   private retryStore(): void {
@@ -377,21 +305,18 @@ export class Trainer {
     this.sink.emit({ type: 'learningRate', iteration: this.iteration, epoch: this.epoch, from, to: this.currentLr, source: 'user' });
   }
 
-  // ───────────── metrics ─────────────
-
-  private recordCost(cost: number): void {
-    this.sink.iteration(this.iteration, this.epoch, cost, this.currentLr);
-  }
+  // ───────────── checks at the start ─────────────
 
   /** A warmup in iterations can only be checked against the run's length here, once the data is known. */
   private scheduleCheck(): void {
     const t = this.setup.config.training;
     if (t.lrDecay.type !== 'warmupCosine') return;
-    const total = t.epochs * this.iterationsPerEpoch;
-    const warmup = warmupIterations(t.lrDecay, { epochs: t.epochs, iterationsPerEpoch: this.iterationsPerEpoch });
+    const perEpoch = this.setup.batches.batchesPerEpoch;
+    const total = t.epochs * perEpoch;
+    const warmup = warmupIterations(t.lrDecay, { epochs: t.epochs, iterationsPerEpoch: perEpoch });
     if (warmup < total) return;
     this.sink.emit({ type: 'log', level: 'warning',
-      message: `warmupCosine: the warmup of ${warmup} iterations is not shorter than the run (${total} iterations: ${t.epochs} epochs of ${this.iterationsPerEpoch}); the learning rate only rises. Shorten training.lrDecay.warmup.` });
+      message: `warmupCosine: the warmup of ${warmup} iterations is not shorter than the run (${total} iterations: ${t.epochs} epochs of ${perEpoch}); the learning rate only rises. Shorten training.lrDecay.warmup.` });
   }
 
   private initialCostCheck(): void {
@@ -412,15 +337,14 @@ export class Trainer {
 
   /** Evaluates, reports, early-stops and checkpoints. Returns true when training should stop. */
   private endOfEpoch(): boolean {
-    const { net, data, config } = this.setup;
-    const overfit = this.setup.mode === 'overfitBatch';
+    const { net, data, config, batches } = this.setup;
     // An epoch that may take a snapshot keeps the predictions of the set the snapshot shows (dev, else
     // train): the same parameters give the same predictions, so its confusion matrix needs no second pass.
     const snapEvery = config.diagnostics.snapshotEvery;
-    const mayShow = !overfit && snapEvery > 0 && (this.epoch % snapEvery === 0 || this.epoch === this.epochBudget());
-    const hasDev = !overfit && data.dev.count > 0;
-    const train = evaluate(net, overfit ? this.setup.overfitBatch! : data.train, this.setup.trainGatherer, mayShow && !hasDev);
-    const dev = hasDev ? evaluate(net, data.dev, this.setup.devGatherer!, mayShow) : null;
+    const mayShow = batches.wholeSet && snapEvery > 0 && (this.epoch % snapEvery === 0 || this.epoch === batches.epochs);
+    const hasDev = batches.wholeSet && data.dev.count > 0;
+    const train = batches.evaluate(net, mayShow && !hasDev);
+    const dev = hasDev ? evaluate(net, data.dev, this.setup.devGatherer, mayShow) : null;
     const predictions = (hasDev ? dev?.predictions : train.predictions) ?? undefined;
     const summary: EpochSummary = {
       epoch: this.epoch, iteration: this.iteration, trainCost: train.cost, trainError: train.error,
@@ -439,7 +363,7 @@ export class Trainer {
     if (clipFlag) this.sink.emit({ type: 'flag', flag: clipFlag });
 
     let stop = false;
-    if (!overfit) {
+    if (batches.wholeSet) {
       const change = this.lr.observe(summary);
       if (change) {
         this.currentLr = change.to;
@@ -459,13 +383,9 @@ export class Trainer {
     }
     const every = config.training.checkpointEvery;
     if (every > 0 && this.epoch % every === 0 && this.due('checkpoint')) this.saveCheckpoint();
-    const final = this.epoch === this.epochBudget() || stop;
+    const final = this.epoch === batches.epochs || stop;
     if (snapEvery > 0 && (final || (this.epoch % snapEvery === 0 && this.due('snapshot')))) this.emitSnapshot(predictions);
-    if (this.pauseAtEpoch !== null && this.epoch >= this.pauseAtEpoch && !final && !stop) {
-      // Taken at the next gate, before the next epoch's first batch: exactly at the epoch's end.
-      this.pauseAtEpoch = null;
-      this.commands.push({ type: 'pause' });
-    }
+    if (!final && !stop) this.gate.epochEnded(this.epoch);
     return stop;
   }
 
@@ -477,22 +397,6 @@ export class Trainer {
     return true;
   }
 
-  /** Epochs to run: the file's `epochs`, or in Overfit One Batch (one iteration an epoch) its own budget. */
-  private epochBudget(): number {
-    const t = this.setup.config.training;
-    return this.setup.mode === 'overfitBatch' ? t.overfitBatch.iterations : t.epochs;
-  }
-
-  /** The batch is learnt: no error left (classification), or the cost is a small fraction of where it started. */
-  private overfitDone(): boolean {
-    const e = this.lastEpoch;
-    if (e === null) return false;
-    const classification = this.setup.data.train.task !== 'regression';
-    const start = this.overfitStartCost;
-    return (classification && e.trainError === 0)
-      || (start !== null && start > 0 && e.trainCost < this.setup.config.training.overfitBatch.relativeCost * start);
-  }
-
   /** `predictions`: of the set shown (dev, else train) with the current parameters, when the caller has them. */
   private emitSnapshot(known?: Int32Array): void {
     const snapshot: Snapshot = { epoch: this.epoch };
@@ -501,7 +405,7 @@ export class Trainer {
     const { data, net } = this.setup;
     const eval_ = data.dev.count > 0 ? data.dev : data.train;
     if (eval_.task !== 'regression') {
-      const gatherer = data.dev.count > 0 ? this.setup.devGatherer! : this.setup.trainGatherer;
+      const gatherer = data.dev.count > 0 ? this.setup.devGatherer : this.setup.trainGatherer;
       const predictions = known ?? evaluate(net, eval_, gatherer, true).predictions;
       const c = eval_.classes.length;
       const matrix = Array.from({ length: c }, () => new Array<number>(c).fill(0));
@@ -536,7 +440,7 @@ export class Trainer {
       this.sink.emit({ type: 'error', fatal: false, error: { code: 'usage', message: 'This run has no test set (split.test is 0 and no test source).' } });
       return;
     }
-    const result = evaluate(net, data.test, this.setup.testGatherer!);
+    const result = evaluate(net, data.test, this.setup.testGatherer);
     this.testLooks++;
     this.sink.emit({ type: 'testResult', iteration: this.iteration, cost: result.cost, error: result.error, looks: this.testLooks });
   }
@@ -600,7 +504,7 @@ export class Trainer {
    * (ended at a diverged step, CLI), else finished. Crashes end in `crash`.
    */
   private endState(): { state: RunState; reason: string | undefined } {
-    if (this.stopRequested) return { state: 'stopped', reason: this.stateReason ?? 'stopped by the user' };
+    if (this.gate.stopped) return { state: 'stopped', reason: this.gate.stopReason ?? this.stateReason ?? 'stopped by the user' };
     if (this.divergence !== null && this.onDiverge === 'end') return { state: 'diverged', reason: this.divergence };
     return { state: 'finished', reason: this.stateReason };
   }
@@ -648,17 +552,8 @@ export class Trainer {
     if (restored || final === null || final.iteration !== this.iteration) final = this.finalEvaluation();
     const end = this.endState();
     const state = end.state;
-    let reason = end.reason;
-    if (this.setup.mode === 'overfitBatch' && state !== 'diverged') {
-      const ob = this.setup.config.training.overfitBatch;
-      const start = this.overfitStartCost;
-      const relative = start !== null && start > 0 ? ` (${fmt(final.trainCost / start)}× its initial ${fmt(start)})` : '';
-      const errors = final.trainError === 0 ? '0 errors' : `error ${fmt(final.trainError)}`;
-      reason = this.overfitDone()
-        ? `overfit one batch: ${errors} and cost ${fmt(final.trainCost)}${relative} on the batch at iteration ${this.iteration} — the model and pipeline can learn`
-        : `could not overfit one batch in ${this.iteration} iterations (error ${fmt(final.trainError)}, cost ${fmt(final.trainCost)}${relative}; `
-          + `the bar is 0 errors or cost < ${ob.relativeCost}× the initial cost within training.overfitBatch.iterations = ${ob.iterations}): check labels, learning rate and capacity`;
-    }
+    const verdict = state === 'diverged' ? undefined : this.setup.batches.verdict(final, this.lastEpoch, this.iteration);
+    const reason = verdict ?? end.reason;
     this.saveCheckpoint();
     this.store?.saveModel(this.setup.modelFile());
     const best = this.earlyStopping.state.best === null ? null : {
@@ -677,10 +572,9 @@ export class Trainer {
   }
 
   private finalEvaluation(): EpochSummary {
-    const { net, data } = this.setup;
-    const overfit = this.setup.mode === 'overfitBatch';
-    const train = evaluate(net, overfit ? this.setup.overfitBatch! : data.train, this.setup.trainGatherer);
-    const dev = !overfit && data.dev.count > 0 ? evaluate(net, data.dev, this.setup.devGatherer!) : null;
+    const { net, data, batches } = this.setup;
+    const train = batches.evaluate(net);
+    const dev = batches.wholeSet && data.dev.count > 0 ? evaluate(net, data.dev, this.setup.devGatherer) : null;
     return { epoch: this.epoch, iteration: this.iteration, trainCost: train.cost, trainError: train.error,
       devCost: dev?.cost ?? null, devError: dev?.error ?? null, learningRate: this.currentLr, seconds: 0 };
   }
@@ -696,12 +590,4 @@ function badWeightsMessage(bad: BadWeights, iteration: number): Divergence {
   }
   return { layer: bad.layer, tensor: bad.tensor, reason: `${where} exploded (×${fmt(bad.to / bad.from)} in one update)`,
     message: `The update at iteration ${iteration} made ${where} explode: its RMS went from ${fmt(bad.from)} to ${fmt(bad.to)} in one step` };
-}
-
-function identity(n: number): Int32Array {
-  return Int32Array.from({ length: n }, (_, i) => i);
-}
-
-function fmt(x: number): string {
-  return Number.isFinite(x) ? x.toPrecision(4) : String(x);
 }
