@@ -474,7 +474,7 @@ function runIdx(s: IdxSpec): object {
   return {
     kind: 'idx', count: data.count, features: data.features, rawBytes: statSync(s.images).size + statSync(s.labels).size,
     loadMs: ms, rssBeforeBytes: before, peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    xBytes: data.x.byteLength,
+    xBytes: data.x.codes.byteLength + data.x.table.byteLength,
   };
 }
 
