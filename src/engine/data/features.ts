@@ -36,13 +36,10 @@ export function codedRowStart(x: CodedFeatures, i: number, features: number): nu
   return (x.rows ? x.rows[i] : i) * features;
 }
 
-/**
- * Row i's values into out[at … at+n), converted to out's type (a Float32Array rounds each float64
- * value once, as assigning a float64 array into it does).
- */
-export function decodeRow(x: CodedFeatures, i: number, features: number, out: Float32Array | Float64Array, at: number, table: Float32Array | Float64Array = x.table): void {
+/** Row i's float64 values into out[at … at+n). */
+export function decodeRow(x: CodedFeatures, i: number, features: number, out: Float64Array, at: number): void {
   const s = codedRowStart(x, i, features);
-  const codes = x.codes;
+  const { codes, table } = x;
   for (let j = 0; j < features; j++) out[at + j] = table[j * CODES + codes[s + j]];
 }
 
