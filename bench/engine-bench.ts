@@ -473,10 +473,10 @@ async function runIdx(s: IdxSpec): Promise<object> {
     writeIdx(s.images, s.labels, { images, labels, rows: 28, cols: 28 });
     return { kind: 'idx', written: s.write };
   }
+  const rawBytes = statSync(s.images).size + statSync(s.labels).size;
+  if (s.setup) return runIdxSetup(s, rawBytes);
   const before = process.memoryUsage().rss;
   const t = performance.now();
-  const rawBytes = statSync(s.images).size + statSync(s.labels).size;
-  if (s.setup) return runIdxSetup(s, before, t, rawBytes);
   const data = loadIdx(s.images, s.labels);
   const ms = performance.now() - t;
   return {
@@ -486,13 +486,16 @@ async function runIdx(s: IdxSpec): Promise<object> {
   };
 }
 
-async function runIdxSetup(s: IdxSpec, before: number, t: number, rawBytes: number): Promise<object> {
+async function runIdxSetup(s: IdxSpec, rawBytes: number): Promise<object> {
+  // The config first: its schema compilation is no part of the data path.
   const config = resolveConfig({
     name: 'idx-setup', seed: 1,
     data: { source: { idx: { images: s.images, labels: s.labels } }, split: { train: 0.8, dev: 0.1, test: 0.1 } },
     model: { hidden: [{ units: 128, activation: 'relu' }] },
     training: { batchSize: 128, backend: 'wasm', threads: 1 },
   });
+  const before = process.memoryUsage().rss;
+  const t = performance.now();
   const setup = await createRunSetup(config);
   const setupMs = performance.now() - t;
   const { train } = setup.data;

@@ -493,7 +493,7 @@ function benchIdx() {
     const sok = setups.filter((r) => !r.error);
     const setupGrew = median(sok.map((r) => r.peakRssBytes - r.rssBeforeBytes));
     const us = (x) => `${(x * 1000).toFixed(0)} µs`;
-    console.log(`  the run's data path (createRunSetup: load, 80/10/10 split, z-score, [784,128,10] network, WASM buffers): ${median(sok.map((r) => r.setupMs)).toFixed(0)} ms ` +
+    console.log(`  the run's data path (createRunSetup after the config: load, 80/10/10 split, z-score, [784,128,10] network, WASM backend and buffers): ${median(sok.map((r) => r.setupMs)).toFixed(0)} ms ` +
       `(rounds ${sok.map((r) => `${r.setupMs.toFixed(0)} ms`).join(', ')}); peak RSS ${mib(median(sok.map((r) => r.peakRssBytes)))}, ${mib(setupGrew)} over the process before = ` +
       `${(setupGrew / raw).toFixed(1)}× the raw bytes; a 128-row training batch ${us(median(sok.map((r) => r.gatherMsPer128)))}, ` +
       `an evaluation chunk of ${sok[0]?.rangeRows} rows ${us(median(sok.map((r) => r.rangeMsPerChunk)))}`);

@@ -37,6 +37,9 @@ export interface Backend {
   /** A zero-filled byte array owned by this backend: a coded data set's codes (see gatherCoded). */
   allocCodes(length: number): Uint8Array;
 
+  /** Whether gatherCoded can read `codes` where they are (else they must be copied into allocCodes memory). */
+  readsInPlace(codes: Uint8Array): boolean;
+
   /**
    * C = op(A)·op(B) + beta·C, with op(A) m×k and op(B) k×n, C m×n.
    * transA: A is stored k×m; transB: B is stored n×k. The three forms backprop uses:

@@ -242,6 +242,10 @@ export class TsBackend implements Backend {
     return new Uint8Array(length);
   }
 
+  readsInPlace(): boolean {
+    return true;
+  }
+
   gatherCoded(codes: Uint8Array, features: number, table: FloatArray, indices: ArrayLike<number>, start: number,
     rows: number, out: FloatArray): void {
     for (let r = 0; r < rows; r++) {

@@ -1,6 +1,6 @@
 import type { Backend, FloatArray } from '../backend/backend';
 import type { Dataset } from '../data/dataset';
-import { codedRowStart, isCoded } from '../data/features';
+import { isCoded } from '../data/features';
 
 /** A batch in backend memory: x (rows × features) and its targets. */
 export interface Batch {
@@ -9,13 +9,16 @@ export interface Batch {
   rows: number;
 }
 
-/** Coded features (IDX pixels): this gatherer's rows' codes and the table, in backend memory. */
+/** Coded features (IDX pixels): codes the backend reads, the table in its memory. */
 interface CodedSource {
+  /** The data set's own codes when the backend reads them in place (a loader put them there), else a copy of its rows. */
   codes: Uint8Array;
+  /** Data set row i is row map[i] of `codes`. */
+  map: Int32Array;
+  /** map[indices[start + r]] for a gather. */
+  mapped: Int32Array;
   /** 256 values a feature in the backend's dtype (each float64 entry rounded once, as a dense copy would be). */
   table: FloatArray;
-  /** 0 … count−1: range() is a gather of consecutive rows. */
-  identity: Int32Array;
   /** range()'s own buffer, so a range batch survives a gather and the other way round. */
   rangeX: FloatArray;
 }
@@ -24,9 +27,10 @@ interface CodedSource {
  * Copies rows of a data set into a reusable batch buffer. Float64 features are copied once into the
  * backend's memory in its dtype, so a batch is a row gather there (≈ 50 µs for 128×784 in WASM,
  * against ≈ 300 µs converting float64 rows per batch) and an evaluation range is a view. Coded
- * features (one byte a value) are copied into backend memory as bytes and decoded per batch by the
- * backend's gatherCoded through a 256-entry table a feature: 60,000 MNIST rows take 45 MiB there,
- * where a float32 copy took 180 MiB (and the float64 data set before it 359 MiB).
+ * features (one byte a value) stay bytes and are decoded per batch by the backend's gatherCoded
+ * through a 256-entry table a feature, in place when the loader put them in backend memory (the
+ * run's setup does), else from a copy of this set's rows there: 60,000 MNIST rows are 45 MiB, where
+ * a float32 copy took 180 MiB (and the float64 data set before it 359 MiB).
  */
 export class BatchGatherer {
   private readonly source: FloatArray | null;
@@ -38,15 +42,17 @@ export class BatchGatherer {
     const x = data.x;
     if (isCoded(x)) {
       const n = data.features;
-      const codes = backend.allocCodes(data.count * n);
-      for (let i = 0; i < data.count; i++) {
-        const s = codedRowStart(x, i, n);
-        codes.set(x.codes.subarray(s, s + n), i * n);
+      let codes = x.codes;
+      let map = x.rows ?? Int32Array.from({ length: data.count }, (_, i) => i);
+      if (!backend.readsInPlace(codes)) {
+        codes = backend.allocCodes(data.count * n);
+        for (let i = 0; i < data.count; i++) codes.set(x.codes.subarray(map[i] * n, (map[i] + 1) * n), i * n);
+        map = Int32Array.from({ length: data.count }, (_, i) => i);
       }
       const table = backend.alloc(x.table.length);
       table.set(x.table);
       this.source = null;
-      this.coded = { codes, table, identity: Int32Array.from({ length: data.count }, (_, i) => i), rangeX: backend.alloc(capacity * n) };
+      this.coded = { codes, map, mapped: new Int32Array(capacity), table, rangeX: backend.alloc(capacity * n) };
     } else {
       this.source = backend.alloc(data.count * data.features);
       this.source.set(x.subarray(0, data.count * data.features));
@@ -62,8 +68,9 @@ export class BatchGatherer {
     const x = this.x.subarray(0, rows * features);
     const y = this.y.subarray(0, rows * targets);
     if (this.coded) {
-      const { codes, table } = this.coded;
-      this.backend.gatherCoded(codes, features, table, indices, start, rows, x);
+      const { codes, map, mapped, table } = this.coded;
+      for (let r = 0; r < rows; r++) mapped[r] = map[indices[start + r]];
+      this.backend.gatherCoded(codes, features, table, mapped, 0, rows, x);
     } else {
       this.backend.gatherRows(this.source!, features, indices, start, rows, x);
     }
@@ -84,9 +91,9 @@ export class BatchGatherer {
     const y = this.data.y.subarray(start * targets, (start + rows) * targets);
     if (this.coded) {
       if (rows > this.capacity) throw new RangeError(`BatchGatherer.range: ${rows} rows, the buffer holds ${this.capacity}`);
-      const { codes, table, identity, rangeX } = this.coded;
+      const { codes, map, table, rangeX } = this.coded;
       const x = rangeX.subarray(0, rows * features);
-      this.backend.gatherCoded(codes, features, table, identity, start, rows, x);
+      this.backend.gatherCoded(codes, features, table, map, start, rows, x);
       return { x, y, rows };
     }
     return { x: this.source!.subarray(start * features, (start + rows) * features), y, rows };

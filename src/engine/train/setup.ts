@@ -70,9 +70,16 @@ export function networkSpec(config: ExperimentConfig, train: Dataset): NetworkSp
 
 export async function createRunSetup(config: ExperimentConfig, options: { configPath?: string; mode?: 'train' | 'overfitBatch'; backend?: Backend } = {}): Promise<RunSetup> {
   const baseDir = options.configPath ? path.dirname(path.resolve(options.configPath)) : process.cwd();
-  const data = prepareData(config, baseDir);
   const t = config.training;
   const backend = options.backend ?? await createBackend({ prefer: t.backend, dtype: t.dtype, threads: t.threads });
+  let data: PreparedData;
+  try {
+    // IDX bytes are read straight into backend memory, where the batches decode them: one copy of the file.
+    data = prepareData(config, baseDir, { allocCodes: (length) => backend.allocCodes(length) });
+  } catch (e) {
+    if (!options.backend) backend.dispose();
+    throw e;
+  }
   const mode = options.mode ?? 'train';
   const batchSize = t.batchSize <= 0 || t.batchSize >= data.train.count ? data.train.count : t.batchSize;
   const root = new Rng(config.seed);

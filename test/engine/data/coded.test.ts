@@ -45,6 +45,19 @@ describe('data/coded features (IDX)', () => {
     for (let j = 0; j < 12; j++) for (let c = 0; c < 256; c++) assert.equal(ds.x.table[j * 256 + c], c / 255);
   });
 
+  it('with allocCodes the pixel bytes go into the array it gives (plain files read straight there, gzipped inflated first)', () => {
+    for (const gz of ['', '.gz']) {
+      const images = join(tmp.dir, `into${gz}`);
+      const labels = join(tmp.dir, `into-labels${gz}`);
+      writeIdx(images, labels, { ...pixels(30, 9), rows: 3, cols: 4 });
+      const given: Uint8Array[] = [];
+      const ds = loadIdx(images, labels, { allocCodes: (n) => { const a = new Uint8Array(n); given.push(a); return a; } });
+      assert.equal(given.length, 1, 'one array, for the images only');
+      assert.equal(ds.x.codes, given[0]);
+      assert.deepEqual(Array.from(ds.x.codes), Array.from(pixels(30, 9).images));
+    }
+  });
+
   it('splits and subsets share the codes and keep index lists; z-score rewrites only the tables', () => {
     const ds = load(200, 2);
     const s = splitDataset(ds, { train: 0.6, dev: 0.2, test: 0.2 }, new Rng(3), { stratify: true });

@@ -55,4 +55,24 @@ describe('WasmBackend gatherCoded', function () {
     assert.ok(grew <= expected + 4096, `the gatherer took ${grew} bytes, expected ≈ ${expected} (a float32 copy alone is ${4 * count * features})`);
     assert.deepEqual(Array.from(g.gather([1999, 0], 0, 2).x.subarray(0, 3)), [0.5, 0.5, 0.5]);
   });
+
+  it('codes already in backend memory (the run\'s loader puts them there) are read in place, through the rows of a split', () => {
+    const be = backends[0];
+    const count = 1000;
+    const features = 784;
+    const codes = be.allocCodes(count * features);
+    for (let i = 0; i < count; i++) codes.fill(i % 256, i * features, (i + 1) * features);
+    const table = new Float64Array(256 * features);
+    for (let i = 0; i < table.length; i++) table[i] = (i & 255) / 255;
+    const rows = Int32Array.from({ length: 500 }, (_, i) => 999 - 2 * i);
+    const ds: Dataset = { name: 'split', task: 'multiclass', count: 500, features, x: { codes, table, rows }, y: new Float64Array(500), targets: 1, classes: ['0', '1', '2'] };
+    assert.ok(be.readsInPlace(codes));
+    const before = be.memoryUsage().used;
+    const g = new BatchGatherer(be, ds, 64);
+    const grew = be.memoryUsage().used - before;
+    const expected = 4 * 256 * features + 2 * 4 * 64 * features;
+    assert.ok(grew <= expected + 4096, `the gatherer took ${grew} bytes: no copy of the codes expected (${expected})`);
+    assert.equal(g.gather([0, 3], 0, 2).x[features], Math.fround((rows[3] % 256) / 255));
+    assert.equal(g.range(2, 1).x[5], Math.fround((rows[2] % 256) / 255));
+  });
 });

@@ -196,6 +196,10 @@ export class WasmBackend implements Backend {
     return new Uint8Array(this.buffer, ptr, length);
   }
 
+  readsInPlace(codes: Uint8Array): boolean {
+    return codes.buffer === this.buffer || this.buffers.has(codes.buffer);
+  }
+
   /** Bytes of linear memory in use (arena top) and reserved (memory size). */
   memoryUsage(): { used: number; size: number } {
     return { used: this.top, size: this.memory.buffer.byteLength };
@@ -540,7 +544,7 @@ export class WasmBackend implements Backend {
   gatherCoded(codes: Uint8Array, features: number, table: FloatArray, indices: ArrayLike<number>, start: number,
     rows: number, out: FloatArray): void {
     this.assertLive();
-    if (codes.buffer !== this.buffer && !this.buffers.has(codes.buffer)) {
+    if (!this.readsInPlace(codes)) {
       throw new Error('WasmBackend.gatherCoded: codes is not memory of this backend (use allocCodes())');
     }
     const pt = this.ptr(table, 256 * features, 'gatherCoded', 'table');
