@@ -69,7 +69,11 @@ export class BatchGatherer {
     const y = this.y.subarray(0, rows * targets);
     if (this.coded) {
       const { codes, map, mapped, table } = this.coded;
-      for (let r = 0; r < rows; r++) mapped[r] = map[indices[start + r]];
+      for (let r = 0; r < rows; r++) {
+        const i = indices[start + r];
+        if (!(i >= 0 && i < map.length)) throw new RangeError(`BatchGatherer.gather: row ${i} outside 0..${map.length - 1}`);
+        mapped[r] = map[i];
+      }
       this.backend.gatherCoded(codes, features, table, mapped, 0, rows, x);
     } else {
       this.backend.gatherRows(this.source!, features, indices, start, rows, x);

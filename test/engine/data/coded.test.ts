@@ -111,6 +111,7 @@ describe('data/coded features (IDX)', () => {
       codedG.gather(order, 40, 32);
       assert.deepEqual(Array.from(kept.x), r);
       assert.throws(() => codedG.range(0, 33), /33 rows, the buffer holds 32/);
+      assert.throws(() => codedG.gather([0, z.count], 0, 2), new RegExp(`row ${z.count} outside 0\\.\\.${z.count - 1}`));
     }
   });
 });
