@@ -304,3 +304,19 @@ export function gatherRows(rows: i32, features: i32, src: usize, idx: usize, out
     memory.copy(out + <usize>r * bytes, src + <usize>load<i32>(idx + off(r)) * bytes, bytes);
   }
 }
+
+/**
+ * Coded rows through a table: out[r·features + j] = table[j·256 + codes[idx[r]·features + j]]
+ * (codes: one byte a value; table: 256 float32 values a feature). A byte load, a table load and a
+ * store per value, ≈ 1.5 ns (a memory.copy gather of float32 rows is ≈ 10× faster per value; in
+ * blocks of 16 features, to keep the block's table in L1, measured slower).
+ */
+export function gatherCoded(rows: i32, features: i32, codes: usize, idx: usize, table: usize, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const src = codes + <usize>load<i32>(idx + off(r)) * <usize>features;
+    const dst = out + off(r * features);
+    for (let j = 0; j < features; j++) {
+      store<f32>(dst + off(j), load<f32>(table + off((j << 8) | <i32>load<u8>(src + <usize>j))));
+    }
+  }
+}

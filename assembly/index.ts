@@ -5,6 +5,7 @@ export { workFloats, microRows } from './layout';
 export { gemmPacked, gemmSmall, kBlock, packedFloats, packARows, packBCols, gemmColumns, gemmRows } from './gemm';
 export {
   addRowVector, sumRows, activationForward, activationBackward, mul, axpy, axpySign, sumSquares, sumAbs, dropoutMask, gatherRows,
+  gatherCoded,
 } from './elementwise';
 export { batchNormTrainForward, batchNormBackward, batchNormInferForward } from './batchnorm';
 export { momentumUpdate, rmspropUpdate, adamUpdate } from './optim';

@@ -9,6 +9,7 @@ import { createRunSetup, type RunSetup } from '../../src/engine/train/setup';
 import { subset } from '../../src/engine/data/subset';
 import { BatchGatherer } from '../../src/engine/train/batches';
 import { evaluate } from '../../src/engine/train/evaluate';
+import { denseFeatures } from '../../src/engine/data/features';
 
 function experiment(overrides: { data?: Record<string, unknown>; training?: Record<string, unknown> } = {}): unknown {
   return {
@@ -26,8 +27,8 @@ async function setupOf(mode: 'train' | 'overfitBatch', overrides?: Parameters<ty
 
 /** Row r of the training set's features. */
 function row(setup: RunSetup, r: number): number[] {
-  const f = setup.data.train.features;
-  return Array.from(setup.data.train.x.subarray(r * f, (r + 1) * f));
+  const { x, count, features: f } = setup.data.train;
+  return Array.from(denseFeatures(x, count, f).subarray(r * f, (r + 1) * f));
 }
 
 function batchRows(x: ArrayLike<number>, rows: number, features: number): number[][] {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveConfig } from '../../src/engine/config/validate';
+import { denseFeatures, type Dataset } from '../../src/engine/data';
 import { prepareData } from '../../src/engine/train/prepare-data';
 import { startSession } from '../../src/engine/run/session';
 import type { EngineEvent } from '../../src/shared/protocol';
@@ -17,6 +18,8 @@ function rows(n: number, fractionB: number, offset = 0): [number, number, string
   return Array.from({ length: n }, (_, i) => [i + offset, (i * 7) % 13, i < n * fractionB ? 'b' : 'a']);
 }
 
+const dense = (ds: Dataset): Float64Array => denseFeatures(ds.x, ds.count, ds.features);
+
 describe('data preparation', () => {
   let dir: string;
   beforeEach(() => {
@@ -28,17 +31,18 @@ describe('data preparation', () => {
     const a = prepareData(config, dir);
     const b = prepareData(config, dir);
     assert.deepEqual([a.train.count, a.dev.count, a.test.count], [300, 100, 100]);
-    assert.deepEqual(Array.from(a.train.x), Array.from(b.train.x), 'seeded');
+    assert.deepEqual(Array.from(dense(a.train)), Array.from(dense(b.train)), 'seeded');
     const mean = (ds: typeof a.train, j: number): number => {
       let s = 0;
-      for (let i = 0; i < ds.count; i++) s += ds.x[i * ds.features + j];
+      const x = dense(ds);
+      for (let i = 0; i < ds.count; i++) s += x[i * ds.features + j];
       return s / ds.count;
     };
     assert.ok(Math.abs(mean(a.train, 0)) < 1e-12, 'train is centred');
     assert.ok(Math.abs(mean(a.dev, 0)) > 1e-6, 'dev is transformed with the train statistics, not its own');
     assert.equal(a.normalization!.mean.length, 2);
     const other = prepareData(resolveConfig({ seed: 5, data: { source: 'moons', samples: 500 } }), dir);
-    assert.notDeepEqual(Array.from(other.train.x.subarray(0, 10)), Array.from(a.train.x.subarray(0, 10)));
+    assert.notDeepEqual(Array.from(dense(other.train).subarray(0, 10)), Array.from(dense(a.train).subarray(0, 10)));
   });
 
   it('takes dev and test from their own sources, mapping classes by name', () => {
@@ -141,7 +145,7 @@ describe('data preparation', () => {
     const base = { seed: 9, data: { source: 'moons', samples: 200, augment: { jitter: 0.3 } }, training: { epochs: 2, backend: 'ts' } };
     const session = await startSession({ config: base, runDir: path.join(dir, 'aug') }, { iteration: () => undefined, emit: () => undefined });
     const plain = await startSession({ config: { ...base, data: { source: 'moons', samples: 200 } }, runDir: path.join(dir, 'plain') }, { iteration: () => undefined, emit: () => undefined });
-    assert.deepEqual(Array.from(session.setup.data.dev.x), Array.from(plain.setup.data.dev.x), 'dev data is not augmented');
+    assert.deepEqual(Array.from(dense(session.setup.data.dev)), Array.from(dense(plain.setup.data.dev)), 'dev data is not augmented');
     const a = await session.trainer.run();
     const b = await plain.trainer.run();
     session.folder.close();

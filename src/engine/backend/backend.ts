@@ -34,6 +34,12 @@ export interface Backend {
   /** A zero-filled array of `length` elements owned by this backend. */
   alloc(length: number): FloatArray;
 
+  /** A zero-filled byte array owned by this backend: a coded data set's codes (see gatherCoded). */
+  allocCodes(length: number): Uint8Array;
+
+  /** Whether gatherCoded can read `codes` where they are (else they must be copied into allocCodes memory). */
+  readsInPlace(codes: Uint8Array): boolean;
+
   /**
    * C = op(A)·op(B) + beta·C, with op(A) m×k and op(B) k×n, C m×n.
    * transA: A is stored k×m; transB: B is stored n×k. The three forms backprop uses:
@@ -122,6 +128,14 @@ export interface Backend {
    */
   gatherRows(src: FloatArray, features: number, indices: ArrayLike<number>, start: number, rows: number,
     out: FloatArray): void;
+
+  /**
+   * Mini-batch gather of coded rows: out[r·features + j] = table[j·256 + codes[i·features + j]] with
+   * i = indices[start + r]; codes from allocCodes(count·features), table alloc(256·features) holding
+   * each feature's 256 values in this backend's dtype. Exact: a table lookup, no arithmetic.
+   */
+  gatherCoded(codes: Uint8Array, features: number, table: FloatArray, indices: ArrayLike<number>, start: number,
+    rows: number, out: FloatArray): void;
 
   /** Releases worker threads and memory. The backend is unusable afterwards. */
   dispose(): void;

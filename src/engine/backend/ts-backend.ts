@@ -238,6 +238,23 @@ export class TsBackend implements Backend {
     }
   }
 
+  allocCodes(length: number): Uint8Array {
+    return new Uint8Array(length);
+  }
+
+  readsInPlace(): boolean {
+    return true;
+  }
+
+  gatherCoded(codes: Uint8Array, features: number, table: FloatArray, indices: ArrayLike<number>, start: number,
+    rows: number, out: FloatArray): void {
+    for (let r = 0; r < rows; r++) {
+      const s = indices[start + r] * features;
+      const o = r * features;
+      for (let j = 0; j < features; j++) out[o + j] = table[j * 256 + codes[s + j]];
+    }
+  }
+
   dispose(): void {
     // Nothing to release: arrays are garbage-collected.
   }

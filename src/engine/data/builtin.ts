@@ -35,7 +35,7 @@ export function builtinDataDir(): string {
   throw new DataError('data/digits.csv.gz', `built-in data folder not found above ${__dirname} (is data/ missing from the package?)`);
 }
 
-export function loadBuiltin(name: BuiltinName): Dataset {
+export function loadBuiltin(name: BuiltinName): Dataset<Float64Array> {
   switch (name) {
     case 'digits':
       return loadDigits();
@@ -48,7 +48,7 @@ export function loadBuiltin(name: BuiltinName): Dataset {
  * 1,797 8×8 digits. Pixels are counts 0..16 in the file; they are divided by 16 so that every
  * image source (digits, IDX) reaches the network in [0, 1].
  */
-function loadDigits(): Dataset {
+function loadDigits(): Dataset<Float64Array> {
   const path = join(builtinDataDir(), 'digits.csv.gz');
   const rows = numericRows(gunzipSync(readFileSync(path)).toString('utf8'), path, 65, 0);
   const count = rows.length;
@@ -73,7 +73,7 @@ function loadDigits(): Dataset {
 }
 
 /** 569 tumours, 30 raw (unscaled) features; label 0 = malignant, 1 = benign, as in the file. */
-function loadBreastCancer(): Dataset {
+function loadBreastCancer(): Dataset<Float64Array> {
   const path = join(builtinDataDir(), 'breast_cancer.csv');
   // Line 1 is sklearn's "569,30,malignant,benign" summary, not column names.
   const rows = numericRows(readFileSync(path, 'utf8'), path, 31, 1);

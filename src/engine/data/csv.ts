@@ -23,7 +23,7 @@ export interface CsvOptions {
 export const MAX_AUTO_CLASSES = 50;
 
 /** Reads a CSV of numeric features and one label column. Every problem is a located DataError. */
-export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
+export function loadCsv(path: string, options: CsvOptions = {}): Dataset<Float64Array> {
   const shown = options.displayPath ?? path;
   let text: string;
   try {
@@ -39,7 +39,7 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
 }
 
 /** The text form of loadCsv; `file` only names the source in errors and in the result. */
-export function parseCsv(text: string, file: string, options: CsvOptions = {}): Dataset {
+export function parseCsv(text: string, file: string, options: CsvOptions = {}): Dataset<Float64Array> {
   const records = csvRecords(text, options.delimiter ?? ',', file);
   const first = records.next();
   if (first.done) throw new DataError(file, 'the file is empty (no rows)');

@@ -34,7 +34,7 @@ export const DEFAULT_NOISE: Readonly<Record<GeneratedKind, number>> = {
 type Points = number[];
 
 /** Same kind, samples, noise and seed → bit-identical arrays. Samples are shuffled (seeded). */
-export function generateDataset(kind: GeneratedKind, options: GenerateOptions = {}): Dataset {
+export function generateDataset(kind: GeneratedKind, options: GenerateOptions = {}): Dataset<Float64Array> {
   const samples = options.samples ?? DEFAULT_SAMPLES;
   const noise = options.noise ?? DEFAULT_NOISE[kind];
   const classCount = kind === 'spiral' ? 3 : 2;
@@ -134,7 +134,7 @@ function balancedCounts(n: number, k: number): number[] {
 }
 
 /** Scatters the classes' points into one seeded random order. */
-function assemble(kind: GeneratedKind, perClass: Points[], rng: Rng): Dataset {
+function assemble(kind: GeneratedKind, perClass: Points[], rng: Rng): Dataset<Float64Array> {
   const count = perClass.reduce((s, p) => s + p.length / 2, 0);
   const x = new Float64Array(count * 2);
   const y = new Float64Array(count);

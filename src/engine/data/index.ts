@@ -1,5 +1,7 @@
 /** The engine's data module: sources (generated, built-in, CSV, IDX), splits, normalisation, augmentation. */
 export type { Dataset, Task } from './dataset';
+export { denseFeatures, isCoded } from './features';
+export type { CodedFeatures, Features } from './features';
 export { DataError } from './errors';
 export { DEFAULT_NOISE, DEFAULT_SAMPLES, GENERATED_KINDS, generateDataset } from './generators';
 export type { GenerateOptions, GeneratedKind } from './generators';

@@ -1,4 +1,5 @@
 import type { Dataset } from './dataset';
+import { CODES, decodeRow, isCoded, type Features } from './features';
 
 /** Per-feature mean and std of the training split; plain arrays so they serialise with the model. */
 export interface ZScoreStats {
@@ -13,15 +14,20 @@ export interface ZScoreStats {
  * it is centred to 0 instead of divided by ~0. Cost O(m·n).
  */
 export function fitZScore(train: Dataset): ZScoreStats {
-  const { count: m, features: n, x } = train;
+  const { count: m, features: n } = train;
   if (m === 0) throw new RangeError(`cannot fit z-score on ${train.name}: it has no samples`);
+  const row = rowReader(train.x, n);
   const mean = new Array<number>(n).fill(0);
   const std = new Array<number>(n).fill(0);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) mean[j] += x[i * n + j];
+  for (let i = 0; i < m; i++) {
+    const { values, at } = row(i);
+    for (let j = 0; j < n; j++) mean[j] += values[at + j];
+  }
   for (let j = 0; j < n; j++) mean[j] /= m;
   for (let i = 0; i < m; i++) {
+    const { values, at } = row(i);
     for (let j = 0; j < n; j++) {
-      const d = x[i * n + j] - mean[j];
+      const d = values[at + j] - mean[j];
       std[j] += d * d;
     }
   }
@@ -32,11 +38,36 @@ export function fitZScore(train: Dataset): ZScoreStats {
   return { mean, std };
 }
 
-/** A normalised copy of `ds` (x ← (x − μ)/σ); y and the rest are shared. */
-export function applyZScore(ds: Dataset, stats: ZScoreStats): Dataset {
-  const x = ds.x.slice();
-  normalizeRows(x, ds.features, stats, ds.name);
-  return { ...ds, x };
+/** Row i's float64 values as (array, offset): the data itself, or one reused decoded row. */
+function rowReader(x: Features, n: number): (i: number) => { values: Float64Array; at: number } {
+  if (!isCoded(x)) return (i) => ({ values: x, at: i * n });
+  const values = new Float64Array(n);
+  return (i) => {
+    decodeRow(x, i, n, values, 0);
+    return { values, at: 0 };
+  };
+}
+
+/**
+ * A normalised copy of `ds` (x ← (x − μ)/σ); y and the rest are shared. Coded features get a new
+ * table (256 values a feature, the same float64 operations per value) over the same codes.
+ */
+export function applyZScore<X extends Features>(ds: Dataset<X>, stats: ZScoreStats): Dataset<X> {
+  const source: Features = ds.x;
+  if (!isCoded(source)) {
+    const x = source.slice();
+    normalizeRows(x, ds.features, stats, ds.name);
+    return { ...ds, x: x as X };
+  }
+  const table = source.table.slice();
+  // Feature j's 256 entries are a row of a CODES-wide block: the same formula as normalizeRows.
+  if (stats.mean.length !== ds.features || stats.std.length !== ds.features) {
+    throw new RangeError(`z-score stats are for ${stats.mean.length} features, ${ds.name} has ${ds.features}`);
+  }
+  for (let j = 0; j < ds.features; j++) {
+    for (let c = 0; c < CODES; c++) table[j * CODES + c] = (table[j * CODES + c] - stats.mean[j]) / stats.std[j];
+  }
+  return { ...ds, x: { ...source, table } as X };
 }
 
 /**

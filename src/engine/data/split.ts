@@ -1,5 +1,6 @@
 import type { Rng } from '../util/rng';
 import type { Dataset } from './dataset';
+import type { Features } from './features';
 import { subset } from './subset';
 
 export { subset } from './subset';
@@ -16,10 +17,10 @@ export interface SplitOptions {
   stratify?: boolean;
 }
 
-export interface Splits {
-  train: Dataset;
-  dev: Dataset;
-  test: Dataset;
+export interface Splits<X extends Features = Features> {
+  train: Dataset<X>;
+  dev: Dataset<X>;
+  test: Dataset<X>;
   /** Which rows of the source went where, for the run record. */
   indices: { train: Int32Array; dev: Int32Array; test: Int32Array };
 }
@@ -31,7 +32,7 @@ const SPLITS = ['train', 'dev', 'test'] as const;
  * largest remainder, so they sum to the count exactly; a split with a ratio > 0 gets at least one
  * sample when there are enough samples for that. A zero ratio gives an empty split.
  */
-export function splitDataset(ds: Dataset, ratios: SplitRatios, rng: Rng, options: SplitOptions = {}): Splits {
+export function splitDataset<X extends Features>(ds: Dataset<X>, ratios: SplitRatios, rng: Rng, options: SplitOptions = {}): Splits<X> {
   const r = SPLITS.map((s) => ratios[s]);
   if (r.some((v) => !(v >= 0) || !Number.isFinite(v))) {
     throw new RangeError(`split ratios must be finite and ≥ 0, got ${JSON.stringify(ratios)}`);

@@ -123,5 +123,5 @@ export function withoutDropout(config: ExperimentConfig): ExperimentConfig {
 
 /** A copy of `ds` with every input set to 0 (the input-independent baseline). */
 export function zeroInputs(ds: Dataset): Dataset {
-  return { ...ds, name: `${ds.name} (inputs zeroed)`, x: new Float64Array(ds.x.length) };
+  return { ...ds, name: `${ds.name} (inputs zeroed)`, x: new Float64Array(ds.count * ds.features) };
 }

@@ -42,8 +42,13 @@ function carvedFrom(count: number, of: number, source: DataSource, part: 'dev' |
   return count === 0 ? `none (no ${part} source, data.split.${part} 0)` : rowsFrom(count, of, source);
 }
 
+/** Where a loader may put a data set's bytes (a backend's memory, Backend.allocCodes). */
+export interface LoadOptions {
+  allocCodes?: (length: number) => Uint8Array;
+}
+
 /** Loads one source; relative paths resolve against the experiment file's folder. */
-export function loadSource(source: DataSource, data: DataConfig, seed: number, baseDir: string): Dataset {
+export function loadSource(source: DataSource, data: DataConfig, seed: number, baseDir: string, options: LoadOptions = {}): Dataset {
   if (typeof source === 'string') {
     if ((GENERATED_KINDS as readonly string[]).includes(source)) {
       return generateDataset(source as GeneratedKind, { samples: data.samples, noise: data.noise, seed });
@@ -56,7 +61,7 @@ export function loadSource(source: DataSource, data: DataConfig, seed: number, b
       label: source.label, header: source.header, task: source.task, displayPath: source.csv,
     });
   }
-  return loadIdx(path.resolve(baseDir, source.idx.images), path.resolve(baseDir, source.idx.labels));
+  return loadIdx(path.resolve(baseDir, source.idx.images), path.resolve(baseDir, source.idx.labels), { allocCodes: options.allocCodes });
 }
 
 /** The JSON pointer of the field naming a source's file (the csv path, the idx images), else the source itself. */
@@ -79,10 +84,10 @@ function namedBy<T>(path: string, load: () => T): T {
  * Source → train/dev/test → z-score fitted on train only. With separate dev/test sources, the main
  * source is split between the remaining parts only (e.g. all of it to train).
  */
-export function prepareData(config: ExperimentConfig, baseDir: string): PreparedData {
+export function prepareData(config: ExperimentConfig, baseDir: string, options: LoadOptions = {}): PreparedData {
   const d = config.data;
   const splitRng = new Rng(config.seed ^ 0x5eed);
-  const main = namedBy(fieldOf('/data/source', d.source), () => loadSource(d.source, d, config.seed, baseDir));
+  const main = namedBy(fieldOf('/data/source', d.source), () => loadSource(d.source, d, config.seed, baseDir, options));
   const warnings: string[] = [];
   const carved = { dev: d.dev ? 0 : d.split.dev, test: d.test ? 0 : d.split.test };
   // With own sources, train keeps whatever the carved parts leave (validate: less than all of it).
@@ -91,7 +96,7 @@ export function prepareData(config: ExperimentConfig, baseDir: string): Prepared
   const separate = (src: DataSource | undefined, fallback: Dataset, seedOffset: number, at: string): Dataset => {
     if (!src) return fallback;
     return namedBy(fieldOf(at, src), () => {
-      const ds = loadSource(src, d, config.seed + seedOffset, baseDir);
+      const ds = loadSource(src, d, config.seed + seedOffset, baseDir, options);
       return main.task === 'regression' ? ds : alignClasses(ds, main.classes);
     });
   };

@@ -4,6 +4,7 @@ import type { ExperimentConfig } from '../../shared/config';
 import type { RunInfo, Snapshot } from '../../shared/protocol';
 import { createBackend, TsBackend, type Backend } from '../backend';
 import { applyZScore, type Dataset } from '../data';
+import { denseFeatures, isCoded } from '../data/features';
 import { INFERENCE } from '../model/layers/layer';
 import type { LossKind } from '../model/losses';
 import { Network, type NetworkSpec } from '../model/network';
@@ -70,16 +71,25 @@ export function networkSpec(config: ExperimentConfig, train: Dataset): NetworkSp
 
 export async function createRunSetup(config: ExperimentConfig, options: { configPath?: string; mode?: 'train' | 'overfitBatch'; backend?: Backend } = {}): Promise<RunSetup> {
   const baseDir = options.configPath ? path.dirname(path.resolve(options.configPath)) : process.cwd();
-  const data = prepareData(config, baseDir);
   const t = config.training;
   const backend = options.backend ?? await createBackend({ prefer: t.backend, dtype: t.dtype, threads: t.threads });
+  let data: PreparedData;
+  try {
+    // IDX bytes are read straight into backend memory, where the batches decode them: one copy of the file.
+    data = prepareData(config, baseDir, { allocCodes: (length) => backend.allocCodes(length) });
+  } catch (e) {
+    if (!options.backend) backend.dispose();
+    throw e;
+  }
   const mode = options.mode ?? 'train';
   const batchSize = t.batchSize <= 0 || t.batchSize >= data.train.count ? data.train.count : t.batchSize;
   const root = new Rng(config.seed);
   const rngs = { init: root.fork(), shuffle: root.fork(), dropout: root.fork(), augment: root.fork() };
   const spec = networkSpec(config, data.train);
   const capacity = Math.max(batchSize, Math.min(EVAL_CHUNK, Math.max(data.train.count, data.dev.count, data.test.count)));
-  const rows = data.train.count + data.dev.count + data.test.count;
+  // Rows each gatherer keeps in backend memory: the whole float set, or a range buffer for coded rows (decoded per batch).
+  const stored = (ds: Dataset): number => (ds.count === 0 ? 0 : isCoded(ds.x) ? capacity : ds.count);
+  const rows = stored(data.train) + stored(data.dev) + stored(data.test);
   try {
     checkResources(config, spec, capacity, rows, backend);
   } catch (e) {
@@ -159,15 +169,16 @@ const GRID = 40;
 function boundaryMapper(setup: RunSetup): () => Snapshot['boundary'] {
   const { data, net, trainGatherer } = setup;
   const raw = data.rawTrain;
+  const rawX = denseFeatures(raw.x, raw.count, 2);
   let xMin = Infinity, xMax = -Infinity, yMin = Infinity, yMax = -Infinity;
   for (let i = 0; i < raw.count; i++) {
-    xMin = Math.min(xMin, raw.x[2 * i]); xMax = Math.max(xMax, raw.x[2 * i]);
-    yMin = Math.min(yMin, raw.x[2 * i + 1]); yMax = Math.max(yMax, raw.x[2 * i + 1]);
+    xMin = Math.min(xMin, rawX[2 * i]); xMax = Math.max(xMax, rawX[2 * i]);
+    yMin = Math.min(yMin, rawX[2 * i + 1]); yMax = Math.max(yMax, rawX[2 * i + 1]);
   }
   const padX = (xMax - xMin) * 0.05 || 1;
   const padY = (yMax - yMin) * 0.05 || 1;
   xMin -= padX; xMax += padX; yMin -= padY; yMax += padY;
-  let grid: Dataset = {
+  let grid: Dataset<Float64Array> = {
     name: 'grid', task: raw.task, count: GRID * GRID, features: 2, targets: 1, classes: raw.classes,
     x: new Float64Array(GRID * GRID * 2), y: new Float64Array(GRID * GRID),
   };
@@ -184,7 +195,8 @@ function boundaryMapper(setup: RunSetup): () => Snapshot['boundary'] {
   const sample = (ds: Dataset): { x: number; y: number; label: number }[] => {
     const step = Math.max(1, Math.ceil(ds.count / 400));
     const out: { x: number; y: number; label: number }[] = [];
-    for (let i = 0; i < ds.count; i += step) out.push({ x: ds.x[2 * i], y: ds.x[2 * i + 1], label: ds.y[i] });
+    const x = denseFeatures(ds.x, ds.count, 2);
+    for (let i = 0; i < ds.count; i += step) out.push({ x: x[2 * i], y: x[2 * i + 1], label: ds.y[i] });
     return out;
   };
   const points = sample(raw);

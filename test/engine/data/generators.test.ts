@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { GENERATED_KINDS, generateDataset, labelDistribution } from '../../../src/engine/data';
 import type { Dataset } from '../../../src/engine/data';
 
-function rowsOf(ds: Dataset, cls: number): [number, number][] {
+function rowsOf(ds: Dataset<Float64Array>, cls: number): [number, number][] {
   const out: [number, number][] = [];
   for (let i = 0; i < ds.count; i++) if (ds.y[i] === cls) out.push([ds.x[2 * i], ds.x[2 * i + 1]]);
   return out;

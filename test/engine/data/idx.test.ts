@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DataError, loadIdx, writeIdx } from '../../../src/engine/data';
+import { DataError, denseFeatures, loadIdx, writeIdx } from '../../../src/engine/data';
 import { tempFolder } from './tmp';
 
 const tmp = tempFolder('idx');
@@ -35,7 +35,7 @@ describe('data/idx', () => {
     assert.equal(ds.count, 3);
     assert.equal(ds.features, 6);
     assert.deepEqual(ds.imageShape, [2, 3]);
-    assert.deepEqual(Array.from(ds.x), Array.from(sample().images, (v) => v / 255));
+    assert.deepEqual(Array.from(denseFeatures(ds.x, ds.count, ds.features)), Array.from(sample().images, (v) => v / 255));
     assert.deepEqual(ds.classes, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     assert.deepEqual(Array.from(ds.y), [7, 0, 3]);
     assert.equal(ds.task, 'multiclass');
@@ -48,7 +48,7 @@ describe('data/idx', () => {
     assert.equal(gunzipSync(readFileSync(images)).readUInt32BE(0), 0x00000803);
     const ds = loadIdx(images, labels);
     assert.deepEqual(Array.from(ds.y), [7, 0, 3]);
-    assert.deepEqual(Array.from(ds.x), Array.from(sample().images, (v) => v / 255));
+    assert.deepEqual(Array.from(denseFeatures(ds.x, ds.count, ds.features)), Array.from(sample().images, (v) => v / 255));
   });
 
   it('labels beyond 0..9 become their distinct values in numeric order', () => {

@@ -3,20 +3,20 @@ import { applyZScore, fitZScore, generateDataset, normalizeRows, splitDataset } 
 import type { Dataset } from '../../../src/engine/data';
 import { Rng } from '../../../src/engine/util/rng';
 
-function columnMean(ds: Dataset, j: number): number {
+function columnMean(ds: Dataset<Float64Array>, j: number): number {
   let s = 0;
   for (let i = 0; i < ds.count; i++) s += ds.x[i * ds.features + j];
   return s / ds.count;
 }
 
-function columnStd(ds: Dataset, j: number): number {
+function columnStd(ds: Dataset<Float64Array>, j: number): number {
   const mu = columnMean(ds, j);
   let s = 0;
   for (let i = 0; i < ds.count; i++) s += (ds.x[i * ds.features + j] - mu) ** 2;
   return Math.sqrt(s / ds.count);
 }
 
-function table(rows: number[][]): Dataset {
+function table(rows: number[][]): Dataset<Float64Array> {
   return {
     name: 't',
     task: 'regression',

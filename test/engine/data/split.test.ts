@@ -15,7 +15,7 @@ import type { Dataset } from '../../../src/engine/data';
 import { Rng } from '../../../src/engine/util/rng';
 
 /** m samples, feature = row index (so rows can be traced), labels from `label(i)`. */
-function traced(m: number, classes: string[], label: (i: number) => number): Dataset {
+function traced(m: number, classes: string[], label: (i: number) => number): Dataset<Float64Array> {
   return {
     name: 'traced',
     task: classes.length > 2 ? 'multiclass' : 'binary',
@@ -28,7 +28,7 @@ function traced(m: number, classes: string[], label: (i: number) => number): Dat
   };
 }
 
-function rowIds(ds: Dataset): number[] {
+function rowIds(ds: Dataset<Float64Array>): number[] {
   return Array.from(ds.x);
 }
 
@@ -96,7 +96,7 @@ describe('data/split', () => {
   });
 
   it('stratify is ignored for regression', () => {
-    const ds: Dataset = { ...traced(20, [], () => 0), task: 'regression', y: Float64Array.from({ length: 20 }, (_, i) => i / 3) };
+    const ds: Dataset<Float64Array> = { ...traced(20, [], () => 0), task: 'regression', y: Float64Array.from({ length: 20 }, (_, i) => i / 3) };
     const s = splitDataset(ds, { train: 0.5, dev: 0.25, test: 0.25 }, new Rng(1), { stratify: true });
     assert.deepEqual([s.train.count, s.dev.count, s.test.count], [10, 5, 5]);
     for (let i = 0; i < s.dev.count; i++) assert.equal(s.dev.y[i], s.dev.x[i] / 3);

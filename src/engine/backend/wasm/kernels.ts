@@ -29,6 +29,7 @@ export interface KernelExports {
   sumAbs(n: number, x: number): number;
   dropoutMask(n: number, keepProb: number, scale: number, state: number, out: number): void;
   gatherRows(rows: number, features: number, src: number, idx: number, out: number): void;
+  gatherCoded(rows: number, features: number, codes: number, idx: number, table: number, out: number): void;
   /** ld: row stride in elements (cols may be a column slice of the batch). */
   batchNormTrainForward(rows: number, cols: number, ld: number, z: number, gamma: number, beta: number, epsilon: number,
     mean: number, variance: number, invStd: number, zHat: number, out: number): void;

@@ -189,6 +189,17 @@ export class WasmBackend implements Backend {
     return new Float32Array(this.buffer, ptr, length);
   }
 
+  allocCodes(length: number): Uint8Array {
+    this.assertLive();
+    if (!Number.isInteger(length) || length < 0) throw new RangeError(`WasmBackend.allocCodes: bad length ${length}`);
+    const ptr = this.allocBytes(length); // first: it may grow the memory, and so replace this.buffer
+    return new Uint8Array(this.buffer, ptr, length);
+  }
+
+  readsInPlace(codes: Uint8Array): boolean {
+    return codes.buffer === this.buffer || this.buffers.has(codes.buffer);
+  }
+
   /** Bytes of linear memory in use (arena top) and reserved (memory size). */
   memoryUsage(): { used: number; size: number } {
     return { used: this.top, size: this.memory.buffer.byteLength };
@@ -517,14 +528,44 @@ export class WasmBackend implements Backend {
     const ps = this.ptr(src, 0, 'gatherRows', 'src');
     const po = this.ptr(out, rows * features, 'gatherRows', 'out');
     const count = src.length / features;
-    if (this.indices.length < rows) this.indices = new Int32Array(this.buffer, this.allocBytes(rows * 4), rows);
-    const idx = this.indices;
+    const idx = this.rowIndices(rows);
     for (let r = 0; r < rows; r++) {
       const i = indices[start + r];
       if (!(i >= 0 && i < count)) throw new RangeError(`WasmBackend.gatherRows: row ${i} outside 0..${count - 1}`);
       idx[r] = i;
     }
     this.k.gatherRows(rows, features, ps, idx.byteOffset, po);
+  }
+
+  /**
+   * Coded rows decoded inside backend memory (Backend.gatherCoded): ≈ one byte load, one table load
+   * and one store per value, no JavaScript loop over the values.
+   */
+  gatherCoded(codes: Uint8Array, features: number, table: FloatArray, indices: ArrayLike<number>, start: number,
+    rows: number, out: FloatArray): void {
+    this.assertLive();
+    if (!this.readsInPlace(codes)) {
+      throw new Error('WasmBackend.gatherCoded: codes is not memory of this backend (use allocCodes())');
+    }
+    const pt = this.ptr(table, 256 * features, 'gatherCoded', 'table');
+    const po = this.ptr(out, rows * features, 'gatherCoded', 'out');
+    const count = codes.length / features;
+    const idx = this.rowIndices(rows);
+    for (let r = 0; r < rows; r++) {
+      const i = indices[start + r];
+      if (!(i >= 0 && i < count)) throw new RangeError(`WasmBackend.gatherCoded: row ${i} outside 0..${count - 1}`);
+      idx[r] = i;
+    }
+    this.k.gatherCoded(rows, features, codes.byteOffset, idx.byteOffset, pt, po);
+  }
+
+  /** The reusable int32 row list the gather kernels read, at least `rows` long. */
+  private rowIndices(rows: number): Int32Array {
+    if (this.indices.length < rows) {
+      const ptr = this.allocBytes(rows * 4);
+      this.indices = new Int32Array(this.buffer, ptr, rows);
+    }
+    return this.indices;
   }
 
   dispose(): void {
