@@ -33,6 +33,17 @@ async function until(what: string, cond: () => boolean, timeoutMs = 30_000): Pro
   }
 }
 
+/** A host that forks nothing and attaches to whatever a script serves, logging into `logs`. */
+function attachingRuns(runsDir: string, logs: string[], stopTimeoutMs: number): RunManager {
+  return new RunManager({
+    runsDir: () => runsDir,
+    spawn: () => { throw new Error('no engine is forked here'); },
+    attach: (runDir) => AttachedEngine.connect(runDir, (m) => logs.push(m)),
+    log: (m) => logs.push(m),
+    stopTimeoutMs,
+  });
+}
+
 describe('python: the PyTorch module (python/gradient_lab)', function () {
   this.timeout(120_000);
   let tmp: ReturnType<typeof tempDir>;
@@ -114,13 +125,7 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
 
   it('a DDP script under torchrun (two ranks): found by its launch id, rank 0 reports, an LR change and stop reach both ranks alike', async () => {
     const logs: string[] = [];
-    const runs = new RunManager({
-      runsDir: () => tmp.dir,
-      spawn: () => { throw new Error('no engine is forked here'); },
-      attach: (runDir) => AttachedEngine.connect(runDir, (m) => logs.push(m)),
-      log: (m) => logs.push(m),
-      stopTimeoutMs: 30_000,
-    });
+    const runs = attachingRuns(tmp.dir, logs, 30_000);
     let stdout = '';
     const script = launchPythonScript({
       interpreter: PYTHON, script: path.join(SCRIPTS, 'ddp_long.py'), nprocPerNode: 2, runsDir: tmp.dir, modulePath: MODULE,
@@ -152,13 +157,7 @@ describe('python: the PyTorch module (python/gradient_lab)', function () {
 
   it('a live script is attached to and driven by the host: pause, set LR, gradient check, resume, stop', async () => {
     const logs: string[] = [];
-    const runs = new RunManager({
-      runsDir: () => tmp.dir,
-      spawn: () => { throw new Error('no engine is forked here'); },
-      attach: (runDir) => AttachedEngine.connect(runDir, (m) => logs.push(m)),
-      log: (m) => logs.push(m),
-      stopTimeoutMs: 20_000,
-    });
+    const runs = attachingRuns(tmp.dir, logs, 20_000);
     let stdout = '';
     const script: PythonScript = launchPythonScript({
       interpreter: PYTHON, script: path.join(SCRIPTS, 'long_train.py'), runsDir: tmp.dir, modulePath: MODULE,
