@@ -37,6 +37,14 @@ chromium:     $(command -v chromium || echo missing)
 EOF
 }
 
+# --- One setup at a time: two at once (parallel test runs on a fresh machine) broke each other's
+# code-server build half-way. The second waits, then finds the marker.
+mkdir -p "$CACHE_ROOT"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$CACHE_ROOT/.setup.lock"
+  flock 9
+fi
+
 # --- Debian packages: only touch apt when something is actually missing (apt-get update alone
 # costs tens of seconds and needs the network).
 missing=()
