@@ -99,8 +99,13 @@ export class EngineDiagnostics implements vscode.Disposable {
     const report: Report = { byFile, watchers: [] };
     for (const file of byFile.keys()) {
       // On disk too: the data file may be fixed by another program, or created where it was missing.
+      // A watcher reports changes late (a save just before Start can arrive after the engine's
+      // error): only a file whose modification time moved since this report makes it stale.
+      const seen = await modifiedAt(file);
       const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
-      const changed = (): void => this.fileChanged(file);
+      const changed = async (): Promise<void> => {
+        if (await modifiedAt(file) !== seen) this.fileChanged(file);
+      };
       report.watchers.push(w, w.onDidChange(changed), w.onDidCreate(changed), w.onDidDelete(changed));
     }
     this.reports.add(report);
@@ -167,5 +172,14 @@ async function readText(file: string): Promise<string | undefined> {
     return await fs.promises.readFile(file, 'utf8');
   } catch {
     return undefined;
+  }
+}
+
+/** A file's modification time (whole ms), or null when it does not exist. */
+async function modifiedAt(file: string): Promise<number | null> {
+  try {
+    return Math.floor((await fs.promises.stat(file)).mtimeMs);
+  } catch {
+    return null;
   }
 }

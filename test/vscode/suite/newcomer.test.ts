@@ -151,6 +151,13 @@ describe('Gradient Lab: a newcomer\'s first hour', function () {
     const onCsv = await waitFor('a diagnostic on the CSV line', () => (gl.diagnostics(csv).length ? gl.diagnostics(csv) : undefined));
     assert.equal(onCsv[0].range.start.line, 3, onCsv[0].message);
     assert.ok(gl.diagnostics(uri).some((d) => /abc/.test(d.message)), 'and where the experiment names the file');
+    // A change event for the file as the engine read it (a watcher reporting a save late; here the
+    // same bytes with the same modification time) leaves the report.
+    const { atimeMs, mtimeMs } = fs.statSync(csv.fsPath);
+    fs.writeFileSync(csv.fsPath, rows(true));
+    fs.utimesSync(csv.fsPath, atimeMs / 1000, mtimeMs / 1000);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(gl.diagnostics(csv).length > 0, 'a stale change event does not drop the report');
     fs.writeFileSync(csv.fsPath, rows(false));
     await waitFor('the CSV\'s problems to go once it is fixed on disk', () => gl.diagnostics(csv).length === 0 && gl.diagnostics(uri).length === 0, 15_000);
 
