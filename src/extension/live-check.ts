@@ -7,9 +7,13 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
-import { isConfigCheckReply, type ConfigIssue, type ConfigCheckRequest } from '../shared/config-check';
+import { isConfigCheckReply, type ConfigCheckReply, type ConfigCheckRequest, type ConfigIssue } from '../shared/config-check';
+import { CONFIG_CHECK } from '../shared/requests';
+import { request, RequestError, type Peer } from './runs/request';
 
 const DEBOUNCE_MS = 250;
+/** A check takes milliseconds; one that has not answered by then is dropped (Start waits on it). */
+const CHECK_TIMEOUT_MS = 10_000;
 /** A checker that keeps dying is a bug: stop restarting it, say so once. */
 const MAX_RESTARTS = 3;
 
@@ -23,9 +27,7 @@ export class LiveConfigCheck implements vscode.Disposable {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** The document version each file's problems describe. */
   private readonly checked = new Map<string, number>();
-  private readonly waiting = new Map<number, (issues: ConfigIssue[] | null) => void>();
   private child: ChildProcess | null = null;
-  private nextId = 1;
   private restarts = 0;
 
   constructor(private readonly checkerPath: string, private readonly log: vscode.LogOutputChannel) {
@@ -83,15 +85,17 @@ export class LiveConfigCheck implements vscode.Disposable {
     }, delayMs));
   }
 
-  private request(text: string): Promise<ConfigIssue[] | null> {
+  private async request(text: string): Promise<ConfigIssue[] | null> {
     const child = this.checker();
-    if (!child) return Promise.resolve(null);
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      const request: ConfigCheckRequest = { id, text };
-      child.send(request);
-    });
+    if (!child) return null;
+    try {
+      return await request(peerOf(child), CONFIG_CHECK, text, CHECK_TIMEOUT_MS);
+    } catch (e) {
+      if (!(e instanceof RequestError)) throw e;
+      if (e.failure === 'refused') this.log.error(`config checker failed: ${e.message}`);
+      else if (e.failure === 'timeout') this.log.warn(`config checker: ${e.message}`);
+      return null;
+    }
   }
 
   private checker(): ChildProcess | null {
@@ -99,16 +103,8 @@ export class LiveConfigCheck implements vscode.Disposable {
     if (this.restarts > MAX_RESTARTS) return null;
     const child = fork(this.checkerPath, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     child.stderr?.on('data', (b: Buffer) => this.log.warn(`config checker: ${b.toString().trim()}`));
-    child.on('message', (m: unknown) => {
-      if (!isConfigCheckReply(m)) return;
-      if (m.error) this.log.error(`config checker failed: ${m.error}`);
-      this.waiting.get(m.id)?.(m.error ? null : m.issues);
-      this.waiting.delete(m.id);
-    });
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = null;
-      for (const resolve of this.waiting.values()) resolve(null);
-      this.waiting.clear();
       if (code !== 0 && signal !== 'SIGTERM') {
         this.restarts++;
         this.log.warn(`config checker exited (${signal ?? code})${this.restarts > MAX_RESTARTS ? '; live checks are off until the window reloads' : ''}`);
@@ -126,6 +122,25 @@ export class LiveConfigCheck implements vscode.Disposable {
     this.child = null;
     this.collection.dispose();
   }
+}
+
+/** The checker process as a request peer: its replies, and its exit (which answers nothing more). */
+function peerOf(child: ChildProcess): Peer<ConfigCheckRequest, ConfigCheckReply> {
+  return {
+    send: (command) => child.connected && child.send(command),
+    onEvent: (listener) => {
+      const on = (m: unknown): void => {
+        if (isConfigCheckReply(m)) listener(m);
+      };
+      child.on('message', on);
+      return { dispose: () => child.off('message', on) };
+    },
+    onGone: (listener) => {
+      const on = (): void => listener('the config checker exited');
+      child.once('exit', on);
+      return { dispose: () => child.off('exit', on) };
+    },
+  };
 }
 
 function toDiagnostic(issue: ConfigIssue): vscode.Diagnostic {

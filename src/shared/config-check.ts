@@ -4,7 +4,7 @@
  * words. Messages over Node IPC.
  */
 export interface ConfigCheckRequest {
-  id: number;
+  id: string;
   text: string;
 }
 
@@ -30,7 +30,7 @@ export interface ConfigIssue {
 }
 
 export interface ConfigCheckReply {
-  id: number;
+  id: string;
   issues: ConfigIssue[];
   /** The checker itself failed on this text (a bug, not the user's mistake). */
   error?: string;
@@ -39,11 +39,11 @@ export interface ConfigCheckReply {
 export function isConfigCheckRequest(v: unknown): v is ConfigCheckRequest {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
-  return typeof r.id === 'number' && typeof r.text === 'string';
+  return typeof r.id === 'string' && typeof r.text === 'string';
 }
 
 export function isConfigCheckReply(v: unknown): v is ConfigCheckReply {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
-  return typeof r.id === 'number' && Array.isArray(r.issues);
+  return typeof r.id === 'string' && Array.isArray(r.issues);
 }

@@ -4,6 +4,7 @@
  * answers which request. The host's `request()` (src/extension/runs/request.ts) sends one,
  * correlates the answer by its id and times out.
  */
+import type { ConfigCheckReply, ConfigCheckRequest, ConfigIssue } from './config-check';
 import type { LrFindResult } from './diagnosis';
 import type { EngineCommand, EngineEvent, GradCheckReport } from './protocol';
 import type { SearchCommand, SearchEvent } from './search-protocol';
@@ -46,4 +47,11 @@ export const EXPORT_BEST: SearchRequest<{ outFile: string; searchDir?: string },
     // The search process reports a failed export as its error (it runs one command at a time).
     return e.type === 'error' ? new Error(e.message) : undefined;
   },
+};
+
+/** The editor's live check of an experiment's text (dist/check.js); a checker failure is its error. */
+export const CONFIG_CHECK: RequestType<string, ConfigIssue[], ConfigCheckRequest, ConfigCheckReply> = {
+  what: 'live config check',
+  command: (text, requestId) => ({ id: requestId, text }),
+  answer: (r, id) => (r.id !== id ? undefined : r.error !== undefined ? new Error(r.error) : r.issues),
 };

@@ -9,7 +9,6 @@ import * as path from 'node:path';
 import type { EngineCommand, EngineErrorInfo, EngineEvent, RunInfo, RunSummary } from '../../shared/protocol';
 import { replayRunFolder } from '../../shared/run-folder';
 import { applyEvent, emptyRunView, type RunView } from '../../shared/run-view';
-import { AttachedEngine } from './attached-engine';
 import { Emitter } from './emitter';
 import type { EngineHandle } from './engine-process';
 import { classifyExit, type ExitOutcome } from './exit';
@@ -299,9 +298,7 @@ export class RunManager {
         send: (c) => session.send(c),
         stop: (timeoutMs) => session.stop(timeoutMs),
         kill: () => session.kill(),
-        detach: () => {
-          if (engine instanceof AttachedEngine) engine.detach();
-        },
+        detach: () => engine.detach?.(),
       };
     });
   }
@@ -485,10 +482,7 @@ export class RunManager {
 
   /** A run whose engine is connected: the header only, the engine's `history` brings the rest. */
   private fromLiveHeader(h: RunFolderHeader): Run {
-    const view = emptyRunView(h.runId, h.runDir);
-    if (h.info) applyEvent(view, { type: 'runInfo', info: h.info });
-    view.runId = h.runId;
-    view.runDir = h.runDir;
+    const view = headerView(h);
     const run = new Run(view, false);
     run.configPath = h.configPath;
     run.resumable = h.hasCheckpoint && ourEngine(h.info);
@@ -503,10 +497,7 @@ export class RunManager {
       run.resumable = h.hasCheckpoint && ourEngine(h.info);
       return run;
     }
-    const view = emptyRunView(h.runId, h.runDir);
-    if (h.info) applyEvent(view, { type: 'runInfo', info: h.info });
-    view.runId = h.runId;
-    view.runDir = h.runDir;
+    const view = headerView(h);
     applyEvent(view, { type: 'summary', summary: h.summary });
     view.state = h.summary.state;
     view.stateReason = h.summary.reason;
@@ -622,6 +613,16 @@ export class RunManager {
 }
 
 /** Our engine can resume the checkpoint (a PyTorch script's is a torch.save file it cannot read). */
+/** A run's view from its folder's header alone (run.json): what a listing shows before any replay. */
+function headerView(h: RunFolderHeader): RunView {
+  const view = emptyRunView(h.runId, h.runDir);
+  if (h.info) applyEvent(view, { type: 'runInfo', info: h.info });
+  // The folder's name, whatever run.json says.
+  view.runId = h.runId;
+  view.runDir = h.runDir;
+  return view;
+}
+
 /**
  * Trained by our engine, not a Python script: its checkpoints are ours to resume, and it sends the
  * whole run (`history`) to a window that attaches (a script's module sends only its latest state).
