@@ -230,19 +230,25 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
 async function brushAndCheck(page, frame, axis, from, to) {
   // A live search redraws the chart when a trial reports: scroll its card (which stays), then
   // measure the axis (re-measured if it was just redrawn; the redrawn one sits at the same place).
-  await frame.locator('#card-parallel').scrollIntoViewIfNeeded();
+  // A card added above it (the search's next round) can move the chart between measuring and
+  // dragging: then the drag misses, and a person drags again.
   const area = frame.locator(`rect.pc-brush-area[data-axis="${axis}"]`);
-  let box = null;
-  for (let i = 0; i < 20 && !box; i++) box = await area.boundingBox({ timeout: 2000 }).catch(() => null);
-  if (!box) throw new Error(`no brush area for the ${axis} axis`);
-  const x = box.x + box.width / 2;
-  // The area reaches 4 px beyond the axis at both ends (in the SVG's units, about as many pixels).
-  const y = (p) => box.y + 4 + (1 - p) * (box.height - 8);
-  await page.mouse.move(x, y(from) - 1);
-  await page.mouse.down();
-  await page.mouse.move(x, y(to), { steps: 12 });
-  await page.mouse.up();
-  await frame.locator(`#parallel[data-brushes="${axis}"]`).waitFor({ timeout: 10000 });
+  for (let attempt = 1; ; attempt++) {
+    await frame.locator('#card-parallel').scrollIntoViewIfNeeded();
+    let box = null;
+    for (let i = 0; i < 20 && !box; i++) box = await area.boundingBox({ timeout: 2000 }).catch(() => null);
+    if (!box) throw new Error(`no brush area for the ${axis} axis`);
+    const x = box.x + box.width / 2;
+    // The area reaches 4 px beyond the axis at both ends (in the SVG's units, about as many pixels).
+    const y = (p) => box.y + 4 + (1 - p) * (box.height - 8);
+    await page.mouse.move(x, y(from) - 1);
+    await page.mouse.down();
+    await page.mouse.move(x, y(to), { steps: 12 });
+    await page.mouse.up();
+    const took = await frame.locator(`#parallel[data-brushes="${axis}"]`).waitFor({ timeout: 4000 }).then(() => true, () => false);
+    if (took) break;
+    if (attempt === 3) throw new Error(`three drags along the ${axis} axis left no brush`);
+  }
   const seen = await tableMatchesBrush(frame);
   if (seen.rows < 1) throw new Error('the brush kept no trial');
   return seen;
