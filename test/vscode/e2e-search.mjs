@@ -139,6 +139,8 @@ void guardedRun({ name: 'e2e-search', tmp, timeoutMs: Number(opts.timeout), keep
     if (canvases < 4) throw new Error(`expected a scatter per hyperparameter (4), saw ${canvases}`);
     // Sort by the metric: best first.
     await frame.locator('th[data-sort="metric"]').click();
+    // The view redraws on its render schedule (not inside the click): wait for it.
+    await frame.locator(`table.trials-table tbody tr:first-child[data-trial-id="${best}"]`).waitFor({ timeout: 5000 }).catch(() => {});
     const firstRow = await frame.locator('table.trials-table tbody tr').first().getAttribute('data-trial-id');
     if (firstRow !== best) throw new Error(`sorted by metric, the first row is ${firstRow}, not the best trial ${best}`);
     mark('search finished; sorted by metric');
