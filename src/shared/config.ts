@@ -124,6 +124,8 @@ export interface DiagnosticsConfig {
   gradientCheck: { epsilon: number; maxEntriesPerTensor: number; batchSize: number };
   /** Epochs between decision-boundary/confusion-matrix snapshots (0 = off). */
   snapshotEvery: number;
+  /** Training rows measured each epoch: a fixed sample of max(this, dev rows); 0 = all (src/engine/train/setup.ts trainSample). */
+  trainEvalRows: number;
 }
 
 /**

@@ -28,6 +28,8 @@ export interface RunInfo {
   classes: string[];
   features: number;
   counts: { train: number; dev: number; test: number };
+  /** Training rows the epochs' train cost and error are measured on, when a sample (diagnostics.trainEvalRows); absent: all. */
+  trainEvalRows?: number;
   /** Which rows went where, in words, e.g. train "all 800 rows of train.csv", test "none (…)". */
   rows?: { train: string; dev: string; test: string };
   parameters: number;

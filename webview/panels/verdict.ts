@@ -60,7 +60,7 @@ export class VerdictPanel {
         v.humanLevelSource && v.humanLevelSource !== 'given' ? setHumanLevelButton(v.humanLevelSource) : null,
         h('div', { cls: 'bars' },
           bar('Human-level', v.humanLevelError, 'bar-human', HUMAN_NOTE[v.humanLevelSource ?? 'given']),
-          bar('Train', v.trainError, 'bar-train'),
+          bar('Train', v.trainError, 'bar-train', view.info?.trainEvalRows ? `${view.info.trainEvalRows.toLocaleString('en-US')}-row sample` : undefined),
           bar('Dev', v.devError, 'bar-dev'),
           test ? bar('Test', test.error, 'bar-test', `look ${test.looks}`) : null),
         h('div', { cls: 'gaps' },

@@ -57,6 +57,7 @@ export class HumanReporter implements RunSink {
           + `train/dev/test ${i.counts.train}/${i.counts.dev}/${i.counts.test}; ${i.parameters} parameters; `
           + `${i.backend} backend (${i.dtype}, ${i.threads} thread${i.threads > 1 ? 's' : ''})`);
         if (i.rows) console.log(`rows: train ${i.rows.train}; dev ${i.rows.dev}; test ${i.rows.test}`);
+        if (i.trainEvalRows) console.log(`train cost and error are measured each epoch on a fixed sample of ${i.trainEvalRows.toLocaleString('en-US')} of the ${i.counts.train.toLocaleString('en-US')} training rows (diagnostics.trainEvalRows; 0 = all)`);
         console.log(`run folder: ${i.runDir}`);
         this.startBar(i, i.resumedFrom?.iteration ?? 0);
         break;
@@ -96,7 +97,8 @@ export class HumanReporter implements RunSink {
     const f = summary.final;
     console.log(`${summary.state}${summary.reason ? ` (${summary.reason})` : ''} after ${summary.epochs} epochs, ${summary.iterations} iterations, ${summary.seconds.toFixed(1)} s`);
     if (f) {
-      console.log(`train cost ${num(f.trainCost)}  train error ${this.errorText(f.trainError)}`
+      const sampled = this.info?.trainEvalRows ? ` (on ${this.info.trainEvalRows.toLocaleString('en-US')} sampled rows)` : '';
+      console.log(`train cost ${num(f.trainCost)}  train error ${this.errorText(f.trainError)}${sampled}`
         + (f.devError !== null ? `  dev cost ${num(f.devCost)}  dev error ${this.errorText(f.devError)}` : ''));
     }
     const clip = clippingLine(summary);

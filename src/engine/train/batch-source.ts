@@ -38,7 +38,7 @@ export interface BatchSource {
   order(): Int32Array;
   /** Batch `index` of an epoch in `order`, as trained on. */
   batch(order: Int32Array, index: number): Batch;
-  /** Inference over the rows trained on. */
+  /** Inference over the rows trained on (the training set's fixed sample when it has one). */
   evaluate(net: Network, wantPredictions?: boolean): Evaluation;
   /** The loop (re)starts with these weights (Overfit One Batch measures its reference cost). */
   start(net: Network): void;
@@ -60,6 +60,8 @@ export interface BatchSourceInputs {
   gatherer: BatchGatherer;
   shuffle: Rng;
   augment: Rng;
+  /** The training rows an epoch is measured on, or null for all (RunSetup.trainSample). */
+  sample: Int32Array | null;
 }
 
 export function batchSource(inputs: BatchSourceInputs): BatchSource {
@@ -95,7 +97,7 @@ class TrainingSet implements BatchSource {
   }
 
   evaluate(net: Network, wantPredictions = false): Evaluation {
-    return evaluate(net, this.inputs.train, this.inputs.gatherer, wantPredictions);
+    return evaluate(net, this.inputs.train, this.inputs.gatherer, wantPredictions, this.inputs.sample);
   }
 
   start(): void { /* nothing to measure */ }

@@ -406,10 +406,13 @@ export class Trainer {
     const eval_ = data.dev.count > 0 ? data.dev : data.train;
     if (eval_.task !== 'regression') {
       const gatherer = data.dev.count > 0 ? this.setup.devGatherer : this.setup.trainGatherer;
-      const predictions = known ?? evaluate(net, eval_, gatherer, true).predictions;
+      // Without dev, the training rows an epoch measures (its sample, if it has one).
+      const sample = data.dev.count > 0 ? null : this.setup.trainSample;
+      const predictions = known ?? evaluate(net, eval_, gatherer, true, sample).predictions;
       const c = eval_.classes.length;
       const matrix = Array.from({ length: c }, () => new Array<number>(c).fill(0));
-      for (let i = 0; i < eval_.count; i++) matrix[eval_.y[i]][predictions![i]]++;
+      const n = sample ? sample.length : eval_.count;
+      for (let i = 0; i < n; i++) matrix[eval_.y[sample ? sample[i] : i]][predictions![i]]++;
       snapshot.confusion = { classes: eval_.classes, matrix };
     }
     this.sink.emit({ type: 'snapshot', snapshot });

@@ -55,6 +55,7 @@ const EXPECTED_MINIMAL: ExperimentConfig = {
     layerStatsEvery: 10,
     gradientCheck: { epsilon: 1e-7, maxEntriesPerTensor: 64, batchSize: 64 },
     snapshotEvery: 5,
+    trainEvalRows: 2000,
   },
 };
 

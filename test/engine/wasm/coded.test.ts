@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { TsBackend } from '../../../src/engine/backend/ts-backend';
 import type { WasmBackend } from '../../../src/engine/backend/wasm/wasm-backend';
 import type { CodedFeatures, Dataset } from '../../../src/engine/data';
-import { BatchGatherer } from '../../../src/engine/train/batches';
+import { BatchGatherer, DECODE_ONCE_BYTES, decodesOnce } from '../../../src/engine/train/batches';
 import { Rng } from '../../../src/engine/util/rng';
 import { makeBackends, skipWithoutWasm } from './wasm-helpers';
 
@@ -74,5 +74,34 @@ describe('WasmBackend gatherCoded', function () {
     assert.ok(grew <= expected + 4096, `the gatherer took ${grew} bytes: no copy of the codes expected (${expected})`);
     assert.equal(g.gather([0, 3], 0, 2).x[features], Math.fround((rows[3] % 256) / 255));
     assert.equal(g.range(2, 1).x[5], Math.fround((rows[2] % 256) / 255));
+  });
+
+  it('a training gatherer asked to decode once gives the per-batch decode\'s batches and ranges, bit for bit; above the budget it keeps bytes', () => {
+    const be = backends[0];
+    const rng = new Rng(31);
+    const count = 300;
+    const features = 784;
+    const codes = be.allocCodes(count * features);
+    for (let i = 0; i < codes.length; i++) codes[i] = rng.int(256);
+    const table = new Float64Array(256 * features);
+    for (let i = 0; i < table.length; i++) table[i] = rng.normal();
+    const rows = rng.permutation(count).subarray(0, 250);
+    const ds: Dataset = { name: 'split', task: 'multiclass', count: 250, features, x: { codes, table, rows }, y: Float64Array.from({ length: 250 }, () => rng.int(3)), targets: 1, classes: ['0', '1', '2'] };
+    assert.ok(decodesOnce(ds, be));
+    const perBatch = new BatchGatherer(be, ds, 64);
+    const before = be.memoryUsage().used;
+    const once = new BatchGatherer(be, ds, 64, { decodeOnce: true });
+    assert.ok(be.memoryUsage().used - before >= 4 * 250 * features, 'holds the float32 rows');
+    const order = rng.permutation(250);
+    for (let start = 0; start < 250; start += 64) {
+      const n = Math.min(64, 250 - start);
+      const a = once.gather(order, start, n);
+      const b = perBatch.gather(order, start, n);
+      assert.deepEqual(Array.from(a.x), Array.from(b.x), `gather at ${start}`);
+      assert.deepEqual(Array.from(a.y), Array.from(b.y));
+      assert.deepEqual(Array.from(once.range(start, n).x), Array.from(perBatch.range(start, n).x), `range at ${start}`);
+    }
+    const big: Dataset = { ...ds, count: Math.floor(DECODE_ONCE_BYTES / (4 * features)) + 1 };
+    assert.ok(!decodesOnce(big, be), 'a float copy over the budget stays bytes');
   });
 });
