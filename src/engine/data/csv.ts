@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { Dataset } from './dataset';
 import { csvRecords, type CsvRecord } from './csv-records';
 import { DataError } from './errors';
@@ -27,8 +28,11 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset<Float64
   const shown = options.displayPath ?? path;
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    const bytes = readFileSync(path);
+    // Gzipped CSV (train.csv.gz), detected by the magic bytes as IDX files are, not by the name.
+    text = (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipCsv(bytes, shown) : bytes).toString('utf8');
   } catch (e) {
+    if (e instanceof DataError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a CSV file' : `cannot read (${code ?? String(e)})`;
@@ -36,6 +40,14 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset<Float64
   }
   const delimiter = options.delimiter ?? (path.toLowerCase().endsWith('.tsv') ? '\t' : ',');
   return parseCsv(text, shown, { ...options, delimiter });
+}
+
+function gunzipCsv(bytes: Buffer, shown: string): Buffer {
+  try {
+    return gunzipSync(bytes);
+  } catch (e) {
+    throw new DataError(shown, `damaged gzip data: ${(e as Error).message}`);
+  }
 }
 
 /** The text form of loadCsv; `file` only names the source in errors and in the result. */

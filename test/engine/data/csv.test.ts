@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { DataError, loadCsv } from '../../../src/engine/data';
 import type { CsvOptions } from '../../../src/engine/data';
+import { gzipSync } from 'node:zlib';
 import { tempFolder } from './tmp';
 
 const tmp = tempFolder('csv');
@@ -26,6 +27,16 @@ function fails(content: string, where: { line?: number; column?: number }, patte
 }
 
 describe('data/csv', () => {
+  it('reads a gzipped CSV (detected by its magic bytes, whatever its name); damaged gzip data is a located error', () => {
+    const text = 'x1,x2,label\n1,2,0\n3,4,1\n';
+    const ds = loadCsv(tmp.write('digits.csv.gz', gzipSync(text)), { label: 'label', displayPath: 'data/digits.csv.gz' });
+    assert.deepEqual(Array.from(ds.x), [1, 2, 3, 4]);
+    assert.deepEqual(ds.featureNames, ['x1', 'x2']);
+    const damaged = gzipSync(text).subarray(0, 12);
+    assert.throws(() => loadCsv(tmp.write('bad.csv.gz', damaged), { displayPath: 'data/bad.csv.gz' }),
+      (e: unknown) => e instanceof DataError && e.file === 'data/bad.csv.gz' && /damaged gzip data/.test(e.message));
+  });
+
   describe('header and label column', () => {
     it('detects a header and uses the last column as label by default', () => {
       const ds = load('x1,x2,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n');
