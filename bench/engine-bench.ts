@@ -8,7 +8,8 @@
  * loss, backward), the non-finite gradient check (sumSquares over every gradient), the optimizer
  * update. Nothing is skipped or specialised for the benchmark.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
 import { writeFileAtomic as writeFileAtomicForBench } from '../src/engine/run/atomic-write';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -423,6 +424,30 @@ async function runCourse(s: CourseSpec): Promise<object> {
   }
 }
 
+/**
+ * How small the tensors could be without losing a bit: float32 values split into their four byte
+ * planes (sign+exponent, then mantissa bytes), each plane's order-0 entropy (a lower bound for any
+ * coder that treats a plane's bytes as independent), and what deflate (level 9) makes of the planes.
+ */
+function losslessBound(bytes: Buffer): { planeBits: number[]; entropyBytes: number; deflateShuffledBytes: number; deflateMs: number } {
+  const n = Math.floor(bytes.length / 4);
+  const planes = [0, 1, 2, 3].map((k) => {
+    const p = new Uint8Array(n);
+    for (let i = 0; i < n; i++) p[i] = bytes[4 * i + k];
+    return p;
+  });
+  const bits = planes.map((p) => {
+    const c = new Float64Array(256);
+    for (const b of p) c[b]++;
+    let h = 0;
+    for (const x of c) if (x > 0) h -= (x / n) * Math.log2(x / n);
+    return h;
+  });
+  const t = performance.now();
+  const deflated = deflateRawSync(Buffer.concat(planes), { level: 9 }).length;
+  return { planeBits: bits, entropyBytes: (bits.reduce((a, b) => a + b, 0) * n) / 8, deflateShuffledBytes: deflated, deflateMs: performance.now() - t };
+}
+
 async function runCheckpoint(s: CheckpointSpec): Promise<object> {
   const dir = mkdtempSync(path.join(tmpdir(), 'gl-bench-ckpt-'));
   try {
@@ -452,12 +477,13 @@ async function runCheckpoint(s: CheckpointSpec): Promise<object> {
     const t = performance.now();
     RunFolder.readCheckpoint(path.join(dir, 'run'));
     const readMs = performance.now() - t;
+    const lossless = losslessBound(readFileSync(path.join(ckptDir, files.find((f) => f.endsWith('.tensors'))!)));
     folder.close();
     session.setup.backend.dispose();
     const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     return {
       kind: 'checkpoint', parameters: session.setup.net.parameterCount(), files, bytes, writeMs: med(times), writeTimes: times,
-      readMs, jsonBytes, jsonWriteMs: med(jsonTimes),
+      readMs, jsonBytes, jsonWriteMs: med(jsonTimes), lossless,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

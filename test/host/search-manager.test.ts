@@ -16,6 +16,7 @@ import { loadRunFolder } from '../../src/extension/runs/run-folder';
 import { RunManager } from '../../src/extension/runs/run-manager';
 import { SearchManager, type Search } from '../../src/extension/search/search-manager';
 import { SearchProcess, type SearchHandle } from '../../src/extension/search/search-process';
+import { until } from '../search/helpers';
 import { readSearchFile } from '../../src/engine/search/search-store';
 import { assertConsistent, DIST, ensureBuilt } from '../search/helpers';
 import { runInfo, tempDir, writeRunFolder } from './helpers';
@@ -151,7 +152,8 @@ describe('host: SearchManager (fake search process)', () => {
     let replaced = 0;
     manager.onDidReplaceSearch(() => replaced++);
     f.exit({ code: null, signal: 'SIGKILL' });
-    await new Promise((r) => setTimeout(r, 30));
+    // The exit is handled on a later turn (the folder is re-read): a fixed 30 ms wait failed on a loaded machine.
+    await until(() => search.view.state !== 'running', 5000);
     assert.equal(search.view.state, 'stopped');
     assert.match(search.view.stateReason ?? '', /Interrupted.*SIGKILL.*Resume/);
     assert.equal(replaced, 1, 're-read from search.json');

@@ -53,9 +53,13 @@ export const WORKER_FILE = 'kernel-worker.js';
 export type KernelVariant = 'simd128' | 'relaxed-simd-fma';
 
 /**
- * Whether to use the relaxed-SIMD build: 'auto' where the engine validates relaxed SIMD as it is
- * (V8 ≥ 11.4: Electron ≥ 25, Node ≥ 21), 'on' also turns V8's --experimental-wasm-relaxed-simd on
- * where it is still behind that flag (Node 20), 'off' never. Default: GRADIENT_LAB_RELAXED_SIMD or 'auto'.
+ * Whether to use the relaxed-SIMD build (its GEMM uses f32x4.relaxed_madd: fused where the CPU has
+ * FMA, so 20–60 % faster there, and bit-reproducible on one machine but not across CPUs with and
+ * without FMA): 'auto' and 'on' wherever the engine validates relaxed SIMD, as it is (V8 ≥ 11.4:
+ * Electron ≥ 25, Node ≥ 21) or once V8's --experimental-wasm-relaxed-simd is turned on (Node 20 ships
+ * the finished feature behind it); 'off' never (the plain build: the same bits on every machine).
+ * Falls back to the plain build where neither validates or the FMA build is missing; 'on' then
+ * says why. Default: GRADIENT_LAB_RELAXED_SIMD or 'auto'.
  */
 export type RelaxedSimdMode = 'auto' | 'on' | 'off';
 
@@ -115,7 +119,7 @@ export function kernelModule(file?: string, mode?: RelaxedSimdMode): KernelChoic
   let note: string | undefined;
   if (want !== 'off') {
     const fmaFile = path.join(path.dirname(base), KERNELS_FMA_FILE);
-    const available = relaxedSimdAvailable() || (want === 'on' && enableRelaxedSimd());
+    const available = relaxedSimdAvailable() || enableRelaxedSimd();
     if (available && existsSync(fmaFile)) return { module: compile(fmaFile), file: fmaFile, variant: 'relaxed-simd-fma' };
     if (want === 'on') note = available ? `${KERNELS_FMA_FILE} not found` : 'this engine has no relaxed SIMD';
   }
