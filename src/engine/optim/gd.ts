@@ -10,6 +10,11 @@ export class GradientDescent extends Optimizer {
     super(backend, []);
   }
 
+  /** Δw = −lr·g. */
+  override maxStep(lr: number, gradBound: number): number {
+    return lr * gradBound;
+  }
+
   protected apply(p: Param, _index: number, lr: number): void {
     this.backend.axpy(p.value.length, -lr, p.grad, p.value);
   }

@@ -27,6 +27,15 @@ export abstract class Optimizer {
 
   protected abstract apply(param: Param, index: number, lr: number): void;
 
+  /**
+   * An upper bound on |Δw| for any single weight in the next update at learning rate `lr`, given
+   * every gradient entry has |g| ≤ `gradBound`; Infinity when the rule's state gives none. The step
+   * guard (train/undo.ts) uses it to skip copying the weights before a step that cannot trip it.
+   */
+  maxStep(_lr: number, _gradBound: number): number {
+    return Infinity;
+  }
+
   /** The slot arrays of parameter `index`, allocated (zeroed) on first use. */
   protected slotsFor(index: number, length: number): FloatArray[] {
     return this.slotNames.map((name) => {

@@ -80,6 +80,8 @@ export class Trainer {
   private readonly guard: WeightGuard;
   /** A step is between `undo.capture()` and its end: an exception there leaves half-updated weights. */
   private inStep = false;
+  /** The step's optimizer update has started (the weights may have moved). */
+  private updating = false;
   /** A checkpoint that could not be written (full disk, read-only): with onDiverge 'pause' the run pauses instead of failing. */
   private storeError: Error | null = null;
 
@@ -191,12 +193,16 @@ export class Trainer {
     const scale = clipNorm > 0 ? clipGradients(params, norm, clipNorm) : 1;
     const sample = config.diagnostics.layerStatsEvery > 0 && (this.iteration + 1) % config.diagnostics.layerStatsEvery === 0;
     if (sample) this.stats.before();
+    // |g_i| ≤ ‖g‖ after clipping (1 % for the norm's rounding): a step that cannot trip the guard needs no copy to undo.
+    if (!this.guard.cannotTrip(optimizer.maxStep(this.currentLr, 1.01 * norm * scale))) this.undo.captureWeights();
+    this.updating = true;
     optimizer.update(params, this.currentLr);
     const bad = this.guard.check();
     if (bad) {
       this.diverged(badWeightsMessage(bad, this.iteration + 1));
       return false;
     }
+    this.updating = false;
     this.inStep = false;
     this.divergence = null;
     this.iteration++;
@@ -223,7 +229,9 @@ export class Trainer {
 
   /** Undoes the step in flight and pauses (or ends) the run as diverged. */
   private diverged(d: Divergence): void {
-    this.undo.undo();
+    // An update the guard rejected always had its weights copied (WeightGuard.cannotTrip); if that ever failed, crash keeps the last checkpoint.
+    if (!this.undo.undo(this.updating)) throw new Error(`the update at iteration ${this.iteration + 1} was rejected by the weight guard but its weights were not copied`);
+    this.updating = false;
     this.inStep = false;
     const iteration = this.iteration + 1;
     const then = this.onDiverge === 'end'
@@ -518,15 +526,19 @@ export class Trainer {
    * the store itself may be what failed.
    */
   crash(message: string): RunSummary {
-    if (this.inStep) this.undo.undo();
+    // A step in flight is undone; if its update had started on weights that were not copied, they are half-updated: keep the last checkpoint and model.
+    const restored = !this.inStep || this.undo.undo(this.updating);
     this.inStep = false;
+    this.updating = false;
     const attempt = (f: () => void): void => {
       try {
         f();
       } catch { /* the store is what failed: the previous checkpoint stays */ }
     };
-    attempt(() => this.saveCheckpoint());
-    attempt(() => this.store?.saveModel(this.setup.modelFile()));
+    if (restored) {
+      attempt(() => this.saveCheckpoint());
+      attempt(() => this.store?.saveModel(this.setup.modelFile()));
+    }
     let final: EpochSummary | null = this.lastEpoch;
     if (final === null) {
       try {
