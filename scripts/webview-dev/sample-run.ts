@@ -4,7 +4,7 @@
  * the numbers are made up to look like a small moons classifier trained with Adam.
  */
 import type { EngineEvent, GradCheckReport, LayerStat, RunInfo, Snapshot } from '../../src/shared/protocol';
-import type { ExperimentConfig } from '../../src/shared/config';
+import { resolveConfig } from '../../src/engine/config/validate';
 
 export interface SampleOptions {
   seed?: number;
@@ -148,7 +148,8 @@ export function sampleRunEvents(opts: SampleOptions = {}): EngineEvent[] {
     runDir: `/work/.gradient-lab/runs/${runId}`,
     name,
     configPath: `/work/examples/${name}.nn.json`,
-    config: { name, seed, training: { epochs } } as unknown as ExperimentConfig,
+    // Resolved as the engine resolves a file (every default filled), so the page reads what a real run sends.
+    config: resolveConfig({ name, seed, data: { source: 'moons', samples: 1000 }, training: { epochs, optimizer: { type: 'adam', learningRate: lr } } }),
     backend: 'wasm',
     threads: 4,
     dtype: 'float32',

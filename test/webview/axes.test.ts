@@ -1,6 +1,9 @@
 /** Readable axes: the log floor six decades below the robust maximum, robust linear extents, NaN/Inf counted. */
 import assert from 'node:assert/strict';
-import { axisNote, clampPoints, countNonFinite, fitLinearAxis, fitLogAxis, quantile } from '../../webview/charts/axes';
+import { axisNote, clampPoints, countNonFinite, fitLinearAxis, fitLogAxis, nonFiniteOfLines, quantile } from '../../webview/charts/axes';
+import { layerSeries } from '../../src/shared/series';
+import { applyEvent, emptyRunView } from '../../src/shared/run-view';
+import { sampleRunEvents } from '../../scripts/webview-dev/sample-run';
 
 describe('webview/charts/axes', () => {
   it('quantile interpolates between sorted values', () => {
@@ -67,5 +70,14 @@ describe('webview/charts/axes', () => {
     assert.equal(axisNote({ below: 3, floor: 1e-9, nonFinite: countNonFinite([[NaN, Infinity]]) }),
       '▽ 3 values below 1e-9 drawn at the floor · ▲ 1 NaN · ▲ 1 +∞');
     assert.equal(axisNote({ outside: 1 }), '◇ 1 outlier drawn at the edge');
+  });
+
+  it('a NaN gradient norm in a bucket with finite samples is counted in the axis note (the bucket mean skips it)', () => {
+    const view = emptyRunView('r', '');
+    for (const e of sampleRunEvents()) applyEvent(view, e);
+    const series = layerSeries(view, 'gradNorm');
+    assert.equal(countNonFinite(series.map((s) => s.ys)).nan, 0, 'the means have no NaN: counting them missed it');
+    assert.equal(nonFiniteOfLines(series).nan, 1);
+    assert.match(axisNote({ nonFinite: nonFiniteOfLines(series) }), /▲ 1 NaN/);
   });
 });

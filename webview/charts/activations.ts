@@ -10,7 +10,7 @@ import type { Theme } from '../theme';
 import { percentTick } from '../format';
 import { StreamChart } from './base';
 import { linePoints, seriesKey } from './common';
-import { axisNote, clampPoints, fitLinearAxis, type LinearAxis } from './axes';
+import { axisNote, clampPoints, fitLinearAxis, nonFiniteOfLines, type LinearAxis } from './axes';
 import { baseOptions } from './setup';
 import type { EdgeMarker, LineOptions } from './setup';
 
@@ -82,7 +82,7 @@ export class ActivationChart extends StreamChart {
       });
       for (const s of series) for (const y of s.ys) if (Number.isFinite(y) && (y < axis.min || y > axis.max)) outside++;
       this.annotations.markers = markers;
-      this.note = axisNote({ outside, nonFinite: fitted.nonFinite });
+      this.note = axisNote({ outside, nonFinite: nonFiniteOfLines(series) });
       const shown: { min?: number; max?: number } = Number.isFinite(axis.min) ? axis : {};
       if (!this.axis || shown.min !== this.axis.min || shown.max !== this.axis.max) {
         this.axis = shown;

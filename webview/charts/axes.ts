@@ -48,6 +48,15 @@ export function countNonFinite(series: readonly (readonly number[])[]): NonFinit
   return c;
 }
 
+/**
+ * The non-finite values of bucketed lines: each bucket's first NaN/±Inf (`bad`). A bucket's mean
+ * skips them, so counting the means (what fitLogAxis/fitLinearAxis see) would miss a NaN that shares
+ * its bucket with finite samples.
+ */
+export function nonFiniteOfLines(lines: readonly { bad: readonly { value: number }[] }[]): NonFiniteCount {
+  return countNonFinite(lines.map((l) => l.bad.map((b) => b.value)));
+}
+
 function finite(series: readonly (readonly number[])[], keep: (y: number) => boolean = () => true): number[] {
   const out: number[] = [];
   for (const s of series) for (const y of s) if (typeof y === 'number' && Number.isFinite(y) && keep(y)) out.push(y);

@@ -12,7 +12,7 @@ import { StreamChart } from './base';
 import { baseOptions } from './setup';
 import type { EdgeMarker, LineOptions } from './setup';
 import { linePoints, seriesKey } from './common';
-import { axisNote, clampPoints, fitLogAxis } from './axes';
+import { axisNote, clampPoints, fitLogAxis, nonFiniteOfLines } from './axes';
 
 export class LayerChart extends StreamChart {
   private range: [number, number] | null = null;
@@ -61,7 +61,7 @@ export class LayerChart extends StreamChart {
       }
       for (const s of series) for (const y of s.ys) if (Number.isFinite(y) && y < lo) below++;
       this.annotations.markers = markers;
-      this.note = axisNote({ below, floor: lo, nonFinite: axis.nonFinite });
+      this.note = axisNote({ below, floor: lo, nonFinite: nonFiniteOfLines(series) });
       if (this.field === 'gradNorm') {
         this.annotations.bands = [
           { from: 0, to: GRAD_VANISHING, color: this.theme.bands.vanishing, label: `vanishing < ${fmtPow(GRAD_VANISHING)}` },
