@@ -22,14 +22,14 @@ const engineRow = (med, threads) => {
 console.log(`${e.date.slice(0, 10)}, ${e.cpu}, ${e.cores} cores, Node ${e.node}; load average ` +
   `${e.loadAverageAtStart[0].toFixed(1)} at start, ${(e.loadAverageAtEnd ?? [NaN])[0].toFixed(1)} at end; ` +
   `${e.rounds} rounds, medians. Engine columns: plain SIMD / relaxed-SIMD FMA kernels.\n`);
-console.log(`| workload | engine 1T | engine ${e.engineThreads}T | PyTorch t1/ob1 | PyTorch best (setting) | numpy best | engine best / PyTorch best (per round) | target |`);
-console.log('|---|---|---|---|---|---|---|---|');
+console.log(`| workload | engine 1T | engine ${e.engineThreads}T | PyTorch t1/ob1 | PyTorch best (setting) | numpy best | engine best / PyTorch best (per round) | engine best / best peer (per round) | target vs peer |`);
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const [name, w] of Object.entries(r.workloads ?? {})) {
   const m = w.medians;
   const np = Math.max(m['numpy ob1'] ?? NaN, m['numpy ob2'] ?? NaN);
   console.log(`| ${name} samples/s | ${engineRow(m, 1)} | ${engineRow(m, e.engineThreads)} | ${int(m['torch t1/ob1'])} | ` +
     `${int(m[w.bestTorch])} (${w.bestTorch?.replace('torch ', '') ?? '—'}) | ${int(np)} | ${ratio(w.ratioBest)} ` +
-    `(${w.pairBest.map(ratio).join(', ')}) | ≥ ${w.target}× |`);
+    `(${w.pairBest.map(ratio).join(', ')}) | ${ratio(w.ratioPeer)} (${(w.pairPeer ?? []).map(ratio).join(', ')}) | ≥ ${w.peerTarget ?? '—'}× |`);
 }
 if (r.gemm) {
   console.log(`\n| GEMM GFLOP/s | engine 1T | engine ${e.engineThreads}T | PyTorch 1T | PyTorch 2T | numpy 1T | numpy 2T |`);
