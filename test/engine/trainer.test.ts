@@ -179,6 +179,22 @@ describe('trainer', function () {
     assert.ok(summary.iterations < 2000);
   });
 
+  it('Overfit One Batch resumed and stopped before its first epoch judges the weights it has, not "could not overfit"', async () => {
+    const dir = tempDir();
+    const first = await startSession({
+      config: experiment({ training: { epochs: 3, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 }, backend: 'ts', overfitBatch: { iterations: 2000 } } }),
+      runDir: dir, mode: 'overfitBatch',
+    }, new Recorder());
+    assert.match((await first.trainer.run()).reason ?? '', /overfit one batch: 0 errors/);
+    first.folder.close();
+    const resumed = await resumeSession(dir, new Recorder());
+    resumed.trainer.command({ type: 'stop' });
+    const summary = await resumed.trainer.run();
+    resumed.folder.close();
+    assert.equal(summary.final!.trainError, 0);
+    assert.match(summary.reason ?? '', /^overfit one batch: 0 errors/, summary.reason);
+  });
+
   it('Overfit One Batch passes on the shipped digits example (0 % error on the batch; it used to need cost < 0.01 within `epochs`)', async () => {
     const rec = new Recorder();
     const configPath = path.join(__dirname, '..', '..', 'examples', 'digits.softmax.nn.json');

@@ -46,7 +46,7 @@ export interface BatchSource {
   reached(last: EpochSummary | null): boolean;
   /**
    * The summary's reason when the source judges the run itself (Overfit One Batch), else
-   * undefined: `final`'s numbers, judged on `last` (the last epoch since the loop started, as `reached`).
+   * undefined: `final`'s numbers, judged on `last` (the last epoch since the loop started, or the final evaluation when none ran, as `reached`).
    */
   verdict(final: EpochSummary, last: EpochSummary | null, iterations: number): string | undefined;
 }

@@ -567,7 +567,8 @@ export class Trainer {
     if (restored || final === null || final.iteration !== this.iteration) final = this.finalEvaluation();
     const end = this.endState();
     const state = end.state;
-    const verdict = state === 'diverged' ? undefined : this.setup.batches.verdict(final, this.lastEpoch, this.iteration);
+    // No epoch since the loop (re)started (a resumed run stopped at once): judged on the final evaluation of the weights it has.
+    const verdict = state === 'diverged' ? undefined : this.setup.batches.verdict(final, this.lastEpoch ?? final, this.iteration);
     const reason = verdict ?? end.reason;
     this.saveCheckpoint();
     this.store?.saveModel(this.setup.modelFile());
