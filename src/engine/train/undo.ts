@@ -91,18 +91,27 @@ export const MAX_STEP_GROWTH = 100;
 
 /** Checks the weights an update produced: finite, and not exploding. */
 export class WeightGuard {
-  private rms: number[] | null = null;
+  /** The blocks' tensors: fixed once the network is built (a step checks them all). */
+  private readonly tensors: readonly { layer: string; tensor: string; value: FloatArray; matrix: boolean }[];
+  /** RMS per tensor of the reference weights, or null before reset(). */
+  private rms: Float64Array | null = null;
+  /** The buffer the next measurement goes to (swapped with rms when the weights pass). */
+  private next: Float64Array;
 
-  constructor(private readonly net: Network) {}
-
-  private tensors(): { layer: string; tensor: string; value: FloatArray; matrix: boolean }[] {
-    return this.net.blocks.flatMap((b) => [b.dense, b.batchNorm].flatMap((l) => (l ? l.params() : []))
+  constructor(private readonly net: Network) {
+    this.tensors = net.blocks.flatMap((b) => [b.dense, b.batchNorm].flatMap((l) => (l ? l.params() : []))
       .map((p) => ({ layer: b.label, tensor: p.name, value: p.value, matrix: p.regularized })));
+    this.next = new Float64Array(this.tensors.length);
   }
 
-  private measure(): number[] {
+  private measure(out: Float64Array): Float64Array {
     const backend = this.net.backend;
-    return this.tensors().map((t) => Math.sqrt(backend.sumSquares(t.value.length, t.value) / Math.max(1, t.value.length)));
+    const tensors = this.tensors;
+    for (let i = 0; i < tensors.length; i++) {
+      const v = tensors[i].value;
+      out[i] = Math.sqrt(backend.sumSquares(v.length, v) / Math.max(1, v.length));
+    }
+    return out;
   }
 
   /**
@@ -112,26 +121,29 @@ export class WeightGuard {
    * sums of squares must stay far from overflow too, so a huge-but-finite tensor does not read as Inf.
    */
   cannotTrip(maxStep: number): boolean {
-    if (!this.rms || !(maxStep <= 50)) return false;
-    const tensors = this.tensors();
-    return tensors.every((t, i) => (this.rms![i] + maxStep) ** 2 * t.value.length < 1e37);
+    const rms = this.rms;
+    if (!rms || !(maxStep <= 50)) return false;
+    const tensors = this.tensors;
+    for (let i = 0; i < tensors.length; i++) if (!((rms[i] + maxStep) ** 2 * tensors[i].value.length < 1e37)) return false;
+    return true;
   }
 
   /** Takes the weights as they are now as the reference (before the first update, after a restore). */
   reset(): void {
-    this.rms = this.measure();
+    this.rms = this.measure(new Float64Array(this.tensors.length));
   }
 
   /** The first tensor that went non-finite or exploded since the reference; null if all are fine (and they become the reference). */
   check(): BadWeights | null {
-    const before = this.rms ?? this.measure();
-    const after = this.measure();
-    const tensors = this.tensors();
+    const before = this.rms ?? this.measure(new Float64Array(this.tensors.length));
+    const after = this.measure(this.next);
+    const tensors = this.tensors;
     for (let i = 0; i < after.length; i++) {
       const t = tensors[i];
       const bad = !Number.isFinite(after[i]) || (t.matrix && after[i] > MAX_STEP_GROWTH * Math.max(1, before[i]));
       if (bad) return { layer: t.layer, tensor: t.tensor, from: before[i], to: after[i] };
     }
+    this.next = before;
     this.rms = after;
     return null;
   }
