@@ -4,7 +4,7 @@
 export { workFloats, microRows } from './layout';
 export { gemmPacked, gemmSmall, kBlock, packedFloats, packARows, packBCols, gemmColumns, gemmRows } from './gemm';
 export {
-  addRowVector, sumRows, activationForward, activationBackward, mul, axpy, axpySign, sumSquares, sumAbs, dropoutMask, gatherRows,
+  addRowVector, sumRows, activationForward, activationBackward, mul, axpy, axpySign, sumSquares, sumSquaresEach, sumAbs, dropoutMask, gatherRows,
   gatherCoded,
 } from './elementwise';
 export { batchNormTrainForward, batchNormBackward, batchNormInferForward } from './batchnorm';

@@ -77,6 +77,13 @@ export interface Backend {
   /** Σ x² over n entries, accumulated in float64. */
   sumSquares(n: number, x: FloatArray): number;
 
+  /**
+   * For a fixed list of this backend's arrays: a function giving Σ x² of each (whole array), as
+   * sumSquares computes it, into the same Float64Array every call. Set up once (the network's
+   * weights or gradients); each call is one kernel call on WebAssembly.
+   */
+  sumSquaresOf(arrays: readonly FloatArray[]): () => Float64Array;
+
   /** Σ |x| over n entries, accumulated in float64. */
   sumAbs(n: number, x: FloatArray): number;
 

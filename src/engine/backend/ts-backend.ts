@@ -137,6 +137,14 @@ export class TsBackend implements Backend {
     return sum.value();
   }
 
+  sumSquaresOf(arrays: readonly FloatArray[]): () => Float64Array {
+    const out = new Float64Array(arrays.length);
+    return () => {
+      for (let i = 0; i < arrays.length; i++) out[i] = this.sumSquares(arrays[i].length, arrays[i]);
+      return out;
+    };
+  }
+
   sumAbs(n: number, x: FloatArray): number {
     const sum = new CompensatedSum();
     for (let i = 0; i < n; i++) sum.add(Math.abs(x[i]));

@@ -12,6 +12,20 @@ export function globalGradNorm(backend: Backend, params: readonly Param[]): numb
 }
 
 /**
+ * globalGradNorm for a fixed parameter list (a training loop's: every step), with the same sums in
+ * the same order, taken in one backend call.
+ */
+export function gradNormOf(backend: Backend, params: readonly Param[]): () => number {
+  const sums = backend.sumSquaresOf(params.map((p) => p.grad));
+  return () => {
+    const s = sums();
+    let sum = 0;
+    for (let i = 0; i < s.length; i++) sum += s[i];
+    return Math.sqrt(sum);
+  };
+}
+
+/**
  * torch.nn.utils.clip_grad_norm_(params, maxNorm) for a norm already taken: coefficient
  * c = maxNorm/(‖g‖ + 1e-6); when c < 1 every gradient is multiplied by c. Returns c clamped to 1
  * (1: not clipped), so the caller can tell the unclipped gradient (g/c) in its statistics.

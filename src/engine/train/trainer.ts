@@ -4,7 +4,7 @@ import { LayerStatsRecorder } from '../diagnostics/layer-stats';
 import { locateNonFinite } from '../diagnostics/nonfinite';
 import { biasVarianceVerdict } from '../diagnostics/verdict';
 import { humanLevelError, type HumanLevel } from '../diagnostics/human-level';
-import { clipGradients, globalGradNorm } from '../optim/clip';
+import { clipGradients, gradNormOf } from '../optim/clip';
 import { createLearningRate, warmupIterations, type LearningRate, type SchedulePosition } from '../optim/schedules';
 import { GradNormLog } from '../diagnostics/grad-norms';
 import type { Checkpoint } from '../run/checkpoint';
@@ -78,6 +78,8 @@ export class Trainer {
   private divergence: string | null = null;
   private readonly undo: StepUndo;
   private readonly guard: WeightGuard;
+  /** ‖g‖₂ of the network's gradients (one backend call a step). */
+  private readonly gradNorm: () => number;
   /** A step is between `undo.capture()` and its end: an exception there leaves half-updated weights. */
   private inStep = false;
   /** The step's optimizer update has started (the weights may have moved). */
@@ -130,6 +132,7 @@ export class Trainer {
     this.onDiverge = options.onDiverge ?? 'pause';
     this.undo = new StepUndo(setup.net, setup.optimizer, setup.rngs.dropout);
     this.guard = new WeightGuard(setup.net);
+    this.gradNorm = gradNormOf(setup.backend, setup.net.params());
     if (options.checkpoint) this.restore(options.checkpoint);
     this.guard.reset();
   }
@@ -184,7 +187,7 @@ export class Trainer {
     const { cost } = net.costAndGradients(batch.x, batch.y, batch.rows, batches.forwardMode, batches.regularization, true);
     const params = net.params();
     // One pass over the gradients: the divergence check and the clipping both use ‖g‖.
-    const norm = globalGradNorm(this.setup.backend, params);
+    const norm = this.gradNorm();
     if (!Number.isFinite(cost) || !Number.isFinite(norm)) {
       this.diverged(this.nonFiniteMessage(batch, cost));
       return false;

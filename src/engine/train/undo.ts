@@ -98,19 +98,20 @@ export class WeightGuard {
   /** The buffer the next measurement goes to (swapped with rms when the weights pass). */
   private next: Float64Array;
 
-  constructor(private readonly net: Network) {
+  constructor(net: Network) {
     this.tensors = net.blocks.flatMap((b) => [b.dense, b.batchNorm].flatMap((l) => (l ? l.params() : []))
       .map((p) => ({ layer: b.label, tensor: p.name, value: p.value, matrix: p.regularized })));
     this.next = new Float64Array(this.tensors.length);
+    this.sums = net.backend.sumSquaresOf(this.tensors.map((t) => t.value));
   }
 
+  /** Σ w² of each tensor, in one backend call. */
+  private readonly sums: () => Float64Array;
+
   private measure(out: Float64Array): Float64Array {
-    const backend = this.net.backend;
     const tensors = this.tensors;
-    for (let i = 0; i < tensors.length; i++) {
-      const v = tensors[i].value;
-      out[i] = Math.sqrt(backend.sumSquares(v.length, v) / Math.max(1, v.length));
-    }
+    const s = this.sums();
+    for (let i = 0; i < tensors.length; i++) out[i] = Math.sqrt(s[i] / Math.max(1, tensors[i].value.length));
     return out;
   }
 

@@ -26,6 +26,7 @@ export interface KernelExports {
   axpy(n: number, alpha: number, x: number, y: number): void;
   axpySign(n: number, alpha: number, x: number, y: number): void;
   sumSquares(n: number, x: number): number;
+  sumSquaresEach(count: number, list: number, out: number): void;
   sumAbs(n: number, x: number): number;
   dropoutMask(n: number, keepProb: number, scale: number, state: number, out: number): void;
   gatherRows(rows: number, features: number, src: number, idx: number, out: number): void;

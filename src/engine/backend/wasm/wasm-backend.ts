@@ -407,6 +407,24 @@ export class WasmBackend implements Backend {
     return this.k.sumSquares(n, this.ptr(x, n, 'sumSquares', 'x'));
   }
 
+  sumSquaresOf(arrays: readonly FloatArray[]): () => Float64Array {
+    this.assertLive();
+    const count = arrays.length;
+    const listPtr = this.allocBytes(count * 8); // before reading this.buffer: it may grow the memory
+    const outPtr = this.allocBytes(count * 8);
+    const list = new Int32Array(this.buffer, listPtr, count * 2);
+    const out = new Float64Array(this.buffer, outPtr, count);
+    arrays.forEach((a, i) => {
+      list[2 * i] = this.ptr(a, a.length, 'sumSquaresOf', `arrays[${i}]`);
+      list[2 * i + 1] = a.length;
+    });
+    return () => {
+      this.assertLive();
+      this.k.sumSquaresEach(count, list.byteOffset, out.byteOffset);
+      return out;
+    };
+  }
+
   sumAbs(n: number, x: FloatArray): number {
     this.assertLive();
     return this.k.sumAbs(n, this.ptr(x, n, 'sumAbs', 'x'));
