@@ -63,10 +63,18 @@ export class Network {
   /** Lets a test put an extra layer (e.g. one with a planted bug) at a position. */
   insertLayer(position: number, layer: Layer): void {
     this.layers.splice(position, 0, layer);
+    this.paramList = null;
   }
 
+  /** params() as last built: the layers and their Params are fixed once built (insertLayer resets it). */
+  private paramList: Param[] | null = null;
+
+  /**
+   * Every layer's parameters, in layer order. The same array on every call (a training step asks
+   * several times); callers must not modify it.
+   */
   params(): Param[] {
-    return this.layers.flatMap((l) => l.params());
+    return (this.paramList ??= this.layers.flatMap((l) => l.params()));
   }
 
   parameterCount(): number {

@@ -14,23 +14,29 @@ export class StepUndo {
   private slotCount = 0;
   private steps = 0;
   private dropout: RngState | null = null;
+  /** arrays() as built for the network's params() array of that time (a step copies them every time). */
+  private own: { params: unknown; arrays: FloatArray[] } | null = null;
 
   constructor(private readonly net: Network, private readonly optimizer: Optimizer, private readonly dropoutRng: Rng) {}
 
   private arrays(): FloatArray[] {
-    return [...this.net.params().map((p) => p.value), ...this.net.runningStats()];
+    const params = this.net.params();
+    if (this.own?.params !== params) {
+      this.own = { params, arrays: [...params.map((p) => p.value), ...this.net.runningStats()] };
+    }
+    return this.own.arrays;
   }
 
   /** Copies the state the next step will change. */
   capture(): void {
     const own = this.arrays();
-    const arrays = [...own, ...this.optimizer.slotArrays()];
-    for (let i = 0; i < arrays.length; i++) {
-      const a = arrays[i];
+    const slots = this.optimizer.slotArrays();
+    for (let i = 0; i < own.length + slots.length; i++) {
+      const a = i < own.length ? own[i] : slots[i - own.length];
       if (this.shadows[i]?.length !== a.length) this.shadows[i] = new (a.constructor as new (n: number) => FloatArray)(a.length);
       this.shadows[i].set(a);
     }
-    this.slotCount = arrays.length - own.length;
+    this.slotCount = slots.length;
     this.steps = this.optimizer.steps;
     this.dropout = this.dropoutRng.state();
   }
@@ -68,35 +74,45 @@ export const MAX_STEP_GROWTH = 100;
 
 /** Checks the weights an update produced: finite, and not exploding. */
 export class WeightGuard {
-  private rms: number[] | null = null;
+  /** The blocks' tensors: fixed once the network is built (a step checks them all). */
+  private readonly tensors: readonly { layer: string; tensor: string; value: FloatArray; matrix: boolean }[];
+  /** RMS per tensor of the reference weights, or null before reset(). */
+  private rms: Float64Array | null = null;
+  /** The buffer the next measurement goes to (swapped with rms when the weights pass). */
+  private next: Float64Array;
 
-  constructor(private readonly net: Network) {}
-
-  private tensors(): { layer: string; tensor: string; value: FloatArray; matrix: boolean }[] {
-    return this.net.blocks.flatMap((b) => [b.dense, b.batchNorm].flatMap((l) => (l ? l.params() : []))
+  constructor(private readonly net: Network) {
+    this.tensors = net.blocks.flatMap((b) => [b.dense, b.batchNorm].flatMap((l) => (l ? l.params() : []))
       .map((p) => ({ layer: b.label, tensor: p.name, value: p.value, matrix: p.regularized })));
+    this.next = new Float64Array(this.tensors.length);
   }
 
-  private measure(): number[] {
+  private measure(out: Float64Array): Float64Array {
     const backend = this.net.backend;
-    return this.tensors().map((t) => Math.sqrt(backend.sumSquares(t.value.length, t.value) / Math.max(1, t.value.length)));
+    const tensors = this.tensors;
+    for (let i = 0; i < tensors.length; i++) {
+      const v = tensors[i].value;
+      out[i] = Math.sqrt(backend.sumSquares(v.length, v) / Math.max(1, v.length));
+    }
+    return out;
   }
 
   /** Takes the weights as they are now as the reference (before the first update, after a restore). */
   reset(): void {
-    this.rms = this.measure();
+    this.rms = this.measure(new Float64Array(this.tensors.length));
   }
 
   /** The first tensor that went non-finite or exploded since the reference; null if all are fine (and they become the reference). */
   check(): BadWeights | null {
-    const before = this.rms ?? this.measure();
-    const after = this.measure();
-    const tensors = this.tensors();
+    const before = this.rms ?? this.measure(new Float64Array(this.tensors.length));
+    const after = this.measure(this.next);
+    const tensors = this.tensors;
     for (let i = 0; i < after.length; i++) {
       const t = tensors[i];
       const bad = !Number.isFinite(after[i]) || (t.matrix && after[i] > MAX_STEP_GROWTH * Math.max(1, before[i]));
       if (bad) return { layer: t.layer, tensor: t.tensor, from: before[i], to: after[i] };
     }
+    this.next = before;
     this.rms = after;
     return null;
   }
