@@ -2,7 +2,7 @@
 // memory. No allocation, no runtime, no data segments: each worker instantiates this module over the
 // same memory, and instantiation must not write to it.
 export { workFloats, microRows } from './layout';
-export { gemmPacked, gemmSmall, kBlock, packedFloats, packARows, packBCols, gemmColumns, gemmRows } from './gemm';
+export { gemmPacked, gemmSmall, gemmSmallNTNarrowK, kBlock, packedFloats, packARows, packBCols, gemmColumns, gemmRows } from './gemm';
 export {
   addRowVector, sumRows, activationForward, activationBackward, mul, axpy, axpySign, sumSquares, sumAbs, dropoutMask, gatherRows,
   gatherCoded,

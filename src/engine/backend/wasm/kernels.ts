@@ -18,6 +18,8 @@ export interface KernelExports {
     i0: number, i1: number, work: number): void;
   gemmSmall(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, beta: number,
     c: number): void;
+  /** C = A·Bᵀ + beta·C for k < 4 through the NN path (work: n·k floats of scratch). */
+  gemmSmallNTNarrowK(m: number, n: number, k: number, a: number, b: number, beta: number, c: number, work: number): void;
   addRowVector(rows: number, cols: number, x: number, bias: number, out: number): void;
   sumRows(rows: number, cols: number, x: number, out: number): void;
   activationForward(kind: number, n: number, z: number, a: number, alpha: number): void;

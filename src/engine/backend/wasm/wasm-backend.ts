@@ -251,6 +251,12 @@ export class WasmBackend implements Backend {
     const tA = transA ? 1 : 0;
     const tB = transB ? 1 : 0;
     const macs = m * n * k;
+    if (transB && !transA && k > 0 && k < 4 && macs <= SMALL_GEMM_MACS && this.variant === 'simd128') {
+      // dX = dZ·Wᵀ of a layer with 1–3 outputs: Bᵀ copied, then the NN path; the same bits as
+      // the transB and the packed path below (not in the FMA build, whose packed kernel fuses).
+      this.k.gemmSmallNTNarrowK(m, n, k, pa, pb, beta, pc, this.work[0]);
+      return;
+    }
     if (macs <= (transB ? SMALL_GEMM_MACS_TRANS_B : SMALL_GEMM_MACS)) {
       this.k.gemmSmall(tA, tB, m, n, k, pa, pb, beta, pc);
       return;
