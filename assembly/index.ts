@@ -9,3 +9,4 @@ export {
 } from './elementwise';
 export { batchNormTrainForward, batchNormBackward, batchNormInferForward } from './batchnorm';
 export { momentumUpdate, rmspropUpdate, adamUpdate } from './optim';
+export { denseForwardSmall } from './dense';

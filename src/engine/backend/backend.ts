@@ -137,6 +137,15 @@ export interface Backend {
   gatherCoded(codes: Uint8Array, features: number, table: FloatArray, indices: ArrayLike<number>, start: number,
     rows: number, out: FloatArray): void;
 
+  /**
+   * Optional: a dense layer's forward in one call — Z = X·W (X rows×inF, W inF×outF), Z += bias
+   * when given, then A = g(Z) when `activation` is given — with the bits of gemm(false, false, …),
+   * addRowVector and activationForward called in turn. Returns false, having written nothing,
+   * where this backend would not do it in one call (the caller then makes those calls).
+   */
+  denseForward?(rows: number, inF: number, outF: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
+    z: FloatArray, activation: ActivationKind | null, a: FloatArray | null, alpha: number): boolean;
+
   /** Releases worker threads and memory. The backend is unusable afterwards. */
   dispose(): void;
 }

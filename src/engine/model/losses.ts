@@ -1,5 +1,6 @@
 import type { Backend, FloatArray } from '../backend/backend';
 import { CompensatedSum } from '../backend/ts-backend';
+import { PrefixViews } from '../backend/views';
 
 export type LossKind = 'sigmoidBce' | 'softmaxCe' | 'mse';
 
@@ -10,11 +11,11 @@ export type LossKind = 'sigmoidBce' | 'softmaxCe' | 'mse';
  */
 export class Loss {
   private readonly dz: FloatArray;
-  private dzView: FloatArray;
+  private readonly dzViews: PrefixViews;
 
   constructor(backend: Backend, readonly kind: LossKind, readonly outputs: number, capacity: number) {
     this.dz = backend.alloc(capacity * outputs);
-    this.dzView = this.dz;
+    this.dzViews = new PrefixViews(this.dz);
   }
 
   /**
@@ -54,10 +55,9 @@ export class Loss {
     return { cost: total.value() * invM, dz };
   }
 
-  /** The first n entries of the gradient buffer (the view kept while the batch size repeats). */
+  /** The first n entries of the gradient buffer. */
   private gradient(n: number): FloatArray {
-    if (this.dzView.length !== n) this.dzView = this.dz.subarray(0, n);
-    return this.dzView;
+    return this.dzViews.get(n);
   }
 
   /**

@@ -21,6 +21,9 @@ export interface KernelExports {
   /** C = A·Bᵀ + beta·C for k < 4 through the NN path (work: n·k floats of scratch). */
   gemmSmallNTNarrowK(m: number, n: number, k: number, a: number, b: number, beta: number, c: number, work: number): void;
   addRowVector(rows: number, cols: number, x: number, bias: number, out: number): void;
+  /** gemmSmall NN, then addRowVector (bias ≠ 0), then activationForward (kind ≥ 0), in one call. */
+  denseForwardSmall(m: number, n: number, k: number, x: number, w: number, bias: number, z: number, kind: number, a: number,
+    alpha: number): void;
   sumRows(rows: number, cols: number, x: number, out: number): void;
   activationForward(kind: number, n: number, z: number, a: number, alpha: number): void;
   activationBackward(kind: number, n: number, z: number, a: number, dA: number, dZ: number, alpha: number): void;

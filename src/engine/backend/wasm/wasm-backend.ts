@@ -293,6 +293,32 @@ export class WasmBackend implements Backend {
     this.parallel(byCols ? CMD_GEMM_COLS : CMD_GEMM_ROWS, dim, chunkUnits * unit, preDim, preChunk);
   }
 
+  /**
+   * gemm + addRowVector + activationForward in one call, for the products gemm sends to gemmSmall
+   * (NN up to SMALL_GEMM_MACS multiply-adds): the same kernels in the same order inside
+   * WebAssembly, so the same bits. Larger products return false (the caller makes the calls).
+   */
+  denseForward(rows: number, inF: number, outF: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
+    z: FloatArray, activation: ActivationKind | null, a: FloatArray | null, alpha: number): boolean {
+    if (rows === 0 || outF === 0 || rows * outF * inF > SMALL_GEMM_MACS) return false;
+    this.assertLive();
+    const n = rows * outF;
+    const op = 'denseForward';
+    const px = this.ptr(x, rows * inF, op, 'x');
+    const pw = this.ptr(w, inF * outF, op, 'w');
+    const pz = this.ptr(z, n, op, 'z');
+    const pb = bias === null ? 0 : this.ptr(bias, outF, op, 'bias');
+    let kind = -1;
+    let pa = 0;
+    if (activation !== null) {
+      if (a === null) throw new Error('WasmBackend.denseForward: an activation needs its output a');
+      kind = code(activation);
+      pa = this.ptr(a, n, op, 'a');
+    }
+    this.k.denseForwardSmall(rows, outF, inF, px, pw, pb, pz, kind, pa, alpha);
+    return true;
+  }
+
   /** The shared packing buffer, grown (never shrunk: the arena does not free) to hold `floats`. */
   private sharedPack(floats: number): number {
     if (floats > this.packedFloats) {
