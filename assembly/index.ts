@@ -10,3 +10,4 @@ export {
 export { batchNormTrainForward, batchNormBackward, batchNormInferForward } from './batchnorm';
 export { momentumUpdate, rmspropUpdate, adamUpdate } from './optim';
 export { denseForwardSmall } from './dense';
+export { sigmoidBceLoss, sigmoidBceTerms, expMsun, log1pMsun } from './loss';

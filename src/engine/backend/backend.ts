@@ -146,6 +146,13 @@ export interface Backend {
   denseForward?(rows: number, inF: number, outF: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
     z: FloatArray, activation: ActivationKind | null, a: FloatArray | null, alpha: number): boolean;
 
+  /**
+   * Optional: the sigmoid-BCE sum of Loss.forward (model/losses.ts sigmoidBce) over n logits, with
+   * the JavaScript loop's very bits — Σ max(z,0) − z·y + log1p(e^−|z|) as a CompensatedSum, and
+   * when dz is given dz[i] = (σ(z_i) − y_i)·invM. A backend without it gets that loop.
+   */
+  sigmoidBce?(n: number, z: FloatArray, y: Float64Array, dz: FloatArray | null, invM: number): number;
+
   /** Releases worker threads and memory. The backend is unusable afterwards. */
   dispose(): void;
 }

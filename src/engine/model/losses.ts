@@ -13,7 +13,7 @@ export class Loss {
   private readonly dz: FloatArray;
   private readonly dzViews: PrefixViews;
 
-  constructor(backend: Backend, readonly kind: LossKind, readonly outputs: number, capacity: number) {
+  constructor(private readonly backend: Backend, readonly kind: LossKind, readonly outputs: number, capacity: number) {
     this.dz = backend.alloc(capacity * outputs);
     this.dzViews = new PrefixViews(this.dz);
   }
@@ -26,7 +26,12 @@ export class Loss {
     const c = this.outputs;
     const dz = this.gradient(rows * c);
     const invM = 1 / rows;
-    if (this.kind === 'sigmoidBce') return { cost: sigmoidBce(z, rows, y, withGrad ? dz : null, invM) * invM, dz };
+    if (this.kind === 'sigmoidBce') {
+      const sum = this.backend.sigmoidBce
+        ? this.backend.sigmoidBce(rows, z, y, withGrad ? dz : null, invM)
+        : sigmoidBce(z, rows, y, withGrad ? dz : null, invM);
+      return { cost: sum * invM, dz };
+    }
     const total = new CompensatedSum();
     switch (this.kind) {
       case 'softmaxCe':

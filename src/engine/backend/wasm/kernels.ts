@@ -42,6 +42,10 @@ export interface KernelExports {
     dGamma: number, dBeta: number, dz: number): void;
   batchNormInferForward(rows: number, cols: number, z: number, gamma: number, beta: number, runningMean: number,
     runningVar: number, epsilon: number, out: number): void;
+  /** Σ of the sigmoid-BCE row losses (compensated), and dz when dz ≠ 0 (assembly/loss.ts). y: float64 targets. */
+  sigmoidBceLoss(n: number, z: number, y: number, dz: number, invM: number, scratch: number): number;
+  expMsun(x: number): number;
+  log1pMsun(x: number): number;
   /** oneMinus* are 1 − β computed in f64 by the host (see assembly/optim.ts). */
   momentumUpdate(n: number, w: number, g: number, v: number, lr: number, beta: number, oneMinusBeta: number): void;
   rmspropUpdate(n: number, w: number, g: number, s: number, lr: number, beta2: number, oneMinusBeta2: number,

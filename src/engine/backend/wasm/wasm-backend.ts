@@ -110,6 +110,9 @@ export class WasmBackend implements Backend {
   private readonly rngState: Uint32Array;
   /** Row indices for gatherRows, grown on demand. */
   private indices: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** Float64 targets for sigmoidBce, grown on demand, and its 32 bytes of scratch. */
+  private targets: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private readonly lossScratch: number;
   private readonly args = new Int32Array(ARG_WORDS);
   private readonly fargs = new Float32Array(this.args.buffer);
   private workerFailure: Error | undefined;
@@ -153,6 +156,7 @@ export class WasmBackend implements Backend {
     // The control block first, so that it lies in the initial pages, before any growth.
     this.ctl = ctlViews(this.buffer, this.allocBytes(CTL_BYTES));
     this.rngState = new Uint32Array(this.buffer, this.allocBytes(16), 4);
+    this.lossScratch = this.allocBytes(64);
     const workBytes = this.k.workFloats() * 4;
     for (let t = 0; t < threads; t++) this.work.push(this.allocBytes(workBytes));
 
@@ -589,6 +593,24 @@ export class WasmBackend implements Backend {
       idx[r] = i;
     }
     this.k.gatherCoded(rows, features, codes.byteOffset, idx.byteOffset, pt, po);
+  }
+
+  /**
+   * Loss.forward's sigmoid-BCE sum in WebAssembly (assembly/loss.ts): V8's own exp and log1p
+   * algorithms (FreeBSD msun) in the same double arithmetic, two rows at a time in f64x2 lanes, so
+   * the bits of the JavaScript loop at about half its cost. The targets are copied into backend memory.
+   */
+  sigmoidBce(n: number, z: FloatArray, y: Float64Array, dz: FloatArray | null, invM: number): number {
+    this.assertLive();
+    const pz = this.ptr(z, n, 'sigmoidBce', 'z');
+    const pd = dz === null ? 0 : this.ptr(dz, n, 'sigmoidBce', 'dz');
+    if (y.length < n) throw new RangeError(`WasmBackend.sigmoidBce: y has ${y.length} elements, needs ${n}`);
+    if (this.targets.length < n) {
+      const ptr = this.allocBytes(n * 8);
+      this.targets = new Float64Array(this.buffer, ptr, n);
+    }
+    this.targets.set(y.length === n ? y : y.subarray(0, n));
+    return this.k.sigmoidBceLoss(n, pz, this.targets.byteOffset, pd, invM, this.lossScratch);
   }
 
   /** The reusable int32 row list the gather kernels read, at least `rows` long. */
