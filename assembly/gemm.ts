@@ -569,7 +569,53 @@ export function gemmSmall(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: u
         let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0);
         let ap = a + off(i * ars);
         let bp = b + off(nv);
-        for (let p = 0; p < k; p++) {
+        let p = 0;
+        if (ars == 1) {
+          // A stored transposed (dW = Xᵀ·dZ): the four rows' A(i..i+3, p) are adjacent, one load.
+          for (; p < k; p++) {
+            const av = v128.load(ap);
+            s0 = f32x4.add(s0, f32x4.mul(av, v128.load32_splat(bp)));
+            if (tail > 1) s1 = f32x4.add(s1, f32x4.mul(av, v128.load32_splat(bp, 4)));
+            if (tail > 2) s2 = f32x4.add(s2, f32x4.mul(av, v128.load32_splat(bp, 8)));
+            ap += astep;
+            bp += bstep;
+          }
+        } else {
+          // Row-major A: four p at a time, the 4×4 block of A(i..i+3, p..p+3) loaded by rows and
+          // transposed in registers, then the same adds in the same order (p, p+1, p+2, p+3).
+          for (; p + 4 <= k; p += 4) {
+            const r0 = v128.load(ap);
+            const r1 = v128.load(ap + rstep);
+            const r2 = v128.load(ap + 2 * rstep);
+            const r3 = v128.load(ap + 3 * rstep);
+            const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+            const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+            const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+            const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+            let av = i32x4.shuffle(t0, t1, 0, 1, 4, 5);
+            s0 = f32x4.add(s0, f32x4.mul(av, v128.load32_splat(bp)));
+            if (tail > 1) s1 = f32x4.add(s1, f32x4.mul(av, v128.load32_splat(bp, 4)));
+            if (tail > 2) s2 = f32x4.add(s2, f32x4.mul(av, v128.load32_splat(bp, 8)));
+            bp += bstep;
+            av = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
+            s0 = f32x4.add(s0, f32x4.mul(av, v128.load32_splat(bp)));
+            if (tail > 1) s1 = f32x4.add(s1, f32x4.mul(av, v128.load32_splat(bp, 4)));
+            if (tail > 2) s2 = f32x4.add(s2, f32x4.mul(av, v128.load32_splat(bp, 8)));
+            bp += bstep;
+            av = i32x4.shuffle(t2, t3, 0, 1, 4, 5);
+            s0 = f32x4.add(s0, f32x4.mul(av, v128.load32_splat(bp)));
+            if (tail > 1) s1 = f32x4.add(s1, f32x4.mul(av, v128.load32_splat(bp, 4)));
+            if (tail > 2) s2 = f32x4.add(s2, f32x4.mul(av, v128.load32_splat(bp, 8)));
+            bp += bstep;
+            av = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
+            s0 = f32x4.add(s0, f32x4.mul(av, v128.load32_splat(bp)));
+            if (tail > 1) s1 = f32x4.add(s1, f32x4.mul(av, v128.load32_splat(bp, 4)));
+            if (tail > 2) s2 = f32x4.add(s2, f32x4.mul(av, v128.load32_splat(bp, 8)));
+            bp += bstep;
+            ap += 16;
+          }
+        }
+        for (; p < k; p++) {
           let av = f32x4.splat(load<f32>(ap));
           av = f32x4.replace_lane(av, 1, load<f32>(ap + rstep));
           av = f32x4.replace_lane(av, 2, load<f32>(ap + 2 * rstep));
@@ -614,3 +660,18 @@ export function gemmSmall(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: u
     }
   }
 }
+
+/**
+ * C = A·Bᵀ + beta·C for k < 4 (dX = dZ·Wᵀ of a layer with 1–3 outputs), B stored n×k: Bᵀ copied
+ * to `work` (k×n), then gemmSmall's NN path. With k < 4 every path sums each element the same way,
+ * s = 0, then s += A(i,p)·B(j,p) for p = 0, 1, … (the transB dot product has no 4-wide part below
+ * k = 4, and the packed kernel's k block is all of k): so the same bits as gemmSmall's transB
+ * path and as gemmPacked (plain SIMD build), at the NN path's speed.
+ */
+export function gemmSmallNTNarrowK(m: i32, n: i32, k: i32, a: usize, b: usize, beta: i32, c: usize, work: usize): void {
+  for (let j = 0; j < n; j++) {
+    for (let p = 0; p < k; p++) store<f32>(work + off(p * n + j), load<f32>(b + off(j * k + p)));
+  }
+  gemmSmall(0, 0, m, n, k, a, work, beta, c);
+}
+

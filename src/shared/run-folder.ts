@@ -49,9 +49,32 @@ export function isRecordedEvent(e: EngineEvent): boolean {
 
 /** metrics.jsonl line of an epoch (wall time left out, so a seeded run's file is identical every time). */
 export function epochLine(summary: EpochSummary): string {
+  const fast = plainEpochLine(summary);
+  if (fast !== null) return fast;
   const { seconds: _seconds, ...rest } = summary;
   void _seconds;
   return toJson({ kind: 'epoch', ...rest });
+}
+
+/** The fields of an EpochSummary in the order the trainer builds it. */
+const EPOCH_FIELDS = ['epoch', 'iteration', 'trainCost', 'trainError', 'devCost', 'devError', 'learningRate', 'seconds'] as const;
+
+/**
+ * epochLine of the summary the trainer builds (those fields in that order, finite numbers or null)
+ * written out directly: the same text as toJson gives (a finite number's JSON is its String(),
+ * −0 included), without the spread copy and the replacer check; a run writes one every epoch. Null
+ * for any other shape, which takes the general path.
+ */
+function plainEpochLine(s: EpochSummary): string | null {
+  const keys = Object.keys(s);
+  if (keys.length !== EPOCH_FIELDS.length) return null;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] !== EPOCH_FIELDS[i]) return null;
+    const v = (s as unknown as Record<string, unknown>)[keys[i]];
+    if (!(v === null || (typeof v === 'number' && Number.isFinite(v)))) return null;
+  }
+  return `{"kind":"epoch","epoch":${s.epoch},"iteration":${s.iteration},"trainCost":${s.trainCost},"trainError":${s.trainError}`
+    + `,"devCost":${s.devCost},"devError":${s.devError},"learningRate":${s.learningRate}}`;
 }
 
 export function layersLine(iteration: number, layers: readonly LayerStat[]): string {

@@ -144,6 +144,22 @@ export interface Backend {
   gatherCoded(codes: Uint8Array, features: number, table: FloatArray, indices: ArrayLike<number>, start: number,
     rows: number, out: FloatArray): void;
 
+  /**
+   * Optional: a dense layer's forward in one call — Z = X·W (X rows×inF, W inF×outF), Z += bias
+   * when given, then A = g(Z) when `activation` is given — with the bits of gemm(false, false, …),
+   * addRowVector and activationForward called in turn. Returns false, having written nothing,
+   * where this backend would not do it in one call (the caller then makes those calls).
+   */
+  denseForward?(rows: number, inF: number, outF: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
+    z: FloatArray, activation: ActivationKind | null, a: FloatArray | null, alpha: number): boolean;
+
+  /**
+   * Optional: the sigmoid-BCE sum of Loss.forward (model/losses.ts sigmoidBce) over n logits, with
+   * the JavaScript loop's very bits — Σ max(z,0) − z·y + log1p(e^−|z|) as a CompensatedSum, and
+   * when dz is given dz[i] = (σ(z_i) − y_i)·invM. A backend without it gets that loop.
+   */
+  sigmoidBce?(n: number, z: FloatArray, y: Float64Array, dz: FloatArray | null, invM: number): number;
+
   /** Releases worker threads and memory. The backend is unusable afterwards. */
   dispose(): void;
 }

@@ -11,7 +11,8 @@ export interface Observation {
   value: number;
   /** Whether a larger `value` is further past the threshold (exploding) or a smaller one (vanishing). */
   higherIsWorse: boolean;
-  message: string;
+  /** What to say, built only when the condition holds (most samples of most runs hit nothing). */
+  message: () => string;
 }
 
 /** Consecutive samples a condition must hold to open an episode, and be clear to close it. */
@@ -41,7 +42,7 @@ export class FlagEpisodes {
     for (const o of observations) {
       let st = this.states.get(o.key);
       if (!st) {
-        st = { streak: 0, misses: 0, first: iteration, worst: o.value, message: o.message, flag: null };
+        st = { streak: 0, misses: 0, first: iteration, worst: o.value, message: '', flag: null };
         this.states.set(o.key, st);
       }
       if (o.hit) {
@@ -49,10 +50,10 @@ export class FlagEpisodes {
         if (st.streak === 0 && !st.flag) {
           st.first = iteration;
           st.worst = o.value;
-          st.message = o.message;
+          st.message = o.message();
         } else if (o.higherIsWorse ? o.value > st.worst : o.value < st.worst) {
           st.worst = o.value;
-          st.message = o.message;
+          st.message = o.message();
         }
         st.streak++;
         if (st.flag) {

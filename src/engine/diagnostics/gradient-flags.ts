@@ -73,7 +73,7 @@ export class GradientFlags {
     }
 
     const obs: Observation[] = [];
-    const costText = `the cost is still ${sci(j)} (${pct(costFraction)} of its early ${sci(j0)})`;
+    const costText = (): string => `the cost is still ${sci(j)} (${pct(costFraction)} of its early ${sci(j0)})`;
     const first = stats[0];
     const last = stats[stats.length - 1];
     // The ratio means something only while the last layer still learns (at convergence both are rounding).
@@ -83,11 +83,11 @@ export class GradientFlags {
     if (stats.length > 1) {
       obs.push({ key: 'ratio-vanishing', kind: 'vanishing', severity: 'warning', hit: ratioVanishing,
         value: ratio, higherIsWorse: false,
-        message: `‖dW‖ of ${first.layer} is ${sci(ratio)}× that of ${last.layer} (threshold ${t.ratioVanishing}): gradients vanish on the way back. `
+        message: () => `‖dW‖ of ${first.layer} is ${sci(ratio)}× that of ${last.layer} (threshold ${t.ratioVanishing}): gradients vanish on the way back. `
           + 'Use He/Xavier initialisation, ReLU instead of sigmoid/tanh in deep nets, or batch norm.' });
       obs.push({ key: 'ratio-exploding', kind: 'exploding', severity: 'warning', hit: !converged && lastAlive && ratio > t.ratioExploding && Number.isFinite(ratio),
         value: ratio, higherIsWorse: true,
-        message: `‖dW‖ of ${first.layer} is ${sci(ratio)}× that of ${last.layer} (threshold ${t.ratioExploding}): gradients explode on the way back. `
+        message: () => `‖dW‖ of ${first.layer} is ${sci(ratio)}× that of ${last.layer} (threshold ${t.ratioExploding}): gradients explode on the way back. `
           + 'Lower the learning rate, use He/Xavier initialisation, or clip the gradient norm.' });
     }
     stats.forEach((s, i) => {
@@ -95,10 +95,10 @@ export class GradientFlags {
       const stalled = !converged && !diverging && costHigh && (zero || (this.early.length >= EARLY && shrink[i] < t.stalled));
       obs.push({ key: `stalled-${s.layer}`, kind: 'vanishing', severity: 'warning', layer: s.layer, hit: stalled,
         value: shrink[i], higherIsWorse: false,
-        message: zero
-          ? `‖dW‖ of ${s.layer} is exactly 0 while ${costText}: this layer does not learn (threshold: ‖dW‖ < ${t.stalled}× its early value while the cost is above ${pct(t.costStillHigh)} of its start). `
+        message: () => zero
+          ? `‖dW‖ of ${s.layer} is exactly 0 while ${costText()}: this layer does not learn (threshold: ‖dW‖ < ${t.stalled}× its early value while the cost is above ${pct(t.costStillHigh)} of its start). `
             + 'Look for dead ReLUs, saturated units or a zero initialisation.'
-          : `‖dW‖ of ${s.layer} fell to ${sci(s.gradNorm)}, ${sci(shrink[i])}× its early ${sci(base[i])}, while ${costText} (threshold: < ${t.stalled}× early while the cost is above ${pct(t.costStillHigh)} of its start): `
+          : `‖dW‖ of ${s.layer} fell to ${sci(s.gradNorm)}, ${sci(shrink[i])}× its early ${sci(base[i])}, while ${costText()} (threshold: < ${t.stalled}× early while the cost is above ${pct(t.costStillHigh)} of its start): `
             + 'the layer has stopped learning before the model has. Look for saturated or dead units; try a larger learning rate or batch norm.' });
       // Growth: medians of the window's first and last three samples, so one noisy mini-batch does not raise it.
       // Not for the layers the ratio says vanish: tiny gradients creeping up are not an explosion.
@@ -109,7 +109,7 @@ export class GradientFlags {
       obs.push({ key: `growth-${s.layer}`, kind: 'exploding', severity: 'warning', layer: s.layer,
         hit: !stalled && !converged && !(ratioVanishing && i < stats.length - 1) && w.length >= 6 && growth > t.growth && late > t.growthOverEarly * base[i],
         value: growth, higherIsWorse: true,
-        message: `‖dW‖ of ${s.layer} grew ×${growth.toPrecision(3)} over the last ${w.length} samples, to ${sci(late)} (${sci(late / (base[i] || 1))}× its early value; `
+        message: () => `‖dW‖ of ${s.layer} grew ×${growth.toPrecision(3)} over the last ${w.length} samples, to ${sci(late)} (${sci(late / (base[i] || 1))}× its early value; `
           + `thresholds ×${t.growth} within the window and ×${t.growthOverEarly} its early value): gradients are exploding. Lower the learning rate or clip the gradient norm.` });
     });
     out.push(...this.episodes.observe(obs, iteration));

@@ -1,5 +1,6 @@
 import type { Backend, FloatArray } from '../backend/backend';
 import { CompensatedSum } from '../backend/ts-backend';
+import { PrefixViews } from '../backend/views';
 
 export type LossKind = 'sigmoidBce' | 'softmaxCe' | 'mse';
 
@@ -10,9 +11,11 @@ export type LossKind = 'sigmoidBce' | 'softmaxCe' | 'mse';
  */
 export class Loss {
   private readonly dz: FloatArray;
+  private readonly dzViews: PrefixViews;
 
-  constructor(backend: Backend, readonly kind: LossKind, readonly outputs: number, capacity: number) {
+  constructor(private readonly backend: Backend, readonly kind: LossKind, readonly outputs: number, capacity: number) {
     this.dz = backend.alloc(capacity * outputs);
+    this.dzViews = new PrefixViews(this.dz);
   }
 
   /**
@@ -21,19 +24,16 @@ export class Loss {
    */
   forward(z: FloatArray, rows: number, y: Float64Array, withGrad: boolean): { cost: number; dz: FloatArray } {
     const c = this.outputs;
-    const dz = this.dz.subarray(0, rows * c);
+    const dz = this.gradient(rows * c);
     const invM = 1 / rows;
+    if (this.kind === 'sigmoidBce') {
+      const sum = this.backend.sigmoidBce
+        ? this.backend.sigmoidBce(rows, z, y, withGrad ? dz : null, invM)
+        : sigmoidBce(z, rows, y, withGrad ? dz : null, invM);
+      return { cost: sum * invM, dz };
+    }
     const total = new CompensatedSum();
     switch (this.kind) {
-      case 'sigmoidBce':
-        for (let i = 0; i < rows; i++) {
-          const zi = z[i];
-          const yi = y[i];
-          // −[y log σ(z) + (1−y) log(1−σ(z))] = max(z,0) − z·y + log(1 + e^−|z|), stable for any z.
-          total.add(Math.max(zi, 0) - zi * yi + Math.log1p(Math.exp(-Math.abs(zi))));
-          if (withGrad) dz[i] = (sigmoid(zi) - yi) * invM;
-        }
-        break;
       case 'softmaxCe':
         for (let i = 0; i < rows; i++) {
           const o = i * c;
@@ -60,6 +60,11 @@ export class Loss {
     return { cost: total.value() * invM, dz };
   }
 
+  /** The first n entries of the gradient buffer. */
+  private gradient(n: number): FloatArray {
+    return this.dzViews.get(n);
+  }
+
   /**
    * Per-row prediction: class index for classification, else the output itself.
    * Returns errors (misclassified rows, or the sum of squared errors for regression).
@@ -67,6 +72,14 @@ export class Loss {
   countErrors(z: FloatArray, rows: number, y: Float64Array, predictions?: Int32Array): number {
     const c = this.outputs;
     let errors = 0;
+    if (this.kind === 'sigmoidBce') {
+      for (let i = 0; i < rows; i++) {
+        const predicted = z[i] > 0 ? 1 : 0;
+        if (predictions) predictions[i] = predicted;
+        if (predicted !== y[i]) errors++;
+      }
+      return errors;
+    }
     for (let i = 0; i < rows; i++) {
       if (this.kind === 'mse') {
         for (let k = 0; k < c; k++) {
@@ -103,6 +116,38 @@ export class Loss {
     for (let k = 0; k < c; k++) sum += (out[k] = Math.exp(z[row * c + k] - max));
     for (let k = 0; k < c; k++) out[k] /= sum;
   }
+}
+
+/**
+ * Σ_i of −[y log σ(z) + (1−y) log(1−σ(z))] = max(z,0) − z·y + log(1 + e^−|z|) (stable for any z),
+ * summed as CompensatedSum does (inlined: this loop runs over every row of every evaluation); with
+ * `dz`, also dz[i] = (σ(z_i) − y_i)·invM. σ(z) takes the same e^−|z| (it is e^−z for z ≥ 0 and e^z
+ * below: what sigmoid() computes), so each row costs one exp, with sigmoid()'s very bits.
+ */
+function sigmoidBce(z: FloatArray, rows: number, y: Float64Array, dz: FloatArray | null, invM: number): number {
+  let sum = 0;
+  let compensation = 0;
+  if (dz === null) {
+    for (let i = 0; i < rows; i++) {
+      const zi = z[i];
+      const x = Math.max(zi, 0) - zi * y[i] + Math.log1p(Math.exp(-Math.abs(zi)));
+      const t = sum + x;
+      compensation += Math.abs(sum) >= Math.abs(x) ? (sum - t) + x : (x - t) + sum;
+      sum = t;
+    }
+  } else {
+    for (let i = 0; i < rows; i++) {
+      const zi = z[i];
+      const yi = y[i];
+      const e = Math.exp(-Math.abs(zi));
+      const x = Math.max(zi, 0) - zi * yi + Math.log1p(e);
+      const t = sum + x;
+      compensation += Math.abs(sum) >= Math.abs(x) ? (sum - t) + x : (x - t) + sum;
+      sum = t;
+      dz[i] = ((zi >= 0 ? 1 / (1 + e) : e / (1 + e)) - yi) * invM;
+    }
+  }
+  return sum + compensation;
 }
 
 function sigmoid(z: number): number {

@@ -63,10 +63,18 @@ export class Network {
   /** Lets a test put an extra layer (e.g. one with a planted bug) at a position. */
   insertLayer(position: number, layer: Layer): void {
     this.layers.splice(position, 0, layer);
+    this.paramList = null;
   }
 
+  /** params() as last built: the layers and their Params are fixed once built (insertLayer resets it). */
+  private paramList: Param[] | null = null;
+
+  /**
+   * Every layer's parameters, in layer order. The same array on every call (a training step asks
+   * several times); callers must not modify it.
+   */
   params(): Param[] {
-    return this.layers.flatMap((l) => l.params());
+    return (this.paramList ??= this.layers.flatMap((l) => l.params()));
   }
 
   parameterCount(): number {
@@ -76,7 +84,23 @@ export class Network {
   /** Logits for a batch of `rows` inputs. */
   forward(x: FloatArray, rows: number, mode: ForwardMode): FloatArray {
     let a = x;
-    for (const layer of this.layers) a = layer.forward(a, rows, mode);
+    const layers = this.layers;
+    const fuse = this.backend.denseForward !== undefined;
+    for (let i = 0; i < layers.length; i++) {
+      const layer = layers[i];
+      if (fuse && layer instanceof Dense) {
+        // Dense → activation in one backend call where it has one (the same state and bits).
+        const next = layers[i + 1];
+        const activation = next instanceof ActivationLayer ? next : null;
+        const out = layer.forwardFused(a, rows, activation);
+        if (out !== null) {
+          a = out;
+          if (activation) i++;
+          continue;
+        }
+      }
+      a = layer.forward(a, rows, mode);
+    }
     return a;
   }
 

@@ -1,4 +1,4 @@
-import type { Backend } from '../backend/backend';
+import type { AdamHyper, Backend } from '../backend/backend';
 import type { Param } from '../model/layers/layer';
 import { Optimizer, type OptimizerState } from './optimizer';
 
@@ -47,12 +47,21 @@ export class Adam extends Optimizer {
     });
   }
 
+  /** One step's hyperparameters, shared by its parameters (rebuilt when the step or the rate changes). */
+  private hyper: AdamHyper & { step: number } = {
+    step: -1, lr: 0, beta1: 0, beta2: 0, epsilon: 0, biasCorrection1: 0, biasCorrection2: 0,
+  };
+
   protected apply(p: Param, index: number, lr: number): void {
     const [m, v] = this.slotsFor(index, p.value.length);
-    this.backend.adamUpdate(p.value.length, p.value, p.grad, m, v, {
-      lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
-      biasCorrection1: 1 - Math.pow(this.beta1, this.step),
-      biasCorrection2: 1 - Math.pow(this.beta2, this.step),
-    });
+    let h = this.hyper;
+    if (h.step !== this.step || h.lr !== lr) {
+      h = this.hyper = {
+        step: this.step, lr, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
+        biasCorrection1: 1 - Math.pow(this.beta1, this.step),
+        biasCorrection2: 1 - Math.pow(this.beta2, this.step),
+      };
+    }
+    this.backend.adamUpdate(p.value.length, p.value, p.grad, m, v, h);
   }
 }

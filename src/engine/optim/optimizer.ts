@@ -16,13 +16,16 @@ export abstract class Optimizer {
   abstract readonly type: string;
   protected step = 0;
   protected readonly slots = new Map<string, FloatArray[]>();
+  /** slotsFor's answers by parameter index, and slotArrays()'s: rebuilt when a slot is created or the state imported. */
+  private byIndex: FloatArray[][] = [];
+  private slotList: FloatArray[] | null = null;
 
   constructor(protected readonly backend: Backend, private readonly slotNames: readonly string[]) {}
 
   /** Applies one update with learning rate `lr` to every parameter. */
   update(params: Param[], lr: number): void {
     this.step++;
-    params.forEach((p, i) => this.apply(p, i, lr));
+    for (let i = 0; i < params.length; i++) this.apply(params[i], i, lr);
   }
 
   protected abstract apply(param: Param, index: number, lr: number): void;
@@ -38,7 +41,10 @@ export abstract class Optimizer {
 
   /** The slot arrays of parameter `index`, allocated (zeroed) on first use. */
   protected slotsFor(index: number, length: number): FloatArray[] {
-    return this.slotNames.map((name) => {
+    const known = this.byIndex[index];
+    if (known !== undefined && known[0]?.length === length) return known;
+    this.slotList = null;
+    return (this.byIndex[index] = this.slotNames.map((name) => {
       const key = `${name}:${index}`;
       let s = this.slots.get(key);
       if (!s) {
@@ -46,7 +52,7 @@ export abstract class Optimizer {
         this.slots.set(key, s);
       }
       return s[0];
-    });
+    }));
   }
 
   /** Update count and slot arrays (in creation order), for undoing one update in place (train/undo.ts). */
@@ -58,8 +64,9 @@ export abstract class Optimizer {
     this.step = n;
   }
 
+  /** The same array until a slot is created or a state imported; callers must not modify it. */
   slotArrays(): FloatArray[] {
-    return [...this.slots.values()].map(([arr]) => arr);
+    return (this.slotList ??= [...this.slots.values()].map(([arr]) => arr));
   }
 
   /** `typed`: copies as typed arrays (a memcpy each, for checkpoints) instead of number arrays. */
@@ -94,6 +101,8 @@ export abstract class Optimizer {
     if (state.type !== this.type) throw new Error(`checkpoint optimizer is ${state.type}, config says ${this.type}`);
     this.step = state.step;
     this.slots.clear();
+    this.byIndex = [];
+    this.slotList = null;
     for (const name of this.slotNames) {
       (state.slots[name] ?? []).forEach((values, index) => {
         if (!values) return;

@@ -1,6 +1,7 @@
 import type { Backend, FloatArray } from '../backend/backend';
 import type { Dataset } from '../data/dataset';
 import { isCoded } from '../data/features';
+import { PrefixViews } from '../backend/views';
 
 /** A batch in backend memory: x (rows × features) and its targets. */
 export interface Batch {
@@ -45,6 +46,10 @@ export class BatchGatherer {
   private readonly coded: CodedSource | null;
   private readonly x: FloatArray;
   private readonly y: Float64Array;
+  private readonly xViews: PrefixViews;
+  private readonly yViews: PrefixViews<Float64Array>;
+  /** The last range() of stored rows (evaluation asks for the same chunks every epoch). */
+  private lastRange: Batch & { start: number } | null = null;
 
   /**
    * `decodeOnce`: coded rows whose float copy fits DECODE_ONCE_BYTES are decoded into backend memory
@@ -81,13 +86,15 @@ export class BatchGatherer {
     }
     this.x = backend.alloc(capacity * data.features);
     this.y = new Float64Array(capacity * data.targets);
+    this.xViews = new PrefixViews(this.x);
+    this.yViews = new PrefixViews(this.y);
   }
 
   /** Rows `indices[start … start+rows)` of the data set. */
   gather(indices: ArrayLike<number>, start: number, rows: number): Batch {
     const { features, targets } = this.data;
-    const x = this.x.subarray(0, rows * features);
-    const y = this.y.subarray(0, rows * targets);
+    const x = this.xViews.get(rows * features);
+    const y = this.yViews.get(rows * targets);
     if (this.coded) {
       const { codes, map, mapped, table } = this.coded;
       for (let r = 0; r < rows; r++) {
@@ -112,6 +119,8 @@ export class BatchGatherer {
    * run). Coded rows are decoded into a buffer of `capacity` rows that the next range() reuses.
    */
   range(start: number, rows: number): Batch {
+    const last = this.lastRange;
+    if (last !== null && last.start === start && last.rows === rows) return last;
     const { features, targets } = this.data;
     const y = this.data.y.subarray(start * targets, (start + rows) * targets);
     if (this.coded) {
@@ -121,6 +130,7 @@ export class BatchGatherer {
       this.backend.gatherCoded(codes, features, table, map, start, rows, x);
       return { x, y, rows };
     }
-    return { x: this.source!.subarray(start * features, (start + rows) * features), y, rows };
+    this.lastRange = { x: this.source!.subarray(start * features, (start + rows) * features), y, rows, start };
+    return this.lastRange;
   }
 }

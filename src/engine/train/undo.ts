@@ -20,8 +20,23 @@ export class StepUndo {
 
   constructor(private readonly net: Network, private readonly optimizer: Optimizer, private readonly dropoutRng: Rng) {}
 
+  /** weightArrays() as built for the params() and slotArrays() arrays of that time (both are kept until they change). */
+  private weightList: { params: unknown; slots: unknown; arrays: FloatArray[] } | null = null;
+  /** The running statistics' arrays: fixed once the network is built. */
+  private stats: FloatArray[] | null = null;
+
   private weightArrays(): FloatArray[] {
-    return [...this.net.params().map((p) => p.value), ...this.optimizer.slotArrays()];
+    const params = this.net.params();
+    const slots = this.optimizer.slotArrays();
+    const w = this.weightList;
+    if (w !== null && w.params === params && w.slots === slots) return w.arrays;
+    const arrays = [...params.map((p) => p.value), ...slots];
+    this.weightList = { params, slots, arrays };
+    return arrays;
+  }
+
+  private runningStats(): FloatArray[] {
+    return (this.stats ??= this.net.runningStats());
   }
 
   private copy(arrays: FloatArray[], at: number): void {
@@ -35,7 +50,7 @@ export class StepUndo {
 
   /** At the step's start: what the forward pass changes, and the step count and dropout stream. */
   capture(): void {
-    this.copy(this.net.runningStats(), 0);
+    this.copy(this.runningStats(), 0);
     this.steps = this.optimizer.steps;
     this.dropout = this.dropoutRng.state();
     this.weights = false;
@@ -43,8 +58,7 @@ export class StepUndo {
 
   /** Just before the update: the parameters and the optimizer's slots. */
   captureWeights(): void {
-    const stats = this.net.runningStats().length;
-    this.copy(this.weightArrays(), stats);
+    this.copy(this.weightArrays(), this.runningStats().length);
     this.slotCount = this.optimizer.slotArrays().length;
     this.weights = true;
   }
@@ -55,7 +69,7 @@ export class StepUndo {
    * weights were not copied: they cannot be put back.
    */
   undo(updated: boolean): boolean {
-    const stats = this.net.runningStats();
+    const stats = this.runningStats();
     stats.forEach((a, i) => a.set(this.shadows[i]));
     if (this.weights) {
       const params = this.net.params();

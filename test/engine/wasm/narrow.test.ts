@@ -20,7 +20,7 @@ describe('WasmBackend narrow gemmSmall and addRowVector: the scalar loop\'s bits
   it('gemm NN/TN, beta 0 and 1, m around multiples of 4, n with 1–3 tail columns', () => {
     const rng = new Rng(11);
     for (const be of backends.filter((_, i) => i % 2 === 0)) {
-      for (const m of [1, 3, 4, 5, 8, 11, 211]) for (const n of [1, 2, 3, 6, 7]) for (const k of [1, 2, 3, 20]) for (const tA of [false, true]) for (const beta of [0, 1] as const) {
+      for (const m of [1, 3, 4, 5, 8, 11, 211]) for (const n of [1, 2, 3, 6, 7]) for (const k of [1, 2, 3, 4, 5, 7, 8, 20, 21]) for (const tA of [false, true]) for (const beta of [0, 1] as const) {
         const a = be.alloc(m * k); const b = be.alloc(k * n); const c = be.alloc(m * n);
         for (let i = 0; i < a.length; i++) a[i] = rng.range(-2, 2);
         for (let i = 0; i < b.length; i++) b[i] = rng.range(-2, 2);
@@ -40,6 +40,30 @@ describe('WasmBackend narrow gemmSmall and addRowVector: the scalar loop\'s bits
         const from = be.variant === 'simd128' ? 0 : n & ~3;
         const cols = (x: Float32Array): number[] => Array.from(x).filter((_, e) => e % n >= from);
         assert.deepEqual(cols(c), cols(want), `${be.variant} m=${m} n=${n} k=${k} transA=${tA} beta=${beta}`);
+      }
+    }
+  });
+
+  it('gemm NT with k < 4 (dX of a 1–3 output layer, via Bᵀ and the NN path): the scalar loop\'s bits, also past the small-path size', () => {
+    const rng = new Rng(13);
+    for (const be of backends) {
+      for (const m of [1, 3, 4, 5, 211, 1000]) for (const n of [1, 3, 4, 7, 16, 20, 33]) for (const k of [1, 2, 3]) for (const beta of [0, 1] as const) {
+        const a = be.alloc(m * k); const b = be.alloc(n * k); const c = be.alloc(m * n);
+        for (let i = 0; i < a.length; i++) a[i] = rng.range(-2, 2);
+        for (let i = 0; i < b.length; i++) b[i] = rng.range(-2, 2);
+        for (let i = 0; i < c.length; i++) c[i] = rng.range(-2, 2);
+        const want = new Float32Array(m * n);
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) {
+            let s = 0;
+            for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(a[i * k + p] * b[j * k + p]));
+            want[i * n + j] = beta ? Math.fround(c[i * n + j] + s) : s;
+          }
+        }
+        be.gemm(false, true, m, n, k, a, b, beta, c);
+        // The FMA build keeps its own paths (its packed kernel fuses): checked where those are plain.
+        if (be.variant !== 'simd128' && (m * n * k > 2048 || k > 1)) continue;
+        assert.deepEqual(c, want, `${be.variant} m=${m} n=${n} k=${k} beta=${beta}`);
       }
     }
   });

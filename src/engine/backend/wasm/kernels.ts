@@ -18,7 +18,12 @@ export interface KernelExports {
     i0: number, i1: number, work: number): void;
   gemmSmall(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, beta: number,
     c: number): void;
+  /** C = A·Bᵀ + beta·C for k < 4 through the NN path (work: n·k floats of scratch). */
+  gemmSmallNTNarrowK(m: number, n: number, k: number, a: number, b: number, beta: number, c: number, work: number): void;
   addRowVector(rows: number, cols: number, x: number, bias: number, out: number): void;
+  /** gemmSmall NN, then addRowVector (bias ≠ 0), then activationForward (kind ≥ 0), in one call. */
+  denseForwardSmall(m: number, n: number, k: number, x: number, w: number, bias: number, z: number, kind: number, a: number,
+    alpha: number): void;
   sumRows(rows: number, cols: number, x: number, out: number): void;
   activationForward(kind: number, n: number, z: number, a: number, alpha: number): void;
   activationBackward(kind: number, n: number, z: number, a: number, dA: number, dZ: number, alpha: number): void;
@@ -38,6 +43,10 @@ export interface KernelExports {
     dGamma: number, dBeta: number, dz: number): void;
   batchNormInferForward(rows: number, cols: number, z: number, gamma: number, beta: number, runningMean: number,
     runningVar: number, epsilon: number, out: number): void;
+  /** Σ of the sigmoid-BCE row losses (compensated), and dz when dz ≠ 0 (assembly/loss.ts). y: float64 targets. */
+  sigmoidBceLoss(n: number, z: number, y: number, dz: number, invM: number, scratch: number): number;
+  expMsun(x: number): number;
+  log1pMsun(x: number): number;
   /** oneMinus* are 1 − β computed in f64 by the host (see assembly/optim.ts). */
   momentumUpdate(n: number, w: number, g: number, v: number, lr: number, beta: number, oneMinusBeta: number): void;
   rmspropUpdate(n: number, w: number, g: number, s: number, lr: number, beta2: number, oneMinusBeta2: number,

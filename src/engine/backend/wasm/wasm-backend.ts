@@ -110,6 +110,9 @@ export class WasmBackend implements Backend {
   private readonly rngState: Uint32Array;
   /** Row indices for gatherRows, grown on demand. */
   private indices: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** Float64 targets for sigmoidBce, grown on demand, and its 32 bytes of scratch. */
+  private targets: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private readonly lossScratch: number;
   private readonly args = new Int32Array(ARG_WORDS);
   private readonly fargs = new Float32Array(this.args.buffer);
   private workerFailure: Error | undefined;
@@ -153,6 +156,7 @@ export class WasmBackend implements Backend {
     // The control block first, so that it lies in the initial pages, before any growth.
     this.ctl = ctlViews(this.buffer, this.allocBytes(CTL_BYTES));
     this.rngState = new Uint32Array(this.buffer, this.allocBytes(16), 4);
+    this.lossScratch = this.allocBytes(64);
     const workBytes = this.k.workFloats() * 4;
     for (let t = 0; t < threads; t++) this.work.push(this.allocBytes(workBytes));
 
@@ -251,6 +255,12 @@ export class WasmBackend implements Backend {
     const tA = transA ? 1 : 0;
     const tB = transB ? 1 : 0;
     const macs = m * n * k;
+    if (transB && !transA && k > 0 && k < 4 && macs <= SMALL_GEMM_MACS && this.variant === 'simd128') {
+      // dX = dZ·Wᵀ of a layer with 1–3 outputs: Bᵀ copied, then the NN path; the same bits as
+      // the transB and the packed path below (not in the FMA build, whose packed kernel fuses).
+      this.k.gemmSmallNTNarrowK(m, n, k, pa, pb, beta, pc, this.work[0]);
+      return;
+    }
     if (macs <= (transB ? SMALL_GEMM_MACS_TRANS_B : SMALL_GEMM_MACS)) {
       this.k.gemmSmall(tA, tB, m, n, k, pa, pb, beta, pc);
       return;
@@ -285,6 +295,32 @@ export class WasmBackend implements Backend {
     args[G_PACK_SRC] = byCols ? pa : pb;
     const preChunk = Math.ceil(preDim / this.threads / preUnit) * preUnit;
     this.parallel(byCols ? CMD_GEMM_COLS : CMD_GEMM_ROWS, dim, chunkUnits * unit, preDim, preChunk);
+  }
+
+  /**
+   * gemm + addRowVector + activationForward in one call, for the products gemm sends to gemmSmall
+   * (NN up to SMALL_GEMM_MACS multiply-adds): the same kernels in the same order inside
+   * WebAssembly, so the same bits. Larger products return false (the caller makes the calls).
+   */
+  denseForward(rows: number, inF: number, outF: number, x: FloatArray, w: FloatArray, bias: FloatArray | null,
+    z: FloatArray, activation: ActivationKind | null, a: FloatArray | null, alpha: number): boolean {
+    if (rows === 0 || outF === 0 || rows * outF * inF > SMALL_GEMM_MACS) return false;
+    this.assertLive();
+    const n = rows * outF;
+    const op = 'denseForward';
+    const px = this.ptr(x, rows * inF, op, 'x');
+    const pw = this.ptr(w, inF * outF, op, 'w');
+    const pz = this.ptr(z, n, op, 'z');
+    const pb = bias === null ? 0 : this.ptr(bias, outF, op, 'bias');
+    let kind = -1;
+    let pa = 0;
+    if (activation !== null) {
+      if (a === null) throw new Error('WasmBackend.denseForward: an activation needs its output a');
+      kind = code(activation);
+      pa = this.ptr(a, n, op, 'a');
+    }
+    this.k.denseForwardSmall(rows, outF, inF, px, pw, pb, pz, kind, pa, alpha);
+    return true;
   }
 
   /** The shared packing buffer, grown (never shrunk: the arena does not free) to hold `floats`. */
@@ -575,6 +611,24 @@ export class WasmBackend implements Backend {
       idx[r] = i;
     }
     this.k.gatherCoded(rows, features, codes.byteOffset, idx.byteOffset, pt, po);
+  }
+
+  /**
+   * Loss.forward's sigmoid-BCE sum in WebAssembly (assembly/loss.ts): V8's own exp and log1p
+   * algorithms (FreeBSD msun) in the same double arithmetic, two rows at a time in f64x2 lanes, so
+   * the bits of the JavaScript loop at about half its cost. The targets are copied into backend memory.
+   */
+  sigmoidBce(n: number, z: FloatArray, y: Float64Array, dz: FloatArray | null, invM: number): number {
+    this.assertLive();
+    const pz = this.ptr(z, n, 'sigmoidBce', 'z');
+    const pd = dz === null ? 0 : this.ptr(dz, n, 'sigmoidBce', 'dz');
+    if (y.length < n) throw new RangeError(`WasmBackend.sigmoidBce: y has ${y.length} elements, needs ${n}`);
+    if (this.targets.length < n) {
+      const ptr = this.allocBytes(n * 8);
+      this.targets = new Float64Array(this.buffer, ptr, n);
+    }
+    this.targets.set(y.length === n ? y : y.subarray(0, n));
+    return this.k.sigmoidBceLoss(n, pz, this.targets.byteOffset, pd, invM, this.lossScratch);
   }
 
   /** The reusable int32 row list the gather kernels read, at least `rows` long. */

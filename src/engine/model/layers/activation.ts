@@ -1,4 +1,5 @@
 import type { ActivationKind, Backend, FloatArray } from '../../backend/backend';
+import { PrefixViews } from '../../backend/views';
 import type { Layer, Param } from './layer';
 
 /** A = g(Z) elementwise. Caches Z (relu family) and A (tanh/sigmoid) for the derivative. */
@@ -8,12 +9,31 @@ export class ActivationLayer implements Layer {
   private readonly dz: FloatArray;
   private z: FloatArray | null = null;
   private rows = 0;
+  /** Views of a and dz for the batch sizes in use. */
+  private readonly aViews: PrefixViews;
+  private readonly dzViews: PrefixViews;
 
   constructor(private readonly backend: Backend, readonly activation: ActivationKind, readonly inFeatures: number,
-    capacity: number, private readonly slope: number) {
+    capacity: number, readonly slope: number) {
     this.kind = activation;
     this.a = backend.alloc(capacity * inFeatures);
     this.dz = backend.alloc(capacity * inFeatures);
+    this.aViews = new PrefixViews(this.a);
+    this.dzViews = new PrefixViews(this.dz);
+  }
+
+  private aRows(rows: number): FloatArray {
+    return this.aViews.get(rows * this.inFeatures);
+  }
+
+  /**
+   * Takes `z` as this forward's input, as forward(z, rows) does, and returns the buffer its output
+   * goes to, for a caller that computes g(z) into it itself (Dense.forwardFused).
+   */
+  outputFor(z: FloatArray, rows: number): FloatArray {
+    this.z = z;
+    this.rows = rows;
+    return this.aRows(rows);
   }
 
   get outFeatures(): number {
@@ -35,18 +55,15 @@ export class ActivationLayer implements Layer {
   }
 
   forward(z: FloatArray, rows: number): FloatArray {
-    this.z = z;
-    this.rows = rows;
-    const n = rows * this.inFeatures;
-    const a = this.a.subarray(0, n);
-    this.backend.activationForward(this.activation, n, z, a, this.slope);
+    const a = this.outputFor(z, rows);
+    this.backend.activationForward(this.activation, rows * this.inFeatures, z, a, this.slope);
     return a;
   }
 
   backward(dA: FloatArray, rows: number): FloatArray {
     if (!this.z) throw new Error('Activation.backward before forward');
     const n = rows * this.inFeatures;
-    const dz = this.dz.subarray(0, n);
+    const dz = this.dzViews.get(n);
     this.backend.activationBackward(this.activation, n, this.z, this.a, dA, dz, this.slope);
     return dz;
   }
