@@ -54,6 +54,8 @@ const WORKLOADS = {
 const TARGETS = { W1: 0.8, W2: 5, W3: 1.0 };
 /** Issue 14: the bare loop against the best peer, PyTorch or hand-written numpy, each at its best setting. */
 const PEER_TARGETS = { W1: 1.5, W2: 8, W3: 1.2 };
+/** Set by main: PyTorch and numpy loaded the reference BLAS (no OpenBLAS installed), so comparisons with them are void. */
+let referenceBlas = false;
 
 // ───────────── environment ─────────────
 
@@ -208,7 +210,8 @@ function benchWorkload(name) {
   if (bestPeerKey) {
     console.log(`  engine best / best peer (${bestPeerKey}, of PyTorch and numpy at every setting): ${fmtRatio(ratioPeer)} of medians; ` +
       `per round ${pairPeer.map(fmtRatio).join(', ')}   target ≥ ${PEER_TARGETS[name]}× → ` +
-      `${ratioPeer >= PEER_TARGETS[name] ? 'met' : `not met (${((ratioPeer / PEER_TARGETS[name]) * 100).toFixed(0)} % of target)`}`);
+      `${ratioPeer >= PEER_TARGETS[name] ? 'met' : `not met (${((ratioPeer / PEER_TARGETS[name]) * 100).toFixed(0)} % of target)`}` +
+      (referenceBlas ? '   (INVALID: the peers ran on the reference BLAS)' : ''));
   }
   return { spec, runs, medians, bestTorch: bestTorchKey, bestEngine: engineBestKey, ratioBest, ratioSingle, pairBest,
     pairSingle, target: TARGETS[name], bestPeer: bestPeerKey, ratioPeer, pairPeer, peerTarget: PEER_TARGETS[name] };
@@ -619,6 +622,12 @@ async function main() {
     console.log(`PyTorch ${probe.torch} (${probe.cpu_capability ?? 'capability unknown'}); OpenBLAS ` +
       `${ob ? `${ob.version}, kernel ${ob.architecture}, ${ob.threading_layer}` : '(not found by threadpoolctl)'}; ` +
       `OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE ?? 'unset'} OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? 'unset'}`);
+    const libs = Array.isArray(probe.blas?.blas_libraries) ? probe.blas.blas_libraries : [];
+    referenceBlas = env.referenceBlas = libs.length > 0 && !libs.some((l) => /openblas|mkl|blis/i.test(l));
+    if (referenceBlas) {
+      console.log(`WARNING: PyTorch and numpy are on the reference BLAS (${libs.join(', ')}), about 20× slower than ` +
+        'OpenBLAS: every ratio against them is meaningless. Install libopenblas0-pthread (apt-get) and run again.');
+    }
     console.log('PyTorch and numpy run with MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456 ' +
       '(glibc keeps per-step buffers instead of returning and re-faulting them); every setting is a fresh process.');
   }

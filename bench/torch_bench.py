@@ -35,6 +35,13 @@ def blas_info():
         ]
     except Exception as e:  # threadpoolctl missing or failing: report, don't fail
         info["threadpools"] = f"threadpoolctl unavailable: {e}"
+    # The BLAS libraries this process mapped (numpy and torch are imported by now): Debian falls back
+    # to the reference libblas3 when libopenblas0-pthread is missing, which is ~20x slower.
+    try:
+        with open("/proc/self/maps") as maps:
+            info["blas_libraries"] = sorted({line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line})
+    except OSError:
+        info["blas_libraries"] = []
     return info
 
 

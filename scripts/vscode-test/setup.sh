@@ -23,7 +23,9 @@ NODE24="$NODE_HOME/bin/node"
 CS_PREFIX="$DIR/cs"
 CS_ENTRY="$CS_PREFIX/node_modules/code-server/out/node/entry.js"
 MARKER="$DIR/.setup-complete"
-DEB_PACKAGES=(chromium build-essential python3 python3-torch pkg-config libkrb5-dev)
+# libopenblas0-pthread: without it numpy and PyTorch fall back to the reference libblas3 (~20x slower:
+# the Python tests crawl and `npm run bench` compares against crippled peers).
+DEB_PACKAGES=(chromium build-essential python3 python3-torch libopenblas0-pthread pkg-config libkrb5-dev)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
