@@ -165,7 +165,9 @@ void guardedRun({ name: 'e2e-live', tmp, timeoutMs: Number(opts.timeout), keep: 
     config.name = `live-${name}`;
     config.data.samples = 12000;
     config.training.batchSize = 8;
-    config.training.epochs = 2000;
+    // Long enough to outlast each scenario at any engine speed (the scenario stops it): 2,000 epochs
+    // ran out at 83k it/s (≈ 22 s) before the Pause loop began, and the Pause button was gone.
+    config.training.epochs = 50000;
     fs.writeFileSync(path.join(workspace, `live-${name}.nn.json`), JSON.stringify(config, null, 2) + '\n');
   }
   const runsDir = path.join(workspace, '.gradient-lab', 'runs');
