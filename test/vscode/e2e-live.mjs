@@ -270,6 +270,10 @@ void guardedRun({ name: 'e2e-live', tmp, timeoutMs: Number(opts.timeout), keep: 
     record(name, 'dashboard behind the engine (max)', Math.max(...lags), 's');
     record(name, 'dashboard behind the engine (median)', percentile(lags, 50), 's');
     check(Math.max(...lags) <= 2, `${name}: dashboard fell ${Math.max(...lags).toFixed(2)} s behind the engine`);
+    // 9,600 training rows: the epochs' train numbers come from a fixed sample (diagnostics.trainEvalRows), and the card says so.
+    const trainNote = await frame.locator('#verdict .bar-note').filter({ hasText: /row sample/ }).first()
+      .innerText({ timeout: 10000 }).catch(() => '');
+    check(/^2,400-row sample$/.test(trainNote), `${name}: the bias/variance card's Train bar says its sample ("${trainNote}")`);
 
     // Pause / Resume, several times: click → shown, and click → engine paused (events.jsonl).
     // Measured twice: in the page (the browser's click time → Paused drawn) and from outside
