@@ -78,7 +78,33 @@ function plainEpochLine(s: EpochSummary): string | null {
 }
 
 export function layersLine(iteration: number, layers: readonly LayerStat[]): string {
-  return toJson({ kind: 'layers', iteration, layers });
+  return plainLayersLine(iteration, layers) ?? toJson({ kind: 'layers', iteration, layers });
+}
+
+/** A LayerStat's keys in the order the engine's recorder builds it: the layer, then LAYER_FIELDS. */
+const LAYER_STAT_KEYS = ['layer', ...LAYER_FIELDS] as const;
+
+/**
+ * layersLine of the samples our engine records (those keys in that order, finite numbers) written
+ * out directly, the same text as toJson (a sample every 10 iterations: a fast small net writes
+ * hundreds a second). Null for any other shape (a script's samples, NaN markers): the general path.
+ */
+function plainLayersLine(iteration: number, layers: readonly LayerStat[]): string | null {
+  if (!Number.isFinite(iteration)) return null;
+  let out = `{"kind":"layers","iteration":${iteration},"layers":[`;
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i] as unknown as Record<string, unknown>;
+    const keys = Object.keys(l);
+    if (keys.length !== LAYER_STAT_KEYS.length || typeof l.layer !== 'string') return null;
+    out += `${i ? ',' : ''}{"layer":${JSON.stringify(l.layer)}`;
+    for (let k = 1; k < keys.length; k++) {
+      const v = l[keys[k]];
+      if (keys[k] !== LAYER_STAT_KEYS[k] || typeof v !== 'number' || !Number.isFinite(v)) return null;
+      out += `,"${keys[k]}":${v}`;
+    }
+    out += '}';
+  }
+  return `${out}]}`;
 }
 
 export function eventLine(event: EngineEvent, time: Date): string {

@@ -9,9 +9,9 @@ import { Loss } from '../../src/engine/model/losses';
 import { Network } from '../../src/engine/model/network';
 import type { Layer } from '../../src/engine/model/layers/layer';
 import { Adam } from '../../src/engine/optim/adam';
-import { epochLine } from '../../src/shared/run-folder';
+import { epochLine, layersLine } from '../../src/shared/run-folder';
 import { toJson } from '../../src/shared/nonfinite';
-import type { EpochSummary } from '../../src/shared/protocol';
+import type { EpochSummary, LayerStat } from '../../src/shared/protocol';
 import { WeightGuard } from '../../src/engine/train/undo';
 import { Rng } from '../../src/engine/util/rng';
 
@@ -101,6 +101,21 @@ describe('hot paths keep their results bit for bit', () => {
     for (const c of cases) assert.equal(epochLine(c), general(c));
     const extra = { ...cases[0], extra: 1 } as EpochSummary;
     assert.equal(epochLine(extra), general(extra));
+  });
+
+  it('layersLine writes the same text as the general toJson path', () => {
+    const stat = (layer: string, x: number): LayerStat => ({ layer, gradNorm: x, weightNorm: 2.5, updateRatio: 1e-3 * x, meanAbsGrad: 5e-324,
+      activationMean: -0, activationStd: 123456789012345680000, saturated: 1 / 3, deadRelu: 0 });
+    const cases: [number, LayerStat[]][] = [
+      [10, [stat('L1', 0.25), stat('L2', 1e-30), stat('out "3"', 7)]],
+      [0, []],
+      // Non-finite numbers, other keys or orders take the general path.
+      [20, [stat('L1', NaN), stat('L2', Infinity)]],
+      [30, [{ ...stat('L1', 1), extra: 1 } as LayerStat]],
+      [40, [Object.fromEntries(Object.entries(stat('L1', 1)).reverse()) as unknown as LayerStat]],
+      [50, [{ ...stat('L1', 1), layer: 3 as unknown as string }]],
+    ];
+    for (const [iteration, layers] of cases) assert.equal(layersLine(iteration, layers), toJson({ kind: 'layers', iteration, layers }));
   });
 
   it('Network.params() is one array until a layer is inserted', () => {

@@ -12,9 +12,16 @@ const SATURATION = 0.99;
  */
 export class LayerStatsRecorder {
   private readonly previous: FloatArray[];
+  /** Σ x² of every block's dW, W and W_prev − W: one backend call each (a sample made 3 a layer). */
+  private readonly gradSums: () => Float64Array;
+  private readonly weightSums: () => Float64Array;
+  private readonly updateSums: () => Float64Array;
 
   constructor(private readonly backend: Backend, private readonly net: Network) {
     this.previous = net.blocks.map((b) => backend.alloc(b.dense.weights.value.length));
+    this.gradSums = backend.sumSquaresOf(net.blocks.map((b) => b.dense.weights.grad));
+    this.weightSums = backend.sumSquaresOf(net.blocks.map((b) => b.dense.weights.value));
+    this.updateSums = backend.sumSquaresOf(this.previous);
   }
 
   /** Call after backward, before the optimizer step. */
@@ -28,19 +35,21 @@ export class LayerStatsRecorder {
    */
   after(gradScale = 1): LayerStat[] {
     const backend = this.backend;
-    return this.net.blocks.map((block, i) => {
+    const blocks = this.net.blocks;
+    // ‖W − W_prev‖² with the backend's kernels (prev ← prev − W, then Σ prev²): a JS loop over
+    // W1's 235k weights cost ~1 ms per sample, most of the telemetry budget.
+    blocks.forEach((b, i) => backend.axpy(b.dense.weights.value.length, -1, b.dense.weights.value, this.previous[i]));
+    const grad2 = this.gradSums();
+    const weight2 = this.weightSums();
+    const update2 = this.updateSums();
+    return blocks.map((block, i) => {
       const w = block.dense.weights;
       const n = w.value.length;
-      const gradNorm = Math.sqrt(backend.sumSquares(n, w.grad)) / gradScale;
-      const weightNorm = Math.sqrt(backend.sumSquares(n, w.value));
-      // ‖W − W_prev‖² with the backend's kernels (prev ← prev − W, then Σ prev²): a JS loop over
-      // W1's 235k weights cost ~1 ms per sample, most of the telemetry budget.
-      const prev = this.previous[i];
-      backend.axpy(n, -1, w.value, prev);
-      const update2 = backend.sumSquares(n, prev);
+      const gradNorm = Math.sqrt(grad2[i]) / gradScale;
+      const weightNorm = Math.sqrt(weight2[i]);
       const stat: LayerStat = {
         layer: block.label, gradNorm, weightNorm,
-        updateRatio: weightNorm === 0 ? 0 : Math.sqrt(update2) / weightNorm,
+        updateRatio: weightNorm === 0 ? 0 : Math.sqrt(update2[i]) / weightNorm,
         meanAbsGrad: backend.sumAbs(n, w.grad) / n / gradScale,
         activationMean: 0, activationStd: 0, saturated: 0, deadRelu: 0,
       };
