@@ -60,21 +60,33 @@ export function epochLine(summary: EpochSummary): string {
 const EPOCH_FIELDS = ['epoch', 'iteration', 'trainCost', 'trainError', 'devCost', 'devError', 'learningRate', 'seconds'] as const;
 
 /**
+ * `,"key":value` for `obj`'s keys from index `from` on, when `obj` has exactly `keys` in that order and
+ * each of those values is a finite number (or null, when `nullable`): the text toJson gives them (a
+ * finite number's JSON is its String(), −0 included), without toJson's copy and replacer check. Null
+ * for any other shape, which takes the general path. `omit`: a key checked but not written.
+ */
+function plainFields(obj: object, keys: readonly string[], from: number, nullable: boolean, omit?: string): string | null {
+  const own = Object.keys(obj);
+  if (own.length !== keys.length) return null;
+  const values = obj as Record<string, unknown>;
+  let out = '';
+  for (let i = 0; i < own.length; i++) {
+    if (own[i] !== keys[i]) return null;
+    if (i < from) continue;
+    const v = values[own[i]];
+    if (!((nullable && v === null) || (typeof v === 'number' && Number.isFinite(v)))) return null;
+    if (own[i] !== omit) out += `,"${own[i]}":${v}`;
+  }
+  return out;
+}
+
+/**
  * epochLine of the summary the trainer builds (those fields in that order, finite numbers or null)
- * written out directly: the same text as toJson gives (a finite number's JSON is its String(),
- * −0 included), without the spread copy and the replacer check; a run writes one every epoch. Null
- * for any other shape, which takes the general path.
+ * written out directly: a run writes one every epoch.
  */
 function plainEpochLine(s: EpochSummary): string | null {
-  const keys = Object.keys(s);
-  if (keys.length !== EPOCH_FIELDS.length) return null;
-  for (let i = 0; i < keys.length; i++) {
-    if (keys[i] !== EPOCH_FIELDS[i]) return null;
-    const v = (s as unknown as Record<string, unknown>)[keys[i]];
-    if (!(v === null || (typeof v === 'number' && Number.isFinite(v)))) return null;
-  }
-  return `{"kind":"epoch","epoch":${s.epoch},"iteration":${s.iteration},"trainCost":${s.trainCost},"trainError":${s.trainError}`
-    + `,"devCost":${s.devCost},"devError":${s.devError},"learningRate":${s.learningRate}}`;
+  const fields = plainFields(s, EPOCH_FIELDS, 0, true, 'seconds');
+  return fields === null ? null : `{"kind":"epoch"${fields}}`;
 }
 
 export function layersLine(iteration: number, layers: readonly LayerStat[]): string {
@@ -86,23 +98,18 @@ const LAYER_STAT_KEYS = ['layer', ...LAYER_FIELDS] as const;
 
 /**
  * layersLine of the samples our engine records (those keys in that order, finite numbers) written
- * out directly, the same text as toJson (a sample every 10 iterations: a fast small net writes
- * hundreds a second). Null for any other shape (a script's samples, NaN markers): the general path.
+ * out directly (a sample every 10 iterations: a fast small net writes hundreds a second). Null for
+ * any other shape (a script's samples, NaN markers): the general path.
  */
 function plainLayersLine(iteration: number, layers: readonly LayerStat[]): string | null {
   if (!Number.isFinite(iteration)) return null;
   let out = `{"kind":"layers","iteration":${iteration},"layers":[`;
   for (let i = 0; i < layers.length; i++) {
-    const l = layers[i] as unknown as Record<string, unknown>;
-    const keys = Object.keys(l);
-    if (keys.length !== LAYER_STAT_KEYS.length || typeof l.layer !== 'string') return null;
-    out += `${i ? ',' : ''}{"layer":${JSON.stringify(l.layer)}`;
-    for (let k = 1; k < keys.length; k++) {
-      const v = l[keys[k]];
-      if (keys[k] !== LAYER_STAT_KEYS[k] || typeof v !== 'number' || !Number.isFinite(v)) return null;
-      out += `,"${keys[k]}":${v}`;
-    }
-    out += '}';
+    const l = layers[i];
+    if (typeof l.layer !== 'string') return null;
+    const fields = plainFields(l, LAYER_STAT_KEYS, 1, false);
+    if (fields === null) return null;
+    out += `${i ? ',' : ''}{"layer":${JSON.stringify(l.layer)}${fields}}`;
   }
   return `${out}]}`;
 }

@@ -81,4 +81,34 @@ describe('train cost and error measured on a fixed sample of the training set', 
     const small = await run({ ...experiment(undefined), data: { source: 'moons', samples: 1800, noise: 0.25, split: { train: 1, dev: 0, test: 0 } } });
     assert.equal(small.info?.trainEvalRows, undefined);
   });
+
+  it('the bias/variance verdict on the sample does not cry wolf: healthy and converged runs read as the whole set reads them', async () => {
+    const verdicts = async (trainEvalRows: number, epochs: number) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-sample-'));
+      const events: EngineEvent[] = [];
+      const session = await startSession({ config: {
+        name: 'verdict', seed: 5, data: { source: 'moons', samples: 9000, noise: 0.2, split: { train: 0.8, dev: 0.2, test: 0 } },
+        model: { hidden: [{ units: 16 }, { units: 16 }] },
+        training: { epochs, batchSize: 64, optimizer: { type: 'adam', learningRate: 0.01 }, backend: 'ts' },
+        diagnostics: { trainEvalRows },
+      }, runDir: dir }, { iteration: () => undefined, emit: (e) => events.push(e) });
+      await session.trainer.run();
+      session.folder.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      return events.flatMap((e) => (e.type === 'verdict' ? [e.verdict] : []));
+    };
+    // 7,200 training rows, 1,800 dev: the default sample is 2,000 rows. 4 epochs: still learning; 25: converged
+    // (the dev error flat for many epochs).
+    for (const epochs of [4, 25]) {
+      const sampled = await verdicts(2000, epochs);
+      const whole = await verdicts(0, epochs);
+      assert.equal(sampled.length, epochs);
+      // No alarm the whole set would not raise: a sample may miss a borderline gap early on, never invent one.
+      sampled.forEach((v, i) => assert.ok(v.diagnosis === 'fine' || v.diagnosis === whole[i].diagnosis,
+        `${epochs} epochs, epoch ${i + 1}: sample says ${v.diagnosis}, the whole set ${whole[i].diagnosis}`));
+      assert.equal(sampled.at(-1)!.diagnosis, 'fine', `${epochs} epochs: ${sampled.map((v) => v.diagnosis).join(',')}`);
+      assert.equal(whole.at(-1)!.diagnosis, 'fine');
+      assert.ok(Math.abs(sampled.at(-1)!.trainError - whole.at(-1)!.trainError) < 0.02, 'the same train error within the threshold');
+    }
+  });
 });

@@ -4,16 +4,10 @@ import type { Param } from '../model/layers/layer';
 /** PyTorch's clip_grad_norm_ adds this to the norm before dividing (a zero gradient stays 0). */
 const CLIP_EPS = 1e-6;
 
-/** ‖g‖₂ of all the parameters' gradients together (NaN/Inf propagate: the caller's divergence check). */
-export function globalGradNorm(backend: Backend, params: readonly Param[]): number {
-  let sum = 0;
-  for (const p of params) sum += backend.sumSquares(p.grad.length, p.grad);
-  return Math.sqrt(sum);
-}
-
 /**
- * globalGradNorm for a fixed parameter list (a training loop's: every step), with the same sums in
- * the same order, taken in one backend call.
+ * ‖g‖₂ of all the parameters' gradients together (NaN/Inf propagate: the caller's divergence check),
+ * for a fixed parameter list (a training loop asks every step): the per-tensor sums in one backend
+ * call, added in parameter order.
  */
 export function gradNormOf(backend: Backend, params: readonly Param[]): () => number {
   const sums = backend.sumSquaresOf(params.map((p) => p.grad));

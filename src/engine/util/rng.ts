@@ -100,35 +100,11 @@ export class Rng {
     }
   }
 
-  /**
-   * A permutation of 0..n−1: shuffle() of 0..n−1, with the generator's words in locals for the
-   * loop (the same draws in the same order, so the same permutation and the same state after; a
-   * full-batch run draws one every epoch).
-   */
+  /** A permutation of 0..n−1. */
   permutation(n: number): Int32Array {
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
-    const s = this.s;
-    let s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
-    for (let i = n - 1; i > 0; i--) {
-      // nextUint32(), then int(i + 1).
-      const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = rotl(s3, 11);
-      const j = Math.floor((result / 4294967296) * (i + 1));
-      const tmp = p[i];
-      p[i] = p[j];
-      p[j] = tmp;
-    }
-    s[0] = s0;
-    s[1] = s1;
-    s[2] = s2;
-    s[3] = s3;
+    this.shuffle(p);
     return p;
   }
 

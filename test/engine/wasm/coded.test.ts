@@ -5,19 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { TsBackend } from '../../../src/engine/backend/ts-backend';
-import type { WasmBackend } from '../../../src/engine/backend/wasm/wasm-backend';
 import type { CodedFeatures, Dataset } from '../../../src/engine/data';
 import { BatchGatherer, DECODE_ONCE_BYTES, decodesOnce } from '../../../src/engine/train/batches';
 import { Rng } from '../../../src/engine/util/rng';
-import { makeBackends, skipWithoutWasm } from './wasm-helpers';
+import { suiteBackends } from './wasm-helpers';
 
 describe('WasmBackend gatherCoded', function () {
-  let backends: WasmBackend[] = [];
-  before(async function () {
-    skipWithoutWasm(this);
-    backends = await makeBackends();
-  });
-  after(() => backends.forEach((b) => b.dispose()));
+  const backends = suiteBackends();
 
   it('gives the TypeScript backend\'s float32 rows, for any row order and feature count', () => {
     const rng = new Rng(21);

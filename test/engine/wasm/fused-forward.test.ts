@@ -11,7 +11,7 @@ import { ActivationLayer } from '../../../src/engine/model/layers/activation';
 import { Network, type NetworkSpec } from '../../../src/engine/model/network';
 import type { ActivationKind } from '../../../src/engine/backend/backend';
 import { Rng } from '../../../src/engine/util/rng';
-import { makeBackends, skipWithoutWasm } from './wasm-helpers';
+import { suiteBackends } from './wasm-helpers';
 
 const MODE = { training: true, dropout: true, updateRunningStats: true };
 
@@ -21,12 +21,7 @@ function spec(hidden: [number, ActivationKind][], inputs: number, outputs: numbe
 }
 
 describe('WasmBackend fused dense forward', function () {
-  let backends: WasmBackend[] = [];
-  before(async function () {
-    skipWithoutWasm(this);
-    backends = await makeBackends();
-  });
-  after(() => backends.forEach((b) => b.dispose()));
+  const backends = suiteBackends();
 
   it('gives the layer-by-layer outputs, state and gradients (small products fused, large ones not)', () => {
     const be = backends[0];

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { TsBackend } from '../../../src/engine/backend/ts-backend';
-import type { WasmBackend } from '../../../src/engine/backend/wasm/wasm-backend';
 import { Rng } from '../../../src/engine/util/rng';
-import { fillUniform, label, makeBackends, relErr, sameBits, skipWithoutWasm } from './wasm-helpers';
+import { fillUniform, label, relErr, sameBits, suiteBackends } from './wasm-helpers';
 
 const TOL = 1e-5;
 const FORMS: [boolean, boolean, string][] = [
@@ -20,18 +19,15 @@ const BIG: [number, number, number][] = [
 ];
 
 describe('WasmBackend gemm vs TsBackend(float32)', function () {
-  let backends: WasmBackend[] = [];
+  const backends = suiteBackends();
   /** Per backend, three arenas reused (as subarrays) by every case: the arena allocator never frees. */
   let pools: Float32Array[][] = [];
   const POOL = 300_000;
   const ts = new TsBackend('float32');
 
-  before(async function () {
-    skipWithoutWasm(this);
-    backends = await makeBackends();
+  before(() => {
     pools = backends.map((b) => [b.alloc(POOL), b.alloc(POOL), b.alloc(POOL)]);
   });
-  after(() => backends.forEach((b) => b.dispose()));
 
   /** Runs one case on every backend (1 and 2 threads) against the reference. */
   function check(tA: boolean, tB: boolean, m: number, n: number, k: number, beta: 0 | 1, seed: number): void {

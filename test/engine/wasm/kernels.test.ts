@@ -3,7 +3,7 @@ import type { ActivationKind, AdamHyper } from '../../../src/engine/backend/back
 import { TsBackend } from '../../../src/engine/backend/ts-backend';
 import { WasmBackend } from '../../../src/engine/backend/wasm/wasm-backend';
 import { Rng } from '../../../src/engine/util/rng';
-import { fillUniform, makeBackends, relErr, sameBits, skipWithoutWasm } from './wasm-helpers';
+import { fillUniform, relErr, sameBits, skipWithoutWasm, suiteBackends } from './wasm-helpers';
 
 const TOL = 1e-5;
 const SIZES = [1, 3, 5, 7, 8, 127, 129, 1000];
@@ -13,14 +13,8 @@ const F32_MIN_NORMAL = 2 ** -126;
 const KINDS: ActivationKind[] = ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'linear'];
 
 describe('WasmBackend elementwise, batch-norm and optimizer kernels vs TsBackend(float32)', function () {
-  let backends: WasmBackend[] = [];
+  const backends = suiteBackends();
   const ts = new TsBackend('float32');
-
-  before(async function () {
-    skipWithoutWasm(this);
-    backends = await makeBackends();
-  });
-  after(() => backends.forEach((b) => b.dispose()));
 
   /** A backend array holding a copy of x. */
   function put(be: WasmBackend, x: Float32Array): Float32Array {

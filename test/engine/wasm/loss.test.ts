@@ -6,18 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { TsBackend } from '../../../src/engine/backend/ts-backend';
-import type { WasmBackend } from '../../../src/engine/backend/wasm/wasm-backend';
 import { Loss } from '../../../src/engine/model/losses';
 import { Rng } from '../../../src/engine/util/rng';
-import { makeBackends, skipWithoutWasm } from './wasm-helpers';
+import { suiteBackends } from './wasm-helpers';
 
 describe('WasmBackend sigmoid BCE: the JavaScript loop\'s bits', function () {
-  let backends: WasmBackend[] = [];
-  before(async function () {
-    skipWithoutWasm(this);
-    backends = await makeBackends();
-  });
-  after(() => backends.forEach((b) => b.dispose()));
+  const backends = suiteBackends();
 
   it('cost and dz equal the TypeScript backend\'s (JavaScript Math.exp / Math.log1p) for logits of every scale and the edge cases', () => {
     const rng = new Rng(21);

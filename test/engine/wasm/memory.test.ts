@@ -5,17 +5,11 @@ import { TsBackend } from '../../../src/engine/backend/ts-backend';
 import { createWasmBackend, wasmSimdAvailable } from '../../../src/engine/backend/wasm';
 import { WasmBackend } from '../../../src/engine/backend/wasm/wasm-backend';
 import { Rng } from '../../../src/engine/util/rng';
-import { fillUniform, makeBackends, relErr, skipWithoutWasm } from './wasm-helpers';
+import { fillUniform, relErr, suiteBackends } from './wasm-helpers';
 
 describe('WasmBackend memory, views, threads and lifecycle', function () {
-  let backends: WasmBackend[] = [];
+  const backends = suiteBackends();
   const ts = new TsBackend('float32');
-
-  before(async function () {
-    skipWithoutWasm(this);
-    backends = await makeBackends();
-  });
-  after(() => backends.forEach((b) => b.dispose()));
 
   it('reports itself', () => {
     assert.equal(wasmSimdAvailable(), true);

@@ -5,34 +5,20 @@
  * fl(x + b): checked here against exactly that, computed with Math.fround.
  */
 import assert from 'node:assert/strict';
-import type { WasmBackend } from '../../../src/engine/backend/wasm/wasm-backend';
 import { Rng } from '../../../src/engine/util/rng';
-import { makeBackends, skipWithoutWasm } from './wasm-helpers';
+import { fillUniform, scalarGemm, suiteBackends } from './wasm-helpers';
 
 describe('WasmBackend narrow gemmSmall and addRowVector: the scalar loop\'s bits', function () {
-  let backends: WasmBackend[] = [];
-  before(async function () {
-    skipWithoutWasm(this);
-    backends = await makeBackends();
-  });
-  after(() => backends.forEach((b) => b.dispose()));
+  const backends = suiteBackends();
 
   it('gemm NN/TN, beta 0 and 1, m around multiples of 4, n with 1–3 tail columns', () => {
     const rng = new Rng(11);
     for (const be of backends.filter((_, i) => i % 2 === 0)) {
       for (const m of [1, 3, 4, 5, 8, 11, 211]) for (const n of [1, 2, 3, 6, 7]) for (const k of [1, 2, 3, 4, 5, 7, 8, 20, 21]) for (const tA of [false, true]) for (const beta of [0, 1] as const) {
-        const a = be.alloc(m * k); const b = be.alloc(k * n); const c = be.alloc(m * n);
-        for (let i = 0; i < a.length; i++) a[i] = rng.range(-2, 2);
-        for (let i = 0; i < b.length; i++) b[i] = rng.range(-2, 2);
-        for (let i = 0; i < c.length; i++) c[i] = rng.range(-2, 2);
-        const want = new Float32Array(m * n);
-        for (let i = 0; i < m; i++) {
-          for (let j = 0; j < n; j++) {
-            let s = 0;
-            for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(a[tA ? p * m + i : i * k + p] * b[p * n + j]));
-            want[i * n + j] = beta ? Math.fround(c[i * n + j] + s) : s;
-          }
-        }
+        const a = fillUniform(be.alloc(m * k), rng, -2, 2);
+        const b = fillUniform(be.alloc(k * n), rng, -2, 2);
+        const c = fillUniform(be.alloc(m * n), rng, -2, 2);
+        const want = scalarGemm(tA, false, m, n, k, a, b, beta, c);
         be.gemm(tA, false, m, n, k, a, b, beta, c);
         // The FMA build fuses the 4-column blocks and the packed kernel (beyond 24,576 multiply-adds);
         // the small path's tail is plain in both builds.
@@ -48,18 +34,10 @@ describe('WasmBackend narrow gemmSmall and addRowVector: the scalar loop\'s bits
     const rng = new Rng(13);
     for (const be of backends) {
       for (const m of [1, 3, 4, 5, 211, 1000]) for (const n of [1, 3, 4, 7, 16, 20, 33]) for (const k of [1, 2, 3]) for (const beta of [0, 1] as const) {
-        const a = be.alloc(m * k); const b = be.alloc(n * k); const c = be.alloc(m * n);
-        for (let i = 0; i < a.length; i++) a[i] = rng.range(-2, 2);
-        for (let i = 0; i < b.length; i++) b[i] = rng.range(-2, 2);
-        for (let i = 0; i < c.length; i++) c[i] = rng.range(-2, 2);
-        const want = new Float32Array(m * n);
-        for (let i = 0; i < m; i++) {
-          for (let j = 0; j < n; j++) {
-            let s = 0;
-            for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(a[i * k + p] * b[j * k + p]));
-            want[i * n + j] = beta ? Math.fround(c[i * n + j] + s) : s;
-          }
-        }
+        const a = fillUniform(be.alloc(m * k), rng, -2, 2);
+        const b = fillUniform(be.alloc(n * k), rng, -2, 2);
+        const c = fillUniform(be.alloc(m * n), rng, -2, 2);
+        const want = scalarGemm(false, true, m, n, k, a, b, beta, c);
         be.gemm(false, true, m, n, k, a, b, beta, c);
         // The FMA build keeps its own paths (its packed kernel fuses): checked where those are plain.
         if (be.variant !== 'simd128' && (m * n * k > 2048 || k > 1)) continue;

@@ -1,17 +1,11 @@
 /** sumSquaresOf: one kernel call for a fixed list of arrays, each sum the bits of sumSquares. */
 import assert from 'node:assert/strict';
 import { TsBackend } from '../../../src/engine/backend/ts-backend';
-import type { WasmBackend } from '../../../src/engine/backend/wasm/wasm-backend';
 import { Rng } from '../../../src/engine/util/rng';
-import { makeBackends, skipWithoutWasm } from './wasm-helpers';
+import { suiteBackends } from './wasm-helpers';
 
 describe('Backend.sumSquaresOf', function () {
-  let backends: WasmBackend[] = [];
-  before(async function () {
-    skipWithoutWasm(this);
-    backends = await makeBackends();
-  });
-  after(() => backends.forEach((b) => b.dispose()));
+  const backends = suiteBackends();
 
   it('gives sumSquares of each array, bit for bit, and follows their current values', () => {
     const rng = new Rng(5);

@@ -43,6 +43,41 @@ export async function makeBackends(): Promise<WasmBackend[]> {
   return out;
 }
 
+/**
+ * makeBackends() for the enclosing describe: filled in its `before` (the suite is skipped, saying
+ * why, where WebAssembly cannot run) and disposed in its `after`. The array is filled in place.
+ */
+export function suiteBackends(): WasmBackend[] {
+  const backends: WasmBackend[] = [];
+  before(async function () {
+    skipWithoutWasm(this);
+    backends.push(...(await makeBackends()));
+  });
+  after(() => {
+    backends.forEach((b) => b.dispose());
+    backends.length = 0;
+  });
+  return backends;
+}
+
+/**
+ * The plain float32 loop for C = op(A)·op(B) + beta·C (A stored k×m when transA, B stored n×k when
+ * transB): s = fl(s + fl(a·b)) for p = 0, 1, …, then fl(c + s) when beta is 1. The bits a
+ * non-fused kernel must give.
+ */
+export function scalarGemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
+  a: ArrayLike<number>, b: ArrayLike<number>, beta: 0 | 1, c: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(a[transA ? p * m + i : i * k + p] * b[transB ? j * k + p : p * n + j]));
+      out[i * n + j] = beta ? Math.fround(c[i * n + j] + s) : s;
+    }
+  }
+  return out;
+}
+
 /** "1T simd128" etc., for messages. */
 export function label(b: WasmBackend): string {
   return `${b.threads}T ${b.variant}`;
